@@ -1,0 +1,259 @@
+#pragma once
+// The plain values that flow between the pipeline stages (DESIGN.md "The types
+// that flow"). No stage sees another's internals: only these.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace tributary {
+
+using namespace std::chrono_literals;
+using Seconds = std::chrono::seconds;
+
+// ---------------------------------------------------------------- config ---
+
+struct FeedSpec {
+    std::string name;  // stable key in the database; the URL may change
+    std::string url;
+    std::vector<std::string> tags;
+    std::optional<Seconds> interval;    // unset: the daemon's default
+    std::optional<bool> allow_private;  // unset: the daemon's setting
+    bool enabled = true;
+    std::string source_file;  // where the [feed …] section starts, for messages
+    int source_line = 0;
+
+    friend bool operator==(const FeedSpec&, const FeedSpec&) = default;
+};
+
+struct OutputSpec {
+    std::string name;
+    std::filesystem::path path;  // absolute after loading
+    std::string url = "/merged.xml";
+    std::string title = "Tributary";
+    std::string link;         // the channel's <link>; empty: the output's own URL
+    std::string description = "Merged feed published by Tributary";
+    std::size_t max_items = 100;
+
+    friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
+};
+
+struct FetchSettings {
+    Seconds connect_timeout = 15s;
+    Seconds total_timeout = 60s;
+    std::size_t max_body_bytes = 16u << 20;  // counted after decompression
+    long max_redirects = 5;
+    int max_concurrent = 16;  // transfers in flight, all hosts
+    int max_per_host = 2;     // connections per host
+    std::string user_agent;   // empty: "Tributary/<version> (+feed aggregator)"
+
+    friend bool operator==(const FetchSettings&, const FetchSettings&) = default;
+};
+
+struct ScheduleSettings {
+    Seconds default_interval = 15min;
+    Seconds min_interval = 1min;
+    Seconds max_interval = 24h;
+    Seconds max_backoff = 24h;
+    double jitter = 0.1;          // ± fraction of the interval
+    Seconds startup_spread = 5s;  // never-fetched or overdue feeds start within this
+
+    friend bool operator==(const ScheduleSettings&, const ScheduleSettings&) = default;
+};
+
+struct DaemonSettings {
+    std::filesystem::path database;  // absolute after loading
+    std::string listen_host = "127.0.0.1";
+    std::uint16_t listen_port = 8080;  // 0: pick a free one
+    bool allow_private = false;
+    std::string log_level = "info";
+    FetchSettings fetch;
+    ScheduleSettings schedule;
+
+    friend bool operator==(const DaemonSettings&, const DaemonSettings&) = default;
+};
+
+struct Config {
+    std::filesystem::path file;  // absolute path of feeds.conf
+    DaemonSettings daemon;
+    std::vector<OutputSpec> outputs;
+    std::vector<FeedSpec> feeds;
+
+    friend bool operator==(const Config&, const Config&) = default;
+};
+
+// ------------------------------------------------------------ feed state ---
+
+// What the daemon remembers about a feed between polls (persisted by store).
+struct FeedState {
+    std::string name;
+    std::string url;
+    std::string etag;
+    std::string last_modified;
+    std::optional<SysTime> last_fetch;
+    std::optional<SysTime> last_success;
+    std::string last_outcome;  // to_string(FetchOutcome) or "parse_error"/"store_error"
+    long http_status = 0;
+    std::string last_error;
+    int consecutive_failures = 0;
+    std::optional<SysTime> next_due;
+    std::string schedule_reason;  // which rule chose next_due, for `status`
+    std::int64_t item_count = 0;  // read-only: filled by store queries
+
+    friend bool operator==(const FeedState&, const FeedState&) = default;
+};
+
+// ----------------------------------------------------------------- fetch ---
+
+struct FetchRequest {
+    std::string feed_name;
+    std::string url;
+    std::string etag;           // sent as If-None-Match when not empty
+    std::string last_modified;  // sent as If-Modified-Since when not empty
+    bool allow_private = false;
+};
+
+enum class FetchOutcome {
+    fetched,        // 2xx with a body
+    not_modified,   // 304: a normal outcome, not an error
+    http_error,     // any other status
+    network_error,  // DNS, connect, reset, TLS
+    timed_out,
+    too_large,  // body or header cap
+    redirect_error,
+    blocked,    // refused by the address policy
+    cancelled,  // daemon shutting down
+};
+
+const char* to_string(FetchOutcome outcome) noexcept;
+
+struct FetchResult {
+    std::string feed_name;
+    FetchOutcome outcome = FetchOutcome::network_error;
+    long http_status = 0;
+    std::string requested_url;
+    std::string final_url;            // after redirects
+    bool permanent_redirect = false;  // every hop was 301/308
+    std::string etag;
+    std::string last_modified;
+    std::string cache_control;
+    std::string expires;
+    std::optional<Seconds> retry_after;  // from Retry-After (seconds or HTTP-date)
+    std::string content_type;
+    std::string body;
+    std::string error;  // human-readable cause when outcome is a failure
+    std::chrono::milliseconds elapsed{0};
+
+    bool ok() const noexcept {
+        return outcome == FetchOutcome::fetched || outcome == FetchOutcome::not_modified;
+    }
+};
+
+// ----------------------------------------------------------------- parse ---
+
+enum class FeedFormat { unknown, rss, rdf, atom };
+
+const char* to_string(FeedFormat format) noexcept;
+
+struct Enclosure {
+    std::string url;
+    std::string type;
+    std::optional<std::int64_t> length;
+
+    friend bool operator==(const Enclosure&, const Enclosure&) = default;
+};
+
+struct ParsedItem {
+    std::string id;     // guid / atom:id, as written (trimmed)
+    std::string title;  // plain text
+    std::string link;   // absolute
+    std::string author;
+    std::string summary;  // sanitized HTML
+    std::string content;  // sanitized HTML (content:encoded / atom:content)
+    std::vector<std::string> categories;
+    std::vector<Enclosure> enclosures;
+    std::string comments;
+    std::string language;
+    std::optional<SysTime> published;
+    std::optional<SysTime> updated;
+
+    friend bool operator==(const ParsedItem&, const ParsedItem&) = default;
+};
+
+struct EncodingDecision {
+    std::string declared;  // what the document/HTTP said, "" if nothing
+    std::string used;      // what the bytes were decoded as
+    std::string source;    // "bom", "http", "xml-declaration", "detected", "default"
+
+    friend bool operator==(const EncodingDecision&, const EncodingDecision&) = default;
+};
+
+struct ParsedFeed {
+    FeedFormat format = FeedFormat::unknown;
+    std::string version;  // "2.0", "1.0", "0.91", …
+    std::string title;
+    std::string link;
+    std::string subtitle;
+    std::string language;
+    std::optional<Seconds> ttl;
+    EncodingDecision encoding;
+    std::vector<ParsedItem> items;
+    std::vector<std::string> warnings;  // what was repaired, one line each
+
+    friend bool operator==(const ParsedFeed&, const ParsedFeed&) = default;
+};
+
+// ----------------------------------------------------------------- dedup ---
+
+// Keys computed by dedup for one item; store persists and compares them.
+struct ItemKeys {
+    std::string item_key;       // "g:<guid>", "l:<canonical link>", "h:<hash>"
+    std::string canonical_url;  // "" when the item has no link
+    std::uint64_t fingerprint = 0;   // story fingerprint (simhash of normalised text)
+    std::string content_hash;   // changes when anything a reader sees changes
+
+    friend bool operator==(const ItemKeys&, const ItemKeys&) = default;
+};
+
+// A story already in the store, as the dedup matcher sees it.
+struct StoryCandidate {
+    std::int64_t story_id = 0;
+    std::string canonical_url;
+    std::uint64_t fingerprint = 0;
+    std::optional<SysTime> published;
+};
+
+// ----------------------------------------------------------------- store ---
+
+struct IngestResult {
+    int new_items = 0;
+    int updated_items = 0;
+    int unchanged_items = 0;
+    int duplicate_items = 0;  // new for this feed, but a story already known from another
+
+    bool changed() const noexcept { return new_items + updated_items + duplicate_items > 0; }
+};
+
+// One entry of the merged feed: a story, shown through its first-seen item.
+struct MergedItem {
+    std::string guid;  // stable per story: never changes once published
+    std::string title;
+    std::string link;
+    std::string description;  // sanitized HTML
+    std::string author;
+    std::vector<std::string> categories;
+    std::optional<SysTime> published;
+    SysTime first_seen;
+    std::string feed_name;
+    std::string source_title;  // the feed's title
+    std::string source_url;    // the feed's URL (RSS <source url>)
+
+    friend bool operator==(const MergedItem&, const MergedItem&) = default;
+};
+
+}  // namespace tributary
