@@ -1,0 +1,504 @@
+#include "config/config.hpp"
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/text.hpp"
+
+namespace tributary::config {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Ignored: a section already reported as broken; its keys add no more noise.
+enum class SectionKind { None, Ignored, Daemon, Output, Feed };
+
+struct Section {
+    SectionKind kind = SectionKind::None;
+    std::string name;
+    int line = 0;
+    std::set<std::string, std::less<>> keys_seen;
+};
+
+// Collects every problem instead of stopping at the first, so `tributary
+// check` can show the operator the whole list at once.
+class Diagnostics {
+public:
+    explicit Diagnostics(std::string file) : file_(std::move(file)) {}
+    void add(int line, std::string_view reason) {
+        messages_.push_back(file_ + ":" + std::to_string(line) + ": " + std::string(reason));
+    }
+    bool empty() const { return messages_.empty(); }
+    std::string joined() const {
+        std::string out;
+        for (const auto& m : messages_) {
+            if (!out.empty()) out += '\n';
+            out += m;
+        }
+        return out;
+    }
+
+private:
+    std::string file_;
+    std::vector<std::string> messages_;
+};
+
+std::string_view strip_comment(std::string_view line) {
+    // A comment starts at '#' or ';' at the beginning of the line or after
+    // whitespace, so URLs with fragments ("…/feed#top") keep their '#'.
+    for (std::size_t i = 0; i < line.size(); ++i) {
+        if ((line[i] == '#' || line[i] == ';') && (i == 0 || line[i - 1] == ' ' || line[i - 1] == '\t'))
+            return line.substr(0, i);
+    }
+    return line;
+}
+
+bool valid_name(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (const char c : name) {
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+                        c == '_' || c == '.';
+        if (!ok) return false;
+    }
+    return true;
+}
+
+bool valid_http_url(std::string_view url) {
+    const std::string lower = to_lower_ascii(url.substr(0, 8));
+    std::size_t host_start = 0;
+    if (lower.starts_with("http://"))
+        host_start = 7;
+    else if (lower.starts_with("https://"))
+        host_start = 8;
+    else
+        return false;
+    if (url.size() <= host_start || url[host_start] == '/') return false;
+    for (const char c : url)
+        if (static_cast<unsigned char>(c) <= 0x20) return false;  // whitespace or controls inside a URL
+    return true;
+}
+
+std::optional<std::uint64_t> parse_uint(std::string_view text) {
+    std::uint64_t value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || text.empty()) return std::nullopt;
+    return value;
+}
+
+std::optional<double> parse_fraction(std::string_view text) {
+    // from_chars for double is in GCC 12's libstdc++.
+    double value = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc{} || ptr != end || value < 0 || value > 0.5) return std::nullopt;
+    return value;
+}
+
+std::vector<std::string> split_tags(std::string_view text) {
+    std::vector<std::string> tags;
+    while (!text.empty()) {
+        const auto comma = text.find(',');
+        const std::string_view tag = trim(text.substr(0, comma));
+        if (!tag.empty()) tags.emplace_back(tag);
+        if (comma == std::string_view::npos) break;
+        text.remove_prefix(comma + 1);
+    }
+    return tags;
+}
+
+struct Listen {
+    std::string host;
+    std::uint16_t port;
+};
+
+std::optional<Listen> parse_listen(std::string_view text) {
+    std::string_view host;
+    std::string_view port;
+    if (text.starts_with('[')) {  // [::1]:8080
+        const auto close = text.find(']');
+        if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
+        host = text.substr(1, close - 1);
+        port = text.substr(close + 2);
+    } else {
+        const auto colon = text.rfind(':');
+        if (colon == std::string_view::npos) return std::nullopt;
+        host = text.substr(0, colon);
+        port = text.substr(colon + 1);
+    }
+    const auto number = parse_uint(port);
+    if (host.empty() || !number || *number > 65535) return std::nullopt;
+    return Listen{std::string(host), static_cast<std::uint16_t>(*number)};
+}
+
+fs::path resolve_against(const fs::path& config_file, std::string_view value) {
+    fs::path p{std::string(value)};
+    if (p.is_relative()) p = config_file.parent_path() / p;
+    return p.lexically_normal();
+}
+
+class Parser {
+public:
+    Parser(const fs::path& file) : file_(fs::absolute(file).lexically_normal()), diag_(file.string()) {
+        config_.file = file_;
+        config_.daemon.database = resolve_against(file_, "tributary.db");
+    }
+
+    Result<Config> run(std::string_view text) {
+        int line_no = 0;
+        while (!text.empty()) {
+            const auto eol = text.find('\n');
+            std::string_view line = text.substr(0, eol);
+            text = eol == std::string_view::npos ? std::string_view{} : text.substr(eol + 1);
+            ++line_no;
+            if (line_no == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // BOM from some editors
+            handle_line(trim(strip_comment(line)), line_no);
+        }
+        finish_section();
+        if (config_.outputs.empty()) {
+            OutputSpec output;
+            output.name = "merged";
+            output.path = resolve_against(file_, "merged.xml");
+            config_.outputs.push_back(std::move(output));
+        }
+        if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
+        return std::move(config_);
+    }
+
+private:
+    void handle_line(std::string_view line, int line_no) {
+        if (line.empty()) return;
+        if (line.front() == '[') {
+            open_section(line, line_no);
+            return;
+        }
+        const auto eq = line.find('=');
+        if (eq == std::string_view::npos) {
+            diag_.add(line_no, "expected 'key = value' or '[section]', got '" + std::string(line) + "'");
+            return;
+        }
+        const std::string key = to_lower_ascii(trim(line.substr(0, eq)));
+        const std::string_view value = trim(line.substr(eq + 1));
+        if (section_.kind == SectionKind::None) {
+            diag_.add(line_no, "key '" + key + "' outside of any section");
+            return;
+        }
+        if (section_.kind == SectionKind::Ignored) return;
+        if (key.empty()) {
+            diag_.add(line_no, "empty key");
+            return;
+        }
+        if (!section_.keys_seen.insert(key).second) {
+            diag_.add(line_no, "duplicate key '" + key + "' in " + section_label());
+            return;
+        }
+        switch (section_.kind) {
+            case SectionKind::Ignored: break;
+            case SectionKind::Daemon: daemon_key(key, value, line_no); break;
+            case SectionKind::Output: output_key(key, value, line_no); break;
+            case SectionKind::Feed: feed_key(key, value, line_no); break;
+            case SectionKind::None: break;
+        }
+    }
+
+    void open_section(std::string_view line, int line_no) {
+        finish_section();
+        section_ = Section{};
+        section_.line = line_no;
+        section_.kind = SectionKind::Ignored;
+        if (!line.ends_with(']')) {
+            diag_.add(line_no, "section header without closing ']'");
+            return;
+        }
+        const std::string_view inner = trim(line.substr(1, line.size() - 2));
+        const auto space = inner.find_first_of(" \t");
+        const std::string kind = to_lower_ascii(inner.substr(0, space));
+        const std::string_view name = space == std::string_view::npos ? std::string_view{} : trim(inner.substr(space));
+        if (kind == "daemon") {
+            if (!name.empty()) diag_.add(line_no, "[daemon] takes no name");
+            if (daemon_seen_) diag_.add(line_no, "duplicate [daemon] section");
+            daemon_seen_ = true;
+            section_.kind = SectionKind::Daemon;
+            return;
+        }
+        if (kind != "feed" && kind != "output") {
+            diag_.add(line_no,
+                      "unknown section [" + std::string(inner) + "] (expected [daemon], [output NAME] or [feed NAME])");
+            return;
+        }
+        if (!valid_name(name)) {
+            diag_.add(line_no, "[" + kind + "] needs a name of letters, digits, '-', '_' or '.', got '" +
+                                   std::string(name) + "'");
+            return;
+        }
+        auto& names = kind == "feed" ? feed_names_ : output_names_;
+        if (const auto it = names.find(std::string(name)); it != names.end()) {
+            diag_.add(line_no, "duplicate " + kind + " name '" + std::string(name) + "' (first defined at line " +
+                                   std::to_string(it->second) + ")");
+            return;
+        }
+        names.emplace(std::string(name), line_no);
+        section_.name = std::string(name);
+        if (kind == "feed") {
+            section_.kind = SectionKind::Feed;
+            feed_ = FeedSpec{};
+            feed_.name = section_.name;
+            feed_.source_file = file_.string();
+            feed_.source_line = line_no;
+        } else {
+            section_.kind = SectionKind::Output;
+            output_ = OutputSpec{};
+            output_.name = section_.name;
+            output_.path = resolve_against(file_, section_.name + ".xml");
+            output_.url = "/" + section_.name + ".xml";
+        }
+    }
+
+    void finish_section() {
+        if (section_.kind == SectionKind::Feed) {
+            if (feed_.url.empty() && !section_.keys_seen.contains("url"))
+                diag_.add(section_.line, "[feed " + feed_.name + "] has no url");
+            config_.feeds.push_back(std::move(feed_));
+        } else if (section_.kind == SectionKind::Output) {
+            config_.outputs.push_back(std::move(output_));
+        }
+        section_.kind = SectionKind::None;
+    }
+
+    std::string section_label() const {
+        switch (section_.kind) {
+            case SectionKind::Daemon: return "[daemon]";
+            case SectionKind::Output: return "[output " + section_.name + "]";
+            case SectionKind::Feed: return "[feed " + section_.name + "]";
+            case SectionKind::None:
+            case SectionKind::Ignored: break;
+        }
+        return "(no section)";
+    }
+
+    void bad_value(int line_no, std::string_view key, std::string_view value, std::string_view expected) {
+        diag_.add(line_no, "bad value '" + std::string(value) + "' for '" + std::string(key) + "' in " +
+                               section_label() + ": expected " + std::string(expected));
+    }
+
+    void unknown_key(int line_no, std::string_view key) {
+        diag_.add(line_no, "unknown key '" + std::string(key) + "' in " + section_label());
+    }
+
+    void set_duration(Seconds& out, std::string_view key, std::string_view value, int line_no) {
+        if (const auto d = parse_duration(value))
+            out = *d;
+        else
+            bad_value(line_no, key, value, "a duration such as 30s, 15m, 2h or 1d");
+    }
+
+    template <class Int>
+    void set_count(Int& out, std::string_view key, std::string_view value, int line_no, std::uint64_t max) {
+        const auto n = parse_uint(value);
+        if (n && *n >= 1 && *n <= max)
+            out = static_cast<Int>(*n);
+        else
+            bad_value(line_no, key, value, "a whole number from 1 to " + std::to_string(max));
+    }
+
+    void daemon_key(const std::string& key, std::string_view value, int line_no) {
+        DaemonSettings& d = config_.daemon;
+        if (key == "database") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            d.database = resolve_against(file_, value);
+        } else if (key == "listen") {
+            const auto listen = parse_listen(value);
+            if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
+            d.listen_host = listen->host;
+            d.listen_port = listen->port;
+        } else if (key == "interval") {
+            set_duration(d.schedule.default_interval, key, value, line_no);
+        } else if (key == "min_interval") {
+            set_duration(d.schedule.min_interval, key, value, line_no);
+        } else if (key == "max_interval") {
+            set_duration(d.schedule.max_interval, key, value, line_no);
+        } else if (key == "max_backoff") {
+            set_duration(d.schedule.max_backoff, key, value, line_no);
+        } else if (key == "jitter") {
+            if (const auto j = parse_fraction(value))
+                d.schedule.jitter = *j;
+            else
+                bad_value(line_no, key, value, "a fraction from 0 to 0.5");
+        } else if (key == "startup_spread") {
+            set_duration(d.schedule.startup_spread, key, value, line_no);
+        } else if (key == "allow_private") {
+            if (const auto b = parse_bool(value))
+                d.allow_private = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
+        } else if (key == "log_level") {
+            static const std::set<std::string, std::less<>> kLevels{"trace", "debug",    "info", "warn",
+                                                                    "error", "critical", "off"};
+            if (!kLevels.contains(to_lower_ascii(value)))
+                return bad_value(line_no, key, value, "trace, debug, info, warn, error, critical or off");
+            d.log_level = to_lower_ascii(value);
+        } else if (key == "connect_timeout") {
+            set_duration(d.fetch.connect_timeout, key, value, line_no);
+        } else if (key == "timeout") {
+            set_duration(d.fetch.total_timeout, key, value, line_no);
+        } else if (key == "max_body") {
+            if (const auto n = parse_size(value); n && *n >= 1024)
+                d.fetch.max_body_bytes = *n;
+            else
+                bad_value(line_no, key, value, "a size of at least 1K, such as 16M");
+        } else if (key == "max_redirects") {
+            set_count(d.fetch.max_redirects, key, value, line_no, 20);
+        } else if (key == "max_concurrent") {
+            set_count(d.fetch.max_concurrent, key, value, line_no, 1000);
+        } else if (key == "max_per_host") {
+            set_count(d.fetch.max_per_host, key, value, line_no, 64);
+        } else if (key == "user_agent") {
+            d.fetch.user_agent = std::string(value);
+        } else {
+            unknown_key(line_no, key);
+        }
+    }
+
+    void output_key(const std::string& key, std::string_view value, int line_no) {
+        if (key == "path") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            output_.path = resolve_against(file_, value);
+        } else if (key == "url") {
+            if (!value.starts_with('/') || value.find_first_of(" \t?#") != std::string_view::npos)
+                return bad_value(line_no, key, value, "a path starting with '/', such as /merged.xml");
+            output_.url = std::string(value);
+        } else if (key == "title") {
+            output_.title = std::string(value);
+        } else if (key == "link") {
+            if (!valid_http_url(value)) return bad_value(line_no, key, value, "an http:// or https:// URL");
+            output_.link = std::string(value);
+        } else if (key == "description") {
+            output_.description = std::string(value);
+        } else if (key == "max_items") {
+            set_count(output_.max_items, key, value, line_no, 100000);
+        } else {
+            unknown_key(line_no, key);
+        }
+    }
+
+    void feed_key(const std::string& key, std::string_view value, int line_no) {
+        if (key == "url") {
+            if (!valid_http_url(value)) return bad_value(line_no, key, value, "an http:// or https:// URL");
+            feed_.url = std::string(value);
+        } else if (key == "tags") {
+            feed_.tags = split_tags(value);
+        } else if (key == "interval") {
+            Seconds interval{};
+            set_duration(interval, key, value, line_no);
+            if (interval.count() > 0) feed_.interval = interval;
+        } else if (key == "allow_private") {
+            if (const auto b = parse_bool(value))
+                feed_.allow_private = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
+        } else if (key == "enabled") {
+            if (const auto b = parse_bool(value))
+                feed_.enabled = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
+        } else {
+            unknown_key(line_no, key);
+        }
+    }
+
+    fs::path file_;
+    Diagnostics diag_;
+    Config config_;
+    Section section_;
+    FeedSpec feed_;
+    OutputSpec output_;
+    bool daemon_seen_ = false;
+    std::map<std::string, int, std::less<>> feed_names_;
+    std::map<std::string, int, std::less<>> output_names_;
+};
+
+}  // namespace
+
+std::optional<Seconds> parse_duration(std::string_view text) {
+    text = trim(text);
+    if (text.empty()) return std::nullopt;
+    std::int64_t total = 0;
+    while (!text.empty()) {
+        std::size_t digits = 0;
+        while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') ++digits;
+        if (digits == 0 || digits > 9) return std::nullopt;
+        const auto number = static_cast<std::int64_t>(*parse_uint(text.substr(0, digits)));
+        text.remove_prefix(digits);
+        std::int64_t unit = 1;
+        if (!text.empty()) {
+            switch (text.front()) {
+                case 's': unit = 1; break;
+                case 'm': unit = 60; break;
+                case 'h': unit = 3600; break;
+                case 'd': unit = 86400; break;
+                default: return std::nullopt;
+            }
+            text.remove_prefix(1);
+        }
+        total += number * unit;
+    }
+    if (total <= 0 || total > 366LL * 86400) return std::nullopt;
+    return Seconds{total};
+}
+
+std::optional<std::size_t> parse_size(std::string_view text) {
+    text = trim(text);
+    std::uint64_t unit = 1;
+    if (!text.empty()) {
+        switch (text.back()) {
+            case 'K':
+            case 'k': unit = 1ULL << 10; break;
+            case 'M':
+            case 'm': unit = 1ULL << 20; break;
+            case 'G':
+            case 'g': unit = 1ULL << 30; break;
+            default: break;
+        }
+        if (unit != 1) text.remove_suffix(1);
+    }
+    const auto n = parse_uint(text);
+    if (!n || *n > (1ULL << 40) / unit) return std::nullopt;
+    return static_cast<std::size_t>(*n * unit);
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+    const std::string v = to_lower_ascii(trim(text));
+    if (v == "yes" || v == "true" || v == "on" || v == "1") return true;
+    if (v == "no" || v == "false" || v == "off" || v == "0") return false;
+    return std::nullopt;
+}
+
+Result<Config> parse_config(std::string_view text, const std::filesystem::path& file) {
+    auto config = Parser{file}.run(text);
+    if (!config) return config;
+    const ScheduleSettings& s = config->daemon.schedule;
+    if (s.min_interval > s.max_interval)
+        return fail(ErrorKind::Config, file.string() + ": min_interval is larger than max_interval");
+    std::set<std::string, std::less<>> urls;
+    for (const OutputSpec& output : config->outputs) {
+        if (!urls.insert(output.url).second)
+            return fail(ErrorKind::Config, file.string() + ": two outputs are served at " + output.url);
+    }
+    return config;
+}
+
+Result<Config> load_config(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(ErrorKind::Config, file.string() + ": cannot open: " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) return fail(ErrorKind::Config, file.string() + ": cannot read");
+    return parse_config(text.str(), file);
+}
+
+}  // namespace tributary::config

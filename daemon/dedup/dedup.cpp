@@ -1,0 +1,267 @@
+#include "dedup/dedup.hpp"
+
+#include <unicode/normalizer2.h>
+#include <unicode/uchar.h>
+#include <unicode/unistr.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <map>
+#include <set>
+
+#include "core/text.hpp"
+
+namespace tributary::dedup {
+namespace {
+
+constexpr std::size_t kLeadWords = 32;
+constexpr std::size_t kMinLeadWords = 8;
+
+bool is_tracking_parameter(std::string_view name) {
+    static constexpr std::array<std::string_view, 12> kExact{"fbclid", "gclid",  "dclid", "msclkid", "yclid", "mc_cid",
+                                                             "mc_eid", "igshid", "_ga",   "_hsenc",  "_hsmi", "ocid"};
+    const std::string lower = to_lower_ascii(name);
+    if (lower.starts_with("utm_")) return true;
+    return std::find(kExact.begin(), kExact.end(), lower) != kExact.end();
+}
+
+// SplitMix64's finaliser: spreads FNV's bits so every SimHash bit is fair.
+std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+std::vector<std::string_view> words_of(std::string_view text) {
+    std::vector<std::string_view> words;
+    std::size_t i = 0;
+    while (i < text.size()) {
+        while (i < text.size() && text[i] == ' ') ++i;
+        const std::size_t start = i;
+        while (i < text.size() && text[i] != ' ') ++i;
+        if (i > start) words.push_back(text.substr(start, i - start));
+    }
+    return words;
+}
+
+std::uint64_t simhash(const std::vector<std::string_view>& words) {
+    if (words.empty()) return 0;
+    std::array<int, 64> votes{};
+    auto vote = [&](std::uint64_t h) {
+        for (int bit = 0; bit < 64; ++bit) votes[bit] += ((h >> bit) & 1U) ? 1 : -1;
+    };
+    if (words.size() < 3) {
+        for (const auto w : words) vote(mix(fnv1a64(w)));
+    } else {
+        // Word trigrams: order matters, so two texts sharing words but not
+        // sentences stay apart.
+        for (std::size_t i = 0; i + 2 < words.size(); ++i) {
+            std::string shingle(words[i]);
+            shingle.append(" ").append(words[i + 1]).append(" ").append(words[i + 2]);
+            vote(mix(fnv1a64(shingle)));
+        }
+    }
+    std::uint64_t out = 0;
+    for (int bit = 0; bit < 64; ++bit)
+        if (votes[bit] > 0) out |= std::uint64_t{1} << bit;
+    return out;
+}
+
+std::string content_hash(const ParsedItem& item) {
+    std::string all;
+    constexpr char kSep = '\x1f';
+    for (const std::string* s : {&item.title, &item.link, &item.author, &item.summary, &item.content, &item.comments})
+        all.append(*s).push_back(kSep);
+    for (const auto& c : item.categories) all.append(c).push_back(kSep);
+    for (const auto& e : item.enclosures) all.append(e.url).push_back(kSep);
+    all.append(item.published ? std::to_string(item.published->time_since_epoch().count()) : "-").push_back(kSep);
+    all.append(item.updated ? std::to_string(item.updated->time_since_epoch().count()) : "-");
+    return hex64(fnv1a64(all));
+}
+
+std::string base_key(const ParsedItem& item) {
+    if (const auto id = trim(item.id); !id.empty()) return "g:" + std::string(id);
+    if (auto url = canonical_url(item.link); !url.empty()) return "l:" + url;
+    std::string basis = item.title;
+    basis += '\n';
+    if (item.published) basis += std::to_string(item.published->time_since_epoch().count());
+    basis += '\n';
+    basis += item.summary;
+    return "h:" + hex64(fnv1a64(basis));
+}
+
+}  // namespace
+
+std::string canonical_url(std::string_view url) {
+    url = trim(url);
+    const auto scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return {};
+    const std::string scheme = to_lower_ascii(url.substr(0, scheme_end));
+    if (scheme != "http" && scheme != "https") return {};
+    std::string_view rest = url.substr(scheme_end + 3);
+    if (const auto hash = rest.find('#'); hash != std::string_view::npos) rest = rest.substr(0, hash);
+    const auto authority_end = rest.find_first_of("/?");
+    std::string_view authority = rest.substr(0, authority_end);
+    std::string_view path_and_query = authority_end == std::string_view::npos ? "" : rest.substr(authority_end);
+    if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority = authority.substr(at + 1);
+    std::string host = to_lower_ascii(authority);
+    if (host.empty()) return {};
+    if (scheme == "http" && host.ends_with(":80")) host.resize(host.size() - 3);
+    if (scheme == "https" && host.ends_with(":443")) host.resize(host.size() - 4);
+    if (host.ends_with('.')) host.pop_back();
+
+    std::string_view path = path_and_query.substr(0, path_and_query.find('?'));
+    std::string_view query;
+    if (const auto q = path_and_query.find('?'); q != std::string_view::npos) query = path_and_query.substr(q + 1);
+
+    std::string kept_query;
+    while (!query.empty()) {
+        const auto amp = query.find('&');
+        const std::string_view param = query.substr(0, amp);
+        const std::string_view name = param.substr(0, param.find('='));
+        if (!param.empty() && !is_tracking_parameter(name)) {
+            if (!kept_query.empty()) kept_query += '&';
+            kept_query += param;
+        }
+        if (amp == std::string_view::npos) break;
+        query.remove_prefix(amp + 1);
+    }
+    std::string out = scheme + "://" + host + (path.empty() ? "/" : std::string(path));
+    if (!kept_query.empty()) out += "?" + kept_query;
+    return out;
+}
+
+std::string normalize_text(std::string_view text) {
+    UErrorCode status = U_ZERO_ERROR;
+    const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
+    if (U_FAILURE(status)) return to_lower_ascii(text);
+    const icu::UnicodeString decomposed = nfkd->normalize(
+        icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), static_cast<int32_t>(text.size()))), status);
+    if (U_FAILURE(status)) return to_lower_ascii(text);
+
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (int32_t i = 0; i < decomposed.length();) {
+        UChar32 c = decomposed.char32At(i);
+        i += U16_LENGTH(c);
+        const int8_t category = u_charType(c);
+        if (category == U_NON_SPACING_MARK || category == U_ENCLOSING_MARK || c == 0x0640 /* tatweel */) continue;
+        if (category == U_DECIMAL_DIGIT_NUMBER) c = '0' + u_charDigitValue(c);
+        switch (c) {
+            case 0x0649: c = 0x064A; break;  // alef maqsura → yeh
+            case 0x06CC: c = 0x064A; break;  // farsi yeh → yeh
+            case 0x0629: c = 0x0647; break;  // teh marbuta → heh
+            case 0x0671: c = 0x0627; break;  // alef wasla → alef
+            case 0x06A9: c = 0x0643; break;  // keheh → kaf
+            default: break;
+        }
+        if (!u_isalnum(c)) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out.push_back(' ');
+        pending_space = false;
+        c = u_foldCase(c, U_FOLD_CASE_DEFAULT);
+        std::array<char, 4> buf{};
+        int32_t len = 0;
+        UBool error = false;
+        U8_APPEND(reinterpret_cast<uint8_t*>(buf.data()), len, 4, c, error);
+        if (!error) out.append(buf.data(), static_cast<std::size_t>(len));
+    }
+    return out;
+}
+
+std::string text_of_html(std::string_view html) {
+    std::string out;
+    out.reserve(html.size());
+    for (std::size_t i = 0; i < html.size();) {
+        const char c = html[i];
+        if (c == '<') {
+            const auto close = html.find('>', i);
+            if (close == std::string_view::npos) break;
+            out.push_back(' ');  // block boundaries separate words
+            i = close + 1;
+            continue;
+        }
+        if (c == '&') {
+            const auto semi = html.find(';', i);
+            if (semi != std::string_view::npos && semi - i <= 10) {
+                const std::string_view entity = html.substr(i + 1, semi - i - 1);
+                static const std::map<std::string_view, std::string_view> kNamed{
+                    {"amp", "&"}, {"lt", "<"}, {"gt", ">"}, {"quot", "\""}, {"apos", "'"}, {"nbsp", " "}};
+                if (const auto it = kNamed.find(entity); it != kNamed.end()) {
+                    out.append(it->second);
+                    i = semi + 1;
+                    continue;
+                }
+                if (entity.starts_with('#')) {  // numeric: only separators matter for words
+                    out.push_back(' ');
+                    i = semi + 1;
+                    continue;
+                }
+            }
+        }
+        out.push_back(c);
+        ++i;
+    }
+    return out;
+}
+
+std::uint64_t story_fingerprint(const ParsedItem& item) {
+    const std::string body = normalize_text(text_of_html(item.summary.empty() ? item.content : item.summary));
+    std::vector<std::string_view> words = words_of(body);
+    if (words.size() >= kMinLeadWords) {
+        if (words.size() > kLeadWords) words.resize(kLeadWords);
+        return simhash(words);
+    }
+    const std::string title = normalize_text(item.title);
+    std::string both = title + " " + body;
+    return simhash(words_of(both));
+}
+
+std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items) {
+    std::vector<ItemKeys> keys;
+    keys.reserve(items.size());
+    std::set<std::string, std::less<>> seen;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        const ParsedItem& item = items[i];
+        ItemKeys k;
+        k.canonical_url = canonical_url(item.link);
+        k.item_key = base_key(item);
+        if (seen.contains(k.item_key)) {
+            std::string alternative = k.item_key + "|l:" + k.canonical_url;
+            if (k.canonical_url.empty() || seen.contains(alternative))
+                alternative = k.item_key + "|#" + std::to_string(i);
+            k.item_key = std::move(alternative);
+        }
+        seen.insert(k.item_key);
+        k.fingerprint = story_fingerprint(item);
+        k.content_hash = content_hash(item);
+        keys.push_back(std::move(k));
+    }
+    return keys;
+}
+
+std::optional<std::int64_t> match_story(const ItemKeys& keys, const ParsedItem& /*item*/,
+                                        std::span<const StoryCandidate> recent) {
+    std::optional<std::int64_t> best;
+    int best_distance = kMaxStoryDistance + 1;
+    for (const StoryCandidate& candidate : recent) {
+        if (!keys.canonical_url.empty() && candidate.canonical_url == keys.canonical_url) return candidate.story_id;
+        if (keys.fingerprint == 0 || candidate.fingerprint == 0) continue;
+        const int distance = std::popcount(keys.fingerprint ^ candidate.fingerprint);
+        if (distance < best_distance) {
+            best_distance = distance;
+            best = candidate.story_id;
+        }
+    }
+    return best;
+}
+
+}  // namespace tributary::dedup

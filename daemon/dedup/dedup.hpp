@@ -1,0 +1,46 @@
+#pragma once
+// Identity and sameness of items: pure functions, no I/O, stable across builds
+// (every hash here may be persisted).
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/types.hpp"
+
+namespace tributary::dedup {
+
+// Lower-case scheme and host, no default port, no fragment, no tracking
+// parameters (utm_*, fbclid, gclid, …), empty path as "/". Returns "" for
+// anything that is not an absolute http(s) URL.
+std::string canonical_url(std::string_view url);
+
+// Text reduced to what two republications of a story share: Unicode
+// compatibility-decomposed, case-folded, without combining marks (accents,
+// Arabic tashkeel), tatweel removed, Arabic letter variants unified (alef with
+// hamza/madda → alef, alef maqsura → yeh, teh marbuta → heh), digits of any
+// script as ASCII, punctuation as spaces, whitespace collapsed.
+std::string normalize_text(std::string_view text);
+
+// Visible text of the sanitized HTML our parser emits (tags dropped, the five
+// XML entities and numeric references decoded).
+std::string text_of_html(std::string_view html);
+
+// 64-bit SimHash of the story's lead: the first words of its summary (or
+// content), or the title when the item has almost no text.
+std::uint64_t story_fingerprint(const ParsedItem& item);
+
+// Keys for every item of a document, in order. A key repeated inside one
+// document is disambiguated by the item's link, else by its position, so two
+// different items never collapse into one.
+std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items);
+
+// The story a new item belongs to among recent ones: the nearest fingerprint
+// within kMaxStoryDistance bits; nullopt when none is near enough.
+inline constexpr int kMaxStoryDistance = 8;
+std::optional<std::int64_t> match_story(const ItemKeys& keys, const ParsedItem& item,
+                                        std::span<const StoryCandidate> recent);
+
+}  // namespace tributary::dedup

@@ -1,0 +1,162 @@
+#include "config/config.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tributary::config {
+namespace {
+
+const std::filesystem::path kFile = "/etc/tributary/feeds.conf";
+
+Config parse_ok(std::string_view text) {
+    auto config = parse_config(text, kFile);
+    EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().message);
+    return config ? *config : Config{};
+}
+
+std::string parse_error(std::string_view text) {
+    auto config = parse_config(text, kFile);
+    EXPECT_FALSE(config.has_value());
+    return config ? std::string{} : config.error().message;
+}
+
+TEST(ConfigParse, ReadsEveryDocumentedKey) {
+    const Config config = parse_ok(R"(
+# comment
+[daemon]
+database = state/tributary.db        # relative to the config file
+listen = 0.0.0.0:0
+interval = 15m
+allow_private = no
+log_level = debug
+timeout = 45s
+max_body = 8M
+
+[output merged]
+path = /srv/www/merged.xml
+url = /merged.xml
+title = أخبار المغرب
+max_items = 50
+
+[feed hespress]
+url = https://www.hespress.com/feed#top
+tags = ar, maroc ,,
+interval = 10m
+allow_private = yes
+)");
+    EXPECT_EQ(config.daemon.database, "/etc/tributary/state/tributary.db");
+    EXPECT_EQ(config.daemon.listen_host, "0.0.0.0");
+    EXPECT_EQ(config.daemon.listen_port, 0);
+    EXPECT_EQ(config.daemon.schedule.default_interval, Seconds{900});
+    EXPECT_FALSE(config.daemon.allow_private);
+    EXPECT_EQ(config.daemon.log_level, "debug");
+    EXPECT_EQ(config.daemon.fetch.total_timeout, Seconds{45});
+    EXPECT_EQ(config.daemon.fetch.max_body_bytes, 8u << 20);
+    ASSERT_EQ(config.outputs.size(), 1u);
+    EXPECT_EQ(config.outputs[0].path, "/srv/www/merged.xml");
+    EXPECT_EQ(config.outputs[0].title, "أخبار المغرب");
+    EXPECT_EQ(config.outputs[0].max_items, 50u);
+    ASSERT_EQ(config.feeds.size(), 1u);
+    const FeedSpec& feed = config.feeds[0];
+    EXPECT_EQ(feed.name, "hespress");
+    EXPECT_EQ(feed.url, "https://www.hespress.com/feed#top");  // '#' inside a value is not a comment
+    EXPECT_EQ(feed.tags, (std::vector<std::string>{"ar", "maroc"}));
+    EXPECT_EQ(feed.interval, Seconds{600});
+    EXPECT_EQ(feed.allow_private, true);
+    EXPECT_EQ(feed.source_line, 18);
+}
+
+TEST(ConfigParse, DefaultsApplyWhenSectionsAreMissing) {
+    const Config config = parse_ok("[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_EQ(config.daemon.database, "/etc/tributary/tributary.db");
+    EXPECT_EQ(config.daemon.listen_port, 8080);
+    ASSERT_EQ(config.outputs.size(), 1u);
+    EXPECT_EQ(config.outputs[0].path, "/etc/tributary/merged.xml");
+    EXPECT_EQ(config.outputs[0].url, "/merged.xml");
+    EXPECT_FALSE(config.feeds[0].interval.has_value());
+    EXPECT_TRUE(config.feeds[0].enabled);
+}
+
+TEST(ConfigParse, ReportsEveryErrorWithFileAndLine) {
+    const std::string message = parse_error(R"([daemon]
+colour = blue
+interval = soon
+[feed a]
+url = ftp://example.org/
+[feed a]
+url = http://example.org/
+[feed b]
+tags = x
+[bogus]
+listen = nowhere
+)");
+    EXPECT_NE(message.find("/etc/tributary/feeds.conf:2: unknown key 'colour' in [daemon]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:3: bad value 'soon' for 'interval'"), std::string::npos) << message;
+    EXPECT_NE(message.find("feeds.conf:5: bad value 'ftp://example.org/' for 'url' in [feed a]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:6: duplicate feed name 'a' (first defined at line 4)"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:8: [feed b] has no url"), std::string::npos) << message;
+    EXPECT_NE(message.find("feeds.conf:10: unknown section [bogus]"), std::string::npos) << message;
+    // The keys of a rejected section are not reported a second time.
+    EXPECT_EQ(message.find(":11:"), std::string::npos) << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 5) << message;
+}
+
+TEST(ConfigParse, RejectsDuplicateKeysAndStrayLines) {
+    const std::string message = parse_error("[feed a]\nurl = http://a.example/\nurl = http://b.example/\njust words\n");
+    EXPECT_NE(message.find(":3: duplicate key 'url' in [feed a]"), std::string::npos) << message;
+    EXPECT_NE(message.find(":4: expected 'key = value' or '[section]'"), std::string::npos) << message;
+}
+
+TEST(ConfigParse, RejectsKeysBeforeAnySectionAndBadNames) {
+    const std::string message = parse_error("url = http://a.example/\n[feed has space]\n[feed]\n");
+    EXPECT_NE(message.find(":1: key 'url' outside of any section"), std::string::npos) << message;
+    EXPECT_NE(message.find(":2: [feed] needs a name"), std::string::npos) << message;
+    EXPECT_NE(message.find(":3: [feed] needs a name"), std::string::npos) << message;
+}
+
+TEST(ConfigLoad, MissingFileNamesTheFile) {
+    const auto config = load_config("/nonexistent/dir/feeds.conf");
+    ASSERT_FALSE(config);
+    EXPECT_EQ(config.error().kind, ErrorKind::Config);
+    EXPECT_NE(config.error().message.find("/nonexistent/dir/feeds.conf: cannot open"), std::string::npos);
+}
+
+TEST(ConfigLoad, ShippedFeedsConfIsValid) {
+    const auto config = load_config(std::filesystem::path(TRIBUTARY_SOURCE_DIR) / "feeds.conf");
+    ASSERT_TRUE(config) << config.error().message;
+    EXPECT_GE(config->feeds.size(), 8u);
+}
+
+TEST(Duration, ParsesUnitsAndRejectsNonsense) {
+    struct Case {
+        const char* text;
+        std::optional<Seconds> expected;
+    };
+    const Case cases[] = {
+        {"90", Seconds{90}},    {"30s", Seconds{30}},     {"15m", Seconds{900}}, {"2h", Seconds{7200}},
+        {"1d", Seconds{86400}}, {"1h30m", Seconds{5400}}, {"0", std::nullopt},   {"", std::nullopt},
+        {"5x", std::nullopt},   {"m", std::nullopt},      {"-5m", std::nullopt}, {"1.5h", std::nullopt},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_EQ(parse_duration(c.text), c.expected);
+    }
+}
+
+TEST(Size, ParsesSuffixes) {
+    EXPECT_EQ(parse_size("16M"), std::optional<std::size_t>(16u << 20));
+    EXPECT_EQ(parse_size("512k"), std::optional<std::size_t>(512u << 10));
+    EXPECT_EQ(parse_size("1000"), std::optional<std::size_t>(1000));
+    EXPECT_EQ(parse_size("lots"), std::nullopt);
+}
+
+TEST(Bool, AcceptsCommonSpellings) {
+    EXPECT_EQ(parse_bool("Yes"), true);
+    EXPECT_EQ(parse_bool("off"), false);
+    EXPECT_EQ(parse_bool("maybe"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tributary::config

@@ -1,0 +1,120 @@
+#include "dedup/dedup.hpp"
+
+#include <gtest/gtest.h>
+
+#include <bit>
+
+namespace tributary::dedup {
+namespace {
+
+// The lead paragraph of the wire story in tests/fixtures/arabic/, as the three sites publish it.
+constexpr std::string_view kLead =
+    "في ظل تصاعد المخاطر المرتبطة بالإرهاب العابر للحدود، عاد الدور الاستخباراتي المغربي ليتصدر الاهتمام داخل "
+    "الأوساط الأمنية الأوروبية، بعد أن كشفت إذاعة Cadena SER الإسبانية عن مساهمة حاسمة لأجهزة الأمن المغربية في "
+    "النتائج غير المسبوقة التي سجلتها إسبانيا في مجال مكافحة الإرهاب خلال سنة 2025.";
+
+ParsedItem item(std::string title, std::string summary, std::string link = {}, std::string id = {}) {
+    ParsedItem i;
+    i.title = std::move(title);
+    i.summary = std::move(summary);
+    i.link = std::move(link);
+    i.id = std::move(id);
+    return i;
+}
+
+TEST(CanonicalUrl, RemovesTrackingFragmentAndDefaultPort) {
+    EXPECT_EQ(canonical_url("https://Akhbar-Maghreb.example:443/article/99871?utm_source=rss&utm_medium=feed#top"),
+              "https://akhbar-maghreb.example/article/99871");
+    EXPECT_EQ(canonical_url("http://Example.org:80?id=5&fbclid=abc&page=2"), "http://example.org/?id=5&page=2");
+    EXPECT_EQ(canonical_url("http://example.org:8080/a/B"), "http://example.org:8080/a/B");
+    EXPECT_EQ(canonical_url("mailto:x@example.org"), "");
+    EXPECT_EQ(canonical_url("/relative/path"), "");
+}
+
+TEST(NormalizeText, UnifiesArabicVariants) {
+    // tashkeel (shadda) and tatweel vanish; hamza forms of alef become bare alef.
+    EXPECT_EQ(normalize_text("المغربيّة حاسـم"), normalize_text("المغربية حاسم"));
+    EXPECT_EQ(normalize_text("لإسبانيا أمن"), normalize_text("لاسبانيا امن"));
+    EXPECT_EQ(normalize_text("فى"), normalize_text("في"));            // alef maqsura → yeh
+    EXPECT_EQ(normalize_text("المملكة"), normalize_text("المملكه"));  // teh marbuta → heh
+    EXPECT_EQ(normalize_text("سنة ٢٠٢٥"), "سنه 2025");                // Arabic-Indic digits
+}
+
+TEST(NormalizeText, FoldsLatinCaseAccentsAndPunctuation) {
+    EXPECT_EQ(normalize_text("  Élection: le Maroc, l'Espagne… ÉTÉ!  "), "election le maroc l espagne ete");
+}
+
+TEST(TextOfHtml, DropsTagsAndDecodesEntities) {
+    EXPECT_EQ(normalize_text(text_of_html("<p>a&amp;b</p><p>c&lt;d&#x27;e</p>")), "a b c d e");
+}
+
+TEST(StoryFingerprint, RepublishedLeadsAreNearAndOtherStoriesFar) {
+    const auto akhbar =
+        story_fingerprint(item("إسبانيا تشيد بالتعاون الأمني مع المغرب", "مدريد - " + std::string(kLead)));
+    const auto lequipe = story_fingerprint(item("الاستخبارات المغربية تساهم بشكل حاسم", std::string(kLead)));
+    const auto sahel = story_fingerprint(item("الاستخبارات المغربيّة تساهم", "<p>" + std::string(kLead) + "</p>"));
+    const auto tourism = story_fingerprint(item("ارتفاع ملحوظ في عدد السياح الوافدين على مراكش خلال عطلة نهاية السنة",
+                                                "سجلت المدينة الحمراء إقبالاً كبيراً من السياح المغاربة والأجانب مع "
+                                                "اقتراب نهاية السنة، وفق معطيات مهنيي القطاع."));
+    EXPECT_EQ(lequipe, sahel);
+    EXPECT_LE(std::popcount(akhbar ^ lequipe), kMaxStoryDistance);
+    EXPECT_GT(std::popcount(tourism ^ lequipe), kMaxStoryDistance);
+}
+
+TEST(ComputeKeys, PrefersGuidThenLinkThenHash) {
+    const std::vector<ParsedItem> items{
+        item("a", "", "https://x.example/1?utm_source=rss", "guid-1"),
+        item("b", "", "https://x.example/2?utm_source=rss"),
+        item("c", "body"),
+    };
+    const auto keys = compute_keys(items);
+    ASSERT_EQ(keys.size(), 3u);
+    EXPECT_EQ(keys[0].item_key, "g:guid-1");
+    EXPECT_EQ(keys[0].canonical_url, "https://x.example/1");
+    EXPECT_EQ(keys[1].item_key, "l:https://x.example/2");
+    EXPECT_TRUE(keys[2].item_key.starts_with("h:"));
+    EXPECT_EQ(keys[2].item_key.size(), 2u + 16u);
+}
+
+TEST(ComputeKeys, RepeatedGuidInOneDocumentStaysDistinct) {
+    const std::vector<ParsedItem> items{
+        item("a", "", "https://x.example/1", "same"),
+        item("b", "", "https://x.example/2", "same"),
+        item("c", "", "https://x.example/2", "same"),
+    };
+    const auto keys = compute_keys(items);
+    EXPECT_EQ(keys[0].item_key, "g:same");
+    EXPECT_EQ(keys[1].item_key, "g:same|l:https://x.example/2");
+    EXPECT_EQ(keys[2].item_key, "g:same|#2");
+}
+
+TEST(ComputeKeys, ContentHashChangesWithVisibleContentOnly) {
+    ParsedItem a = item("title", "<p>x</p>", "https://x.example/1", "g");
+    ParsedItem b = a;
+    const std::vector<ParsedItem> same{a, b};
+    const auto k1 = compute_keys(same);
+    EXPECT_EQ(k1[0].content_hash, k1[1].content_hash);
+    b.title = "title (updated)";
+    const std::vector<ParsedItem> changed{a, b};
+    const auto k2 = compute_keys(changed);
+    EXPECT_NE(k2[0].content_hash, k2[1].content_hash);
+}
+
+TEST(MatchStory, SameCanonicalUrlOrNearFingerprint) {
+    ItemKeys keys;
+    keys.canonical_url = "https://x.example/1";
+    keys.fingerprint = 0xF0F0F0F0F0F0F0F0ULL;
+    const std::vector<StoryCandidate> recent{
+        {1, "https://other.example/", 0x0F0F0F0F0F0F0F0FULL, std::nullopt},  // 64 bits away
+        {2, "https://y.example/", 0xF0F0F0F0F0F0F0F3ULL, std::nullopt},      // 2 bits away
+        {3, "https://z.example/", 0xF0F0F0F0F0F0F0F1ULL, std::nullopt},      // 1 bit away: nearest
+    };
+    EXPECT_EQ(match_story(keys, ParsedItem{}, recent), 3);
+    const std::vector<StoryCandidate> by_url{{7, "https://x.example/1", 0, std::nullopt}};
+    EXPECT_EQ(match_story(keys, ParsedItem{}, by_url), 7);
+    const std::vector<StoryCandidate> far{{1, "", 0x0F0F0F0F0F0F0F0FULL, std::nullopt}};
+    EXPECT_EQ(match_story(keys, ParsedItem{}, far), std::nullopt);
+}
+
+}  // namespace
+}  // namespace tributary::dedup
