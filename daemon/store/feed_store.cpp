@@ -1,0 +1,562 @@
+#include "store/feed_store.hpp"
+
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <cstddef>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_set>
+#include <utility>
+
+#include "core/text.hpp"
+#include "store/migrations.hpp"
+#include "store/sqlite.hpp"
+
+namespace tributary::store {
+namespace {
+
+// Every statement FeedStore runs, prepared once per connection.
+enum class Sql : std::size_t {
+    find_feed,
+    deactivate_feeds,
+    upsert_feed,
+    active_feed_states,
+    feed_state,
+    save_feed_state,
+    save_feed_meta,
+    find_item,
+    update_item,
+    sync_story,
+    touch_item,
+    story_by_url,
+    recent_stories,
+    insert_story,
+    set_representative,
+    insert_item,
+    merged_items,
+    count_,
+};
+
+struct SqlText {
+    Sql id;
+    const char* what;
+    const char* sql;
+};
+
+#define TRIBUTARY_FEED_STATE_COLUMNS                                                                    \
+    "name, url, etag, last_modified, last_fetch, last_success, last_outcome, http_status, last_error, " \
+    "consecutive_failures, next_due, schedule_reason, "                                                 \
+    "(SELECT count(*) FROM items WHERE items.feed_id = feeds.id)"
+
+constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
+    {Sql::find_feed, "find feed", "SELECT id FROM feeds WHERE name = ?1"},
+    {Sql::deactivate_feeds, "deactivate feeds", "UPDATE feeds SET active = 0 WHERE active = 1"},
+    {Sql::upsert_feed, "save feed",
+     "INSERT INTO feeds (name, url, active, created) VALUES (?1, ?2, ?3, ?4) "
+     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active"},
+    {Sql::active_feed_states, "read feed states",
+     "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE active = 1 ORDER BY name"},
+    {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
+    {Sql::save_feed_state, "save feed state",
+     "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch = ?4, last_success = ?5, last_outcome = ?6, "
+     "http_status = ?7, last_error = ?8, consecutive_failures = ?9, next_due = ?10, schedule_reason = ?11 "
+     "WHERE name = ?1 RETURNING id"},
+    {Sql::save_feed_meta, "save feed title",
+     "UPDATE feeds SET title = CASE WHEN ?2 <> '' THEN ?2 ELSE title END, "
+     "site_link = CASE WHEN ?3 <> '' THEN ?3 ELSE site_link END WHERE id = ?1"},
+    {Sql::find_item, "find item", "SELECT id, content_hash, story_id FROM items WHERE feed_id = ?1 AND item_key = ?2"},
+    {Sql::update_item, "update item",
+     "UPDATE items SET canonical_url = ?2, fingerprint = ?3, content_hash = ?4, guid = ?5, title = ?6, link = ?7, "
+     "author = ?8, summary = ?9, content = ?10, categories = ?11, published = ?12, updated = ?13, last_seen = ?14 "
+     "WHERE id = ?1"},
+    {Sql::sync_story, "update story",
+     "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5 "
+     "WHERE id = ?1 AND first_item_id = ?2"},
+    {Sql::touch_item, "update item", "UPDATE items SET last_seen = ?2 WHERE id = ?1"},
+    {Sql::story_by_url, "find story by URL",
+     "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' ORDER BY story_id LIMIT 1"},
+    {Sql::recent_stories, "read recent stories",
+     "SELECT id, canonical_url, fingerprint, coalesce(published, first_seen) FROM stories "
+     "WHERE coalesce(published, first_seen) BETWEEN ?1 AND ?2 ORDER BY id"},
+    {Sql::insert_story, "insert story",
+     "INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen) "
+     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
+    {Sql::set_representative, "insert story", "UPDATE stories SET first_item_id = ?2 WHERE id = ?1"},
+    {Sql::insert_item, "insert item",
+     "INSERT INTO items (feed_id, item_key, canonical_url, fingerprint, content_hash, story_id, guid, title, link, "
+     "author, summary, content, categories, published, updated, first_seen, last_seen) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) RETURNING id"},
+    {Sql::merged_items, "read merged items",
+     "SELECT s.guid, i.title, i.link, CASE WHEN i.summary <> '' THEN i.summary ELSE i.content END, i.author, "
+     "i.categories, i.published, i.first_seen, f.name, CASE WHEN f.title <> '' THEN f.title ELSE f.name END, f.url "
+     "FROM stories AS s JOIN items AS i ON i.id = s.first_item_id JOIN feeds AS f ON f.id = i.feed_id "
+     "ORDER BY coalesce(s.published, s.first_seen) DESC, s.id DESC LIMIT ?1"},
+}};
+
+#undef TRIBUTARY_FEED_STATE_COLUMNS
+
+constexpr bool sql_table_in_order() {
+    for (std::size_t i = 0; i < kSql.size(); ++i)
+        if (static_cast<std::size_t>(kSql[i].id) != i) return false;
+    return true;
+}
+static_assert(sql_table_in_order(), "kSql must list the statements in enum order");
+
+std::int64_t to_db(std::uint64_t fingerprint) noexcept { return std::bit_cast<std::int64_t>(fingerprint); }
+std::uint64_t from_db(std::int64_t fingerprint) noexcept { return std::bit_cast<std::uint64_t>(fingerprint); }
+
+// items.categories: a JSON array of strings (see schema/0001_init.sql).
+std::string categories_to_json(const std::vector<std::string>& categories) {
+    return nlohmann::json(categories).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::vector<std::string> categories_from_json(const std::string& text) {
+    std::vector<std::string> out;
+    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_array()) return out;
+    for (const auto& value : json)
+        if (value.is_string()) out.push_back(value.get<std::string>());
+    return out;
+}
+
+std::string story_guid(std::string_view feed_name, std::string_view item_key) {
+    std::string seed;
+    seed.reserve(feed_name.size() + 1 + item_key.size());
+    seed.append(feed_name).append(1, '\n').append(item_key);
+    return "urn:tributary:story:" + hex64(fnv1a64(seed));
+}
+
+// "store: /path: <rest>" from "store: <rest>".
+Error with_path(const std::filesystem::path& file, Error error) {
+    std::string_view rest = error.message;
+    if (rest.starts_with("store: ")) rest.remove_prefix(7);
+    error.message = "store: " + file.string() + ": " + std::string(rest);
+    return error;
+}
+
+FeedState read_feed_state(const Statement& s) {
+    FeedState state;
+    state.name = s.column_text(0);
+    state.url = s.column_text(1);
+    state.etag = s.column_text(2);
+    state.last_modified = s.column_text(3);
+    state.last_fetch = s.column_time(4);
+    state.last_success = s.column_time(5);
+    state.last_outcome = s.column_text(6);
+    state.http_status = static_cast<long>(s.column_int64(7));
+    state.last_error = s.column_text(8);
+    state.consecutive_failures = static_cast<int>(s.column_int64(9));
+    state.next_due = s.column_time(10);
+    state.schedule_reason = s.column_text(11);
+    state.item_count = s.column_int64(12);
+    return state;
+}
+
+}  // namespace
+
+struct FeedStore::Impl {
+    Db db;
+    int version = 0;
+    std::vector<Statement> statements;  // indexed by Sql
+
+    Statement& operator[](Sql id) { return statements[static_cast<std::size_t>(id)]; }
+
+    static Result<std::unique_ptr<Impl>> make(Db db, int version) {
+        auto impl = std::make_unique<Impl>(Impl{std::move(db), version, {}});
+        impl->statements.reserve(kSql.size());
+        for (const SqlText& q : kSql) {
+            auto stmt = Statement::prepare(impl->db, q.sql, q.what);
+            if (!stmt) return std::unexpected(stmt.error());
+            impl->statements.push_back(std::move(*stmt));
+        }
+        return impl;
+    }
+
+    Result<std::int64_t> feed_id(std::string_view name) {
+        Statement& s = (*this)[Sql::find_feed];
+        auto use = s.use();
+        auto row = s.bind(1, name).step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+        return s.column_int64(0);
+    }
+
+    Result<void> save_state(const FeedState& state) {
+        Statement& s = (*this)[Sql::save_feed_state];
+        auto use = s.use();
+        auto row = s.bind(1, state.name)
+                       .bind(2, state.etag)
+                       .bind(3, state.last_modified)
+                       .bind(4, state.last_fetch)
+                       .bind(5, state.last_success)
+                       .bind(6, state.last_outcome)
+                       .bind(7, static_cast<std::int64_t>(state.http_status))
+                       .bind(8, state.last_error)
+                       .bind(9, static_cast<std::int64_t>(state.consecutive_failures))
+                       .bind(10, state.next_due)
+                       .bind(11, state.schedule_reason)
+                       .step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + state.name + "\"");
+        return {};
+    }
+
+    struct KnownItem {
+        std::int64_t id;
+        std::string content_hash;
+        std::int64_t story_id;
+    };
+    Result<std::optional<KnownItem>> find_item(std::int64_t feed, std::string_view item_key) {
+        Statement& s = (*this)[Sql::find_item];
+        auto use = s.use();
+        auto row = s.bind(1, feed).bind(2, item_key).step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return std::nullopt;
+        return KnownItem{s.column_int64(0), s.column_text(1), s.column_int64(2)};
+    }
+
+    // Stories whose time lies in [from, to], as the matcher sees them.
+    Result<std::vector<StoryCandidate>> recent_stories(SysTime from, SysTime to) {
+        Statement& s = (*this)[Sql::recent_stories];
+        auto use = s.use();
+        s.bind(1, from).bind(2, to);
+        std::vector<StoryCandidate> out;
+        for (;;) {
+            auto row = s.step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) break;
+            out.push_back(StoryCandidate{.story_id = s.column_int64(0),
+                                         .canonical_url = s.column_text(1),
+                                         .fingerprint = from_db(s.column_int64(2)),
+                                         .published = s.column_time(3)});
+        }
+        return out;
+    }
+
+    Result<std::optional<std::int64_t>> story_by_url(std::string_view canonical_url) {
+        if (canonical_url.empty()) return std::nullopt;
+        Statement& s = (*this)[Sql::story_by_url];
+        auto use = s.use();
+        auto row = s.bind(1, canonical_url).step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return std::nullopt;
+        return s.column_int64(0);
+    }
+
+    Result<std::int64_t> insert_story(const std::string& guid, const ItemKeys& keys, const ParsedItem& item,
+                                      SysTime now) {
+        Statement& s = (*this)[Sql::insert_story];
+        auto use = s.use();
+        auto row = s.bind(1, guid)
+                       .bind(2, keys.canonical_url)
+                       .bind(3, to_db(keys.fingerprint))
+                       .bind(4, item.published)
+                       .bind(5, now)
+                       .step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return db_error("insert story", "no id returned");
+        return s.column_int64(0);
+    }
+
+    Result<std::int64_t> insert_item(std::int64_t feed, std::int64_t story, const ItemKeys& keys,
+                                     const ParsedItem& item, SysTime now) {
+        Statement& s = (*this)[Sql::insert_item];
+        auto use = s.use();
+        auto row = s.bind(1, feed)
+                       .bind(2, keys.item_key)
+                       .bind(3, keys.canonical_url)
+                       .bind(4, to_db(keys.fingerprint))
+                       .bind(5, keys.content_hash)
+                       .bind(6, story)
+                       .bind(7, item.id)
+                       .bind(8, item.title)
+                       .bind(9, item.link)
+                       .bind(10, item.author)
+                       .bind(11, item.summary)
+                       .bind(12, item.content)
+                       .bind(13, categories_to_json(item.categories))
+                       .bind(14, item.published)
+                       .bind(15, item.updated)
+                       .bind(16, now)
+                       .step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return db_error("insert item", "no id returned");
+        return s.column_int64(0);
+    }
+
+    Result<void> update_item(std::int64_t item_id, std::int64_t story, const ItemKeys& keys, const ParsedItem& item,
+                             SysTime now) {
+        {
+            Statement& s = (*this)[Sql::update_item];
+            auto use = s.use();
+            auto r = s.bind(1, item_id)
+                         .bind(2, keys.canonical_url)
+                         .bind(3, to_db(keys.fingerprint))
+                         .bind(4, keys.content_hash)
+                         .bind(5, item.id)
+                         .bind(6, item.title)
+                         .bind(7, item.link)
+                         .bind(8, item.author)
+                         .bind(9, item.summary)
+                         .bind(10, item.content)
+                         .bind(11, categories_to_json(item.categories))
+                         .bind(12, item.published)
+                         .bind(13, item.updated)
+                         .bind(14, now)
+                         .run();
+            if (!r) return r;
+        }
+        // A story mirrors its representative item (a no-op for other items).
+        Statement& s = (*this)[Sql::sync_story];
+        auto use = s.use();
+        return s.bind(1, story)
+            .bind(2, item_id)
+            .bind(3, keys.canonical_url)
+            .bind(4, to_db(keys.fingerprint))
+            .bind(5, item.published)
+            .run();
+    }
+
+    Result<void> run(Sql id, std::int64_t a, std::int64_t b) {
+        Statement& s = (*this)[id];
+        auto use = s.use();
+        return s.bind(1, a).bind(2, b).run();
+    }
+};
+
+FeedStore::FeedStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+FeedStore::FeedStore(FeedStore&&) noexcept = default;
+FeedStore& FeedStore::operator=(FeedStore&&) noexcept = default;
+FeedStore::~FeedStore() = default;
+
+int FeedStore::schema_version() const { return impl_->version; }
+
+Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
+    auto db = Db::open(file.string(), Db::Mode::read_write_create);
+    if (!db) return std::unexpected(db.error());
+    auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
+        if (auto r = db->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", "configure"); !r)
+            return std::unexpected(r.error());
+        auto mode = db->pragma_text("PRAGMA journal_mode = WAL", "enable WAL");
+        if (!mode) return std::unexpected(mode.error());
+        if (*mode != "wal") return db_error("enable WAL", "journal_mode is \"" + *mode + "\"");
+        if (auto r = db->exec("PRAGMA synchronous = FULL", "configure"); !r) return std::unexpected(r.error());
+        auto version = detail::migrate(*db, detail::embedded_migrations());
+        if (!version) return std::unexpected(version.error());
+        return Impl::make(std::move(*db), *version);
+    };
+    auto impl = setup();
+    if (!impl) return std::unexpected(with_path(file, impl.error()));
+    return FeedStore{std::move(*impl)};
+}
+
+Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
+    auto db = Db::open(file.string(), Db::Mode::read_only);
+    if (!db) return std::unexpected(db.error());
+    auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
+        if (auto r = db->exec("PRAGMA busy_timeout = 5000", "configure"); !r) return std::unexpected(r.error());
+        auto version = detail::check_version(*db, detail::embedded_migrations());
+        if (!version) return std::unexpected(version.error());
+        return Impl::make(std::move(*db), *version);
+    };
+    auto impl = setup();
+    if (!impl) return std::unexpected(with_path(file, impl.error()));
+    return FeedStore{std::move(*impl)};
+}
+
+Result<FeedStore> FeedStore::open_in_memory() {
+    auto db = Db::open_in_memory();
+    if (!db) return std::unexpected(db.error());
+    if (auto r = db->exec("PRAGMA foreign_keys = ON", "configure"); !r) return std::unexpected(r.error());
+    auto version = detail::migrate(*db, detail::embedded_migrations());
+    if (!version) return std::unexpected(version.error());
+    auto impl = Impl::make(std::move(*db), *version);
+    if (!impl) return std::unexpected(impl.error());
+    return FeedStore{std::move(*impl)};
+}
+
+Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {
+    Impl& m = *impl_;
+    auto tx = Transaction::begin(m.db);
+    if (!tx) return std::unexpected(tx.error());
+    {
+        Statement& s = m[Sql::deactivate_feeds];
+        auto use = s.use();
+        if (auto r = s.run(); !r) return r;
+    }
+    Statement& s = m[Sql::upsert_feed];
+    for (const FeedSpec& spec : feeds) {
+        auto use = s.use();
+        auto r = s.bind(1, spec.name)
+                     .bind(2, spec.url)
+                     .bind(3, static_cast<std::int64_t>(spec.enabled ? 1 : 0))
+                     .bind(4, now)
+                     .run();
+        if (!r) return r;
+    }
+    return tx->commit();
+}
+
+Result<std::vector<FeedState>> FeedStore::feed_states() {
+    Statement& s = (*impl_)[Sql::active_feed_states];
+    auto use = s.use();
+    std::vector<FeedState> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        out.push_back(read_feed_state(s));
+    }
+    return out;
+}
+
+Result<FeedState> FeedStore::feed_state(std::string_view name) {
+    Statement& s = (*impl_)[Sql::feed_state];
+    auto use = s.use();
+    auto row = s.bind(1, name).step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+    return read_feed_state(s);
+}
+
+Result<void> FeedStore::save_feed_state(const FeedState& state) { return impl_->save_state(state); }
+
+Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                       const StoryMatcher& match, SysTime now, Seconds story_window) {
+    Impl& m = *impl_;
+    if (keys.size() != feed.items.size()) {
+        return fail(ErrorKind::Internal, "store: ingest " + state.name + ": " + std::to_string(keys.size()) +
+                                             " keys for " + std::to_string(feed.items.size()) + " items");
+    }
+    auto tx = Transaction::begin(m.db);
+    if (!tx) return std::unexpected(tx.error());
+    auto feed_id = m.feed_id(state.name);
+    if (!feed_id) return std::unexpected(feed_id.error());
+
+    // The time an item is placed at for the story window.
+    const auto item_time = [now](const ParsedItem& item) { return item.published.value_or(now); };
+
+    // Every story any item of this document may be matched with, loaded once.
+    std::vector<StoryCandidate> candidates;
+    if (!feed.items.empty()) {
+        SysTime lo = item_time(feed.items.front());
+        SysTime hi = lo;
+        for (const ParsedItem& item : feed.items) {
+            lo = std::min(lo, item_time(item));
+            hi = std::max(hi, item_time(item));
+        }
+        auto loaded = m.recent_stories(lo - story_window, hi + story_window);
+        if (!loaded) return std::unexpected(loaded.error());
+        candidates = std::move(*loaded);
+    }
+
+    IngestResult result;
+    std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
+    std::vector<StoryCandidate> recent;
+    for (std::size_t i = 0; i < feed.items.size(); ++i) {
+        const ParsedItem& item = feed.items[i];
+        const ItemKeys& key = keys[i];
+        if (!seen.insert(key.item_key).second) {
+            ++result.unchanged_items;
+            continue;
+        }
+
+        auto known = m.find_item(*feed_id, key.item_key);
+        if (!known) return std::unexpected(known.error());
+        if (*known) {
+            if ((*known)->content_hash != key.content_hash) {
+                if (auto r = m.update_item((*known)->id, (*known)->story_id, key, item, now); !r)
+                    return std::unexpected(r.error());
+                ++result.updated_items;
+            } else {
+                if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)
+                    return std::unexpected(r.error());
+                ++result.unchanged_items;
+            }
+            continue;
+        }
+
+        // A new item: same canonical URL first, then the matcher, else a new story.
+        auto story = m.story_by_url(key.canonical_url);
+        if (!story) return std::unexpected(story.error());
+        if (!*story) {
+            const SysTime t = item_time(item);
+            recent.clear();
+            for (const StoryCandidate& c : candidates) {
+                const SysTime ct = c.published.value_or(t);
+                if (ct >= t - story_window && ct <= t + story_window) recent.push_back(c);
+            }
+            if (match) {
+                *story = match(key, item, recent);
+                if (*story) {
+                    const auto id = **story;
+                    const bool offered = std::any_of(recent.begin(), recent.end(),
+                                                     [id](const StoryCandidate& c) { return c.story_id == id; });
+                    if (!offered) {
+                        return fail(ErrorKind::Internal, "store: ingest " + state.name +
+                                                             ": the story matcher picked story " + std::to_string(id) +
+                                                             ", which was not one of its candidates");
+                    }
+                }
+            }
+        }
+
+        if (*story) {
+            auto inserted = m.insert_item(*feed_id, **story, key, item, now);
+            if (!inserted) return std::unexpected(inserted.error());
+            ++result.duplicate_items;
+            continue;
+        }
+        auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
+        if (!created) return std::unexpected(created.error());
+        auto inserted = m.insert_item(*feed_id, *created, key, item, now);
+        if (!inserted) return std::unexpected(inserted.error());
+        if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return std::unexpected(r.error());
+        candidates.push_back(StoryCandidate{.story_id = *created,
+                                            .canonical_url = key.canonical_url,
+                                            .fingerprint = key.fingerprint,
+                                            .published = item_time(item)});
+        ++result.new_items;
+    }
+
+    if (auto r = m.save_state(state); !r) return std::unexpected(r.error());
+    {
+        Statement& s = m[Sql::save_feed_meta];
+        auto use = s.use();
+        if (auto r = s.bind(1, *feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r)
+            return std::unexpected(r.error());
+    }
+    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    return result;
+}
+
+Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit) {
+    Statement& s = (*impl_)[Sql::merged_items];
+    auto use = s.use();
+    constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    s.bind(1, static_cast<std::int64_t>(std::min(limit, max)));
+    std::vector<MergedItem> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) break;
+        MergedItem item;
+        item.guid = s.column_text(0);
+        item.title = s.column_text(1);
+        item.link = s.column_text(2);
+        item.description = s.column_text(3);
+        item.author = s.column_text(4);
+        item.categories = categories_from_json(s.column_text(5));
+        item.published = s.column_time(6);
+        item.first_seen = s.column_time(7).value_or(SysTime{});
+        item.feed_name = s.column_text(8);
+        item.source_title = s.column_text(9);
+        item.source_url = s.column_text(10);
+        out.push_back(std::move(item));
+    }
+    return out;
+}
+
+}  // namespace tributary::store

@@ -1,0 +1,73 @@
+#pragma once
+// The store stage: feeds, items and stories in SQLite (DESIGN.md "Identity and
+// duplicates"). One FeedStore is one connection, used by one thread at a time:
+// the daemon's single writer, or a reader (`status`, HTTP) opened read-only.
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/types.hpp"
+
+namespace tributary::store {
+
+// Picks, for a new item, the existing story it belongs to (nullopt: a new story).
+// `recent` holds the stories whose time (published, else first seen; given in
+// StoryCandidate::published) lies within the story window of the item's time.
+// The answer must be one of `recent`'s story_id values.
+using StoryMatcher = std::function<std::optional<std::int64_t>(const ItemKeys& keys, const ParsedItem& item,
+                                                               std::span<const StoryCandidate> recent)>;
+
+class FeedStore {
+public:
+    // The parent directory must exist. WAL, synchronous=FULL, foreign_keys=ON,
+    // busy_timeout 5000 ms, then every pending migration.
+    static Result<FeedStore> open(const std::filesystem::path& file);
+    // For `status` and readers: no migrations; refuses a database that is not
+    // exactly at this build's schema version.
+    static Result<FeedStore> open_read_only(const std::filesystem::path& file);
+    // Migrated, private to this object: for tests.
+    static Result<FeedStore> open_in_memory();
+
+    FeedStore(FeedStore&&) noexcept;
+    FeedStore& operator=(FeedStore&&) noexcept;
+    ~FeedStore();
+
+    int schema_version() const;
+
+    // Makes the feeds table match the config: inserts new names, updates a
+    // changed url (keeping state and items), marks names absent from `feeds`
+    // (or with enabled=false) inactive (their items stay and still appear in
+    // the merged feed until retention), reactivates names that come back.
+    Result<void> sync_feeds(std::span<const FeedSpec> feeds, SysTime now);
+    // Active feeds, ordered by name, item_count filled.
+    Result<std::vector<FeedState>> feed_states();
+    // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
+    Result<FeedState> feed_state(std::string_view name);
+    // After a 304 or a failure (by name). Writes every field but url (owned by
+    // sync_feeds) and item_count (computed).
+    Result<void> save_feed_state(const FeedState& state);
+
+    // One transaction: upserts every item of `feed` for state.name, assigns
+    // stories, saves `state` (and the feed's title/link from `feed`), commits.
+    // keys[i] belongs to feed.items[i].
+    Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                const StoryMatcher& match, SysTime now, Seconds story_window);
+
+    // One entry per story (its representative item), newest first.
+    Result<std::vector<MergedItem>> merged_items(std::size_t limit);
+
+private:
+    struct Impl;
+    explicit FeedStore(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tributary::store

@@ -1,0 +1,39 @@
+#pragma once
+// Schema migrations (detail of FeedStore, exposed for tests).
+//
+// schema/NNNN_<name>.sql files are embedded at build time by
+// cmake/EmbedSql.cmake. PRAGMA user_version holds the number of the last one
+// applied. Each migration runs in its own transaction together with the new
+// user_version, so a failed one leaves nothing behind.
+
+#include <span>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "store/sqlite.hpp"
+
+namespace tributary::store::detail {
+
+struct Migration {
+    int version = 0;        // 1, 2, 3, … without gaps
+    std::string_view name;  // the file name, for messages: "0001_init.sql"
+    std::string_view sql;
+};
+
+// The migrations compiled into this binary, in version order (generated).
+std::span<const Migration> embedded_migrations() noexcept;
+
+// The newest version in `migrations` (0 when empty).
+int latest_version(std::span<const Migration> migrations) noexcept;
+
+// Applies every migration newer than the database's user_version; returns the
+// resulting version. Fails, with nothing of the failed migration left, when a
+// migration fails ("store: migration 0002_x.sql: <sqlite message>"), when the
+// database is newer than `migrations` knows, or when the list is malformed.
+Result<int> migrate(Db& db, std::span<const Migration> migrations);
+
+// For read-only connections: succeeds only when the database is exactly at
+// latest_version(migrations); returns that version.
+Result<int> check_version(Db& db, std::span<const Migration> migrations);
+
+}  // namespace tributary::store::detail

@@ -1,0 +1,184 @@
+#include "store/sqlite.hpp"
+
+#include <sqlite3.h>
+
+#include <array>
+#include <cstdio>
+
+namespace tributary::store {
+
+void DbCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+
+std::unexpected<Error> db_error(std::string_view what, std::string_view message) {
+    std::string text = "store: ";
+    text.append(what);
+    text.append(": ");
+    text.append(message);
+    return fail(ErrorKind::Db, std::move(text));
+}
+
+// ------------------------------------------------------------------- Db ---
+
+Result<Db> Db::open(const std::string& path, Mode mode) {
+    int flags = SQLITE_OPEN_NOMUTEX;
+    flags |= mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    Db db{raw};  // sqlite3_open_v2 allocates a handle even when it fails
+    if (rc != SQLITE_OK) {
+        const std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
+        return db_error("open " + path, message);
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    return db;
+}
+
+Result<Db> Db::open_in_memory() { return open(":memory:", Mode::read_write_create); }
+
+std::string Db::error_message() const { return sqlite3_errmsg(handle_.get()); }
+
+bool Db::in_transaction() const noexcept { return sqlite3_get_autocommit(handle_.get()) == 0; }
+
+Result<void> Db::exec(std::string_view sql, std::string_view what) {
+    const std::string text(sql);  // sqlite3_exec wants a NUL-terminated string
+    char* message = nullptr;
+    const int rc = sqlite3_exec(handle_.get(), text.c_str(), nullptr, nullptr, &message);
+    if (rc != SQLITE_OK) {
+        std::string reason = message != nullptr ? message : sqlite3_errstr(rc);
+        sqlite3_free(message);
+        return db_error(what, reason);
+    }
+    return {};
+}
+
+Result<std::string> Db::pragma_text(std::string_view sql, std::string_view what) {
+    auto stmt = Statement::prepare(*this, sql, std::string(what));
+    if (!stmt) return std::unexpected(stmt.error());
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? stmt->column_text(0) : std::string{};
+}
+
+Result<int> Db::user_version() {
+    auto stmt = Statement::prepare(*this, "PRAGMA user_version", "read schema version");
+    if (!stmt) return std::unexpected(stmt.error());
+    auto row = stmt->step();
+    if (!row) return std::unexpected(row.error());
+    return *row ? static_cast<int>(stmt->column_int64(0)) : 0;
+}
+
+Result<void> Db::set_user_version(int version) {
+    // PRAGMA takes no parameters; the value is an int we format ourselves.
+    std::array<char, 48> sql{};
+    std::snprintf(sql.data(), sql.size(), "PRAGMA user_version = %d", version);
+    return exec(sql.data(), "set schema version");
+}
+
+// ------------------------------------------------------------ Statement ---
+
+Result<Statement> Statement::prepare(Db& db, std::string_view sql, std::string what) {
+    sqlite3_stmt* raw = nullptr;
+    const int rc = sqlite3_prepare_v3(db.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                                      &raw, nullptr);
+    if (rc != SQLITE_OK) {
+        sqlite3_finalize(raw);
+        return db_error("prepare " + what, db.error_message());
+    }
+    if (raw == nullptr) return db_error("prepare " + what, "empty statement");
+    return Statement{db.get(), raw, std::move(what)};
+}
+
+Statement& Statement::reset() noexcept {
+    sqlite3_reset(stmt_.get());
+    sqlite3_clear_bindings(stmt_.get());
+    bind_error_ = 0;
+    bind_index_ = 0;
+    return *this;
+}
+
+void Statement::note_bind(int rc) noexcept {
+    if (rc != SQLITE_OK && bind_error_ == 0) bind_error_ = rc;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) noexcept {
+    if (bind_error_ == 0) bind_index_ = index;
+    note_bind(sqlite3_bind_int64(stmt_.get(), index, value));
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) noexcept {
+    if (bind_error_ == 0) bind_index_ = index;
+    // A non-null pointer even for "": a null pointer would bind NULL.
+    note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(), SQLITE_TRANSIENT,
+                                  SQLITE_UTF8));
+    return *this;
+}
+
+Statement& Statement::bind(int index, SysTime value) noexcept {
+    return bind(index, static_cast<std::int64_t>(value.time_since_epoch().count()));
+}
+
+Statement& Statement::bind(int index, const std::optional<SysTime>& value) noexcept {
+    return value ? bind(index, *value) : bind_null(index);
+}
+
+Statement& Statement::bind_null(int index) noexcept {
+    if (bind_error_ == 0) bind_index_ = index;
+    note_bind(sqlite3_bind_null(stmt_.get(), index));
+    return *this;
+}
+
+Result<bool> Statement::step() {
+    if (bind_error_ != 0) {
+        return db_error(what_, "bind parameter " + std::to_string(bind_index_) + ": " + sqlite3_errstr(bind_error_));
+    }
+    const int rc = sqlite3_step(stmt_.get());
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    return db_error(what_, sqlite3_errmsg(db_));
+}
+
+Result<void> Statement::run() {
+    auto row = step();
+    if (!row) return std::unexpected(row.error());
+    if (*row) return db_error(what_, "statement returned a row where none was expected");
+    return {};
+}
+
+bool Statement::is_null(int column) const noexcept { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+
+std::int64_t Statement::column_int64(int column) const noexcept { return sqlite3_column_int64(stmt_.get(), column); }
+
+std::string Statement::column_text(int column) const {
+    const auto* text = sqlite3_column_text(stmt_.get(), column);
+    const int size = sqlite3_column_bytes(stmt_.get(), column);  // after _text, as SQLite documents
+    if (text == nullptr || size <= 0) return {};
+    return std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size));
+}
+
+std::optional<SysTime> Statement::column_time(int column) const noexcept {
+    if (is_null(column)) return std::nullopt;
+    return SysTime{std::chrono::seconds{column_int64(column)}};
+}
+
+// ---------------------------------------------------------- Transaction ---
+
+Result<Transaction> Transaction::begin(Db& db) {
+    if (auto r = db.exec("BEGIN IMMEDIATE", "begin transaction"); !r) return std::unexpected(r.error());
+    return Transaction{&db};
+}
+
+Transaction::~Transaction() {
+    // COMMIT may have failed and left the transaction open; roll back then too.
+    if (db_ != nullptr && db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+Result<void> Transaction::commit() {
+    if (db_ == nullptr) return fail(ErrorKind::Internal, "store: commit: no open transaction");
+    auto r = db_->exec("COMMIT", "commit");
+    if (r) db_ = nullptr;
+    return r;
+}
+
+}  // namespace tributary::store

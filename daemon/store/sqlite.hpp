@@ -1,0 +1,132 @@
+#pragma once
+// RAII wrappers around the SQLite C API (STYLE.md shape 2 and table D). Only
+// daemon/store uses them; sqlite3.h stays out of this header so nothing else
+// can reach the C API through it.
+//
+// Every failure is a value: Error{ErrorKind::Db, "store: <what>: <sqlite message>"}.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace tributary::store {
+
+struct DbCloser {
+    void operator()(sqlite3* db) const noexcept;  // sqlite3_close_v2
+};
+struct StatementFinalizer {
+    void operator()(sqlite3_stmt* stmt) const noexcept;  // sqlite3_finalize
+};
+
+// One connection. Owned by one thread at a time (opened with SQLITE_OPEN_NOMUTEX).
+class Db {
+public:
+    enum class Mode { read_write_create, read_only };
+
+    // Errors read "store: open <path>: <sqlite message>".
+    static Result<Db> open(const std::string& path, Mode mode);
+    static Result<Db> open_in_memory();
+
+    sqlite3* get() const noexcept { return handle_.get(); }
+    std::string error_message() const;  // sqlite3_errmsg of the last failed call
+
+    // Runs one or more statements with no parameters and no result rows.
+    Result<void> exec(std::string_view sql, std::string_view what);
+    // A pragma that returns one value (e.g. "PRAGMA journal_mode=WAL" -> "wal").
+    Result<std::string> pragma_text(std::string_view sql, std::string_view what);
+    Result<int> user_version();
+    Result<void> set_user_version(int version);
+    bool in_transaction() const noexcept;
+
+private:
+    explicit Db(sqlite3* handle) : handle_(handle) {}
+    std::unique_ptr<sqlite3, DbCloser> handle_;
+};
+
+// A prepared statement, prepared once and reused: reset() (or use()) before each
+// execution. Bind errors are remembered and reported by the next step(), so
+// binds chain: stmt.bind(1, id).bind(2, name).step().
+class Statement {
+public:
+    static Result<Statement> prepare(Db& db, std::string_view sql, std::string what);
+
+    // Resets the statement and clears its bindings.
+    Statement& reset() noexcept;
+
+    // Resets now and again when the returned guard dies, so a statement never
+    // keeps a read snapshot open between two calls of its owner.
+    class [[nodiscard]] Use {
+    public:
+        explicit Use(Statement& stmt) noexcept : stmt_(&stmt) { stmt_->reset(); }
+        Use(const Use&) = delete;
+        Use& operator=(const Use&) = delete;
+        ~Use() { stmt_->reset(); }
+
+    private:
+        Statement* stmt_;
+    };
+    Use use() noexcept { return Use{*this}; }
+
+    // Parameters are 1-based, as in SQL (?1, ?2, …).
+    Statement& bind(int index, std::int64_t value) noexcept;
+    Statement& bind(int index, std::string_view value) noexcept;               // copied (SQLITE_TRANSIENT)
+    Statement& bind(int index, SysTime value) noexcept;                        // Unix seconds
+    Statement& bind(int index, const std::optional<SysTime>& value) noexcept;  // NULL when empty
+    Statement& bind_null(int index) noexcept;
+
+    // true: a row is available; false: done.
+    Result<bool> step();
+    // Steps a statement that returns no row (INSERT/UPDATE/DELETE).
+    Result<void> run();
+
+    // Columns are 0-based, as in sqlite3_column_*.
+    bool is_null(int column) const noexcept;
+    std::int64_t column_int64(int column) const noexcept;
+    std::string column_text(int column) const;
+    std::optional<SysTime> column_time(int column) const noexcept;  // NULL -> nullopt
+
+    const std::string& what() const noexcept { return what_; }
+
+private:
+    Statement(sqlite3* db, sqlite3_stmt* stmt, std::string what) : db_(db), stmt_(stmt), what_(std::move(what)) {}
+    void note_bind(int rc) noexcept;
+
+    sqlite3* db_;
+    std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+    std::string what_;
+    int bind_error_ = 0;  // first failed sqlite3_bind_* since reset()
+    int bind_index_ = 0;
+};
+
+// BEGIN IMMEDIATE on creation, ROLLBACK on destruction unless commit()
+// succeeded (SQLiteCpp's contract). Creation can fail (busy, I/O), hence begin().
+class Transaction {
+public:
+    [[nodiscard]] static Result<Transaction> begin(Db& db);
+
+    Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    Transaction& operator=(Transaction&&) = delete;
+    Transaction(const Transaction&) = delete;
+    Transaction& operator=(const Transaction&) = delete;
+    ~Transaction();
+
+    Result<void> commit();
+
+private:
+    explicit Transaction(Db* db) : db_(db) {}
+    Db* db_;  // null once committed, rolled back or moved from
+};
+
+// "store: <what>: <message>" as a Db error.
+std::unexpected<Error> db_error(std::string_view what, std::string_view message);
+
+}  // namespace tributary::store

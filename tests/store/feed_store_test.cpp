@@ -1,0 +1,660 @@
+#include "store/feed_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/text.hpp"
+#include "store/sqlite.hpp"
+
+namespace tributary::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+const SysTime kT0{std::chrono::seconds{1'700'000'000}};
+constexpr Seconds kWindow = 48h;
+
+std::vector<FeedSpec> specs(std::initializer_list<std::pair<const char*, const char*>> list) {
+    std::vector<FeedSpec> out;
+    for (const auto& [name, url] : list) {
+        FeedSpec spec;
+        spec.name = name;
+        spec.url = url;
+        out.push_back(spec);
+    }
+    return out;
+}
+
+FeedState named(std::string name, std::string url = {}, std::string etag = {}) {
+    FeedState state;
+    state.name = std::move(name);
+    state.url = std::move(url);
+    state.etag = std::move(etag);
+    return state;
+}
+
+ParsedItem item(std::string id, std::string title, std::optional<SysTime> published = std::nullopt,
+                std::string link = {}) {
+    ParsedItem out;
+    out.id = std::move(id);
+    out.title = std::move(title);
+    out.link = std::move(link);
+    out.summary = "summary of " + out.title;
+    out.published = published;
+    return out;
+}
+
+// What dedup would compute, simplified: the key from the id, the canonical URL
+// is the link as is, the hash covers what the tests change.
+ItemKeys keys_of(const ParsedItem& it) {
+    return ItemKeys{.item_key = "g:" + it.id,
+                    .canonical_url = it.link,
+                    .fingerprint = fnv1a64(it.title),
+                    .content_hash = hex64(fnv1a64(it.title + '\n' + it.summary + '\n' + it.content))};
+}
+
+ParsedFeed document(std::vector<ParsedItem> items, std::string title = "Feed title") {
+    ParsedFeed feed;
+    feed.format = FeedFormat::rss;
+    feed.title = std::move(title);
+    feed.link = "https://site.example/";
+    feed.items = std::move(items);
+    return feed;
+}
+
+std::vector<ItemKeys> keys_for(const ParsedFeed& feed) {
+    std::vector<ItemKeys> out;
+    for (const ParsedItem& it : feed.items) out.push_back(keys_of(it));
+    return out;
+}
+
+const StoryMatcher kNoMatch = [](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+    return std::optional<std::int64_t>{};
+};
+
+void expect_counts(const IngestResult& r, int fresh, int updated, int unchanged, int duplicate) {
+    EXPECT_EQ(r.new_items, fresh);
+    EXPECT_EQ(r.updated_items, updated);
+    EXPECT_EQ(r.unchanged_items, unchanged);
+    EXPECT_EQ(r.duplicate_items, duplicate);
+}
+
+std::string expected_guid(std::string_view feed, std::string_view key) {
+    return "urn:tributary:story:" + hex64(fnv1a64(std::string(feed) + '\n' + std::string(key)));
+}
+
+class FeedStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto s = FeedStore::open_in_memory();
+        ASSERT_TRUE(s) << s.error().message;
+        store.emplace(std::move(*s));
+        ASSERT_TRUE(
+            store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0));
+    }
+
+    Result<IngestResult> ingest(std::string_view name, const ParsedFeed& feed, SysTime now,
+                                const StoryMatcher& match = kNoMatch, Seconds window = kWindow) {
+        auto state = store->feed_state(name);
+        if (!state) return std::unexpected(state.error());
+        return store->ingest(*state, feed, keys_for(feed), match, now, window);
+    }
+
+    IngestResult ingest_ok(std::string_view name, const ParsedFeed& feed, SysTime now,
+                           const StoryMatcher& match = kNoMatch, Seconds window = kWindow) {
+        auto r = ingest(name, feed, now, match, window);
+        EXPECT_TRUE(r) << r.error().message;
+        return r.value_or(IngestResult{});
+    }
+
+    std::vector<MergedItem> merged(std::size_t limit = 100) {
+        auto r = store->merged_items(limit);
+        EXPECT_TRUE(r) << r.error().message;
+        return r.value_or(std::vector<MergedItem>{});
+    }
+
+    std::int64_t item_count(std::string_view name) {
+        auto s = store->feed_state(name);
+        EXPECT_TRUE(s) << s.error().message;
+        return s ? s->item_count : -1;
+    }
+
+    std::optional<FeedStore> store;
+};
+
+// --------------------------------------------------------------- feeds ---
+
+TEST_F(FeedStoreTest, InMemoryStoreIsMigrated) { EXPECT_EQ(store->schema_version(), 1); }
+
+TEST_F(FeedStoreTest, SyncAddsFeedsWithEmptyState) {
+    auto states = store->feed_states();
+    ASSERT_TRUE(states) << states.error().message;
+    ASSERT_EQ(states->size(), 2u);
+    EXPECT_EQ((*states)[0], named("alpha", "https://a.example/feed"));
+    EXPECT_EQ((*states)[1], named("beta", "https://b.example/rss"));
+}
+
+TEST_F(FeedStoreTest, FeedStatesAreOrderedByName) {
+    ASSERT_TRUE(store->sync_feeds(specs({{"zulu", "https://z/"},
+                                         {"alpha", "https://a.example/feed"},
+                                         {"mike", "https://m/"},
+                                         {"beta", "https://b.example/rss"}}),
+                                  kT0));
+    auto states = store->feed_states();
+    ASSERT_TRUE(states);
+    std::vector<std::string> names;
+    for (const FeedState& s : *states) names.push_back(s.name);
+    EXPECT_EQ(names, (std::vector<std::string>{"alpha", "beta", "mike", "zulu"}));
+}
+
+TEST_F(FeedStoreTest, UnknownFeedIsAnError) {
+    auto r = store->feed_state("nope");
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), (Error{ErrorKind::Db, "store: no feed named \"nope\""}));
+    const FeedState state = named("nope");
+    auto saved = store->save_feed_state(state);
+    ASSERT_FALSE(saved);
+    EXPECT_EQ(saved.error(), (Error{ErrorKind::Db, "store: no feed named \"nope\""}));
+}
+
+TEST_F(FeedStoreTest, StateRoundTripsEveryField) {
+    FeedState state = named("alpha", "https://a.example/feed", "W/\"abc\"");
+    state.last_modified = "Mon, 29 Dec 2025 11:02:17 GMT";
+    state.last_fetch = kT0 + 10s;
+    state.last_success = kT0 + 5s;
+    state.last_outcome = "http_error";
+    state.http_status = 503;
+    state.last_error = "fetch: HTTP 503 from https://a.example/feed";
+    state.consecutive_failures = 3;
+    state.next_due = kT0 + 3600s;
+    state.schedule_reason = "backoff";
+    state.item_count = 0;
+    ASSERT_TRUE(store->save_feed_state(state));
+    EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{state});
+
+    // Optional times go back to "never".
+    const FeedState cleared = named("alpha", "https://a.example/feed");
+    ASSERT_TRUE(store->save_feed_state(cleared));
+    EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{cleared});
+}
+
+TEST_F(FeedStoreTest, SaveStateNeverChangesUrlOrCount) {
+    FeedState state = named("alpha", "https://elsewhere/", "x");
+    state.item_count = 99;
+    ASSERT_TRUE(store->save_feed_state(state));
+    auto back = store->feed_state("alpha");
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->url, "https://a.example/feed");
+    EXPECT_EQ(back->item_count, 0);
+    EXPECT_EQ(back->etag, "x");
+}
+
+TEST_F(FeedStoreTest, UrlChangeKeepsStateAndItems) {
+    FeedState failing = named("alpha", "", "\"v1\"");
+    failing.consecutive_failures = 2;
+    ASSERT_TRUE(store->save_feed_state(failing));
+    expect_counts(ingest_ok("alpha", document({item("1", "One", kT0)}), kT0), 1, 0, 0, 0);
+
+    ASSERT_TRUE(
+        store->sync_feeds(specs({{"alpha", "https://a.example/moved"}, {"beta", "https://b.example/rss"}}), kT0 + 1h));
+    auto state = store->feed_state("alpha");
+    ASSERT_TRUE(state);
+    EXPECT_EQ(state->url, "https://a.example/moved");
+    EXPECT_EQ(state->item_count, 1);
+    ASSERT_EQ(merged().size(), 1u);
+    EXPECT_EQ(merged()[0].source_url, "https://a.example/moved");
+}
+
+TEST_F(FeedStoreTest, RemovedFeedGoesInactiveKeepsItemsAndComesBack) {
+    expect_counts(ingest_ok("beta", document({item("1", "One", kT0)}), kT0), 1, 0, 0, 0);
+    ASSERT_TRUE(store->save_feed_state(named("beta", "", "\"b\"")));
+
+    ASSERT_TRUE(store->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0 + 1h));
+    auto states = store->feed_states();
+    ASSERT_TRUE(states);
+    ASSERT_EQ(states->size(), 1u);
+    EXPECT_EQ((*states)[0].name, "alpha");
+    // Still readable by name, and its items are still in the merged feed.
+    auto beta = store->feed_state("beta");
+    ASSERT_TRUE(beta);
+    EXPECT_EQ(beta->item_count, 1);
+    ASSERT_EQ(merged().size(), 1u);
+    EXPECT_EQ(merged()[0].feed_name, "beta");
+
+    ASSERT_TRUE(
+        store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0 + 2h));
+    states = store->feed_states();
+    ASSERT_TRUE(states);
+    ASSERT_EQ(states->size(), 2u);
+    EXPECT_EQ((*states)[1].name, "beta");
+    EXPECT_EQ((*states)[1].etag, "\"b\"");
+    EXPECT_EQ((*states)[1].item_count, 1);
+}
+
+TEST_F(FeedStoreTest, DisabledFeedIsInactive) {
+    auto list = specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}});
+    list[1].enabled = false;
+    ASSERT_TRUE(store->sync_feeds(list, kT0));
+    auto states = store->feed_states();
+    ASSERT_TRUE(states);
+    ASSERT_EQ(states->size(), 1u);
+    EXPECT_EQ((*states)[0].name, "alpha");
+}
+
+// -------------------------------------------------------------- ingest ---
+
+TEST_F(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
+    ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min), item("3", "Three", kT0 + 2min)});
+    expect_counts(ingest_ok("alpha", feed, kT0 + 5min), 3, 0, 0, 0);
+    EXPECT_EQ(item_count("alpha"), 3);
+
+    expect_counts(ingest_ok("alpha", feed, kT0 + 10min), 0, 0, 3, 0);
+
+    feed.items[1].title = "Two (corrected)";
+    expect_counts(ingest_ok("alpha", feed, kT0 + 15min), 0, 1, 2, 0);
+    EXPECT_EQ(item_count("alpha"), 3);
+
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 3u);
+    EXPECT_EQ(all[1].title, "Two (corrected)");
+    EXPECT_EQ(all[1].description, "summary of Two");  // only the title changed
+    EXPECT_EQ(all[1].first_seen, kT0 + 5min);         // an update is not a new story
+    EXPECT_EQ(all[1].guid, expected_guid("alpha", "g:2"));
+}
+
+TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
+    const ParsedFeed feed = document({item("1", "First"), item("1", "Second copy"), item("2", "Other")});
+    expect_counts(ingest_ok("alpha", feed, kT0), 2, 0, 1, 0);
+    EXPECT_EQ(item_count("alpha"), 2);
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].title, "Other");  // same first_seen: higher story id first
+    EXPECT_EQ(all[1].title, "First");
+
+    // Next poll: the same document changes nothing.
+    expect_counts(ingest_ok("alpha", feed, kT0 + 1h), 0, 0, 3, 0);
+}
+
+TEST_F(FeedStoreTest, SameCanonicalUrlFromAnotherFeedIsADuplicate) {
+    expect_counts(ingest_ok("alpha", document({item("a1", "Story", kT0, "https://news.example/x")}), kT0), 1, 0, 0, 0);
+    int calls = 0;
+    const StoryMatcher counting = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+        ++calls;
+        return std::optional<std::int64_t>{};
+    };
+    // Different key, different title, same canonical URL; published long before any window.
+    const auto r = ingest_ok("beta", document({item("b1", "Other words", kT0 - 1000h, "https://news.example/x")}),
+                             kT0 + 1h, counting);
+    expect_counts(r, 0, 0, 0, 1);
+    EXPECT_EQ(calls, 0);  // the URL decided, the matcher was not asked
+    EXPECT_EQ(item_count("beta"), 1);
+
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].feed_name, "alpha");
+    EXPECT_EQ(all[0].guid, expected_guid("alpha", "g:a1"));
+}
+
+TEST_F(FeedStoreTest, MatcherIsAskedAndItsAnswerHonoured) {
+    ParsedItem first = item("a1", "Big news", kT0, "https://a.example/1");
+    expect_counts(ingest_ok("alpha", document({first}), kT0), 1, 0, 0, 0);
+    const std::int64_t story = 1;
+
+    std::vector<StoryCandidate> offered;
+    std::vector<std::string> asked;
+    const StoryMatcher matcher = [&](const ItemKeys& keys, const ParsedItem& it,
+                                     std::span<const StoryCandidate> recent) -> std::optional<std::int64_t> {
+        asked.push_back(keys.item_key + " " + it.title);
+        offered.assign(recent.begin(), recent.end());
+        if (it.title == "Big news!") return story;
+        return std::nullopt;
+    };
+    const auto r = ingest_ok("beta",
+                             document({item("b1", "Big news!", kT0 + 1h, "https://b.example/1"),
+                                       item("b2", "Unrelated", kT0 + 1h, "https://b.example/2")}),
+                             kT0 + 2h, matcher);
+    expect_counts(r, 1, 0, 0, 1);
+    EXPECT_EQ(asked, (std::vector<std::string>{"g:b1 Big news!", "g:b2 Unrelated"}));
+    ASSERT_EQ(offered.size(), 1u);  // for b2: only alpha's story (b1 joined it, created none)
+    EXPECT_EQ(offered[0].story_id, story);
+    EXPECT_EQ(offered[0].canonical_url, "https://a.example/1");
+    EXPECT_EQ(offered[0].fingerprint, fnv1a64("Big news"));
+    EXPECT_EQ(offered[0].published, kT0);
+
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].title, "Unrelated");
+    EXPECT_EQ(all[1].title, "Big news");
+    EXPECT_EQ(all[1].feed_name, "alpha");
+}
+
+TEST_F(FeedStoreTest, StoriesCreatedInThisIngestAreCandidates) {
+    std::vector<std::size_t> sizes;
+    const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem& it,
+                                     std::span<const StoryCandidate> recent) -> std::optional<std::int64_t> {
+        sizes.push_back(recent.size());
+        if (it.title == "Same again" && !recent.empty()) return recent.back().story_id;
+        return std::nullopt;
+    };
+    const auto r = ingest_ok(
+        "alpha",
+        document({item("1", "Same", kT0, "https://a.example/1"), item("2", "Same again", kT0, "https://a.example/2")}),
+        kT0, matcher);
+    expect_counts(r, 1, 0, 0, 1);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{0, 1}));
+    EXPECT_EQ(merged().size(), 1u);
+}
+
+TEST_F(FeedStoreTest, StoryWindowLimitsTheCandidates) {
+    expect_counts(ingest_ok("alpha", document({item("a1", "Old", kT0)}), kT0), 1, 0, 0, 0);
+    std::vector<std::size_t> sizes;
+    const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate> recent) {
+        sizes.push_back(recent.size());
+        return std::optional<std::int64_t>{};
+    };
+    const auto r = ingest_ok(
+        "beta",
+        document({item("b1", "Just inside", kT0 + kWindow), item("b2", "Just outside", kT0 + kWindow + 1s),
+                  item("b3", "Before, inside", kT0 - kWindow), item("b4", "Before, outside", kT0 - kWindow - 1s)}),
+        kT0 + 100h, matcher);
+    expect_counts(r, 4, 0, 0, 0);
+    // b1 sees a1; b2 sees b1 only; b3 sees a1 (b1, b2 are 2 windows away); b4 sees b3 only.
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 1, 1, 1}));
+}
+
+TEST_F(FeedStoreTest, ItemWithoutDateIsPlacedAtNow) {
+    expect_counts(ingest_ok("alpha", document({item("a1", "Dated", kT0)}), kT0), 1, 0, 0, 0);
+    std::vector<std::size_t> sizes;
+    const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate> recent) {
+        sizes.push_back(recent.size());
+        return std::optional<std::int64_t>{};
+    };
+    ingest_ok("beta", document({item("b1", "Undated")}), kT0 + 1h, matcher);
+    ingest_ok("beta", document({item("b2", "Undated later")}), kT0 + 1000h, matcher);
+    EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 0}));
+}
+
+TEST_F(FeedStoreTest, IngestSavesStateAndFeedTitle) {
+    FeedState state = named("alpha", "https://a.example/feed", "\"e1\"");
+    state.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT";
+    state.last_fetch = kT0;
+    state.last_success = kT0;
+    state.last_outcome = "fetched";
+    state.http_status = 200;
+    state.next_due = kT0 + 15min;
+    state.schedule_reason = "interval";
+    const ParsedFeed feed = document({item("1", "One")}, "Alpha News");
+    auto r = store->ingest(state, feed, keys_for(feed), kNoMatch, kT0, kWindow);
+    ASSERT_TRUE(r) << r.error().message;
+    state.item_count = 1;
+    EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{state});
+    ASSERT_EQ(merged().size(), 1u);
+    EXPECT_EQ(merged()[0].source_title, "Alpha News");
+
+    // A document without a title keeps the one we know.
+    const ParsedFeed untitled = document({item("1", "One")}, "");
+    ASSERT_TRUE(store->ingest(state, untitled, keys_for(untitled), kNoMatch, kT0 + 1h, kWindow));
+    EXPECT_EQ(merged()[0].source_title, "Alpha News");
+}
+
+TEST_F(FeedStoreTest, UnknownFeedIngestWritesNothing) {
+    const ParsedFeed feed = document({item("1", "One")});
+    auto r = store->ingest(named("ghost"), feed, keys_for(feed), kNoMatch, kT0, kWindow);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), (Error{ErrorKind::Db, "store: no feed named \"ghost\""}));
+    EXPECT_TRUE(merged().empty());
+}
+
+TEST_F(FeedStoreTest, KeysMustMatchItems) {
+    const ParsedFeed feed = document({item("1", "One"), item("2", "Two")});
+    const std::vector<ItemKeys> one{keys_of(feed.items[0])};
+    auto r = store->ingest(named("alpha"), feed, one, kNoMatch, kT0, kWindow);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), (Error{ErrorKind::Internal, "store: ingest alpha: 1 keys for 2 items"}));
+}
+
+TEST_F(FeedStoreTest, FailureMidIngestRollsBackEverything) {
+    ParsedFeed before = document({item("1", "One", kT0)});
+    expect_counts(ingest_ok("alpha", before, kT0), 1, 0, 0, 0);
+    const auto merged_before = merged();
+
+    // Item 1 changed (an update), item 2 new (a story), item 3 new: the matcher
+    // then answers a story it was never offered, which is an error.
+    ParsedFeed feed = document({item("1", "One, edited", kT0), item("2", "Two", kT0), item("3", "Three", kT0)});
+    const StoryMatcher bad = [](const ItemKeys& keys, const ParsedItem&,
+                                std::span<const StoryCandidate>) -> std::optional<std::int64_t> {
+        if (keys.item_key == "g:3") return 12345;
+        return std::nullopt;
+    };
+    const FeedState state = named("alpha", "", "\"must not be saved\"");
+    auto r = store->ingest(state, feed, keys_for(feed), bad, kT0 + 1h, kWindow);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(), (Error{ErrorKind::Internal,
+                                "store: ingest alpha: the story matcher picked story 12345, "
+                                "which was not one of its candidates"}));
+
+    EXPECT_EQ(merged(), merged_before);
+    auto after = store->feed_state("alpha");
+    ASSERT_TRUE(after);
+    EXPECT_EQ(after->etag, "");
+    EXPECT_EQ(after->item_count, 1);
+
+    // The store is still usable, and item 2 still gets story 2 and its guid.
+    expect_counts(ingest_ok("alpha", feed, kT0 + 2h), 2, 1, 0, 0);
+    EXPECT_EQ(merged().size(), 3u);
+}
+
+TEST_F(FeedStoreTest, ThrowingMatcherRollsBack) {
+    const StoryMatcher throws = [](const ItemKeys& keys, const ParsedItem&,
+                                   std::span<const StoryCandidate>) -> std::optional<std::int64_t> {
+        if (keys.item_key == "g:2") throw std::runtime_error("boom");
+        return std::nullopt;
+    };
+    const ParsedFeed feed = document({item("1", "One"), item("2", "Two")});
+    EXPECT_THROW((void)store->ingest(named("alpha"), feed, keys_for(feed), throws, kT0, kWindow), std::runtime_error);
+    EXPECT_TRUE(merged().empty());
+    EXPECT_EQ(item_count("alpha"), 0);
+    expect_counts(ingest_ok("alpha", feed, kT0), 2, 0, 0, 0);
+}
+
+// -------------------------------------------------------------- merged ---
+
+TEST_F(FeedStoreTest, MergedItemsNewestFirstOnePerStoryWithLimit) {
+    ParsedItem full = item("a1", "Full", kT0 + 3h, "https://a.example/full");
+    full.author = "Karima";
+    full.summary = "";
+    full.content = "<p>content only</p>";
+    full.categories = {"Maroc", "اقتصاد", "quote\"d"};
+    ingest_ok("alpha", document({full, item("a2", "Old", kT0 - 5h)}, ""), kT0);
+    // b1 is undated: placed at its first_seen (kT0 + 1h). b2 has the same URL as a1: a duplicate.
+    ingest_ok("beta",
+              document({item("b1", "Undated"), item("b2", "Dup", kT0 + 4h, "https://a.example/full"),
+                        item("b3", "Tie", kT0 + 3h)},
+                       "Beta Daily"),
+              kT0 + 1h);
+
+    const auto all = merged();
+    std::vector<std::string> titles;
+    for (const auto& m : all) titles.push_back(m.title);
+    // Full and Tie share kT0+3h: Tie's story is newer (higher id).
+    EXPECT_EQ(titles, (std::vector<std::string>{"Tie", "Full", "Undated", "Old"}));
+
+    const MergedItem expected{.guid = expected_guid("alpha", "g:a1"),
+                              .title = "Full",
+                              .link = "https://a.example/full",
+                              .description = "<p>content only</p>",
+                              .author = "Karima",
+                              .categories = {"Maroc", "اقتصاد", "quote\"d"},
+                              .published = kT0 + 3h,
+                              .first_seen = kT0,
+                              .feed_name = "alpha",
+                              .source_title = "alpha",  // no title known: the name
+                              .source_url = "https://a.example/feed"};
+    ASSERT_EQ(all.size(), 4u);
+    EXPECT_EQ(all[1], expected);
+    EXPECT_EQ(all[2].published, std::nullopt);
+    EXPECT_EQ(all[2].first_seen, kT0 + 1h);
+    EXPECT_EQ(all[2].source_title, "Beta Daily");
+    EXPECT_EQ(all[2].description, "summary of Undated");
+
+    const auto two = merged(2);
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[0].title, "Tie");
+    EXPECT_EQ(two[1].title, "Full");
+    EXPECT_TRUE(merged(0).empty());
+}
+
+TEST_F(FeedStoreTest, StoryGuidIsStableAcrossReingestAndUpdates) {
+    ParsedFeed feed = document({item("x", "Title", kT0)});
+    ingest_ok("alpha", feed, kT0);
+    const std::string guid = expected_guid("alpha", "g:x");
+    ASSERT_EQ(merged().size(), 1u);
+    EXPECT_EQ(merged()[0].guid, guid);
+
+    ingest_ok("alpha", feed, kT0 + 1h);
+    feed.items[0].summary = "rewritten";
+    feed.items[0].published = kT0 + 2h;
+    expect_counts(ingest_ok("alpha", feed, kT0 + 2h), 0, 1, 0, 0);
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 1u);
+    EXPECT_EQ(all[0].guid, guid);
+    EXPECT_EQ(all[0].description, "rewritten");
+    EXPECT_EQ(all[0].published, kT0 + 2h);
+}
+
+TEST_F(FeedStoreTest, UpdatedRepresentativeMovesItsStory) {
+    ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1h)});
+    ingest_ok("alpha", feed, kT0);
+    ASSERT_EQ(merged()[0].title, "Two");
+    feed.items[0].title = "One, redated";
+    feed.items[0].published = kT0 + 2h;
+    ingest_ok("alpha", feed, kT0 + 3h);
+    const auto all = merged();
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].title, "One, redated");
+    EXPECT_EQ(all[0].published, kT0 + 2h);
+}
+
+// ---------------------------------------------------------------- files ---
+
+class FeedStoreFileTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        static std::atomic<int> counter{0};
+        dir = std::filesystem::temp_directory_path() /
+              ("tributary-store-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+        std::filesystem::remove_all(dir);
+        std::filesystem::create_directories(dir);
+        file = dir / "tributary.db";
+    }
+    void TearDown() override { std::filesystem::remove_all(dir); }
+
+    std::filesystem::path dir;
+    std::filesystem::path file;
+};
+
+TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
+    std::vector<MergedItem> written;
+    {
+        auto s = FeedStore::open(file);
+        ASSERT_TRUE(s) << s.error().message;
+        EXPECT_EQ(s->schema_version(), 1);
+        ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+        FeedState saved = named("alpha", "", "\"keep\"");
+        saved.next_due = kT0 + 1h;
+        ASSERT_TRUE(s->save_feed_state(saved));
+        const ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min)});
+        auto state = s->feed_state("alpha");
+        ASSERT_TRUE(state);
+        ASSERT_TRUE(s->ingest(*state, feed, keys_for(feed), kNoMatch, kT0, kWindow));
+        auto m = s->merged_items(10);
+        ASSERT_TRUE(m);
+        written = *m;
+        ASSERT_EQ(written.size(), 2u);
+    }
+    {
+        auto db = Db::open(file.string(), Db::Mode::read_only);
+        ASSERT_TRUE(db) << db.error().message;
+        EXPECT_EQ(db->pragma_text("PRAGMA journal_mode", "test"), Result<std::string>{"wal"});
+        EXPECT_EQ(db->user_version(), Result<int>{1});
+    }
+    auto again = FeedStore::open(file);  // migrations are a no-op now
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(again->schema_version(), 1);
+    EXPECT_EQ(again->merged_items(10), Result<std::vector<MergedItem>>{written});
+    auto state = again->feed_state("alpha");
+    ASSERT_TRUE(state);
+    EXPECT_EQ(state->etag, "\"keep\"");
+    EXPECT_EQ(state->next_due, kT0 + 1h);
+    EXPECT_EQ(state->item_count, 2);
+
+    // A reader alongside the writer sees the same data and cannot write.
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_EQ(reader->merged_items(10), Result<std::vector<MergedItem>>{written});
+    auto states = reader->feed_states();
+    ASSERT_TRUE(states);
+    ASSERT_EQ(states->size(), 1u);
+    EXPECT_EQ((*states)[0], *state);
+    auto write = reader->save_feed_state(*state);
+    ASSERT_FALSE(write);
+    EXPECT_EQ(write.error().kind, ErrorKind::Db);
+    EXPECT_NE(write.error().message.find("readonly"), std::string::npos) << write.error().message;
+
+    // The reader sees the writer's later commits (no snapshot kept open).
+    ASSERT_TRUE(again->save_feed_state(named("alpha", "", "\"new\"")));
+    auto seen = reader->feed_state("alpha");
+    ASSERT_TRUE(seen);
+    EXPECT_EQ(seen->etag, "\"new\"");
+}
+
+TEST_F(FeedStoreFileTest, NewerDatabaseIsRefused) {
+    ASSERT_TRUE(FeedStore::open(file));
+    {
+        auto db = Db::open(file.string(), Db::Mode::read_write_create);
+        ASSERT_TRUE(db);
+        ASSERT_TRUE(db->set_user_version(7));
+    }
+    const std::string expected = "store: " + file.string() +
+                                 ": database schema version 7 is newer than this build of tributary knows (1); "
+                                 "use a newer tributary";
+    auto rw = FeedStore::open(file);
+    ASSERT_FALSE(rw);
+    EXPECT_EQ(rw.error(), (Error{ErrorKind::Db, expected}));
+    auto ro = FeedStore::open_read_only(file);
+    ASSERT_FALSE(ro);
+    EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, expected}));
+}
+
+TEST_F(FeedStoreFileTest, ReadOnlyRefusesAnUnmigratedDatabase) {
+    { ASSERT_TRUE(Db::open(file.string(), Db::Mode::read_write_create)); }
+    auto ro = FeedStore::open_read_only(file);
+    ASSERT_FALSE(ro);
+    EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, "store: " + file.string() +
+                                                    ": database schema version 0 is older than this build expects "
+                                                    "(1); start the daemon once to migrate it"}));
+}
+
+TEST_F(FeedStoreFileTest, ReadOnlyNeedsAnExistingFile) {
+    auto ro = FeedStore::open_read_only(file);
+    ASSERT_FALSE(ro);
+    EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, "store: open " + file.string() + ": unable to open database file"}));
+    EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {
+    const auto missing = dir / "missing" / "tributary.db";
+    auto s = FeedStore::open(missing);
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error(), (Error{ErrorKind::Db, "store: open " + missing.string() + ": unable to open database file"}));
+    EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
+}
+
+}  // namespace
+}  // namespace tributary::store

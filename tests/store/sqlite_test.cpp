@@ -1,0 +1,150 @@
+#include "store/sqlite.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace tributary::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+Db open_memory() {
+    auto db = Db::open_in_memory();
+    EXPECT_TRUE(db) << db.error().message;
+    return std::move(*db);
+}
+
+Statement prepare(Db& db, std::string_view sql) {
+    auto stmt = Statement::prepare(db, sql, "test");
+    EXPECT_TRUE(stmt) << stmt.error().message;
+    return std::move(*stmt);
+}
+
+std::int64_t count_rows(Db& db) {
+    Statement s = prepare(db, "SELECT count(*) FROM t");
+    EXPECT_TRUE(s.step().value_or(false));
+    return s.column_int64(0);
+}
+
+TEST(SqliteStatement, BindsAndReadsEveryType) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (i INTEGER, s TEXT, a INTEGER, b INTEGER, n TEXT)", "create"));
+    Statement insert = prepare(db, "INSERT INTO t VALUES (?1, ?2, ?3, ?4, ?5)");
+    const SysTime when{std::chrono::seconds{1'700'000'123}};
+    const std::string with_nul("a\0b", 3);
+    ASSERT_TRUE(insert.reset()
+                    .bind(1, std::int64_t{-9'000'000'000})
+                    .bind(2, with_nul)
+                    .bind(3, std::optional<SysTime>{when})
+                    .bind(4, std::optional<SysTime>{})
+                    .bind_null(5)
+                    .run());
+
+    Statement select = prepare(db, "SELECT i, s, a, b, n FROM t");
+    auto row = select.step();
+    ASSERT_TRUE(row);
+    ASSERT_TRUE(*row);
+    EXPECT_EQ(select.column_int64(0), -9'000'000'000);
+    EXPECT_EQ(select.column_text(1), with_nul);
+    EXPECT_EQ(select.column_time(2), when);
+    EXPECT_EQ(select.column_time(3), std::nullopt);
+    EXPECT_TRUE(select.is_null(4));
+    EXPECT_EQ(select.column_text(4), "");
+    EXPECT_EQ(select.step(), Result<bool>{false});
+}
+
+TEST(SqliteStatement, EmptyTextIsNotNull) {
+    Db db = open_memory();
+    Statement s = prepare(db, "SELECT ?1 IS NULL, length(?1)");
+    ASSERT_TRUE(s.bind(1, std::string_view{}).step().value_or(false));
+    EXPECT_EQ(s.column_int64(0), 0);
+    EXPECT_EQ(s.column_int64(1), 0);
+}
+
+TEST(SqliteStatement, ReusedAfterResetWithFreshBindings) {
+    Db db = open_memory();
+    Statement s = prepare(db, "SELECT ?1 + 1");
+    for (std::int64_t i = 0; i < 3; ++i) {
+        auto use = s.use();
+        ASSERT_TRUE(s.bind(1, i).step().value_or(false));
+        EXPECT_EQ(s.column_int64(0), i + 1);
+    }
+    auto use = s.use();  // bindings were cleared: NULL + 1 is NULL
+    ASSERT_TRUE(s.step().value_or(false));
+    EXPECT_TRUE(s.is_null(0));
+}
+
+TEST(SqliteStatement, BindErrorIsReportedByStep) {
+    Db db = open_memory();
+    Statement s = prepare(db, "SELECT ?1");
+    auto r = s.bind(1, std::int64_t{1}).bind(7, std::int64_t{2}).step();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::Db);
+    EXPECT_EQ(r.error().message, "store: test: bind parameter 7: column index out of range");
+}
+
+TEST(SqliteStatement, PrepareErrorNamesWhatAndSqliteMessage) {
+    Db db = open_memory();
+    auto s = Statement::prepare(db, "SELECT * FROM missing", "read missing");
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().kind, ErrorKind::Db);
+    EXPECT_EQ(s.error().message, "store: prepare read missing: no such table: missing");
+}
+
+TEST(SqliteStatement, StepErrorNamesWhatAndSqliteMessage) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER NOT NULL)", "create"));
+    auto s = Statement::prepare(db, "INSERT INTO t VALUES (NULL)", "insert t");
+    ASSERT_TRUE(s);
+    auto r = s->run();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "store: insert t: NOT NULL constraint failed: t.x");
+}
+
+TEST(SqliteTransaction, RollsBackUnlessCommitted) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER)", "create"));
+    {
+        auto tx = Transaction::begin(db);
+        ASSERT_TRUE(tx);
+        EXPECT_TRUE(db.in_transaction());
+        ASSERT_TRUE(db.exec("INSERT INTO t VALUES (1)", "insert"));
+    }
+    EXPECT_FALSE(db.in_transaction());
+    EXPECT_EQ(count_rows(db), 0);
+    {
+        auto tx = Transaction::begin(db);
+        ASSERT_TRUE(tx);
+        ASSERT_TRUE(db.exec("INSERT INTO t VALUES (1)", "insert"));
+        ASSERT_TRUE(tx->commit());
+    }
+    EXPECT_EQ(count_rows(db), 1);
+}
+
+TEST(SqliteTransaction, NestedBeginFails) {
+    Db db = open_memory();
+    auto outer = Transaction::begin(db);
+    ASSERT_TRUE(outer);
+    auto inner = Transaction::begin(db);
+    ASSERT_FALSE(inner);
+    EXPECT_EQ(inner.error().message, "store: begin transaction: cannot start a transaction within a transaction");
+    EXPECT_TRUE(db.in_transaction());  // the failed inner one did not end the outer one
+}
+
+TEST(SqliteDb, UserVersionRoundTrip) {
+    Db db = open_memory();
+    EXPECT_EQ(db.user_version(), Result<int>{0});
+    ASSERT_TRUE(db.set_user_version(42));
+    EXPECT_EQ(db.user_version(), Result<int>{42});
+}
+
+TEST(SqliteDb, OpenFailureNamesThePath) {
+    auto db = Db::open("/nonexistent-dir-for-tributary/x.db", Db::Mode::read_write_create);
+    ASSERT_FALSE(db);
+    EXPECT_EQ(db.error().kind, ErrorKind::Db);
+    EXPECT_EQ(db.error().message, "store: open /nonexistent-dir-for-tributary/x.db: unable to open database file");
+}
+
+}  // namespace
+}  // namespace tributary::store
