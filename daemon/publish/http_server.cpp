@@ -1,0 +1,426 @@
+// clang-format off
+#include <utility>  // before any Asio header (GCC 12 coroutine bug)
+// clang-format on
+
+#include "publish/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/span.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/span_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <climits>
+#include <exception>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/text.hpp"
+#include "publish/http_rules.hpp"
+
+#ifndef TRIBUTARY_VERSION
+#define TRIBUTARY_VERSION "unknown"
+#endif
+
+namespace tributary::publish {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+constexpr std::string_view kServer = "Tributary/" TRIBUTARY_VERSION;
+constexpr std::string_view kAllow = "GET, HEAD";
+constexpr std::string_view kCacheControl = "public, max-age=60";
+constexpr std::size_t kMaxLingerBytes = 64 * 1024;  // discarded after an error reply before closing
+constexpr std::chrono::seconds kLingerTimeout{2};
+
+using Response = http::response<http::span_body<const char>>;
+using Request = http::request<http::empty_body>;
+
+std::string gzip(std::string_view in) {
+    if (in.size() > UINT_MAX) return {};
+    z_stream zs{};
+    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) return {};
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())), '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&zs, Z_FINISH);
+    const uLong produced = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) return {};
+    out.resize(produced);
+    return out;
+}
+
+std::shared_ptr<spdlog::logger> http_logger() {
+    if (auto named = spdlog::get("http")) return named;
+    return spdlog::default_logger();
+}
+
+// All values of a (possibly repeated) list-valued header field, comma-joined.
+std::string joined(const Request& req, http::field field) {
+    std::string out;
+    for (auto [it, end] = req.equal_range(field); it != end; ++it) {
+        if (!out.empty()) out += ", ";
+        out += it->value();
+    }
+    return out;
+}
+
+beast::span<const char> span_of(std::string_view s) { return {s.data(), s.size()}; }
+
+void set_text(Response& res, http::status status, std::string_view text) {
+    res.result(status);
+    res.set(http::field::content_type, "text/plain; charset=utf-8");
+    res.set(http::field::cache_control, "no-store");
+    res.body() = span_of(text);
+    res.content_length(text.size());
+}
+
+bool is_parse_error(const beast::error_code& ec) {
+    return ec.category() == http::make_error_code(http::error::bad_target).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+bool is_routine_disconnect(const beast::error_code& ec) {
+    return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
+           ec == asio::error::eof || ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
+           ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor;
+}
+
+}  // namespace
+
+std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type) {
+    auto snapshot = std::make_shared<Snapshot>();
+    snapshot->gzip_body = gzip(body);
+    snapshot->etag = "\"" + hex64(fnv1a64(body)) + "\"";
+    snapshot->body = std::move(body);
+    snapshot->last_modified = last_modified;
+    snapshot->content_type = std::move(content_type);
+    return snapshot;
+}
+
+// ------------------------------------------------------------------ Impl ---
+
+struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
+    Impl(asio::io_context& io_, std::string host_, std::uint16_t port_, HttpLimits limits_)
+        : io(io_),
+          host(std::move(host_)),
+          requested_port(port_),
+          limits(limits_),
+          acceptor(io_),
+          accept_backoff(io_),
+          log(http_logger()) {}
+
+    // What one request gets: the response and the snapshot its body points into.
+    struct Reply {
+        Response res;
+        std::shared_ptr<const Snapshot> keep_alive;
+    };
+
+    Result<void> start();
+    void stop();
+    Reply respond(const Request& req) const;
+    asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
+    asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket);
+    asio::awaitable<void> linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
+    auto on_coroutine_exit(std::string what) const {
+        return [log = log, what = std::move(what)](const std::exception_ptr& e) {
+            if (!e) return;
+            try {
+                std::rethrow_exception(e);
+            } catch (const std::exception& ex) {
+                log->error("publish: http {} failed: {}", what, ex.what());
+            } catch (...) {
+                log->error("publish: http {} failed: unknown exception", what);
+            }
+        };
+    }
+
+    asio::io_context& io;
+    std::string host;
+    std::uint16_t requested_port;
+    HttpLimits limits;
+    tcp::acceptor acceptor;
+    asio::steady_timer accept_backoff;  // pause after a failed accept (EMFILE…) instead of spinning
+    std::shared_ptr<spdlog::logger> log;
+    std::uint16_t bound_port = 0;
+    bool started = false;
+    bool stopping = false;
+    bool capacity_warned = false;  // one warning per episode of saturation
+    std::unordered_map<std::string, std::shared_ptr<const Snapshot>> snapshots;
+    std::unordered_map<std::uint64_t, beast::tcp_stream*> connections;  // owned by the session frames
+    std::uint64_t next_connection_id = 0;
+};
+
+Result<void> HttpServer::Impl::start() {
+    const auto failure = [this](const std::string& reason) {
+        return fail(ErrorKind::Io,
+                    "publish: cannot listen on " + host + ":" + std::to_string(requested_port) + ": " + reason);
+    };
+    if (started) return failure("already started");
+    if (stopping) return failure("server stopped");
+
+    beast::error_code ec;
+    tcp::endpoint endpoint;
+    if (host.empty()) {
+        endpoint = tcp::endpoint(tcp::v4(), requested_port);
+    } else if (const auto address = asio::ip::make_address(host, ec); !ec) {
+        endpoint = tcp::endpoint(address, requested_port);
+    } else {
+        tcp::resolver resolver(io);
+        const auto results = resolver.resolve(host, std::to_string(requested_port),
+                                              tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+        if (ec) return failure(ec.message());
+        if (results.empty()) return failure("host not found");
+        endpoint = results.begin()->endpoint();
+    }
+
+    acceptor.open(endpoint.protocol(), ec);
+    if (!ec) acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor.bind(endpoint, ec);
+    if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+    tcp::endpoint local;
+    if (!ec) local = acceptor.local_endpoint(ec);
+    if (ec) {
+        beast::error_code ignored;
+        acceptor.close(ignored);
+        return failure(ec.message());
+    }
+    bound_port = local.port();
+    started = true;
+    auto self = shared_from_this();
+    asio::co_spawn(io, accept_loop(self), on_coroutine_exit("accept loop"));
+    return {};
+}
+
+void HttpServer::Impl::stop() {
+    stopping = true;
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    accept_backoff.cancel();
+    std::vector<beast::tcp_stream*> open;
+    open.reserve(connections.size());
+    for (const auto& [id, stream] : connections) open.push_back(stream);
+    // The sessions resume later (completions are posted), so the map is not
+    // modified while we walk the copy.
+    for (beast::tcp_stream* stream : open) {
+        stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream->close();
+    }
+}
+
+HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
+    Reply reply;
+    Response& res = reply.res;
+    res.version(req.version());
+    res.set(http::field::server, kServer);
+    res.set(http::field::date,
+            format_rfc1123(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())));
+
+    const bool get_or_head = req.method() == http::verb::get || req.method() == http::verb::head;
+    const std::string_view path = request_path(req.target());
+    const auto found = snapshots.find(std::string(path));
+
+    if (path != "/healthz" && found == snapshots.end()) {
+        set_text(res, http::status::not_found, "not found\n");
+    } else if (!get_or_head) {
+        set_text(res, http::status::method_not_allowed, "method not allowed\n");
+        res.set(http::field::allow, kAllow);
+    } else if (path == "/healthz") {
+        set_text(res, http::status::ok, "ok\n");
+    } else if (!found->second) {
+        set_text(res, http::status::service_unavailable, "feed not rendered yet\n");
+        res.set(http::field::retry_after, "5");
+    } else {
+        const Snapshot& snap = *found->second;
+        reply.keep_alive = found->second;
+        res.set(http::field::etag, snap.etag);
+        res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
+        res.set(http::field::cache_control, kCacheControl);
+        res.set(http::field::vary, "Accept-Encoding");
+
+        // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
+        bool not_modified = false;
+        if (req.count(http::field::if_none_match) > 0) {
+            not_modified = if_none_match_matches(joined(req, http::field::if_none_match), snap.etag);
+        } else if (req.count(http::field::if_modified_since) == 1) {
+            const auto since = parse_http_date(req[http::field::if_modified_since]);
+            not_modified = since && snap.last_modified <= *since;
+        }
+        if (not_modified) {
+            res.result(http::status::not_modified);
+        } else {
+            const bool gzipped = !snap.gzip_body.empty() && accepts_gzip(joined(req, http::field::accept_encoding));
+            const std::string_view body = gzipped ? snap.gzip_body : snap.body;
+            res.result(http::status::ok);
+            res.set(http::field::content_type, snap.content_type);
+            if (gzipped) res.set(http::field::content_encoding, "gzip");
+            res.body() = span_of(body);
+            res.content_length(body.size());
+        }
+    }
+    // HEAD: the same header (Content-Length included), no body.
+    if (req.method() == http::verb::head) res.body() = {};
+    return reply;
+}
+
+asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
+    while (!stopping) {
+        auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        if (ec) {
+            if (ec == asio::error::connection_aborted) continue;  // the client gave up first
+            log->error("publish: http accept on port {} failed: {}", bound_port, ec.message());
+            accept_backoff.expires_after(std::chrono::milliseconds(100));
+            co_await accept_backoff.async_wait(kNoThrow);
+            continue;
+        }
+        if (connections.size() >= limits.max_connections) {
+            if (!capacity_warned) {
+                log->warn("publish: http at its limit of {} connections; closing new ones", limits.max_connections);
+                capacity_warned = true;
+            }
+            beast::error_code ignored;
+            socket.close(ignored);
+            continue;
+        }
+        capacity_warned = false;
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        asio::co_spawn(io, session(self, std::move(socket)), on_coroutine_exit("connection"));
+    }
+}
+
+asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    const std::uint64_t id = next_connection_id++;
+    connections.emplace(id, &stream);
+    struct Unregister {
+        Impl& impl;
+        std::uint64_t id;
+        ~Unregister() { impl.connections.erase(id); }
+    } unregister{*self, id};
+
+    beast::flat_buffer buffer(std::max<std::size_t>(64 * 1024, 2 * std::size_t{limits.max_header_bytes}));
+    bool linger = false;  // unread request bytes may remain: drain before closing
+    while (!stopping) {
+        http::request_parser<http::empty_body> parser;
+        parser.header_limit(limits.max_header_bytes);
+        stream.expires_after(limits.idle_timeout);
+        const auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+        (void)read_bytes;
+        if (stopping) break;
+
+        Reply reply;
+        bool keep_alive = false;
+        if (read_ec == http::error::header_limit || read_ec == http::error::buffer_overflow) {
+            reply.res.version(11);
+            set_text(reply.res, http::status::request_header_fields_too_large, "request header too large\n");
+            linger = true;
+        } else if (read_ec && is_parse_error(read_ec)) {
+            reply.res.version(11);
+            set_text(reply.res, http::status::bad_request, "bad request\n");
+            linger = true;
+        } else if (read_ec) {
+            if (!is_routine_disconnect(read_ec))
+                log->debug("publish: http read from connection {} failed: {}", id, read_ec.message());
+            break;
+        } else {
+            const Request& req = parser.get();
+            reply = respond(req);
+            // A body we would have to read: refuse it and close (GET/HEAD get 413;
+            // other methods keep their 404/405).
+            const bool has_body = !parser.is_done();
+            if (has_body &&
+                (reply.res.result() == http::status::ok || reply.res.result() == http::status::not_modified ||
+                 reply.res.result() == http::status::service_unavailable)) {
+                reply.keep_alive.reset();
+                reply.res.erase(http::field::etag);
+                reply.res.erase(http::field::last_modified);
+                reply.res.erase(http::field::cache_control);
+                reply.res.erase(http::field::vary);
+                reply.res.erase(http::field::content_encoding);
+                reply.res.erase(http::field::retry_after);
+                set_text(reply.res, http::status::payload_too_large, "request bodies are not accepted\n");
+                if (req.method() == http::verb::head) reply.res.body() = {};
+            }
+            linger = has_body;
+            keep_alive = req.keep_alive() && !has_body;
+            log->debug("publish: http {} {} -> {}", std::string_view(req.method_string()),
+                       std::string_view(req.target()).substr(0, 200), reply.res.result_int());
+        }
+        reply.res.keep_alive(keep_alive);
+
+        stream.expires_after(limits.write_timeout);
+        const auto [write_ec, written] = co_await http::async_write(stream, reply.res, kNoThrow);
+        (void)written;
+        if (write_ec) {
+            if (!is_routine_disconnect(write_ec))
+                log->debug("publish: http write to connection {} failed: {}", id, write_ec.message());
+            linger = false;
+            break;
+        }
+        if (!keep_alive) break;
+    }
+
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (linger && !stopping) co_await linger_close(stream, buffer);
+    stream.close();
+}
+
+// After answering a request we did not read completely, closing at once could
+// make the kernel send RST and the client lose our reply: read and discard
+// what is still coming, for a bounded time and amount, then close.
+asio::awaitable<void> HttpServer::Impl::linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer) {
+    std::size_t discarded = 0;
+    stream.expires_after(kLingerTimeout);
+    while (discarded < kMaxLingerBytes && !stopping) {
+        buffer.consume(buffer.size());
+        const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kNoThrow);
+        if (ec) break;
+        discarded += n;
+    }
+}
+
+// ------------------------------------------------------------ HttpServer ---
+
+HttpServer::HttpServer(asio::io_context& io, std::string host, std::uint16_t port, HttpLimits limits)
+    : impl_(std::make_shared<Impl>(io, std::move(host), port, limits)) {}
+
+HttpServer::~HttpServer() { impl_->stop(); }
+
+Result<void> HttpServer::start() { return impl_->start(); }
+
+std::uint16_t HttpServer::port() const { return impl_->bound_port; }
+
+void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot) {
+    impl_->snapshots.insert_or_assign(std::move(url_path), std::move(snapshot));
+}
+
+void HttpServer::stop() { impl_->stop(); }
+
+std::size_t HttpServer::connection_count() const { return impl_->connections.size(); }
+
+}  // namespace tributary::publish

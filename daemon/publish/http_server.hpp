@@ -1,0 +1,82 @@
+#pragma once
+// The HTTP endpoint serving the merged feeds (Boost.Beast). Everything but
+// make_snapshot() runs on the daemon's loop thread: the io_context's single
+// thread. Handlers never block and never touch the database; they serve the
+// bytes of the current immutable snapshot.
+
+// clang-format off
+#include <utility>  // before any Asio header (GCC 12 coroutine bug)
+// clang-format on
+
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+
+namespace tributary::publish {
+
+inline constexpr std::string_view kRssContentType = "application/rss+xml; charset=utf-8";
+
+// Immutable; shared between the publisher and in-flight responses, so a swap
+// never disturbs a response being written.
+struct Snapshot {
+    std::string body;       // identity bytes
+    std::string gzip_body;  // gzip of body; empty if compression failed (then never served gzipped)
+    std::string etag;       // strong, quoted: "\"<hex64(fnv1a64(body))>\""
+    SysTime last_modified;
+    std::string content_type;  // "application/rss+xml; charset=utf-8"
+};
+
+// Compresses `body` (zlib, gzip wrapper) and computes the ETag. CPU-bound for
+// large bodies: call it where the feed is rendered, off the loop thread.
+std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified,
+                                              std::string content_type = std::string(kRssContentType));
+
+struct HttpLimits {
+    std::size_t max_connections = 256;                // beyond it new connections are closed at once
+    std::chrono::milliseconds idle_timeout{30'000};   // waiting for a request header (also keep-alive idle)
+    std::chrono::milliseconds write_timeout{30'000};  // sending one response
+    std::uint32_t max_header_bytes = 16 * 1024;       // larger request headers get 431
+};
+
+// GET/HEAD on a published path: 200 with ETag, Last-Modified, Cache-Control,
+// Vary and gzip when accepted; 304 for If-None-Match / If-Modified-Since.
+// "/healthz": 200 "ok\n". A path published with a null snapshot (declared but
+// not rendered yet): 503 with Retry-After: 5. Other paths: 404. Other methods:
+// 405 with Allow. Requests with a body: 413 (or 404/405), then the connection
+// is closed.
+class HttpServer {
+public:
+    HttpServer(boost::asio::io_context& io, std::string host, std::uint16_t port, HttpLimits limits = {});
+    ~HttpServer();  // stop()s
+    HttpServer(const HttpServer&) = delete;
+    HttpServer& operator=(const HttpServer&) = delete;
+
+    // Binds and listens (port 0: a free port) and starts accepting. Resolving a
+    // host name blocks: call it at start-up. Error(Io):
+    // "publish: cannot listen on <host>:<port>: <reason>".
+    Result<void> start();
+    std::uint16_t port() const;  // the bound port after start(), else 0
+
+    // Swaps the snapshot served at `url_path` ("/merged.xml"). A null snapshot
+    // declares the path without content: it answers 503 until published.
+    void publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot);
+
+    // Closes the acceptor and every open connection; io.run() can then return
+    // once the aborted operations have completed. Idempotent.
+    void stop();
+
+    std::size_t connection_count() const;  // open connections, for metrics and tests
+
+private:
+    struct Impl;
+    std::shared_ptr<Impl> impl_;  // shared with the coroutines, which may outlive *this
+};
+
+}  // namespace tributary::publish

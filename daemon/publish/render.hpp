@@ -1,0 +1,29 @@
+#pragma once
+// Rendering the merged feed. Pure: no I/O, no clock (the caller passes the
+// build time), safe to run on any thread.
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/clock.hpp"
+#include "core/types.hpp"
+
+namespace tributary::publish {
+
+// RSS 2.0 of the given items (already newest first, already limited).
+// `self_url` is the absolute URL the feed is served at ("" if unknown).
+//
+// The result is always well-formed XML 1.0 in UTF-8 whatever bytes the strings
+// hold: every string goes through xml_safe_utf8 and is escaped. Descriptions
+// (sanitized HTML) are emitted as escaped text, never as raw markup or CDATA.
+std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                       std::string_view self_url);
+
+// Appends `text` to `out` made safe for XML 1.0 character data: ill-formed
+// UTF-8 becomes U+FFFD, forbidden code points are dropped, and & < > are
+// escaped, as are " when `in_attribute`. CR (and TAB/LF in attributes) are
+// written as character references so a parser gives back the exact string.
+void append_xml_escaped(std::string& out, std::string_view text, bool in_attribute = false);
+
+}  // namespace tributary::publish

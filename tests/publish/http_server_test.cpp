@@ -1,0 +1,482 @@
+// clang-format off
+#include <utility>  // before any Asio header (GCC 12 coroutine bug)
+// clang-format on
+
+#include "publish/http_server.hpp"
+
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/text.hpp"
+
+namespace tributary::publish {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using namespace std::chrono;
+using namespace std::string_literals;
+using HttpResponse = http::response<http::string_body>;
+
+constexpr SysTime kModified = SysTime{seconds{1'767'006'137}};  // Mon, 29 Dec 2025 11:02:17 GMT
+constexpr auto kDeadline = 10s;
+
+std::string gunzip(std::string_view in) {
+    z_stream zs{};
+    if (inflateInit2(&zs, 15 + 16) != Z_OK) return "<inflateInit2 failed>";
+    std::string out;
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    int rc = Z_OK;
+    while (rc == Z_OK) {
+        char chunk[16384];
+        zs.next_out = reinterpret_cast<Bytef*>(chunk);
+        zs.avail_out = sizeof chunk;
+        rc = inflate(&zs, Z_NO_FLUSH);
+        out.append(chunk, sizeof chunk - zs.avail_out);
+        if (rc == Z_BUF_ERROR && zs.avail_in == 0) break;
+    }
+    inflateEnd(&zs);
+    return rc == Z_STREAM_END ? out : "<corrupt gzip>";
+}
+
+std::string field(const HttpResponse& res, http::field f) { return std::string(res[f]); }
+
+std::string feed_body(std::string_view marker) {
+    std::string body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel><title>";
+    body += marker;
+    body += "</title>";
+    for (int i = 0; i < 50; ++i) body += "<item><title>item " + std::to_string(i) + "</title></item>";
+    body += "</channel></rss>\n";
+    return body;
+}
+
+// What a client saw on one connection.
+struct Exchange {
+    std::vector<HttpResponse> responses;
+    bool closed_by_server = false;        // only checked when asked for
+    std::shared_ptr<tcp::socket> socket;  // kept open when the server should keep it alive
+};
+
+class HttpServerTest : public ::testing::Test {
+protected:
+    void start(HttpLimits limits = {}) {
+        server = std::make_unique<HttpServer>(io, "127.0.0.1", 0, limits);
+        const auto started = server->start();
+        ASSERT_TRUE(started.has_value()) << started.error().message;
+        ASSERT_NE(server->port(), 0);
+    }
+
+    tcp::endpoint endpoint() const { return {asio::ip::make_address_v4("127.0.0.1"), server->port()}; }
+
+    // Runs the loop until `done` or the deadline; false on timeout.
+    template <class Pred>
+    bool run_until(Pred done) {
+        const auto deadline = steady_clock::now() + kDeadline;
+        while (!done()) {
+            if (steady_clock::now() > deadline) return false;
+            if (io.stopped()) io.restart();
+            io.run_one_for(50ms);
+        }
+        return true;
+    }
+
+    template <class T>
+    T wait(std::future<T> future) {
+        const bool ready = run_until([&] { return future.wait_for(0s) == std::future_status::ready; });
+        if (!ready) throw std::runtime_error("timed out waiting for the exchange");
+        return future.get();
+    }
+
+    // Sends `raw` on a new connection and reads one response per entry of
+    // `heads` (true: the request was HEAD). With `expect_close`, then reads
+    // until the server closes the connection.
+    asio::awaitable<Exchange> exchange_coro(std::string raw, std::vector<bool> heads, bool expect_close) {
+        Exchange out;
+        out.socket = std::make_shared<tcp::socket>(io);
+        co_await out.socket->async_connect(endpoint(), asio::use_awaitable);
+        co_await asio::async_write(*out.socket, asio::buffer(raw), asio::use_awaitable);
+        beast::flat_buffer buffer;
+        for (const bool head : heads) {
+            http::response_parser<http::string_body> parser;
+            parser.body_limit(64u << 20);
+            if (head) parser.skip(true);
+            co_await http::async_read(*out.socket, buffer, parser, asio::use_awaitable);
+            out.responses.push_back(parser.release());
+        }
+        if (expect_close) {
+            char byte = 0;
+            auto [ec, n] =
+                co_await out.socket->async_read_some(asio::buffer(&byte, 1), asio::as_tuple(asio::use_awaitable));
+            out.closed_by_server =
+                buffer.size() == 0 && n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
+        }
+        co_return out;
+    }
+
+    Exchange exchange(std::string raw, std::vector<bool> heads = {false}, bool expect_close = false) {
+        return wait(
+            asio::co_spawn(io, exchange_coro(std::move(raw), std::move(heads), expect_close), asio::use_future));
+    }
+
+    // Sends a GET, reads the first bytes of the response and resets the connection.
+    asio::awaitable<std::size_t> abandon_coro() {
+        tcp::socket socket(io);
+        co_await socket.async_connect(endpoint(), asio::use_awaitable);
+        const std::string req = "GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n";
+        co_await asio::async_write(socket, asio::buffer(req), asio::use_awaitable);
+        std::array<char, 1024> buf{};
+        const std::size_t n = co_await socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+        socket.set_option(asio::socket_base::linger(true, 0));  // RST, the rudest goodbye
+        socket.close();
+        co_return n;
+    }
+
+    HttpResponse get(const std::string& target, const std::string& extra_headers = "") {
+        Exchange e = exchange("GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers + "\r\n");
+        if (e.responses.size() != 1) throw std::runtime_error("no response");
+        return std::move(e.responses.front());
+    }
+
+    void publish_feed(std::string body) {
+        snapshot = make_snapshot(std::move(body), kModified);
+        server->publish("/merged.xml", snapshot);
+    }
+
+    asio::io_context io{1};
+    std::unique_ptr<HttpServer> server;
+    std::shared_ptr<const Snapshot> snapshot;
+};
+
+TEST(MakeSnapshot, EtagAndGzip) {
+    const std::string body = feed_body("snapshot");
+    const auto snap = make_snapshot(body, kModified);
+    EXPECT_EQ(snap->body, body);
+    EXPECT_EQ(snap->etag, "\"" + hex64(fnv1a64(body)) + "\"");
+    EXPECT_EQ(snap->etag.size(), 18u);
+    EXPECT_EQ(snap->last_modified, kModified);
+    EXPECT_EQ(snap->content_type, "application/rss+xml; charset=utf-8");
+    ASSERT_FALSE(snap->gzip_body.empty());
+    EXPECT_LT(snap->gzip_body.size(), body.size());
+    EXPECT_EQ(gunzip(snap->gzip_body), body);
+    EXPECT_EQ(gunzip(make_snapshot("", kModified)->gzip_body), "");
+}
+
+TEST_F(HttpServerTest, HealthzAnswersOk) {
+    start();
+    const HttpResponse res = get("/healthz");
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), "ok\n");
+    EXPECT_EQ(field(res, http::field::content_type), "text/plain; charset=utf-8");
+    EXPECT_EQ(field(res, http::field::content_length), "3");
+}
+
+TEST_F(HttpServerTest, UnknownPathIs404) {
+    start();
+    EXPECT_EQ(get("/merged.xml").result_int(), 404u);  // nothing declared yet
+    server->publish("/merged.xml", nullptr);
+    EXPECT_EQ(get("/other.xml").result_int(), 404u);
+    EXPECT_EQ(get("/merged.xml/").result_int(), 404u);
+}
+
+TEST_F(HttpServerTest, DeclaredButUnpublishedPathIs503WithRetryAfter) {
+    start();
+    server->publish("/merged.xml", nullptr);
+    const HttpResponse res = get("/merged.xml");
+    EXPECT_EQ(res.result_int(), 503u);
+    EXPECT_EQ(field(res, http::field::retry_after), "5");
+    EXPECT_EQ(field(res, http::field::etag), "");
+}
+
+TEST_F(HttpServerTest, GetServesTheSnapshotWithItsHeaders) {
+    start();
+    publish_feed(feed_body("first"));
+    const HttpResponse res = get("/merged.xml");
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body(), snapshot->body);
+    EXPECT_EQ(field(res, http::field::content_type), "application/rss+xml; charset=utf-8");
+    EXPECT_EQ(field(res, http::field::etag), "\"" + hex64(fnv1a64(snapshot->body)) + "\"");
+    EXPECT_EQ(field(res, http::field::last_modified), "Mon, 29 Dec 2025 11:02:17 GMT");
+    EXPECT_EQ(field(res, http::field::cache_control), "public, max-age=60");
+    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding");
+    EXPECT_EQ(field(res, http::field::content_length), std::to_string(snapshot->body.size()));
+    EXPECT_EQ(field(res, http::field::content_encoding), "");
+    EXPECT_EQ(get("/merged.xml?utm_source=x").body(), snapshot->body);  // the query is ignored
+}
+
+TEST_F(HttpServerTest, HeadSendsHeadersWithoutBody) {
+    start();
+    publish_feed(feed_body("head"));
+    // HEAD then GET /healthz on one connection: if HEAD had sent body bytes,
+    // the second response would not parse as "ok\n".
+    const Exchange e = exchange(
+        "HEAD /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        {true, false});
+    ASSERT_EQ(e.responses.size(), 2u);
+    const HttpResponse& head = e.responses[0];
+    EXPECT_EQ(head.result_int(), 200u);
+    EXPECT_EQ(head.body(), "");
+    EXPECT_EQ(field(head, http::field::content_length), std::to_string(snapshot->body.size()));
+    EXPECT_EQ(field(head, http::field::etag), snapshot->etag);
+    EXPECT_EQ(e.responses[1].body(), "ok\n");
+}
+
+TEST_F(HttpServerTest, IfNoneMatchGives304) {
+    start();
+    publish_feed(feed_body("etag"));
+    const std::string etag = snapshot->etag;
+    for (const std::string& value : {etag, "W/" + etag, "\"nope\", " + etag, "*"s}) {
+        SCOPED_TRACE(value);
+        const HttpResponse res = get("/merged.xml", "If-None-Match: " + value + "\r\n");
+        EXPECT_EQ(res.result_int(), 304u);
+        EXPECT_EQ(res.body(), "");
+        EXPECT_EQ(field(res, http::field::etag), etag);
+        EXPECT_EQ(field(res, http::field::cache_control), "public, max-age=60");
+        EXPECT_EQ(field(res, http::field::content_length), "");
+    }
+    EXPECT_EQ(get("/merged.xml", "If-None-Match: \"nope\"\r\n").result_int(), 200u);
+    // If-None-Match takes precedence over If-Modified-Since.
+    EXPECT_EQ(get("/merged.xml", "If-None-Match: \"nope\"\r\nIf-Modified-Since: Tue, 30 Dec 2025 00:00:00 GMT\r\n")
+                  .result_int(),
+              200u);
+}
+
+TEST_F(HttpServerTest, IfModifiedSinceGives304WhenNotNewer) {
+    start();
+    publish_feed(feed_body("ims"));
+    struct Case {
+        const char* date;
+        unsigned status;
+    };
+    for (const Case c : {Case{"Mon, 29 Dec 2025 11:02:17 GMT", 304}, Case{"Tue, 30 Dec 2025 00:00:00 GMT", 304},
+                         Case{"Mon, 29 Dec 2025 11:02:16 GMT", 200}, Case{"yesterday", 200}}) {
+        SCOPED_TRACE(c.date);
+        const HttpResponse res = get("/merged.xml", "If-Modified-Since: "s + c.date + "\r\n");
+        EXPECT_EQ(res.result_int(), c.status);
+        EXPECT_EQ(res.body().empty(), c.status == 304);
+    }
+}
+
+TEST_F(HttpServerTest, GzipWhenAccepted) {
+    start();
+    publish_feed(feed_body("gzip"));
+    const HttpResponse res = get("/merged.xml", "Accept-Encoding: br, gzip;q=0.8\r\n");
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(field(res, http::field::content_encoding), "gzip");
+    EXPECT_EQ(field(res, http::field::content_length), std::to_string(snapshot->gzip_body.size()));
+    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding");
+    EXPECT_EQ(res.body(), snapshot->gzip_body);
+    EXPECT_EQ(gunzip(res.body()), snapshot->body);
+
+    const HttpResponse refused = get("/merged.xml", "Accept-Encoding: gzip;q=0, identity\r\n");
+    EXPECT_EQ(field(refused, http::field::content_encoding), "");
+    EXPECT_EQ(refused.body(), snapshot->body);
+}
+
+TEST_F(HttpServerTest, OtherMethodsAre405) {
+    start();
+    publish_feed(feed_body("405"));
+    for (const char* method : {"POST", "PUT", "DELETE", "OPTIONS"}) {
+        SCOPED_TRACE(method);
+        const Exchange e =
+            exchange(std::string(method) + " /merged.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+        ASSERT_EQ(e.responses.size(), 1u);
+        EXPECT_EQ(e.responses[0].result_int(), 405u);
+        EXPECT_EQ(field(e.responses[0], http::field::allow), "GET, HEAD");
+    }
+    const Exchange health = exchange("DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    EXPECT_EQ(health.responses.at(0).result_int(), 405u);
+}
+
+TEST_F(HttpServerTest, RequestBodiesAreRefusedAndTheConnectionClosed) {
+    start();
+    publish_feed(feed_body("body"));
+    const Exchange e = exchange("GET /merged.xml HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", {false}, true);
+    ASSERT_EQ(e.responses.size(), 1u);
+    EXPECT_EQ(e.responses[0].result_int(), 413u);
+    EXPECT_FALSE(e.responses[0].keep_alive());
+    EXPECT_TRUE(e.closed_by_server);
+
+    const Exchange chunked =
+        exchange("POST /merged.xml HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+                 {false}, true);
+    EXPECT_EQ(chunked.responses.at(0).result_int(), 405u);
+    EXPECT_TRUE(chunked.closed_by_server);
+}
+
+TEST_F(HttpServerTest, OversizedHeaderIs431) {
+    HttpLimits limits;
+    limits.max_header_bytes = 4096;
+    start(limits);
+    const Exchange e =
+        exchange("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(8000, 'a') + "\r\n\r\n", {false}, true);
+    EXPECT_EQ(e.responses.at(0).result_int(), 431u);
+    EXPECT_TRUE(e.closed_by_server);
+}
+
+TEST_F(HttpServerTest, MalformedRequestIs400) {
+    start();
+    const Exchange e = exchange("GET /healthz HTTP/1.1\r\nHost x\r\n\r\n", {false}, true);
+    EXPECT_EQ(e.responses.at(0).result_int(), 400u);
+    EXPECT_TRUE(e.closed_by_server);
+}
+
+TEST_F(HttpServerTest, SnapshotSwapServesNewBytesAndEtag) {
+    start();
+    publish_feed(feed_body("old"));
+    const auto old_snapshot = snapshot;
+    const HttpResponse before = get("/merged.xml");
+    publish_feed(feed_body("new"));
+    const HttpResponse after = get("/merged.xml");
+    EXPECT_EQ(before.body(), old_snapshot->body);
+    EXPECT_EQ(after.body(), snapshot->body);
+    EXPECT_NE(field(before, http::field::etag), field(after, http::field::etag));
+    EXPECT_EQ(field(after, http::field::etag), snapshot->etag);
+    EXPECT_EQ(get("/merged.xml", "If-None-Match: " + old_snapshot->etag + "\r\n").result_int(), 200u);
+}
+
+TEST_F(HttpServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
+    start();
+    publish_feed(feed_body("keepalive"));
+    const std::string one = "GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n";
+    Exchange e = exchange(one + one + one, {false, false, false});
+    ASSERT_EQ(e.responses.size(), 3u);
+    for (const HttpResponse& res : e.responses) {
+        EXPECT_EQ(res.body(), snapshot->body);
+        EXPECT_TRUE(res.keep_alive());
+    }
+    EXPECT_EQ(server->connection_count(), 1u);
+    e.socket->close();
+    EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
+}
+
+TEST_F(HttpServerTest, Http10WithoutKeepAliveIsClosed) {
+    start();
+    const Exchange e = exchange("GET /healthz HTTP/1.0\r\n\r\n", {false}, true);
+    EXPECT_EQ(e.responses.at(0).body(), "ok\n");
+    EXPECT_EQ(e.responses.at(0).version(), 10u);
+    EXPECT_TRUE(e.closed_by_server);
+}
+
+TEST_F(HttpServerTest, IdleConnectionsTimeOut) {
+    HttpLimits limits;
+    limits.idle_timeout = 200ms;
+    start(limits);
+    const Exchange e = exchange("", {}, true);  // connects, sends nothing
+    EXPECT_TRUE(e.closed_by_server);
+    EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
+}
+
+TEST_F(HttpServerTest, ConnectionsBeyondTheCapAreClosed) {
+    HttpLimits limits;
+    limits.max_connections = 2;
+    start(limits);
+    const std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    Exchange a = exchange(ping);
+    Exchange b = exchange(ping);
+    ASSERT_EQ(server->connection_count(), 2u);
+    const Exchange refused = exchange("", {}, true);
+    EXPECT_TRUE(refused.closed_by_server);
+    a.socket->close();
+    ASSERT_TRUE(run_until([&] { return server->connection_count() == 1; }));
+    EXPECT_EQ(exchange(ping).responses.at(0).body(), "ok\n");
+    b.socket->close();
+}
+
+TEST_F(HttpServerTest, ClientDisconnectingMidResponseHurtsNothing) {
+    start();
+    std::string big;
+    for (std::uint64_t i = 0; big.size() < (16u << 20); ++i) big += "<item>" + std::to_string(i * 7919) + "</item>\n";
+    publish_feed(big);
+    for (int round = 0; round < 3; ++round) EXPECT_GT(wait(asio::co_spawn(io, abandon_coro(), asio::use_future)), 0u);
+    EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
+    EXPECT_EQ(get("/healthz").body(), "ok\n");
+    EXPECT_EQ(get("/merged.xml").body().size(), big.size());
+}
+
+TEST_F(HttpServerTest, StartFailsWhenThePortIsTaken) {
+    start();
+    HttpServer second(io, "127.0.0.1", server->port());
+    const auto result = second.start();
+    ASSERT_FALSE(result.has_value());
+    EXPECT_EQ(result.error().kind, ErrorKind::Io);
+    EXPECT_TRUE(result.error().message.starts_with(
+        "publish: cannot listen on 127.0.0.1:" + std::to_string(server->port()) + ": "))
+        << result.error().message;
+}
+
+TEST_F(HttpServerTest, StartFailsOnAnUnusableAddress) {
+    server = std::make_unique<HttpServer>(io, "192.0.2.1", 0);  // TEST-NET-1: not ours
+    const auto result = server->start();
+    ASSERT_FALSE(result.has_value());
+    EXPECT_TRUE(result.error().message.starts_with("publish: cannot listen on 192.0.2.1:0: "))
+        << result.error().message;
+}
+
+// The daemon's shape: io.run() on the loop thread, stop() posted to it while a
+// keep-alive connection is open; run() must then return by itself.
+TEST_F(HttpServerTest, StopLetsRunReturn) {
+    start();
+    publish_feed(feed_body("stop"));
+    std::promise<void> returned;
+    std::future<void> run_returned = returned.get_future();
+    std::thread loop([&] {
+        io.run();
+        returned.set_value();
+    });
+
+    asio::io_context client_io;
+    tcp::socket socket(client_io);
+    beast::error_code ec;
+    socket.connect(endpoint(), ec);
+    EXPECT_FALSE(ec) << ec.message();  // no ASSERT while the loop thread runs
+    const std::string req = "GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n";
+    if (!ec) asio::write(socket, asio::buffer(req), ec);
+    EXPECT_FALSE(ec) << ec.message();
+
+    // Read the response on the client's own loop, bounded by run_for.
+    beast::flat_buffer buffer;
+    HttpResponse res;
+    bool got = false;
+    http::async_read(socket, buffer, res, [&](beast::error_code e, std::size_t) { got = !e; });
+    client_io.run_for(kDeadline);
+    EXPECT_TRUE(got);
+    EXPECT_EQ(res.body(), snapshot->body);
+
+    asio::post(io, [&] { server->stop(); });
+    const bool stopped = run_returned.wait_for(kDeadline) == std::future_status::ready;
+    if (!stopped) io.stop();
+    loop.join();
+    ASSERT_TRUE(stopped) << "io.run() did not return after stop()";
+    EXPECT_EQ(server->connection_count(), 0u);
+
+    // The server closed our keep-alive connection.
+    char byte = 0;
+    socket.read_some(asio::buffer(&byte, 1), ec);
+    EXPECT_EQ(ec, asio::error::eof);
+}
+
+}  // namespace
+}  // namespace tributary::publish

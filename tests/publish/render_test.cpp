@@ -1,0 +1,249 @@
+#include "publish/render.hpp"
+
+#include <gtest/gtest.h>
+
+#include <pugixml.hpp>
+#include <string>
+#include <vector>
+
+#include "core/text.hpp"
+
+namespace tributary::publish {
+namespace {
+
+using namespace std::chrono;
+
+constexpr SysTime kBuild = SysTime{seconds{1'767'006'137}};      // Mon, 29 Dec 2025 11:02:17 GMT
+constexpr SysTime kPublished = SysTime{seconds{1'766'919'600}};  // Sun, 28 Dec 2025 11:00:00 GMT
+constexpr SysTime kFirstSeen = SysTime{seconds{1'766'923'200}};  // Sun, 28 Dec 2025 12:00:00 GMT
+
+OutputSpec output() {
+    OutputSpec o;
+    o.name = "main";
+    o.title = "All the news";
+    o.link = "https://news.example/";
+    o.description = "Merged feed";
+    return o;
+}
+
+MergedItem item() {
+    MergedItem i;
+    i.guid = "tributary:story:42";
+    i.title = "Fish & chips <today>";
+    i.link = "https://example.org/a?x=1&y=2";
+    i.description = "<p>Hello <b>world</b> &amp; <a href=\"https://x.example/?a=1&amp;b=2\">link</a></p>";
+    i.author = "Jane Doe";
+    i.categories = {"food", "uk"};
+    i.published = kPublished;
+    i.first_seen = kFirstSeen;
+    i.feed_name = "example";
+    i.source_title = "Example \"Daily\"";
+    i.source_url = "https://example.org/feed.xml?a=1&b=2";
+    return i;
+}
+
+struct Parsed {
+    pugi::xml_document doc;
+    pugi::xml_parse_result result;
+};
+
+// pugixml is not a validating parser, but it rejects what is not well-formed
+// in the ways that matter here (bad escapes, mismatched tags, bad attributes).
+std::unique_ptr<Parsed> parse(const std::string& xml) {
+    auto p = std::make_unique<Parsed>();
+    p->result =
+        p->doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_declaration, pugi::encoding_utf8);
+    return p;
+}
+
+// What pugixml cannot check: every byte sequence is valid UTF-8 and no
+// character outside XML 1.0's Char production appears, literally or as a
+// character reference.
+void expect_xml10_chars(const std::string& xml) {
+    EXPECT_TRUE(is_valid_utf8(xml));
+    EXPECT_EQ(xml_safe_utf8(xml), xml);
+    for (std::size_t at = xml.find("&#"); at != std::string::npos; at = xml.find("&#", at + 2)) {
+        const std::string ref = xml.substr(at, xml.find(';', at) - at + 1);
+        EXPECT_TRUE(ref == "&#9;" || ref == "&#10;" || ref == "&#13;") << ref;
+    }
+}
+
+TEST(RenderRss, ChannelFields) {
+    const std::vector<MergedItem> items{item()};
+    const std::string xml = render_rss(output(), items, kBuild, "https://news.example/merged.xml");
+    ASSERT_TRUE(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << p->result.description();
+    const pugi::xml_node rss = p->doc.child("rss");
+    EXPECT_STREQ(rss.attribute("version").value(), "2.0");
+    EXPECT_STREQ(rss.attribute("xmlns:atom").value(), "http://www.w3.org/2005/Atom");
+    EXPECT_STREQ(rss.attribute("xmlns:dc").value(), "http://purl.org/dc/elements/1.1/");
+    const pugi::xml_node channel = rss.child("channel");
+    EXPECT_STREQ(channel.child_value("title"), "All the news");
+    EXPECT_STREQ(channel.child_value("link"), "https://news.example/");
+    EXPECT_STREQ(channel.child_value("description"), "Merged feed");
+    EXPECT_STREQ(channel.child_value("lastBuildDate"), "Mon, 29 Dec 2025 11:02:17 GMT");
+    EXPECT_EQ(std::string(channel.child_value("generator")), std::string("Tributary ") + TRIBUTARY_VERSION);
+    EXPECT_FALSE(channel.child("language"));
+    const pugi::xml_node self = channel.child("atom:link");
+    ASSERT_TRUE(self);
+    EXPECT_STREQ(self.attribute("href").value(), "https://news.example/merged.xml");
+    EXPECT_STREQ(self.attribute("rel").value(), "self");
+    EXPECT_STREQ(self.attribute("type").value(), "application/rss+xml");
+}
+
+TEST(RenderRss, ItemFieldsRoundTrip) {
+    const MergedItem in = item();
+    const std::vector<MergedItem> items{in};
+    const auto p = parse(render_rss(output(), items, kBuild, ""));
+    ASSERT_TRUE(p->result) << p->result.description();
+    const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
+    ASSERT_TRUE(it);
+    EXPECT_EQ(std::string(it.child_value("title")), in.title);
+    EXPECT_EQ(std::string(it.child_value("link")), in.link);
+    EXPECT_EQ(std::string(it.child_value("guid")), "tributary:story:42");
+    EXPECT_STREQ(it.child("guid").attribute("isPermaLink").value(), "false");
+    EXPECT_STREQ(it.child_value("pubDate"), "Sun, 28 Dec 2025 11:00:00 GMT");
+    EXPECT_EQ(std::string(it.child_value("description")), in.description);  // the HTML, unescaped once
+    EXPECT_EQ(std::string(it.child_value("dc:creator")), "Jane Doe");
+    std::vector<std::string> categories;
+    for (const pugi::xml_node c : it.children("category")) categories.emplace_back(c.child_value());
+    EXPECT_EQ(categories, (std::vector<std::string>{"food", "uk"}));
+    EXPECT_EQ(std::string(it.child("source").attribute("url").value()), "https://example.org/feed.xml?a=1&b=2");
+    EXPECT_EQ(std::string(it.child_value("source")), "Example \"Daily\"");
+    // The description is escaped text, never markup or CDATA.
+    EXPECT_EQ(it.child("description").first_child().type(), pugi::node_pcdata);
+    EXPECT_FALSE(it.child("description").first_child().next_sibling());
+}
+
+TEST(RenderRss, NoSelfLinkWhenUrlUnknownAndChannelLinkFallsBack) {
+    OutputSpec o = output();
+    o.link.clear();
+    const auto p = parse(render_rss(o, {}, kBuild, ""));
+    ASSERT_TRUE(p->result);
+    const pugi::xml_node channel = p->doc.child("rss").child("channel");
+    EXPECT_FALSE(channel.child("atom:link"));
+    EXPECT_STREQ(channel.child_value("link"), "/merged.xml");
+    const auto q = parse(render_rss(o, {}, kBuild, "https://h.example/merged.xml"));
+    EXPECT_STREQ(q->doc.child("rss").child("channel").child_value("link"), "https://h.example/merged.xml");
+}
+
+TEST(RenderRss, PubDateFallsBackToFirstSeenAndOptionalFieldsAreOmitted) {
+    MergedItem in = item();
+    in.published.reset();
+    in.author.clear();
+    in.categories.clear();
+    in.source_url.clear();
+    const std::vector<MergedItem> items{in};
+    const auto p = parse(render_rss(output(), items, kBuild, ""));
+    ASSERT_TRUE(p->result);
+    const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
+    EXPECT_STREQ(it.child_value("pubDate"), "Sun, 28 Dec 2025 12:00:00 GMT");
+    EXPECT_FALSE(it.child("dc:creator"));
+    EXPECT_FALSE(it.child("category"));
+    EXPECT_FALSE(it.child("source"));
+}
+
+TEST(RenderRss, SourceTextFallsBackToFeedName) {
+    MergedItem in = item();
+    in.source_title.clear();
+    const std::vector<MergedItem> items{in};
+    const auto p = parse(render_rss(output(), items, kBuild, ""));
+    EXPECT_STREQ(p->doc.child("rss").child("channel").child("item").child_value("source"), "example");
+}
+
+TEST(RenderRss, EmptyItemListIsValid) {
+    const std::string xml = render_rss(output(), {}, kBuild, "");
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << p->result.description();
+    EXPECT_TRUE(p->doc.child("rss").child("channel"));
+    EXPECT_FALSE(p->doc.child("rss").child("channel").child("item"));
+    expect_xml10_chars(xml);
+}
+
+TEST(RenderRss, HostileStringsStayWellFormed) {
+    const std::vector<std::string> hostile{
+        std::string("ctl\x01\x02\x0b\x0c\x1f\x7f end"),
+        std::string("nul\0inside", 10),
+        "]]> and <![CDATA[ x ]]>",
+        "\xff\xfe invalid \xc3\x28 \xed\xa0\x80 surrogate \xf4\x90\x80\x80 too big \xe2\x82",
+        "\xef\xbf\xbe\xef\xbf\xbf nonchars",
+        "quotes \" ' &amp; &#0; &#x1; <script>alert(1)</script>",
+        "cr\r\nlf\ttab",
+        "</title></item></channel></rss><evil/>",
+    };
+    for (const std::string& s : hostile) {
+        SCOPED_TRACE(s);
+        OutputSpec o = output();
+        o.title = s;
+        o.description = s;
+        o.link = s;
+        MergedItem in = item();
+        in.guid = in.title = in.link = in.description = in.author = in.source_title = in.source_url = s;
+        in.categories = {s, s};
+        const std::vector<MergedItem> items{in};
+        const std::string xml = render_rss(o, items, kBuild, s);
+        const auto p = parse(xml);
+        ASSERT_TRUE(p->result) << p->result.description() << " at " << p->result.offset;
+        expect_xml10_chars(xml);
+        const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
+        ASSERT_TRUE(it);
+        // What comes back is exactly the sanitized string.
+        EXPECT_EQ(std::string(it.child_value("description")), xml_safe_utf8(s));
+        EXPECT_EQ(std::string(it.child("source").attribute("url").value()), xml_safe_utf8(s));
+        EXPECT_EQ(std::string(p->doc.child("rss").child("channel").child("atom:link").attribute("href").value()),
+                  xml_safe_utf8(s));
+    }
+}
+
+TEST(RenderRss, CarriageReturnsAndAttributeWhitespaceRoundTrip) {
+    MergedItem in = item();
+    in.description = "<p>line one\r\nline two\r</p>";
+    in.source_url = "https://e.example/a\tb\nc";
+    const std::vector<MergedItem> items{in};
+    const auto p = parse(render_rss(output(), items, kBuild, ""));
+    ASSERT_TRUE(p->result);
+    const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
+    EXPECT_EQ(std::string(it.child_value("description")), in.description);
+    EXPECT_EQ(std::string(it.child("source").attribute("url").value()), in.source_url);
+}
+
+TEST(RenderRss, ArabicIsByteIdentical) {
+    MergedItem in = item();
+    in.title = "\u0627\u0644\u0645\u063a\u0631\u0628: \u0623\u062e\u0628\u0627\u0631 \u0627\u0644\u064a\u0648\u0645";
+    in.description =
+        "<p dir=\"rtl\">\u0645\u064e\u0631\u0652\u062d\u064e\u0628\u064b\u0627 \u0628\u0650\u0643\u064f\u0645\u0652 "
+        "\u0640\u0640 \u0627\u0644\u0639\u0627\u0644\u0645</p>";
+    in.author = "\u0645\u062d\u0645\u062f";
+    in.categories = {"\u0631\u064a\u0627\u0636\u0629"};
+    in.source_title = "\u0647\u0633\u0628\u0631\u064a\u0633";
+    const std::vector<MergedItem> items{in};
+    const std::string xml = render_rss(output(), items, kBuild, "");
+    EXPECT_NE(xml.find("<title>" + in.title + "</title>"), std::string::npos);
+    EXPECT_NE(xml.find(in.author), std::string::npos);
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result);
+    const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
+    EXPECT_EQ(std::string(it.child_value("title")), in.title);
+    EXPECT_EQ(std::string(it.child_value("description")), in.description);
+    EXPECT_EQ(std::string(it.child_value("dc:creator")), in.author);
+    EXPECT_EQ(std::string(it.child_value("category")), in.categories[0]);
+    EXPECT_EQ(std::string(it.child_value("source")), in.source_title);
+}
+
+TEST(RenderRss, ItemsKeepTheirOrder) {
+    std::vector<MergedItem> items;
+    for (int i = 0; i < 3; ++i) {
+        MergedItem in = item();
+        in.guid = "g" + std::to_string(i);
+        items.push_back(in);
+    }
+    const auto p = parse(render_rss(output(), items, kBuild, ""));
+    std::vector<std::string> guids;
+    for (const pugi::xml_node it : p->doc.child("rss").child("channel").children("item"))
+        guids.emplace_back(it.child_value("guid"));
+    EXPECT_EQ(guids, (std::vector<std::string>{"g0", "g1", "g2"}));
+}
+
+}  // namespace
+}  // namespace tributary::publish
