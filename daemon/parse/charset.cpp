@@ -1,0 +1,284 @@
+// Which encoding a feed's bytes are in, first rule that applies wins:
+//   0. encoding_override from feeds.conf: the operator has looked at this feed and knows better
+//      than anything the server or the document claims.
+//   1. A byte order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE): it cannot be there by accident.
+//   2. The HTTP Content-Type charset: RFC 7303 makes it authoritative over the document.
+//   3. The XML declaration's encoding="…" (or, without one, UTF-16 recognised from the NUL
+//      pattern of "<?" as in XML 1.0 appendix F).
+//   4. Nothing declared and the bytes are valid UTF-8: UTF-8, XML's default ("default").
+//   5. ICU's charset detector (ucsdet) when it is reasonably confident ("detected").
+//   6. UTF-8, with every ill-formed sequence replaced by U+FFFD ("default").
+// Labels are read as browsers read them (ISO-8859-1 and US-ASCII as windows-1252, see
+// web_encoding), and an HTTP or XML claim of UTF-16 for bytes without NULs is ignored.
+// A declared name ICU does not know is skipped with a warning and the next rule decides.
+// Conversion goes through ICU's converters; what cannot be decoded becomes U+FFFD.
+
+#include "parse/charset.hpp"
+
+#include <unicode/ucnv.h>
+#include <unicode/ucsdet.h>
+#include <unicode/ustring.h>
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+
+#include "core/text.hpp"
+
+namespace tributary::parse {
+namespace {
+
+struct ConverterCloser {
+    void operator()(UConverter* converter) const noexcept { ucnv_close(converter); }
+};
+using Converter = std::unique_ptr<UConverter, ConverterCloser>;
+
+struct DetectorCloser {
+    void operator()(UCharsetDetector* detector) const noexcept { ucsdet_close(detector); }
+};
+using Detector = std::unique_ptr<UCharsetDetector, DetectorCloser>;
+
+Converter open_converter(const std::string& name) {
+    UErrorCode status = U_ZERO_ERROR;
+    Converter converter{ucnv_open(name.c_str(), &status)};
+    if (U_FAILURE(status)) return nullptr;
+    return converter;
+}
+
+bool is_utf8_name(std::string_view name) { return iequals_ascii(name, "utf-8") || iequals_ascii(name, "utf8"); }
+
+// The WHATWG Encoding Standard reads these labels as their Windows supersets, because that is
+// what the documents labelled so actually contain (0x93 is a curly quote, not a C1 control).
+std::string web_encoding(const std::string& label) {
+    const std::string lower = to_lower_ascii(trim(label));
+    if (lower == "iso-8859-1" || lower == "iso8859-1" || lower == "iso_8859-1" || lower == "latin1" || lower == "l1" ||
+        lower == "us-ascii" || lower == "ascii" || lower == "cp819" || lower == "ibm819")
+        return "windows-1252";
+    if (lower == "iso-8859-9" || lower == "latin5" || lower == "iso8859-9") return "windows-1254";
+    if (lower == "tis-620" || lower == "iso-8859-11") return "windows-874";
+    if (lower == "gb2312" || lower == "gbk" || lower == "x-gbk") return "GB18030";
+    return label;
+}
+
+struct Bom {
+    std::string_view encoding;
+    std::size_t length;
+};
+
+std::optional<Bom> find_bom(std::string_view bytes) {
+    const auto starts = [&](std::string_view prefix) { return bytes.starts_with(prefix); };
+    using namespace std::string_view_literals;
+    if (starts("\xEF\xBB\xBF"sv)) return Bom{"UTF-8", 3};
+    if (starts("\xFF\xFE\x00\x00"sv)) return Bom{"UTF-32LE", 4};
+    if (starts("\x00\x00\xFE\xFF"sv)) return Bom{"UTF-32BE", 4};
+    if (starts("\xFF\xFE"sv)) return Bom{"UTF-16LE", 2};
+    if (starts("\xFE\xFF"sv)) return Bom{"UTF-16BE", 2};
+    return std::nullopt;
+}
+
+// XML 1.0 appendix F: without a BOM, UTF-16 shows itself by the NULs around "<?".
+std::string_view utf16_from_nul_pattern(std::string_view bytes) {
+    using namespace std::string_view_literals;
+    if (bytes.starts_with("<\x00?\x00"sv)) return "UTF-16LE";
+    if (bytes.starts_with("\x00<\x00?"sv)) return "UTF-16BE";
+    return "";
+}
+
+bool is_wide_unicode_name(std::string_view name) {
+    const std::string lower = to_lower_ascii(name);
+    return lower.starts_with("utf-16") || lower.starts_with("utf16") || lower.starts_with("utf-32") ||
+           lower.starts_with("utf32") || lower.starts_with("ucs-2") || lower.starts_with("ucs2") || lower == "unicode";
+}
+
+// ICU substitutes U+001A for a single unmappable byte in some single-byte code pages; the
+// rule for our output is U+FFFD, and U+001A is not allowed in XML anyway.
+void replace_sub_with_replacement_char(std::u16string& text) {
+    std::replace(text.begin(), text.end(), u'\u001A', u'\uFFFD');
+}
+
+std::optional<std::string> convert_with_icu(std::string_view bytes, const std::string& encoding) {
+    Converter converter = open_converter(encoding);
+    if (!converter) return std::nullopt;
+    std::u16string utf16(bytes.size() + 1, u'\0');
+    UErrorCode status = U_ZERO_ERROR;
+    int32_t length = ucnv_toUChars(converter.get(), utf16.data(), static_cast<int32_t>(utf16.size()), bytes.data(),
+                                   static_cast<int32_t>(bytes.size()), &status);
+    if (status == U_BUFFER_OVERFLOW_ERROR) {  // only multi-unit expansions can get here
+        utf16.assign(static_cast<std::size_t>(length) + 1, u'\0');
+        status = U_ZERO_ERROR;
+        length = ucnv_toUChars(converter.get(), utf16.data(), static_cast<int32_t>(utf16.size()), bytes.data(),
+                               static_cast<int32_t>(bytes.size()), &status);
+    }
+    if (U_FAILURE(status)) return std::nullopt;
+    utf16.resize(static_cast<std::size_t>(length));
+    replace_sub_with_replacement_char(utf16);
+
+    std::string utf8(utf16.size() * 3, '\0');
+    int32_t utf8_length = 0;
+    status = U_ZERO_ERROR;
+    u_strToUTF8WithSub(utf8.data(), static_cast<int32_t>(utf8.size()), &utf8_length,
+                       reinterpret_cast<const UChar*>(utf16.data()), static_cast<int32_t>(utf16.size()), 0xFFFD,
+                       nullptr, &status);
+    if (U_FAILURE(status) && status != U_STRING_NOT_TERMINATED_WARNING) return std::nullopt;
+    utf8.resize(static_cast<std::size_t>(utf8_length));
+    return utf8;
+}
+
+struct Detected {
+    std::string name;
+    int confidence = 0;
+};
+
+// The best match the detector offers that can be right: it readily reports UTF-16 or UTF-32
+// for short single-byte documents, which the absence of NUL bytes rules out.
+std::optional<Detected> detect_with_icu(std::string_view bytes, int minimum_confidence) {
+    UErrorCode status = U_ZERO_ERROR;
+    Detector detector{ucsdet_open(&status)};
+    if (U_FAILURE(status)) return std::nullopt;
+    const auto sample = bytes.substr(0, 64 * 1024);
+    const bool has_nul = sample.find('\0') != std::string_view::npos;
+    // Markup is filtered out so that tag names do not vote.
+    ucsdet_enableInputFilter(detector.get(), true);
+    ucsdet_setText(detector.get(), sample.data(), static_cast<int32_t>(sample.size()), &status);
+    int32_t count = 0;
+    const UCharsetMatch** matches = ucsdet_detectAll(detector.get(), &count, &status);
+    if (U_FAILURE(status) || matches == nullptr) return std::nullopt;
+    for (int32_t i = 0; i < count; ++i) {
+        UErrorCode match_status = U_ZERO_ERROR;
+        const char* name = ucsdet_getName(matches[i], &match_status);
+        const int32_t confidence = ucsdet_getConfidence(matches[i], &match_status);
+        if (U_FAILURE(match_status) || name == nullptr || confidence < minimum_confidence) break;
+        if (is_wide_unicode_name(name) && !has_nul) continue;
+        if (is_utf8_name(name)) continue;  // we only get here when the bytes are not UTF-8
+        return Detected{name, confidence};
+    }
+    return std::nullopt;
+}
+
+struct Candidate {
+    std::string encoding;
+    std::string source;
+};
+
+DecodedDocument finish_utf8(std::string_view bytes, EncodingDecision decision, std::vector<std::string> warnings) {
+    DecodedDocument out{.utf8 = {}, .encoding = std::move(decision), .warnings = std::move(warnings)};
+    if (is_valid_utf8(bytes)) {
+        out.utf8.assign(bytes);
+        return out;
+    }
+    out.utf8 = convert_with_icu(bytes, "UTF-8").value_or(std::string{});
+    out.warnings.push_back("bytes are not valid UTF-8: ill-formed sequences replaced with U+FFFD");
+    return out;
+}
+
+}  // namespace
+
+std::string charset_from_content_type(std::string_view content_type) {
+    std::size_t pos = 0;
+    while ((pos = content_type.find(';', pos)) != std::string_view::npos) {
+        ++pos;
+        std::string_view parameter = content_type.substr(pos);
+        parameter = parameter.substr(0, parameter.find(';'));
+        const std::size_t equals = parameter.find('=');
+        if (equals == std::string_view::npos) continue;
+        if (!iequals_ascii(trim(parameter.substr(0, equals)), "charset")) continue;
+        std::string_view value = trim(parameter.substr(equals + 1));
+        if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front())
+            value = value.substr(1, value.size() - 2);
+        return std::string(trim(value));
+    }
+    return {};
+}
+
+std::string encoding_from_xml_declaration(std::string_view bytes) {
+    const std::string_view head = bytes.substr(0, 1024);
+    const std::size_t start = head.find("<?xml");
+    if (start == std::string_view::npos) return {};
+    const std::size_t end = head.find("?>", start);
+    if (end == std::string_view::npos) return {};
+    const std::string_view declaration = head.substr(start, end - start);
+    const std::size_t key = declaration.find("encoding");
+    if (key == std::string_view::npos) return {};
+    std::size_t i = key + 8;
+    while (i < declaration.size() && (declaration[i] == ' ' || declaration[i] == '=' || declaration[i] == '\t')) ++i;
+    if (i >= declaration.size() || (declaration[i] != '"' && declaration[i] != '\'')) return {};
+    const char quote = declaration[i];
+    const std::size_t close = declaration.find(quote, i + 1);
+    if (close == std::string_view::npos) return {};
+    return std::string(trim(declaration.substr(i + 1, close - i - 1)));
+}
+
+DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_type,
+                               std::string_view encoding_override) {
+    std::vector<std::string> warnings;
+    const std::string http_charset = charset_from_content_type(content_type);
+    const std::optional<Bom> bom = find_bom(bytes);
+    const std::string_view after_bom = bom ? bytes.substr(bom->length) : bytes;
+    std::string xml_charset =
+        bom || !utf16_from_nul_pattern(bytes).empty() ? std::string{} : encoding_from_xml_declaration(bytes);
+    // A document we can read as ASCII cannot really be UTF-16, whatever its declaration says.
+    if (is_wide_unicode_name(xml_charset)) {
+        warnings.push_back("XML declaration says " + xml_charset + " but the bytes are single-byte; ignored");
+        xml_charset.clear();
+    }
+
+    std::vector<Candidate> candidates;
+    if (!trim(encoding_override).empty()) candidates.push_back({std::string(trim(encoding_override)), "override"});
+    if (bom) candidates.push_back({std::string(bom->encoding), "bom"});
+    if (!http_charset.empty()) candidates.push_back({http_charset, "http"});
+    if (!xml_charset.empty()) candidates.push_back({xml_charset, "xml-declaration"});
+    if (const std::string_view wide = utf16_from_nul_pattern(bytes); !wide.empty() && !bom)
+        candidates.push_back({std::string(wide), "xml-declaration"});
+
+    if (!http_charset.empty() && !xml_charset.empty() && !iequals_ascii(http_charset, xml_charset) &&
+        (!bom && trim(encoding_override).empty()))
+        warnings.push_back("HTTP charset " + http_charset + " overrides the XML declaration's " + xml_charset);
+
+    const std::string declared = !http_charset.empty() ? http_charset : xml_charset;
+    const bool has_nul = bytes.substr(0, 1024).find('\0') != std::string_view::npos;
+    for (const Candidate& candidate : candidates) {
+        if (candidate.source == "http" && is_wide_unicode_name(candidate.encoding) && !has_nul) {
+            warnings.push_back("HTTP charset " + candidate.encoding + " but the bytes are single-byte; ignored");
+            continue;
+        }
+        EncodingDecision decision{
+            .declared = declared, .used = web_encoding(candidate.encoding), .source = candidate.source};
+        // The BOM would otherwise survive as U+FEFF at the start of the text.
+        const std::string_view payload = candidate.source == "bom" ? after_bom : bytes;
+        if (is_utf8_name(candidate.encoding)) {
+            decision.used = "UTF-8";
+            return finish_utf8(bom && bom->encoding == "UTF-8" ? after_bom : payload, std::move(decision),
+                               std::move(warnings));
+        }
+        std::optional<std::string> converted = convert_with_icu(payload, decision.used);
+        if (!converted) {
+            warnings.push_back("unknown encoding \"" + candidate.encoding + "\" from " + candidate.source +
+                               "; ignored");
+            continue;
+        }
+        // A BOM that the chosen converter kept (e.g. HTTP said UTF-16) is not text.
+        if (converted->starts_with("\xEF\xBB\xBF")) converted->erase(0, 3);
+        return DecodedDocument{
+            .utf8 = std::move(*converted), .encoding = std::move(decision), .warnings = std::move(warnings)};
+    }
+
+    if (is_valid_utf8(bytes))
+        return finish_utf8(bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
+                           std::move(warnings));
+
+    // Below this ucsdet's answers for short documents were wrong more often than right
+    // (Shift_JIS for a few Arabic words); U+FFFD at least shows where the text was lost.
+    constexpr int kMinimumConfidence = 20;
+    if (const std::optional<Detected> detected = detect_with_icu(bytes, kMinimumConfidence)) {
+        const std::string encoding = web_encoding(detected->name);
+        if (std::optional<std::string> converted = convert_with_icu(bytes, encoding)) {
+            return DecodedDocument{.utf8 = std::move(*converted),
+                                   .encoding = {.declared = "", .used = encoding, .source = "detected"},
+                                   .warnings = std::move(warnings)};
+        }
+    }
+    return finish_utf8(bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
+                       std::move(warnings));
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,331 @@
+// HTML from feeds, through a real HTML5 parser (gumbo) so that what we keep is what a browser
+// would have seen, never a regex's guess. The sanitizer is an allowlist: unknown elements are
+// unwrapped (their text survives), dangerous ones go with their content, and only the listed
+// attributes and URL schemes pass.
+
+#include <gumbo.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/text.hpp"
+#include "parse/parse_feed.hpp"
+#include "parse/reader.hpp"
+
+namespace tributary::parse {
+namespace {
+
+constexpr auto kAllowedElements = std::to_array<std::string_view>({
+    "a",        "abbr",   "b",      "bdi", "bdo", "blockquote", "br",    "caption", "cite",       "code",   "col",
+    "colgroup", "dd",     "del",    "dfn", "div", "dl",         "dt",    "em",      "figcaption", "figure", "h1",
+    "h2",       "h3",     "h4",     "h5",  "h6",  "hr",         "i",     "img",     "ins",        "kbd",    "li",
+    "mark",     "ol",     "p",      "pre", "q",   "rp",         "rt",    "ruby",    "s",          "samp",   "small",
+    "span",     "strike", "strong", "sub", "sup", "table",      "tbody", "td",      "tfoot",      "th",     "thead",
+    "time",     "tr",     "tt",     "u",   "ul",  "var",        "wbr",
+});
+
+// Removed together with everything inside them: active content, forms, and what only makes
+// sense in a document head.
+constexpr auto kDroppedElements = std::to_array<std::string_view>({
+    "applet",   "base",     "button",  "canvas",   "datalist", "embed",  "fieldset", "form",     "frame",
+    "frameset", "head",     "iframe",  "input",    "keygen",   "label",  "legend",   "link",     "math",
+    "meta",     "meter",    "noembed", "noframes", "noscript", "object", "optgroup", "option",   "output",
+    "param",    "progress", "script",  "select",   "style",    "svg",    "template", "textarea", "title",
+});
+
+constexpr auto kAllowedAttributes = std::to_array<std::string_view>({
+    "alt",
+    "cite",
+    "colspan",
+    "datetime",
+    "dir",
+    "height",
+    "href",
+    "lang",
+    "rowspan",
+    "span",
+    "src",
+    "title",
+    "width",
+});
+
+constexpr auto kVoidElements = std::to_array<std::string_view>({"br", "col", "hr", "img", "wbr"});
+
+// Elements after which text would run together if we dropped the tag.
+constexpr auto kBlockElements = std::to_array<std::string_view>({
+    "address", "article", "aside", "blockquote", "br",      "dd",    "div", "dl",     "dt", "figcaption", "figure",
+    "footer",  "h1",      "h2",    "h3",         "h4",      "h5",    "h6",  "header", "hr", "li",         "main",
+    "nav",     "ol",      "p",     "pre",        "section", "table", "td",  "th",     "tr", "ul",
+});
+
+// Deeper than this, a document is an attack on our stack (and on gumbo's time), not an article.
+constexpr int kMaxDepth = 200;
+// What limit_nesting lets through: below kMaxDepth, leaving room for the elements gumbo adds
+// itself (<html>, <tbody>), so that the text of the deepest element still comes out.
+constexpr int kMaxNesting = kMaxDepth - 20;
+
+template <std::size_t N>
+bool contains(const std::array<std::string_view, N>& list, std::string_view name) {
+    return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+// Elements an HTML parser closes by itself, so they do not deepen the tree when left open.
+constexpr auto kSelfClosingInPractice = std::to_array<std::string_view>({
+    "area", "br",     "col", "dd",    "dt",     "embed", "hr", "img", "input", "li",  "link",
+    "meta", "option", "p",   "param", "source", "td",    "th", "tr",  "track", "wbr",
+});
+
+// gumbo's tree building is quadratic in the nesting depth (40,000 unclosed <div>s took 4 s),
+// so tags that would nest deeper than kMaxNesting are removed before it sees them. A tag is
+// "<" up to the next ">": an estimate, but one that only errs towards shallower trees.
+std::string limit_nesting(std::string_view html) {
+    if (static_cast<std::size_t>(std::count(html.begin(), html.end(), '<')) <= static_cast<std::size_t>(kMaxNesting))
+        return std::string(html);
+    std::string out;
+    out.reserve(html.size());
+    int depth = 0;
+    std::size_t pos = 0;
+    while (pos < html.size()) {
+        const std::size_t open = html.find('<', pos);
+        if (open == std::string_view::npos) break;
+        out.append(html.substr(pos, open - pos));
+        const std::size_t close = html.find('>', open);
+        if (close == std::string_view::npos) {
+            pos = open;
+            break;
+        }
+        const std::string_view tag = html.substr(open, close - open + 1);
+        pos = close + 1;
+        const bool end_tag = tag.size() > 2 && tag[1] == '/';
+        std::size_t name_end = end_tag ? 2 : 1;
+        while (name_end < tag.size() && (std::isalnum(static_cast<unsigned char>(tag[name_end])) != 0)) ++name_end;
+        const std::string name = to_lower_ascii(tag.substr(end_tag ? 2 : 1, name_end - (end_tag ? 2 : 1)));
+        const bool nests = !name.empty() && !tag.ends_with("/>") && !contains(kSelfClosingInPractice, name);
+        if (!nests) {
+            out.append(tag);
+        } else if (end_tag) {
+            if (depth <= kMaxNesting) out.append(tag);
+            depth = std::max(0, depth - 1);
+        } else if (++depth <= kMaxNesting) {
+            out.append(tag);
+        }
+    }
+    out.append(html.substr(pos));
+    return out;
+}
+
+struct OutputDeleter {
+    void operator()(GumboOutput* output) const noexcept { gumbo_destroy_output(&kGumboDefaultOptions, output); }
+};
+using ParsedHtml = std::unique_ptr<GumboOutput, OutputDeleter>;
+
+ParsedHtml parse_fragment(const std::string& html) {
+    GumboOptions options = kGumboDefaultOptions;
+    options.fragment_context = GUMBO_TAG_DIV;
+    options.fragment_namespace = GUMBO_NAMESPACE_HTML;
+    options.max_errors = 0;  // we never read the error list; do not spend memory on it
+    return ParsedHtml{gumbo_parse_with_options(&options, html.data(), html.size())};
+}
+
+std::string tag_name(const GumboElement& element) {
+    if (element.tag != GUMBO_TAG_UNKNOWN) return gumbo_normalized_tagname(element.tag);
+    GumboStringPiece original = element.original_tag;
+    gumbo_tag_from_original_text(&original);
+    return to_lower_ascii(std::string_view(original.data, original.length));
+}
+
+bool dropped_with_content(const GumboElement& element, std::string_view name) {
+    return element.tag_namespace != GUMBO_NAMESPACE_HTML || contains(kDroppedElements, name);
+}
+
+void append_escaped(std::string& out, std::string_view text, bool in_attribute) {
+    for (const char c : text) {
+        switch (c) {
+            case '&': out += "&amp;"; break;
+            case '<': out += "&lt;"; break;
+            case '>': out += "&gt;"; break;
+            case '"':
+                if (in_attribute) {
+                    out += "&quot;";
+                    break;
+                }
+                [[fallthrough]];
+            default: out += c;
+        }
+    }
+}
+
+std::string lower_scheme(std::string_view url) {
+    const std::size_t colon = url.find(':');
+    if (colon == std::string_view::npos) return {};
+    const std::size_t delimiter = url.find_first_of("/?#");
+    if (delimiter != std::string_view::npos && delimiter < colon) return {};
+    return to_lower_ascii(url.substr(0, colon));
+}
+
+// The URL to write, or "" to drop the attribute.
+std::string safe_url(std::string_view raw, std::string_view attribute, std::string_view element,
+                     std::string_view base_url) {
+    // The same cleaning browsers do, so "java\tscript:" cannot hide its scheme.
+    std::string url;
+    for (const char c : trim(raw))
+        if (c != '\t' && c != '\n' && c != '\r' && static_cast<unsigned char>(c) >= 0x20) url += c;
+    if (url.empty()) return {};
+    const std::string scheme = lower_scheme(url);
+    if (scheme.empty()) return resolve_url(base_url, url);
+    if (scheme == "http" || scheme == "https" || scheme == "mailto") return resolve_url("", url);
+    if (scheme == "data" && element == "img" && attribute == "src") {
+        const std::string lower = to_lower_ascii(std::string_view(url).substr(0, 32));
+        if (lower.starts_with("data:image/") && !lower.starts_with("data:image/svg")) return url;
+    }
+    return {};
+}
+
+class Sanitizer {
+public:
+    explicit Sanitizer(std::string_view base_url) : base_url_(base_url) {}
+
+    void node(const GumboNode& node, int depth) {
+        switch (node.type) {
+            case GUMBO_NODE_TEXT:
+            case GUMBO_NODE_WHITESPACE:
+            case GUMBO_NODE_CDATA: append_escaped(out_, node.v.text.text, false); break;
+            case GUMBO_NODE_ELEMENT:
+            case GUMBO_NODE_TEMPLATE:
+                if (depth < kMaxDepth) element(node.v.element, depth);
+                break;
+            case GUMBO_NODE_DOCUMENT:
+            case GUMBO_NODE_COMMENT: break;
+        }
+    }
+
+    void children(const GumboVector& children, int depth) {
+        for (unsigned i = 0; i < children.length; ++i)
+            node(*static_cast<const GumboNode*>(children.data[i]), depth + 1);
+    }
+
+    std::string take() { return std::move(out_); }
+
+private:
+    void element(const GumboElement& element, int depth) {
+        const std::string name = tag_name(element);
+        if (dropped_with_content(element, name)) return;
+        if (!contains(kAllowedElements, name)) return children(element.children, depth);
+
+        std::string attributes;
+        bool has_source = false;
+        for (unsigned i = 0; i < element.attributes.length; ++i) {
+            const auto& attribute = *static_cast<const GumboAttribute*>(element.attributes.data[i]);
+            const std::string attribute_name = to_lower_ascii(attribute.name);
+            if (!contains(kAllowedAttributes, attribute_name)) continue;
+            std::string value = attribute.value;
+            if (attribute_name == "href" || attribute_name == "src" || attribute_name == "cite") {
+                value = safe_url(value, attribute_name, name, base_url_);
+                if (value.empty()) continue;
+                if (attribute_name == "src") has_source = true;
+            }
+            attributes.append(" ").append(attribute_name).append("=\"");
+            append_escaped(attributes, value, true);
+            attributes += '"';
+        }
+        if (name == "img" && !has_source) return;
+
+        out_.append("<").append(name).append(attributes);
+        if (contains(kVoidElements, name)) {
+            out_ += "/>";
+            return;
+        }
+        out_ += '>';
+        children(element.children, depth);
+        out_.append("</").append(name).append(">");
+    }
+
+    std::string_view base_url_;
+    std::string out_;
+};
+
+class TextCollector {
+public:
+    void node(const GumboNode& node, int depth) {
+        switch (node.type) {
+            case GUMBO_NODE_TEXT:
+            case GUMBO_NODE_WHITESPACE:
+            case GUMBO_NODE_CDATA: out_ += node.v.text.text; break;
+            case GUMBO_NODE_ELEMENT:
+            case GUMBO_NODE_TEMPLATE: {
+                if (depth >= kMaxDepth) break;
+                const std::string name = tag_name(node.v.element);
+                if (dropped_with_content(node.v.element, name)) break;
+                const bool block = contains(kBlockElements, name);
+                if (block) out_ += ' ';
+                const GumboVector& children = node.v.element.children;
+                for (unsigned i = 0; i < children.length; ++i)
+                    this->node(*static_cast<const GumboNode*>(children.data[i]), depth + 1);
+                if (block) out_ += ' ';
+                break;
+            }
+            case GUMBO_NODE_DOCUMENT:
+            case GUMBO_NODE_COMMENT: break;
+        }
+    }
+
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+bool is_ascii_space(char c) noexcept {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+}  // namespace
+
+// ASCII whitespace and U+00A0 (what &nbsp; becomes) collapse to one space.
+std::string collapse_whitespace(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool nbsp = text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
+        if (is_ascii_space(text[i]) || nbsp) {
+            pending_space = true;
+            if (nbsp) ++i;
+            continue;
+        }
+        if (pending_space && !out.empty()) out += ' ';
+        pending_space = false;
+        out += text[i];
+    }
+    return out;
+}
+
+std::string sanitize_html(std::string_view html, std::string_view base_url) {
+    if (html.find_first_of("<&") == std::string_view::npos) {
+        std::string escaped;
+        append_escaped(escaped, html, false);
+        return xml_safe_utf8(escaped);
+    }
+    const std::string valid = limit_nesting(xml_safe_utf8(html));  // gumbo wants UTF-8 it can trust
+    const ParsedHtml parsed = parse_fragment(valid);
+    if (!parsed) return {};
+    Sanitizer sanitizer{base_url};
+    sanitizer.node(*parsed->root, 0);
+    return xml_safe_utf8(sanitizer.take());
+}
+
+std::string html_to_text(std::string_view html) {
+    if (html.find_first_of("<&") == std::string_view::npos) return xml_safe_utf8(collapse_whitespace(html));
+    const std::string valid = limit_nesting(xml_safe_utf8(html));
+    const ParsedHtml parsed = parse_fragment(valid);
+    if (!parsed) return {};
+    TextCollector collector;
+    collector.node(*parsed->root, 0);
+    return xml_safe_utf8(collapse_whitespace(collector.take()));
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,53 @@
+#include <nlohmann/json.hpp>
+
+#include "core/text.hpp"
+#include "parse/parse_feed.hpp"
+
+namespace tributary::parse {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+Json time_or_null(const std::optional<SysTime>& time) { return time ? Json(format_rfc3339(*time)) : Json(nullptr); }
+
+Json item_json(const ParsedItem& item) {
+    Json enclosures = Json::array();
+    for (const Enclosure& enclosure : item.enclosures)
+        enclosures.push_back({{"url", enclosure.url},
+                              {"type", enclosure.type},
+                              {"length", enclosure.length ? Json(*enclosure.length) : Json(nullptr)}});
+    return Json{{"id", item.id},
+                {"title", item.title},
+                {"link", item.link},
+                {"published", time_or_null(item.published)},
+                {"updated", time_or_null(item.updated)},
+                {"author", item.author},
+                {"summary", item.summary},
+                {"content", item.content},
+                {"categories", item.categories},
+                {"enclosures", std::move(enclosures)},
+                {"comments", item.comments},
+                {"language", item.language}};
+}
+
+}  // namespace
+
+std::string to_json(const ParsedFeed& feed) {
+    Json items = Json::array();
+    for (const ParsedItem& item : feed.items) items.push_back(item_json(item));
+    const Json document{
+        {"format", to_string(feed.format)},
+        {"version", feed.version},
+        {"title", feed.title},
+        {"link", feed.link},
+        {"subtitle", feed.subtitle},
+        {"language", feed.language},
+        {"encoding",
+         {{"declared", feed.encoding.declared}, {"used", feed.encoding.used}, {"source", feed.encoding.source}}},
+        {"warnings", feed.warnings},
+        {"items", std::move(items)}};
+    // Strings are valid UTF-8 by construction; replacing keeps a stray byte from throwing.
+    return document.dump(2, ' ', false, Json::error_handler_t::replace);
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,166 @@
+#include "parse/parse_feed.hpp"
+
+#include <fmt/format.h>
+
+#include <new>
+#include <pugixml.hpp>
+#include <string>
+
+#include "core/text.hpp"
+#include "parse/charset.hpp"
+#include "parse/reader.hpp"
+#include "parse/xml_repair.hpp"
+
+namespace tributary::parse {
+namespace {
+
+enum class RootKind { rss, atom, not_a_feed };
+
+RootKind classify_root(pugi::xml_node root) {
+    const std::string_view local = local_name(root);
+    const Ns ns = namespace_of(root);
+    if (local == "rss") return RootKind::rss;
+    if (local == "RDF" && ns == Ns::rdf) return RootKind::rss;
+    if (local == "feed" && (ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none || ns == Ns::other))
+        return RootKind::atom;
+    return RootKind::not_a_feed;
+}
+
+struct Location {
+    std::size_t line = 1;
+    std::size_t column = 1;
+};
+
+// Columns count characters, not bytes, so that they match what an editor shows for Arabic.
+Location location_of(std::string_view text, std::ptrdiff_t offset) {
+    Location location;
+    const std::size_t end = std::min(text.size(), static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)));
+    for (std::size_t i = 0; i < end; ++i) {
+        if (text[i] == '\n') {
+            ++location.line;
+            location.column = 1;
+        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
+            ++location.column;
+        }
+    }
+    return location;
+}
+
+std::string describe_error(std::string_view text, const pugi::xml_parse_result& result) {
+    const Location at = location_of(text, result.offset);
+    return fmt::format("line {}, column {}: {}", at.line, at.column, result.description());
+}
+
+// Where the first <rss>, <feed> or <rdf:RDF> start tag begins, or npos.
+std::size_t find_feed_root(std::string_view text) {
+    std::size_t best = std::string_view::npos;
+    for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF"}) {
+        for (std::size_t at = text.find(tag); at != std::string_view::npos; at = text.find(tag, at + 1)) {
+            const std::size_t after = at + tag.size();
+            if (after < text.size() && std::string_view(" \t\r\n>").find(text[after]) != std::string_view::npos) {
+                best = std::min(best, at);
+                break;
+            }
+        }
+    }
+    return best;
+}
+
+bool is_item_name(std::string_view local) { return local == "item" || local == "entry"; }
+
+// The item or entry that starts last in the document, wherever the format keeps them.
+pugi::xml_node last_item(pugi::xml_node root) {
+    pugi::xml_node last;
+    const auto consider_children = [&](pugi::xml_node parent) {
+        for (const pugi::xml_node child : parent.children())
+            if (child.type() == pugi::node_element && is_item_name(local_name(child)) &&
+                (!last || child.offset_debug() > last.offset_debug()))
+                last = child;
+    };
+    consider_children(root);
+    for (const pugi::xml_node child : root.children())
+        if (child.type() == pugi::node_element && local_name(child) == "channel") consider_children(child);
+    return last;
+}
+
+// pugixml keeps the tree it built up to the error, including the element it was inside;
+// an item whose end tag never came is a fragment, not an item.
+bool drop_unfinished_item(pugi::xml_node root, std::string_view text, std::ptrdiff_t error_offset) {
+    pugi::xml_node item = last_item(root);
+    if (!item) return false;
+    const std::ptrdiff_t start = item.offset_debug();
+    if (start < 0 || error_offset < start) return false;
+    // pugixml reports a missing end tag at the last byte it read, which may be the '>' of the
+    // item's own end tag.
+    const std::string_view span =
+        text.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(error_offset - start) + 1);
+    if (span.find("</" + std::string(item.name()) + ">") != std::string_view::npos) return false;
+    return item.parent().remove_child(item);
+}
+
+Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& options) {
+    if (trim(body).empty()) return fail(ErrorKind::Parse, "parse: line 1, column 1: empty document");
+
+    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override);
+    RepairedXml repaired = repair_xml(decoded.utf8);
+    std::string text = repaired.warnings.empty() ? std::move(decoded.utf8) : std::move(repaired.text);
+
+    pugi::xml_document document;
+    pugi::xml_parse_result parsed =
+        document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    std::string skipped_prolog;
+    if (!document.document_element()) {
+        // A broken comment or declaration before the root hides the whole feed; the feed
+        // itself may be fine, so start over at its root element.
+        const std::size_t start = find_feed_root(text);
+        if (start == std::string::npos || start == 0)
+            return fail(ErrorKind::Parse, "parse: " + describe_error(text, parsed));
+        skipped_prolog = fmt::format("skipped {} unreadable bytes before the root element ({})", start,
+                                     describe_error(text, parsed));
+        text = text.substr(start);
+        parsed = document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+        if (!document.document_element()) return fail(ErrorKind::Parse, "parse: " + describe_error(text, parsed));
+    }
+    const pugi::xml_node root = document.document_element();
+
+    const RootKind kind = classify_root(root);
+    if (kind == RootKind::not_a_feed)
+        return fail(ErrorKind::UnsupportedFormat,
+                    fmt::format("parse: root element <{}> is not RSS, RDF or Atom", root.name()));
+
+    ParsedFeed feed;
+    feed.encoding = std::move(decoded.encoding);
+    feed.warnings = std::move(decoded.warnings);
+    feed.warnings.insert(feed.warnings.end(), repaired.warnings.begin(), repaired.warnings.end());
+    if (!skipped_prolog.empty()) feed.warnings.push_back(std::move(skipped_prolog));
+    if (!parsed) {
+        feed.warnings.push_back("not well-formed XML (" + describe_error(text, parsed) +
+                                "); kept what was read before the error");
+        if (drop_unfinished_item(root, text, parsed.offset))
+            feed.warnings.push_back("dropped the last item: it was cut off by the error");
+    }
+
+    ReadContext context{feed, options.base_url};
+    if (kind == RootKind::atom)
+        read_atom(root, context);
+    else
+        read_rss(root, context);
+    return feed;
+}
+
+}  // namespace
+
+Result<ParsedFeed> parse_feed(std::string_view body, const ParseOptions& options) {
+    // Nothing may escape into the worker pool: a failure here is one feed's problem.
+    try {
+        return parse_unguarded(body, options);
+    } catch (const std::bad_alloc&) {
+        return fail(ErrorKind::TooLarge, fmt::format("parse: out of memory on a {}-byte document", body.size()));
+    } catch (const std::exception& error) {
+        return fail(ErrorKind::Internal, fmt::format("parse: {}", error.what()));
+    } catch (...) {
+        return fail(ErrorKind::Internal, "parse: unknown exception");
+    }
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,39 @@
+#pragma once
+// The parse stage: bytes + content type -> ParsedFeed (DESIGN.md). Pure: no I/O, no clock,
+// no exceptions out of any function here.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/error.hpp"
+#include "core/types.hpp"
+
+namespace tributary::parse {
+
+struct ParseOptions {
+    std::string_view content_type{};       // HTTP Content-Type header value, may carry charset=
+    std::string_view base_url{};           // the feed's own (final) URL, for resolving relative links
+    std::string_view encoding_override{};  // from feeds.conf, "" = none
+};
+
+// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0. Repairs what a reader would repair and
+// records a warning for each repair; fails only when nothing can be salvaged.
+Result<ParsedFeed> parse_feed(std::string_view body, const ParseOptions& options);
+
+// RFC 822/1123 and RFC 3339/ISO 8601 dates, to UTC. Never "now" on failure.
+std::optional<SysTime> parse_date(std::string_view text);
+
+// Allowlist HTML sanitizer (gumbo HTML5 parse); output is well-formed and safe inside XML.
+std::string sanitize_html(std::string_view html, std::string_view base_url);
+
+// Plain text, entities decoded, whitespace collapsed and trimmed.
+std::string html_to_text(std::string_view html);
+
+// RFC 3986 reference resolution; returns the reference unchanged when base is not absolute.
+std::string resolve_url(std::string_view base, std::string_view reference);
+
+// Pretty (2-space) JSON with the field names of /work/shared/corpus/README.md.
+std::string to_json(const ParsedFeed& feed);
+
+}  // namespace tributary::parse

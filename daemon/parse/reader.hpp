@@ -1,0 +1,72 @@
+#pragma once
+// What the format readers (rss.cpp, atom.cpp) share: namespaces matched by URI, text
+// extraction, URL bases, dates with warnings. Internal to the parse stage.
+
+#include <optional>
+#include <pugixml.hpp>
+#include <string>
+#include <string_view>
+
+#include "core/types.hpp"
+
+namespace tributary::parse {
+
+// Namespaces we read, identified by URI whatever prefix a document binds them to.
+enum class Ns { none, rss10, rss090, atom10, atom03, rdf, dc, dcterms, content, media, xhtml, other };
+
+Ns namespace_of(pugi::xml_node element);
+std::string_view local_name(pugi::xml_node node);
+bool is_element(pugi::xml_node node, Ns ns, std::string_view local);
+// RSS elements carry no namespace in 0.9x/2.0 and the RSS 1.0/0.90 one in RDF; both are read alike.
+bool is_rss_core(Ns ns) noexcept;
+
+// An unprefixed attribute ("href", "type"), or "" when absent.
+std::string_view attribute(pugi::xml_node element, std::string_view name);
+// A namespaced attribute such as rdf:about, matched by URI.
+std::string_view attribute(pugi::xml_node element, Ns ns, std::string_view local);
+
+// Concatenated character data of the element's descendants.
+std::string element_text(pugi::xml_node element);
+// The element's children serialized as markup, prefixes dropped (for Atom xhtml and for HTML
+// that a feed put unescaped inside <description>).
+std::string inner_markup(pugi::xml_node element);
+// inner_markup when the element has element children, element_text otherwise.
+std::string text_or_markup(pugi::xml_node element);
+
+std::string clean_text(std::string_view text);  // trimmed, XML-safe UTF-8
+// How to read a title-like string: Atom says which (type="text"/"html"); RSS never does.
+enum class Markup { none, html, guess };
+std::string title_text(std::string_view text, Markup markup);  // plain, whitespace collapsed
+std::string collapse_whitespace(std::string_view text);        // runs of spaces/NBSP -> one space, trimmed
+std::string text_as_html(std::string_view text);               // escaped so HTML shows it as written
+std::string nearest_language(pugi::xml_node element);          // xml:lang in scope, or ""
+std::optional<std::int64_t> parse_length(std::string_view text);
+
+void add_category(ParsedItem& item, std::string_view category);
+void add_enclosure(ParsedItem& item, Enclosure enclosure);
+
+class ReadContext {
+public:
+    ReadContext(ParsedFeed& feed, std::string_view base_url) : feed_(feed), base_url_(base_url) {}
+
+    ParsedFeed& feed() { return feed_; }
+    void warn(std::string message) { feed_.warnings.push_back(std::move(message)); }
+
+    // Once the feed's own link is known, relative item links resolve against it.
+    void set_feed_link(std::string_view link);
+    // The base URI in effect at `element`: its xml:base chain over the feed link or base_url.
+    std::string base_for(pugi::xml_node element) const;
+    std::string resolve(pugi::xml_node element, std::string_view reference) const;
+
+    std::optional<SysTime> date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item);
+
+private:
+    ParsedFeed& feed_;
+    std::string_view base_url_;
+    std::string document_base_;
+};
+
+void read_rss(pugi::xml_node root, ReadContext& context);   // <rss> and <rdf:RDF>
+void read_atom(pugi::xml_node root, ReadContext& context);  // Atom 0.3 and 1.0 <feed>
+
+}  // namespace tributary::parse

@@ -1,0 +1,200 @@
+// RSS 0.9x and 2.0 (<rss><channel><item>) and RSS 0.90/1.0 (<rdf:RDF> with <channel> and
+// <item> as siblings). The item elements are the same modulo namespace, so one reader serves.
+
+#include <string>
+#include <string_view>
+
+#include "core/text.hpp"
+#include "parse/parse_feed.hpp"
+#include "parse/reader.hpp"
+
+namespace tributary::parse {
+namespace {
+
+struct DateElements {
+    pugi::xml_node published;
+    pugi::xml_node updated;
+};
+
+bool looks_like_web_url(std::string_view text) {
+    const std::string lower = to_lower_ascii(text.substr(0, 8));
+    return lower.starts_with("http://") || lower.starts_with("https://");
+}
+
+void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& context) {
+    const std::string_view local = local_name(element);
+    if (local == "group") {
+        for (const pugi::xml_node child : element.children())
+            if (namespace_of(child) == Ns::media) read_media(child, item, context);
+    } else if (local == "category") {
+        add_category(item, element_text(element));
+    } else if (local == "content") {
+        add_enclosure(item, Enclosure{.url = context.resolve(element, attribute(element, "url")),
+                                      .type = clean_text(attribute(element, "type")),
+                                      .length = parse_length(attribute(element, "fileSize"))});
+    }
+}
+
+void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates, ReadContext& context,
+                     std::string& rss_link, bool& guid_is_permalink) {
+    const Ns ns = namespace_of(child);
+    const std::string_view local = local_name(child);
+    if (is_rss_core(ns)) {
+        if (local == "title") {
+            item.title = title_text(element_text(child), Markup::guess);
+        } else if (local == "link") {
+            rss_link = context.resolve(child, element_text(child));
+        } else if (local == "description") {
+            item.summary = sanitize_html(text_or_markup(child), context.base_for(child));
+        } else if (local == "guid") {
+            item.id = clean_text(element_text(child));
+            guid_is_permalink = !iequals_ascii(trim(attribute(child, "isPermaLink")), "false");
+        } else if (local == "author") {
+            if (item.author.empty()) item.author = title_text(element_text(child), Markup::guess);
+        } else if (local == "category") {
+            add_category(item, element_text(child));
+        } else if (local == "enclosure") {
+            add_enclosure(item, Enclosure{.url = context.resolve(child, attribute(child, "url")),
+                                          .type = clean_text(attribute(child, "type")),
+                                          .length = parse_length(attribute(child, "length"))});
+        } else if (local == "comments") {
+            item.comments = context.resolve(child, element_text(child));
+        } else if (local == "pubDate") {
+            dates.published = child;
+        }
+        return;
+    }
+    switch (ns) {
+        case Ns::dc:
+            if (local == "creator" || local == "author") {
+                item.author = title_text(element_text(child), Markup::guess);
+            } else if (local == "date") {
+                if (!dates.published) dates.published = child;
+            } else if (local == "subject") {
+                add_category(item, element_text(child));
+            } else if (local == "language") {
+                item.language = clean_text(element_text(child));
+            } else if (local == "identifier") {
+                if (item.id.empty()) item.id = clean_text(element_text(child));
+            } else if (local == "title") {
+                if (item.title.empty()) item.title = title_text(element_text(child), Markup::guess);
+            } else if (local == "description") {
+                if (item.summary.empty()) item.summary = sanitize_html(text_or_markup(child), context.base_for(child));
+            }
+            break;
+        case Ns::dcterms:
+            if (local == "modified") dates.updated = child;
+            if (local == "issued" && !dates.published) dates.published = child;
+            break;
+        case Ns::content:
+            if (local == "encoded") item.content = sanitize_html(text_or_markup(child), context.base_for(child));
+            break;
+        case Ns::media: read_media(child, item, context); break;
+        case Ns::atom10:
+            if (local == "link") {
+                const std::string_view rel = trim(attribute(child, "rel"));
+                if ((rel.empty() || rel == "alternate") && rss_link.empty())
+                    rss_link = context.resolve(child, attribute(child, "href"));
+                if (rel == "enclosure")
+                    add_enclosure(item, Enclosure{.url = context.resolve(child, attribute(child, "href")),
+                                                  .type = clean_text(attribute(child, "type")),
+                                                  .length = parse_length(attribute(child, "length"))});
+            } else if (local == "updated") {
+                dates.updated = child;
+            }
+            break;
+        default: break;
+    }
+}
+
+ParsedItem read_item(pugi::xml_node element, std::size_t index, ReadContext& context) {
+    ParsedItem item;
+    DateElements dates;
+    std::string rss_link;
+    bool guid_is_permalink = false;
+    for (const pugi::xml_node child : element.children())
+        if (child.type() == pugi::node_element)
+            read_item_child(child, item, dates, context, rss_link, guid_is_permalink);
+
+    if (item.id.empty()) item.id = clean_text(attribute(element, Ns::rdf, "about"));
+    item.link = rss_link;
+    // RSS 2.0: a guid is a permalink unless it says otherwise.
+    if (item.link.empty() && guid_is_permalink && looks_like_web_url(item.id))
+        item.link = context.resolve(element, item.id);
+    if (item.language.empty()) item.language = nearest_language(element);
+    if (item.language.empty()) item.language = context.feed().language;
+    if (dates.published) item.published = context.date(dates.published, index, &item);
+    if (dates.updated) item.updated = context.date(dates.updated, index, &item);
+    return item;
+}
+
+void read_channel(pugi::xml_node channel, ReadContext& context) {
+    ParsedFeed& feed = context.feed();
+    std::string atom_link;
+    for (const pugi::xml_node child : channel.children()) {
+        if (child.type() != pugi::node_element) continue;
+        const Ns ns = namespace_of(child);
+        const std::string_view local = local_name(child);
+        if (is_rss_core(ns)) {
+            if (local == "title")
+                feed.title = title_text(element_text(child), Markup::guess);
+            else if (local == "link")
+                feed.link = context.resolve(child, element_text(child));
+            else if (local == "description")
+                feed.subtitle = title_text(element_text(child), Markup::guess);
+            else if (local == "language")
+                feed.language = clean_text(element_text(child));
+            else if (local == "ttl") {
+                if (const auto minutes = parse_length(element_text(child))) feed.ttl = std::chrono::minutes{*minutes};
+            }
+        } else if (ns == Ns::dc) {
+            if (local == "language" && feed.language.empty())
+                feed.language = clean_text(element_text(child));
+            else if (local == "title" && feed.title.empty())
+                feed.title = title_text(element_text(child), Markup::guess);
+        } else if (ns == Ns::atom10 && local == "link") {
+            const std::string_view rel = trim(attribute(child, "rel"));
+            if ((rel.empty() || rel == "alternate") && atom_link.empty())
+                atom_link = context.resolve(child, attribute(child, "href"));
+        }
+    }
+    if (feed.link.empty()) feed.link = atom_link;
+    if (feed.language.empty()) feed.language = nearest_language(channel);
+    context.set_feed_link(feed.link);
+}
+
+}  // namespace
+
+void read_rss(pugi::xml_node root, ReadContext& context) {
+    ParsedFeed& feed = context.feed();
+    const bool rdf = namespace_of(root) == Ns::rdf;
+    pugi::xml_node channel;
+    for (const pugi::xml_node child : root.children())
+        if (child.type() == pugi::node_element && local_name(child) == "channel" && is_rss_core(namespace_of(child))) {
+            channel = child;
+            break;
+        }
+    if (rdf) {
+        feed.format = FeedFormat::rdf;
+        feed.version = channel && namespace_of(channel) == Ns::rss090 ? "0.90" : "1.0";
+    } else {
+        feed.format = FeedFormat::rss;
+        feed.version = clean_text(attribute(root, "version"));
+    }
+    if (channel)
+        read_channel(channel, context);
+    else
+        context.warn("no <channel> element");
+
+    // Items belong in <channel> (RSS 2.0) or beside it (RDF); broken feeds mix the two.
+    std::size_t index = 0;
+    const auto read_items_under = [&](pugi::xml_node parent) {
+        for (const pugi::xml_node child : parent.children())
+            if (child.type() == pugi::node_element && local_name(child) == "item" && is_rss_core(namespace_of(child)))
+                feed.items.push_back(read_item(child, index++, context));
+    };
+    if (channel) read_items_under(channel);
+    read_items_under(root);
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,141 @@
+// RFC 3986 section 5.2 reference resolution, on strings: no normalisation beyond what the
+// algorithm itself does (dot segments), so IRIs with Arabic paths stay as written.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/text.hpp"
+#include "parse/parse_feed.hpp"
+
+namespace tributary::parse {
+namespace {
+
+struct UrlParts {
+    std::optional<std::string_view> scheme;
+    std::optional<std::string_view> authority;
+    std::string_view path;
+    std::optional<std::string_view> query;
+    std::optional<std::string_view> fragment;
+};
+
+bool is_scheme_char(char c, bool first) noexcept {
+    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+    if (first) return letter;
+    return letter || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+}
+
+UrlParts split(std::string_view url) {
+    UrlParts parts;
+    if (const std::size_t hash = url.find('#'); hash != std::string_view::npos) {
+        parts.fragment = url.substr(hash + 1);
+        url = url.substr(0, hash);
+    }
+    if (const std::size_t question = url.find('?'); question != std::string_view::npos) {
+        parts.query = url.substr(question + 1);
+        url = url.substr(0, question);
+    }
+    if (const std::size_t colon = url.find(':'); colon != std::string_view::npos && colon > 0) {
+        bool valid = true;
+        for (std::size_t i = 0; i < colon && valid; ++i) valid = is_scheme_char(url[i], i == 0);
+        if (valid) {
+            parts.scheme = url.substr(0, colon);
+            url = url.substr(colon + 1);
+        }
+    }
+    if (url.starts_with("//")) {
+        url.remove_prefix(2);
+        const std::size_t slash = url.find('/');
+        parts.authority = url.substr(0, slash);
+        url = slash == std::string_view::npos ? std::string_view{} : url.substr(slash);
+    }
+    parts.path = url;
+    return parts;
+}
+
+std::string remove_dot_segments(std::string_view input) {
+    std::string output;
+    while (!input.empty()) {
+        if (input.starts_with("../")) {
+            input.remove_prefix(3);
+        } else if (input.starts_with("./")) {
+            input.remove_prefix(2);
+        } else if (input.starts_with("/./")) {
+            input.remove_prefix(2);
+        } else if (input == "/.") {
+            input = "/";
+        } else if (input.starts_with("/../") || input == "/..") {
+            input = input.size() == 3 ? std::string_view{"/"} : input.substr(3);
+            const std::size_t last = output.rfind('/');
+            output.erase(last == std::string::npos ? 0 : last);
+        } else if (input == "." || input == "..") {
+            input = {};
+        } else {
+            const std::size_t next = input.find('/', 1);
+            const std::size_t length = next == std::string_view::npos ? input.size() : next;
+            output.append(input.substr(0, length));
+            input.remove_prefix(length);
+        }
+    }
+    return output;
+}
+
+std::string merge_paths(const UrlParts& base, std::string_view reference_path) {
+    if (base.authority && base.path.empty()) return "/" + std::string(reference_path);
+    const std::size_t last = base.path.rfind('/');
+    if (last == std::string_view::npos) return std::string(reference_path);
+    return std::string(base.path.substr(0, last + 1)) + std::string(reference_path);
+}
+
+std::string join(const UrlParts& parts, const std::string& path) {
+    std::string out;
+    if (parts.scheme) out.append(to_lower_ascii(*parts.scheme)).append(":");
+    if (parts.authority) out.append("//").append(*parts.authority);
+    out.append(path);
+    if (parts.query) out.append("?").append(*parts.query);
+    if (parts.fragment) out.append("#").append(*parts.fragment);
+    return out;
+}
+
+// Browsers drop tabs and newlines anywhere in a URL and spaces at its ends (WHATWG URL).
+std::string clean_reference(std::string_view reference) {
+    std::string out;
+    out.reserve(reference.size());
+    for (const char c : trim(reference))
+        if (c != '\t' && c != '\n' && c != '\r') out += c;
+    return out;
+}
+
+}  // namespace
+
+std::string resolve_url(std::string_view base, std::string_view reference) {
+    const std::string cleaned_reference = clean_reference(reference);
+    const std::string cleaned_base = clean_reference(base);
+    const UrlParts ref = split(cleaned_reference);
+    if (ref.scheme) return join(ref, remove_dot_segments(ref.path));
+    const UrlParts b = split(cleaned_base);
+    if (!b.scheme) return cleaned_reference;
+
+    UrlParts target;
+    target.scheme = b.scheme;
+    target.fragment = ref.fragment;
+    std::string path;
+    if (ref.authority) {
+        target.authority = ref.authority;
+        target.query = ref.query;
+        path = remove_dot_segments(ref.path);
+    } else {
+        target.authority = b.authority;
+        if (ref.path.empty()) {
+            path = std::string(b.path);
+            target.query = ref.query ? ref.query : b.query;
+        } else {
+            path = ref.path.starts_with('/') ? remove_dot_segments(ref.path)
+                                             : remove_dot_segments(merge_paths(b, ref.path));
+            target.query = ref.query;
+        }
+    }
+    return join(target, path);
+}
+
+}  // namespace tributary::parse

@@ -1,0 +1,193 @@
+#include "parse/charset.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "test_support.hpp"
+
+namespace tributary::parse {
+namespace {
+
+using namespace std::string_literals;
+using testing::has_warning_containing;
+using testing::parse_ok;
+using testing::read_fixture;
+
+// "مرحبا" in windows-1256 and in ISO-8859-6 (the two code pages agree on these letters).
+const std::string kMarhabaArabicBytes = "\xE3\xD1\xCD\xC8\xC7";
+const std::string kMarhabaIso88596 = "\xE5\xD1\xCD\xC8\xC7";
+const std::string kMarhabaUtf8 = "مرحبا";
+
+std::string rss_with_title(const std::string& declaration, const std::string& title) {
+    return declaration + "<rss version=\"2.0\"><channel><title>" + title + "</title></channel></rss>";
+}
+
+TEST(Charset, ReadsCharsetParameterOfContentType) {
+    EXPECT_EQ(charset_from_content_type("application/rss+xml; charset=windows-1256"), "windows-1256");
+    EXPECT_EQ(charset_from_content_type("text/xml;Charset=\"UTF-8\""), "UTF-8");
+    EXPECT_EQ(charset_from_content_type("text/xml; q=1; charset='iso-8859-6' "), "iso-8859-6");
+    EXPECT_EQ(charset_from_content_type("application/atom+xml"), "");
+    EXPECT_EQ(charset_from_content_type(""), "");
+}
+
+TEST(Charset, ReadsEncodingOfXmlDeclaration) {
+    EXPECT_EQ(encoding_from_xml_declaration("<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss/>"), "windows-1256");
+    EXPECT_EQ(encoding_from_xml_declaration("  \n<?xml version='1.0' encoding = 'ISO-8859-6' ?>"), "ISO-8859-6");
+    EXPECT_EQ(encoding_from_xml_declaration("<?xml version=\"1.0\"?><rss/>"), "");
+    EXPECT_EQ(encoding_from_xml_declaration("<rss/>"), "");
+}
+
+TEST(Charset, BomBeatsHttpCharsetAndDeclaration) {
+    const std::string body =
+        "\xEF\xBB\xBF" + rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaUtf8);
+    const DecodedDocument decoded = decode_to_utf8(body, "text/xml; charset=windows-1256", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"windows-1256", "UTF-8", "bom"}));
+    EXPECT_EQ(decoded.utf8, rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaUtf8));
+}
+
+TEST(Charset, Utf16LittleEndianBomIsDecoded) {
+    const std::string utf8 = rss_with_title("", kMarhabaUtf8);
+    std::string utf16 = "\xFF\xFE";
+    // Only ASCII and U+0600..U+06FF here, so each code point is one UTF-16 unit.
+    for (std::size_t i = 0; i < utf8.size();) {
+        const auto b = static_cast<unsigned char>(utf8[i]);
+        char16_t unit = b;
+        if (b >= 0xC0) {
+            unit = static_cast<char16_t>(((b & 0x1F) << 6) | (static_cast<unsigned char>(utf8[i + 1]) & 0x3F));
+            i += 2;
+        } else {
+            ++i;
+        }
+        utf16 += static_cast<char>(unit & 0xFF);
+        utf16 += static_cast<char>(unit >> 8);
+    }
+    const DecodedDocument decoded = decode_to_utf8(utf16, "", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"", "UTF-16LE", "bom"}));
+    EXPECT_EQ(decoded.utf8, utf8);
+}
+
+TEST(Charset, Utf16WithoutBomIsRecognisedFromNulPattern) {
+    const std::string ascii = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Hi</title></channel></rss>";
+    std::string utf16be;
+    for (const char c : ascii) {
+        utf16be += '\0';
+        utf16be += c;
+    }
+    const DecodedDocument decoded = decode_to_utf8(utf16be, "", "");
+    EXPECT_EQ(decoded.encoding.used, "UTF-16BE");
+    EXPECT_EQ(decoded.encoding.source, "xml-declaration");
+    EXPECT_EQ(decoded.utf8, ascii);
+}
+
+TEST(Charset, HttpCharsetBeatsXmlDeclaration) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>", kMarhabaArabicBytes);
+    const DecodedDocument decoded = decode_to_utf8(body, "application/rss+xml; charset=windows-1256", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"windows-1256", "windows-1256", "http"}));
+    EXPECT_EQ(decoded.utf8, rss_with_title("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>", kMarhabaUtf8));
+    ASSERT_EQ(decoded.warnings.size(), 1u);
+    EXPECT_EQ(decoded.warnings[0], "HTTP charset windows-1256 overrides the XML declaration's ISO-8859-1");
+}
+
+TEST(Charset, XmlDeclarationUsedWithoutHttpCharset) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaArabicBytes);
+    const DecodedDocument decoded = decode_to_utf8(body, "application/rss+xml", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"windows-1256", "windows-1256", "xml-declaration"}));
+    EXPECT_NE(decoded.utf8.find("<title>" + kMarhabaUtf8 + "</title>"), std::string::npos);
+}
+
+TEST(Charset, OverrideFromConfigBeatsEverything) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"UTF-8\"?>", kMarhabaIso88596);
+    const DecodedDocument decoded = decode_to_utf8(body, "text/xml; charset=utf-8", "ISO-8859-6");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"utf-8", "ISO-8859-6", "override"}));
+    EXPECT_NE(decoded.utf8.find("<title>" + kMarhabaUtf8 + "</title>"), std::string::npos);
+}
+
+TEST(Charset, Iso88596IsDecoded) {
+    const ParsedFeed feed =
+        parse_ok(rss_with_title("<?xml version=\"1.0\" encoding=\"ISO-8859-6\"?>", kMarhabaIso88596 + " 2025"));
+    EXPECT_EQ(feed.title, kMarhabaUtf8 + " 2025");
+    EXPECT_EQ(feed.encoding.used, "ISO-8859-6");
+}
+
+TEST(Charset, Windows1252SmartQuotesAreDecoded) {
+    const ParsedFeed feed = parse_ok(rss_with_title("",
+                                                    "\x93"
+                                                    "Caf\xE9"
+                                                    "\x94"),
+                                     {.content_type = "text/xml; charset=windows-1252"});
+    EXPECT_EQ(feed.title, "\u201CCaf\u00E9\u201D");
+}
+
+TEST(Charset, Iso88591IsReadAsWindows1252LikeBrowsers) {
+    const ParsedFeed feed = parse_ok(rss_with_title("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>",
+                                                    "cr\xE8me br\xFBl\xE9"
+                                                    "e \x93ok\x94"));
+    EXPECT_EQ(feed.title, "crème brûlée “ok”");
+    EXPECT_EQ(feed.encoding, (EncodingDecision{"iso-8859-1", "windows-1252", "xml-declaration"}));
+}
+
+TEST(Charset, HttpClaimOfUtf16ForSingleByteBodyIsIgnored) {
+    const ParsedFeed feed = parse_ok(rss_with_title("<?xml version=\"1.0\" encoding=\"utf-8\"?>", kMarhabaUtf8),
+                                     {.content_type = "application/xml; charset=utf-16"});
+    EXPECT_EQ(feed.title, kMarhabaUtf8);
+    EXPECT_EQ(feed.encoding.source, "xml-declaration");
+    EXPECT_TRUE(has_warning_containing(feed, "HTTP charset utf-16 but the bytes are single-byte; ignored"));
+}
+
+TEST(Charset, UndeclaredWindows1256IsDetected) {
+    std::string body = read_fixture("arabic/akhbar-maghreb-windows1256.rss");
+    body.erase(0, body.find("<rss"));  // no XML declaration, and no HTTP charset below
+    const ParsedFeed feed = parse_ok(body, {.content_type = "application/rss+xml"});
+    EXPECT_EQ(feed.encoding, (EncodingDecision{"", "windows-1256", "detected"}));
+    EXPECT_EQ(feed.title, "أخبار المغرب");
+}
+
+TEST(Charset, UndeclaredValidUtf8IsTheDefault) {
+    const DecodedDocument decoded = decode_to_utf8(rss_with_title("", kMarhabaUtf8), "", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"", "UTF-8", "default"}));
+    EXPECT_TRUE(decoded.warnings.empty());
+}
+
+TEST(Charset, UnconfidentDetectionFallsBackToUtf8WithReplacementCharacters) {
+    // Five ISO-8859-6 bytes are too little for the detector to be sure of anything.
+    const ParsedFeed feed = parse_ok(rss_with_title("", kMarhabaIso88596));
+    EXPECT_EQ(feed.encoding, (EncodingDecision{"", "UTF-8", "default"}));
+    EXPECT_EQ(feed.title, "\uFFFD\uFFFD\uFFFD\uFFFD\uFFFD");
+    EXPECT_TRUE(has_warning_containing(feed, "not valid UTF-8"));
+}
+
+TEST(Charset, InvalidUtf8IsRepairedWithReplacementCharacter) {
+    const ParsedFeed feed = parse_ok(rss_with_title("<?xml version=\"1.0\" encoding=\"utf-8\"?>",
+                                                    "a\xFF"
+                                                    "b\xC3"));
+    EXPECT_EQ(feed.title, "a\uFFFDb\uFFFD");
+    EXPECT_EQ(feed.encoding.source, "xml-declaration");
+    EXPECT_TRUE(has_warning_containing(feed, "not valid UTF-8"));
+}
+
+TEST(Charset, UnmappedByteBecomesReplacementCharacter) {
+    // 0xA1 has no character in ISO-8859-6.
+    const ParsedFeed feed = parse_ok(rss_with_title("", "x\xA1y"), {.content_type = "text/xml; charset=ISO-8859-6"});
+    EXPECT_EQ(feed.title, "x\uFFFDy");
+}
+
+TEST(Charset, UnknownDeclaredEncodingFallsThroughToNextRule) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaArabicBytes);
+    const DecodedDocument decoded = decode_to_utf8(body, "text/xml; charset=x-no-such-charset", "");
+    EXPECT_EQ(decoded.encoding.used, "windows-1256");
+    EXPECT_EQ(decoded.encoding.source, "xml-declaration");
+    EXPECT_NE(decoded.utf8.find(kMarhabaUtf8), std::string::npos);
+    EXPECT_TRUE(std::find(decoded.warnings.begin(), decoded.warnings.end(),
+                          "unknown encoding \"x-no-such-charset\" from http; ignored") != decoded.warnings.end());
+}
+
+TEST(Charset, Windows1256FixtureWithHttpCharset) {
+    const ParsedFeed feed = parse_ok(read_fixture("arabic/akhbar-maghreb-windows1256.rss"),
+                                     {.content_type = "application/rss+xml; charset=windows-1256"});
+    EXPECT_EQ(feed.encoding, (EncodingDecision{"windows-1256", "windows-1256", "http"}));
+    EXPECT_TRUE(feed.warnings.empty());
+}
+
+}  // namespace
+}  // namespace tributary::parse

@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include <optional>
+#include <string>
+
+#include "core/text.hpp"
+#include "parse/parse_feed.hpp"
+#include "test_support.hpp"
+
+namespace tributary::parse {
+namespace {
+
+struct DateCase {
+    const char* text;
+    const char* expected_utc;  // nullptr: must not parse
+};
+
+const DateCase kDateCases[] = {
+    // RFC 822 / 1123
+    {"Mon, 29 Dec 2025 11:02:17 GMT", "2025-12-29T11:02:17Z"},
+    {"Mon, 29 Dec 2025 10:30:00 +0100", "2025-12-29T09:30:00Z"},
+    {"29 Dec 2025 10:30:00 +0100", "2025-12-29T09:30:00Z"},
+    {"Mon, 29 Dec 2025 10:30 +0100", "2025-12-29T09:30:00Z"},
+    {"Mon, 29 Dec 25 11:02:17 GMT", "2025-12-29T11:02:17Z"},
+    {"Thu, 01 Jan 70 00:00:00 GMT", "1970-01-01T00:00:00Z"},
+    {"Sat, 1 Mar 2025 08:00:00 UT", "2025-03-01T08:00:00Z"},
+    {"Sat, 01 Mar 2025 08:00:00 UTC", "2025-03-01T08:00:00Z"},
+    {"Sat, 01 Mar 2025 08:00:00 Z", "2025-03-01T08:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 EST", "2003-06-10T09:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 EDT", "2003-06-10T08:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 CST", "2003-06-10T10:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 CDT", "2003-06-10T09:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 MST", "2003-06-10T11:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 MDT", "2003-06-10T10:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 PST", "2003-06-10T12:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 PDT", "2003-06-10T11:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 A", "2003-06-10T05:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 N", "2003-06-10T03:00:00Z"},
+    {"Tue, 10 Jun 2003 04:00:00 -0530", "2003-06-10T09:30:00Z"},
+    {"tue, 10 jun 2003 04:00:00 gmt", "2003-06-10T04:00:00Z"},
+    {"Tuesday, 10 June 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Wed, 31 Dec 2025 23:30:00 -0100", "2026-01-01T00:30:00Z"},
+    {"Thu, 29 Feb 2024 12:00:00 GMT", "2024-02-29T12:00:00Z"},
+    {"10 Jun 2003", "2003-06-10T00:00:00Z"},
+    {"Thu Aug 30 2012 17:26:16 +0200", "2012-08-30T15:26:16Z"},
+    {"Thu, 30 Apr 2015 08:57:00 MET", "2015-04-30T07:57:00Z"},
+    {"Wed, 19 Aug 2009 18:28:00 Etc/GMT", "2009-08-19T18:28:00Z"},
+    {"Mon, 13 Feb, 2012 06:28:00 UTC", "2012-02-13T06:28:00Z"},
+    // other languages
+    {"الإثنين 29 ديسمبر 2025", "2025-12-29T00:00:00Z"},
+    {"الإثنين، 29 دجنبر 2025 10:30:00 +0100", "2025-12-29T09:30:00Z"},
+    {"٢٩ ديسمبر ٢٠٢٥ ١٠:٣٠", "2025-12-29T10:30:00Z"},
+    {"الأحد 5 كانون الثاني 2025 08:00 GMT", "2025-01-05T08:00:00Z"},
+    {"Seg, 24 Set 2018 19:42:40 -0300", "2018-09-24T22:42:40Z"},
+    {"mer., 3 déc. 2025 10:00:00 +0100", "2025-12-03T09:00:00Z"},
+    {"Mar, 10 Jun 2003 04:00:00 GMT", "2003-06-10T04:00:00Z"},
+    {"Dienstag, 3. Dez 2025 10:00:00 +0100", "2025-12-03T09:00:00Z"},
+    // RFC 3339 / ISO 8601
+    {"2025-12-29T11:45:00+01:00", "2025-12-29T10:45:00Z"},
+    {"2025-12-29T09:15:00Z", "2025-12-29T09:15:00Z"},
+    {"2025-12-29T09:15:00.123456Z", "2025-12-29T09:15:00Z"},
+    {"2025-12-29 09:15:00Z", "2025-12-29T09:15:00Z"},
+    {"2025-12-29T09:15:00", "2025-12-29T09:15:00Z"},
+    {"2025-12-29T09:15Z", "2025-12-29T09:15:00Z"},
+    {"2025-12-29T09:15:00-0800", "2025-12-29T17:15:00Z"},
+    {"2025-12-29T09:15:00+05", "2025-12-29T04:15:00Z"},
+    {"2025-12-29", "2025-12-29T00:00:00Z"},
+    {"2025-12", "2025-12-01T00:00:00Z"},
+    {"  2025-12-29T09:15:00Z \n", "2025-12-29T09:15:00Z"},
+    // failures
+    {"", nullptr},
+    {"   ", nullptr},
+    {"yesterday", nullptr},
+    {"Mon, 32 Dec 2025 11:02:17 GMT", nullptr},
+    {"Mon, 29 Foo 2025 11:02:17 GMT", nullptr},
+    {"Mon, 29 Dec 2025 25:02:17 GMT", nullptr},
+    {"Mon, 29 Dec 2025 11:02:17 XYZ", nullptr},
+    {"Fri, 29 Feb 2025 12:00:00 GMT", nullptr},
+    {"2025-13-01T00:00:00Z", nullptr},
+    {"2025-12-29T09:15:00+0x", nullptr},
+    {"2025-12-29T9:15:00Z", nullptr},
+    {"2025-12-29T09:15:00Z trailing", nullptr},
+    {"29/12/2025", nullptr},
+    {"29 شهر 2025", nullptr},
+    {"Mon, 29 Dec 2025 11:02:17 +2500", nullptr},
+};
+
+TEST(ParseDate, Table) {
+    for (const DateCase& c : kDateCases) {
+        SCOPED_TRACE(c.text);
+        const std::optional<SysTime> parsed = parse_date(c.text);
+        if (c.expected_utc == nullptr) {
+            EXPECT_FALSE(parsed.has_value()) << format_rfc3339(*parsed);
+        } else {
+            ASSERT_TRUE(parsed.has_value());
+            EXPECT_EQ(format_rfc3339(*parsed), c.expected_utc);
+        }
+    }
+}
+
+TEST(ParseDate, UnparseableItemDateIsNullWithWarningNamingItem) {
+    const ParsedFeed feed = testing::parse_ok(R"(<rss version="2.0"><channel><title>t</title>
+        <item><title>First</title><pubDate>Mon, 29 Dec 2025 11:02:17 GMT</pubDate></item>
+        <item><title>Second</title><pubDate>sometime last week</pubDate></item>
+        </channel></rss>)");
+    ASSERT_EQ(feed.items.size(), 2u);
+    EXPECT_TRUE(feed.items[0].published.has_value());
+    EXPECT_FALSE(feed.items[1].published.has_value());
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0], "unparseable date \"sometime last week\" in <pubDate> of item 2 (\"Second\")");
+}
+
+}  // namespace
+}  // namespace tributary::parse

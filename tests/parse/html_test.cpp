@@ -1,0 +1,114 @@
+#include <gtest/gtest.h>
+
+#include "parse/parse_feed.hpp"
+
+namespace tributary::parse {
+namespace {
+
+constexpr std::string_view kBase = "https://news.example/articles/today.html";
+
+TEST(SanitizeHtml, KeepsAllowedMarkup) {
+    EXPECT_EQ(sanitize_html("<p>One <em>two</em> <strong>three</strong></p><ul><li>a</li></ul>", kBase),
+              "<p>One <em>two</em> <strong>three</strong></p><ul><li>a</li></ul>");
+}
+
+TEST(SanitizeHtml, RemovesScriptWithItsContent) {
+    EXPECT_EQ(sanitize_html("<p>a<script>alert(1)</script>b</p>", kBase), "<p>ab</p>");
+}
+
+TEST(SanitizeHtml, RemovesIframeStyleObjectFormWithTheirContent) {
+    EXPECT_EQ(sanitize_html("<style>p{color:red}</style><iframe src=\"https://evil.example/\">x</iframe>"
+                            "<object data=\"f.swf\">fallback</object><form><input name=\"q\">"
+                            "<textarea>t</textarea></form><noscript>n</noscript><svg><text>s</text></svg>ok",
+                            kBase),
+              "ok");
+}
+
+TEST(SanitizeHtml, RemovesEventHandlersAndStyleAttributes) {
+    EXPECT_EQ(sanitize_html("<p onclick=\"steal()\" style=\"color:red\" class=\"x\" id=\"y\" title=\"t\">a</p>", kBase),
+              "<p title=\"t\">a</p>");
+}
+
+TEST(SanitizeHtml, RemovesJavascriptAndVbscriptAndDataUrls) {
+    EXPECT_EQ(sanitize_html("<a href=\"javascript:alert(1)\">a</a><a href=\" JaVa\tScRiPt:alert(1)\">b</a>"
+                            "<a href=\"vbscript:msgbox\">c</a><a href=\"data:text/html;base64,AAAA\">d</a>"
+                            "<a href=\"java&#115;cript:x\">e</a>",
+                            kBase),
+              "<a>a</a><a>b</a><a>c</a><a>d</a><a>e</a>");
+}
+
+TEST(SanitizeHtml, KeepsDataImageOnlyInImgSrc) {
+    EXPECT_EQ(sanitize_html("<img src=\"data:image/png;base64,iVBOR\" alt=\"x\">", kBase),
+              "<img src=\"data:image/png;base64,iVBOR\" alt=\"x\"/>");
+    EXPECT_EQ(sanitize_html("<img src=\"data:image/svg+xml;base64,PHN2Zz4=\">", kBase), "");
+    EXPECT_EQ(sanitize_html("<img src=\"javascript:x\" alt=\"gone\">", kBase), "");
+}
+
+TEST(SanitizeHtml, ResolvesRelativeUrlsAgainstBase) {
+    EXPECT_EQ(
+        sanitize_html("<a href=\"../sport/1\">s</a><img src=\"/i.png\"><a href=\"mailto:a@b.example\">m</a>", kBase),
+        "<a href=\"https://news.example/sport/1\">s</a><img src=\"https://news.example/i.png\"/>"
+        "<a href=\"mailto:a@b.example\">m</a>");
+}
+
+TEST(SanitizeHtml, KeepsArabicTextAndDirectionByteForByte) {
+    const std::string arabic = "في ظل تصاعد المخاطر المرتبطة بالإرهاب العابر للحدود، عاد الدور الاستخباراتي المغربي";
+    EXPECT_EQ(sanitize_html("<p dir=\"rtl\" lang=\"ar\">" + arabic + "</p>", kBase),
+              "<p dir=\"rtl\" lang=\"ar\">" + arabic + "</p>");
+    EXPECT_EQ(sanitize_html(arabic, kBase), arabic);
+}
+
+TEST(SanitizeHtml, OutputIsWellFormed) {
+    EXPECT_EQ(sanitize_html("<p>a<br>b<hr><b>c<i>d</b>e", kBase), "<p>a<br/>b</p><hr/><b>c<i>d</i></b><i>e</i>");
+    EXPECT_EQ(sanitize_html("x &amp; y &lt; z &nbsp;<a title='\"q\"'>t</a>", kBase),
+              "x &amp; y &lt; z \u00A0<a title=\"&quot;q&quot;\">t</a>");
+}
+
+TEST(SanitizeHtml, UnwrapsUnknownElementsKeepingText) {
+    EXPECT_EQ(sanitize_html("<article><font color=red>kept</font><custom-tag>too</custom-tag></article>", kBase),
+              "kepttoo");
+}
+
+TEST(SanitizeHtml, KeepsTablesAndFigures) {
+    EXPECT_EQ(sanitize_html("<table><tr><td colspan=\"2\">x</td></tr></table><figure><figcaption>c</figcaption>"
+                            "</figure>",
+                            kBase),
+              "<table><tbody><tr><td colspan=\"2\">x</td></tr></tbody></table><figure><figcaption>c</figcaption>"
+              "</figure>");
+}
+
+TEST(SanitizeHtml, EmptyInputGivesEmptyOutput) { EXPECT_EQ(sanitize_html("", kBase), ""); }
+
+TEST(SanitizeHtml, SurvivesDeepNesting) {
+    std::string deep;
+    for (int i = 0; i < 5000; ++i) deep += "<div>";
+    deep += "bottom";
+    const std::string out = sanitize_html(deep, kBase);
+    EXPECT_TRUE(out.starts_with("<div><div>"));
+}
+
+TEST(SanitizeHtml, UnclosedNestingIsCutAt180Levels) {
+    std::string hostile;
+    for (int i = 0; i < 50000; ++i) hostile += "<b><i>";
+    hostile += "end";
+    const std::string out = sanitize_html(hostile, kBase);
+    std::size_t opened = 0;
+    for (std::size_t at = out.find("<b>"); at != std::string::npos; at = out.find("<b>", at + 1)) ++opened;
+    EXPECT_EQ(opened, 90u);
+    EXPECT_TRUE(out.find("end") != std::string::npos);
+}
+
+TEST(HtmlToText, DecodesEntitiesAndCollapsesWhitespace) {
+    EXPECT_EQ(html_to_text("  <p>Caf&eacute;\n\n &amp; <b>bar</b></p>&nbsp;<p>next</p>  "), "Café & bar next");
+}
+
+TEST(HtmlToText, DropsScriptText) { EXPECT_EQ(html_to_text("a<script>var x = 1;</script>b"), "ab"); }
+
+TEST(HtmlToText, DoubleEscapedAmpersandBecomesOne) {
+    EXPECT_EQ(html_to_text("المملكة &amp; انخفاض"), "المملكة & انخفاض");
+}
+
+TEST(HtmlToText, PlainTextOnlyCollapsesWhitespace) { EXPECT_EQ(html_to_text(" a \t b\n"), "a b"); }
+
+}  // namespace
+}  // namespace tributary::parse

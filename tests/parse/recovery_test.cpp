@@ -1,0 +1,156 @@
+#include <gtest/gtest.h>
+
+#include "parse/parse_feed.hpp"
+#include "parse/xml_repair.hpp"
+#include "test_support.hpp"
+
+namespace tributary::parse {
+namespace {
+
+using testing::has_warning_containing;
+using testing::parse_ok;
+
+std::string rss_item_title(const std::string& title) {
+    return "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>c</title><item><title>" +
+           title + "</title></item></channel></rss>";
+}
+
+TEST(Recovery, HtmlNamedEntitiesAreReplaced) {
+    const ParsedFeed feed = parse_ok(rss_item_title("caf&eacute;&nbsp;&rsquo;s &hellip; &AMP; &lt;"));
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].title, "café ’s … & <");
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0], "replaced 5 HTML entities (first: &eacute;) with their characters");
+}
+
+TEST(Recovery, BareAmpersandIsEscaped) {
+    const ParsedFeed feed = parse_ok(rss_item_title("Tom & Jerry &unknownentity; &#xZZ;"));
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].title, "Tom & Jerry &unknownentity; &#xZZ;");
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0], "escaped 3 '&' that started no entity");
+}
+
+TEST(Recovery, AmpersandInLinkQueryIsEscaped) {
+    const ParsedFeed feed =
+        parse_ok("<rss version=\"2.0\"><channel><item><link>https://x.example/?a=1&b=2</link></item></channel></rss>");
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].link, "https://x.example/?a=1&b=2");
+    EXPECT_TRUE(has_warning_containing(feed, "'&' that started no entity"));
+}
+
+TEST(Recovery, ForbiddenControlCharactersAreRemoved) {
+    const ParsedFeed feed =
+        parse_ok(rss_item_title(std::string("a\x01"
+                                            "b\x0B"
+                                            "c\x1F"
+                                            "d&#x8;e")));
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].title, "abcde");
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0], "removed 4 characters XML 1.0 does not allow");
+}
+
+TEST(Recovery, JunkBeforeXmlDeclarationIsRemoved) {
+    const ParsedFeed feed = parse_ok("\n\n  garbage<br>\n" + rss_item_title("t"));
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].title, "t");
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0], "removed 16 bytes before the XML declaration");
+}
+
+TEST(Recovery, Windows1252NumericReferencesAreMapped) {
+    const ParsedFeed feed = parse_ok(rss_item_title("&#147;quoted&#148; &#150; &#233;"));
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].title, "“quoted” – é");
+    EXPECT_TRUE(has_warning_containing(feed, "read 3 references &#128;-&#159; as windows-1252"));
+}
+
+TEST(Recovery, CdataSectionsAreLeftAlone) {
+    const RepairedXml repaired = repair_xml("<a><![CDATA[x & y &nbsp;]]>&nbsp;</a>");
+    EXPECT_EQ(repaired.text, "<a><![CDATA[x & y &nbsp;]]>\u00A0</a>");
+    EXPECT_EQ(repaired.warnings.size(), 1u);
+}
+
+TEST(Recovery, WellFormedDocumentIsUntouched) {
+    const std::string xml = rss_item_title("fine &amp; dandy &#x41; <![CDATA[&]]>");
+    const RepairedXml repaired = repair_xml(xml);
+    EXPECT_TRUE(repaired.warnings.empty());
+    EXPECT_EQ(repaired.text, xml);
+}
+
+TEST(Recovery, TruncatedDocumentKeepsCompleteItems) {
+    const std::string body = R"(<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Cut</title>
+<item><title>One</title><guid>1</guid></item>
+<item><title>Two</title><guid>2</guid></item>
+<item><title>Three</title><guid>3</guid><descrip)";
+    const ParsedFeed feed = parse_ok(body);
+    EXPECT_EQ(feed.title, "Cut");
+    ASSERT_EQ(feed.items.size(), 2u);
+    EXPECT_EQ(feed.items[0].title, "One");
+    EXPECT_EQ(feed.items[1].title, "Two");
+    EXPECT_TRUE(has_warning_containing(feed, "not well-formed XML (line 5, column "));
+    EXPECT_TRUE(has_warning_containing(feed, "dropped the last item"));
+}
+
+TEST(Recovery, TruncatedAfterLastItemKeepsIt) {
+    const ParsedFeed feed =
+        parse_ok("<rss version=\"2.0\"><channel><item><title>Only</title></item>\n<item><title>Also</title></item>");
+    ASSERT_EQ(feed.items.size(), 2u);
+    EXPECT_EQ(feed.items[1].title, "Also");
+    EXPECT_FALSE(has_warning_containing(feed, "dropped"));
+}
+
+TEST(Recovery, MismatchedTagInLaterItemKeepsEarlierOnes) {
+    const ParsedFeed feed = parse_ok(R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title>
+<entry><id>1</id><title>ok</title></entry>
+<entry><id>2</id><title>broken</titel></entry>
+<entry><id>3</id></entry></feed>)");
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].id, "1");
+    EXPECT_TRUE(has_warning_containing(feed, "line 3, column "));
+}
+
+TEST(Recovery, ErrorBeforeRootElementIsFatalWithLocation) {
+    const Result<ParsedFeed> parsed = parse_feed("<?xml version=\"1.0\"?>\n<!-- unterminated comment", {});
+    ASSERT_FALSE(parsed.has_value());
+    EXPECT_EQ(parsed.error().kind, ErrorKind::Parse);
+    EXPECT_EQ(parsed.error().message, "parse: line 2, column 25: Error parsing comment");
+}
+
+TEST(Recovery, BrokenPrologBeforeRootIsSkipped) {
+    const ParsedFeed feed = parse_ok(
+        "<?xml version=\"1.0\"?>\n<!-- a comment that never ends\n<rss version=\"2.0\"><channel><title>Saved</title>"
+        "<item><title>i</title></item></channel></rss>");
+    EXPECT_EQ(feed.title, "Saved");
+    ASSERT_EQ(feed.items.size(), 1u);
+    ASSERT_EQ(feed.warnings.size(), 1u);
+    EXPECT_EQ(feed.warnings[0],
+              "skipped 53 unreadable bytes before the root element (line 3, column 93: Error parsing comment)");
+}
+
+TEST(Recovery, NeverThrowsOnHostileInputs) {
+    std::vector<std::string> inputs = {
+        std::string("\0\0\0\0", 4),
+        "\xFF\xFE<",
+        "\xFE\xFF\x00<\x00r",
+        "<rss><channel><item>" + std::string(100000, '<'),
+        "<rss version=\"2.0\"><channel>" + std::string(3000, '&'),
+        "<?xml version=\"1.0\" encoding=\"utf-16\"?><rss/>",
+        "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><content type=\"xhtml\">" + std::string(50000, 'x'),
+    };
+    std::string deep = "<rss version=\"2.0\"><channel><item><description>";
+    for (int i = 0; i < 20000; ++i) deep += "<div>";
+    inputs.push_back(deep);
+    for (const std::string& input : inputs) {
+        const Result<ParsedFeed> parsed = parse_feed(input, {.content_type = "text/xml; charset=bogus"});
+        if (parsed)
+            EXPECT_FALSE(to_json(*parsed).empty());
+        else
+            EXPECT_TRUE(parsed.error().message.starts_with("parse: "));
+    }
+}
+
+}  // namespace
+}  // namespace tributary::parse

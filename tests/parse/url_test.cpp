@@ -1,0 +1,50 @@
+#include <gtest/gtest.h>
+
+#include "parse/parse_feed.hpp"
+
+namespace tributary::parse {
+namespace {
+
+struct UrlCase {
+    const char* base;
+    const char* reference;
+    const char* expected;
+};
+
+// RFC 3986 section 5.4 examples, then what feeds do.
+const UrlCase kUrlCases[] = {
+    {"http://a/b/c/d;p?q", "g:h", "g:h"},
+    {"http://a/b/c/d;p?q", "g", "http://a/b/c/g"},
+    {"http://a/b/c/d;p?q", "./g", "http://a/b/c/g"},
+    {"http://a/b/c/d;p?q", "g/", "http://a/b/c/g/"},
+    {"http://a/b/c/d;p?q", "/g", "http://a/g"},
+    {"http://a/b/c/d;p?q", "//g", "http://g"},
+    {"http://a/b/c/d;p?q", "?y", "http://a/b/c/d;p?y"},
+    {"http://a/b/c/d;p?q", "g?y", "http://a/b/c/g?y"},
+    {"http://a/b/c/d;p?q", "#s", "http://a/b/c/d;p?q#s"},
+    {"http://a/b/c/d;p?q", "g#s", "http://a/b/c/g#s"},
+    {"http://a/b/c/d;p?q", "", "http://a/b/c/d;p?q"},
+    {"http://a/b/c/d;p?q", ".", "http://a/b/c/"},
+    {"http://a/b/c/d;p?q", "..", "http://a/b/"},
+    {"http://a/b/c/d;p?q", "../g", "http://a/b/g"},
+    {"http://a/b/c/d;p?q", "../..", "http://a/"},
+    {"http://a/b/c/d;p?q", "../../../g", "http://a/g"},
+    {"http://a/b/c/d;p?q", "/./g", "http://a/g"},
+    {"http://a/b/c/d;p?q", "g;x=1/../y", "http://a/b/c/y"},
+    {"https://example.com", "news/1", "https://example.com/news/1"},
+    {"https://example.com/feed.xml", "  /a b\n ", "https://example.com/a b"},
+    {"https://sahel-press.example/", "/2025/12/29/مقال", "https://sahel-press.example/2025/12/29/مقال"},
+    {"", "/relative", "/relative"},
+    {"not a url", "x", "x"},
+    {"https://example.com/", "HTTP://Other.example/Path", "http://Other.example/Path"},
+};
+
+TEST(ResolveUrl, Table) {
+    for (const UrlCase& c : kUrlCases) {
+        SCOPED_TRACE(std::string(c.base) + " + " + c.reference);
+        EXPECT_EQ(resolve_url(c.base, c.reference), c.expected);
+    }
+}
+
+}  // namespace
+}  // namespace tributary::parse
