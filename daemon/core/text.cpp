@@ -22,10 +22,20 @@ Decoded decode_one(std::string_view s, std::size_t i) noexcept {
     std::size_t len = 0;
     char32_t cp = 0;
     char32_t min = 0;
-    if ((b0 & 0xE0) == 0xC0) { len = 2; cp = b0 & 0x1F; min = 0x80; }
-    else if ((b0 & 0xF0) == 0xE0) { len = 3; cp = b0 & 0x0F; min = 0x800; }
-    else if ((b0 & 0xF8) == 0xF0) { len = 4; cp = b0 & 0x07; min = 0x10000; }
-    else return {0, 0};
+    if ((b0 & 0xE0) == 0xC0) {
+        len = 2;
+        cp = b0 & 0x1F;
+        min = 0x80;
+    } else if ((b0 & 0xF0) == 0xE0) {
+        len = 3;
+        cp = b0 & 0x0F;
+        min = 0x800;
+    } else if ((b0 & 0xF8) == 0xF0) {
+        len = 4;
+        cp = b0 & 0x07;
+        min = 0x10000;
+    } else
+        return {0, 0};
     if (i + len > s.size()) return {0, 0};
     for (std::size_t k = 1; k < len; ++k) {
         const auto b = static_cast<unsigned char>(s[i + k]);
@@ -120,9 +130,13 @@ Civil to_civil(SysTime t) {
     const sys_days day = floor<days>(t);
     const year_month_day ymd{day};
     const hh_mm_ss<seconds> hms{t - day};
-    return {static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-            weekday{day}.c_encoding(), static_cast<unsigned>(hms.hours().count()),
-            static_cast<unsigned>(hms.minutes().count()), static_cast<unsigned>(hms.seconds().count())};
+    return {static_cast<int>(ymd.year()),
+            static_cast<unsigned>(ymd.month()),
+            static_cast<unsigned>(ymd.day()),
+            weekday{day}.c_encoding(),
+            static_cast<unsigned>(hms.hours().count()),
+            static_cast<unsigned>(hms.minutes().count()),
+            static_cast<unsigned>(hms.seconds().count())};
 }
 
 }  // namespace
@@ -133,8 +147,8 @@ std::string format_rfc1123(SysTime t) {
                                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     const Civil c = to_civil(t);
     std::array<char, 64> buf{};
-    const int n = std::snprintf(buf.data(), buf.size(), "%s, %02u %s %04d %02u:%02u:%02u GMT", kDays[c.weekday],
-                                c.day, kMonths[c.month - 1], c.year, c.hour, c.minute, c.second);
+    const int n = std::snprintf(buf.data(), buf.size(), "%s, %02u %s %04d %02u:%02u:%02u GMT", kDays[c.weekday], c.day,
+                                kMonths[c.month - 1], c.year, c.hour, c.minute, c.second);
     return std::string(buf.data(), static_cast<std::size_t>(n));
 }
 

@@ -36,7 +36,7 @@ struct OutputSpec {
     std::filesystem::path path;  // absolute after loading
     std::string url = "/merged.xml";
     std::string title = "Tributary";
-    std::string link;         // the channel's <link>; empty: the output's own URL
+    std::string link;  // the channel's <link>; empty: the output's own URL
     std::string description = "Merged feed published by Tributary";
     std::size_t max_items = 100;
 
@@ -149,9 +149,7 @@ struct FetchResult {
     std::string error;  // human-readable cause when outcome is a failure
     std::chrono::milliseconds elapsed{0};
 
-    bool ok() const noexcept {
-        return outcome == FetchOutcome::fetched || outcome == FetchOutcome::not_modified;
-    }
+    bool ok() const noexcept { return outcome == FetchOutcome::fetched || outcome == FetchOutcome::not_modified; }
 };
 
 // ----------------------------------------------------------------- parse ---
@@ -212,10 +210,10 @@ struct ParsedFeed {
 
 // Keys computed by dedup for one item; store persists and compares them.
 struct ItemKeys {
-    std::string item_key;       // "g:<guid>", "l:<canonical link>", "h:<hash>"
-    std::string canonical_url;  // "" when the item has no link
-    std::uint64_t fingerprint = 0;   // story fingerprint (simhash of normalised text)
-    std::string content_hash;   // changes when anything a reader sees changes
+    std::string item_key;           // "g:<guid>", "l:<canonical link>", "h:<hash>"
+    std::string canonical_url;      // "" when the item has no link
+    std::uint64_t fingerprint = 0;  // story fingerprint (simhash of normalised text)
+    std::string content_hash;       // changes when anything a reader sees changes
 
     friend bool operator==(const ItemKeys&, const ItemKeys&) = default;
 };

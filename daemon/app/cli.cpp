@@ -1,0 +1,305 @@
+#include "app/cli.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
+#include <vector>
+
+#include "app/daemon.hpp"
+#include "app/logging.hpp"
+#include "config/config.hpp"
+#include "core/text.hpp"
+#include "fetch/curl_handles.hpp"
+#include "fetch/fetcher.hpp"
+#include "parse/parse_feed.hpp"
+#include "store/feed_store.hpp"
+
+namespace tributary::app {
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitCannotWork = 3;
+
+constexpr const char* kUsage = R"(Usage: tributary [options] <command> [arguments]
+
+Polls the feeds listed in feeds.conf, removes duplicates, keeps everything in
+SQLite and publishes one merged RSS feed (a file, and over HTTP).
+
+Commands:
+  run                  run the daemon in the foreground (SIGHUP reloads, SIGTERM stops)
+  once                 poll every enabled feed once, store, publish, exit
+  check                validate the configuration; lists every error
+  status [--json]      show each feed's last fetch, outcome and next due time
+  parse FILE|URL [--json] [--content-type TYPE] [--base URL] [--encoding NAME]
+                       parse one feed and print what Tributary reads from it
+
+Options:
+  -c, --config FILE    configuration file (default: ./feeds.conf)
+  -l, --log-level LVL  trace, debug, info, warn, error (default: from the config, else info)
+  -h, --help           show this help
+  -V, --version        show the version
+)";
+
+struct Cli {
+    std::string command;
+    std::string config = "feeds.conf";
+    std::string log_level;
+    std::vector<std::string> arguments;
+    bool json = false;
+    std::string content_type;
+    std::string base;
+    std::string encoding;
+};
+
+std::optional<Cli> parse_arguments(int argc, char** argv, std::string& error) {
+    Cli cli;
+    for (int i = 1; i < argc; ++i) {
+        const std::string_view arg = argv[i];
+        auto value = [&](std::string& out) {
+            if (i + 1 >= argc) {
+                error = std::string(arg) + " needs a value";
+                return false;
+            }
+            out = argv[++i];
+            return true;
+        };
+        if (arg == "-c" || arg == "--config") {
+            if (!value(cli.config)) return std::nullopt;
+        } else if (arg == "-l" || arg == "--log-level") {
+            if (!value(cli.log_level)) return std::nullopt;
+        } else if (arg == "--json") {
+            cli.json = true;
+        } else if (arg == "--content-type") {
+            if (!value(cli.content_type)) return std::nullopt;
+        } else if (arg == "--base") {
+            if (!value(cli.base)) return std::nullopt;
+        } else if (arg == "--encoding") {
+            if (!value(cli.encoding)) return std::nullopt;
+        } else if (arg == "-h" || arg == "--help") {
+            cli.command = "help";
+            return cli;
+        } else if (arg == "-V" || arg == "--version") {
+            cli.command = "version";
+            return cli;
+        } else if (arg.starts_with('-') && arg.size() > 1) {
+            error = "unknown option " + std::string(arg);
+            return std::nullopt;
+        } else if (cli.command.empty()) {
+            cli.command = arg;
+        } else {
+            cli.arguments.emplace_back(arg);
+        }
+    }
+    if (cli.command.empty()) {
+        error = "no command given";
+        return std::nullopt;
+    }
+    return cli;
+}
+
+Result<Config> load(const Cli& cli) {
+    auto config = config::load_config(cli.config);
+    if (config && !cli.log_level.empty()) config->daemon.log_level = cli.log_level;
+    return config;
+}
+
+int run_daemon(const Cli& cli, Mode mode) {
+    auto config = load(cli);
+    if (!config) {
+        init_logging(cli.log_level.empty() ? "info" : cli.log_level);
+        spdlog::critical("invalid configuration:\n{}", config.error().message);
+        return kExitFailed;
+    }
+    init_logging(config->daemon.log_level);
+    fetch::CurlGlobal curl;  // before any thread starts
+    boost::asio::io_context io{1};
+    SystemClock clock;
+    Daemon daemon{io, std::move(*config), mode, clock};
+    if (auto started = daemon.start(); !started) {
+        spdlog::critical("cannot start: {}", started.error().message);
+        return kExitCannotWork;
+    }
+    try {
+        io.run();
+    } catch (const std::exception& e) {
+        // A broken invariant, never bad input: leave with an error so systemd restarts us.
+        spdlog::critical("fatal: {}", e.what());
+        daemon.join();
+        return kExitCannotWork;
+    }
+    daemon.join();
+    spdlog::info("stopped");
+    return daemon.exit_code();
+}
+
+int run_check(const Cli& cli) {
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    std::size_t enabled = 0;
+    for (const FeedSpec& feed : config->feeds) enabled += feed.enabled ? 1 : 0;
+    std::cout << config->file.string() << ": ok: " << config->feeds.size() << " feeds (" << enabled << " enabled), "
+              << config->outputs.size() << " outputs, database " << config->daemon.database.string() << '\n';
+    return kExitOk;
+}
+
+std::string when(const std::optional<SysTime>& t) { return t ? format_rfc3339(*t) : "-"; }
+
+int run_status(const Cli& cli) {
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    auto store = store::FeedStore::open_read_only(config->daemon.database);
+    if (!store) {
+        std::cerr << store.error().message << '\n';
+        return kExitCannotWork;
+    }
+    const auto states = store->feed_states();
+    if (!states) {
+        std::cerr << states.error().message << '\n';
+        return kExitCannotWork;
+    }
+    if (cli.json) {
+        nlohmann::ordered_json out = nlohmann::ordered_json::array();
+        for (const FeedState& s : *states) {
+            out.push_back(
+                {{"name", s.name},
+                 {"url", s.url},
+                 {"last_fetch", s.last_fetch ? nlohmann::ordered_json(format_rfc3339(*s.last_fetch)) : nullptr},
+                 {"last_success", s.last_success ? nlohmann::ordered_json(format_rfc3339(*s.last_success)) : nullptr},
+                 {"outcome", s.last_outcome},
+                 {"http_status", s.http_status},
+                 {"items", s.item_count},
+                 {"consecutive_failures", s.consecutive_failures},
+                 {"next_due", s.next_due ? nlohmann::ordered_json(format_rfc3339(*s.next_due)) : nullptr},
+                 {"next_due_reason", s.schedule_reason},
+                 {"last_error", s.last_error}});
+        }
+        std::cout << out.dump(2) << '\n';
+        return kExitOk;
+    }
+    std::printf("%-24s %-14s %4s %6s %4s %-20s %-20s %s\n", "FEED", "OUTCOME", "HTTP", "ITEMS", "FAIL", "LAST FETCH",
+                "NEXT DUE", "WHY / LAST ERROR");
+    for (const FeedState& s : *states) {
+        const std::string why = s.last_error.empty() ? s.schedule_reason : s.schedule_reason + "; " + s.last_error;
+        std::printf("%-24s %-14s %4ld %6lld %4d %-20s %-20s %s\n", s.name.c_str(),
+                    s.last_outcome.empty() ? "never" : s.last_outcome.c_str(), s.http_status,
+                    static_cast<long long>(s.item_count), s.consecutive_failures, when(s.last_fetch).c_str(),
+                    when(s.next_due).c_str(), why.c_str());
+    }
+    return kExitOk;
+}
+
+struct Document {
+    std::string body;
+    std::string content_type;
+    std::string base;
+};
+
+Result<Document> read_document(const std::string& source) {
+    if (source.starts_with("http://") || source.starts_with("https://")) {
+        fetch::CurlGlobal curl;
+        boost::asio::io_context io{1};
+        fetch::Fetcher fetcher{io, FetchSettings{}};
+        std::optional<FetchResult> fetched;
+        // An operator naming a URL by hand may well mean an intranet one.
+        fetcher.fetch(
+            FetchRequest{.feed_name = "cli", .url = source, .etag = {}, .last_modified = {}, .allow_private = true},
+            [&](FetchResult r) { fetched = std::move(r); });
+        io.run();
+        if (!fetched || fetched->outcome != FetchOutcome::fetched)
+            return fail(ErrorKind::Network, fetched ? fetched->error : "fetch: " + source + ": no answer");
+        return Document{std::move(fetched->body), fetched->content_type,
+                        fetched->final_url.empty() ? source : fetched->final_url};
+    }
+    std::ifstream in(source, std::ios::binary);
+    if (!in) return fail(ErrorKind::Io, source + ": cannot open: " + std::strerror(errno));
+    std::ostringstream text;
+    text << in.rdbuf();
+    return Document{text.str(), {}, {}};
+}
+
+int run_parse(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary parse: expected one FILE or URL\n";
+        return kExitUsage;
+    }
+    init_logging(cli.log_level.empty() ? "warn" : cli.log_level);
+    const std::string& source = cli.arguments.front();
+    auto document = read_document(source);
+    if (!document) {
+        std::cerr << document.error().message << '\n';
+        return kExitFailed;
+    }
+    const std::string content_type = cli.content_type.empty() ? document->content_type : cli.content_type;
+    const std::string base = cli.base.empty() ? document->base : cli.base;
+    const auto feed = parse::parse_feed(
+        document->body,
+        parse::ParseOptions{.content_type = content_type, .base_url = base, .encoding_override = cli.encoding});
+    if (!feed) {
+        std::cerr << source << ": " << feed.error().message << '\n';
+        return kExitFailed;
+    }
+    if (cli.json) {
+        std::cout << parse::to_json(*feed) << '\n';
+        return kExitOk;
+    }
+    std::cout << source << ": " << to_string(feed->format) << ' ' << feed->version << ", \"" << feed->title << "\", "
+              << feed->items.size() << " items, encoding " << (feed->encoding.used.empty() ? "?" : feed->encoding.used)
+              << " (declared " << (feed->encoding.declared.empty() ? "nothing" : feed->encoding.declared) << ", from "
+              << feed->encoding.source << ")\n";
+    for (const std::string& warning : feed->warnings) std::cout << "  warning: " << warning << '\n';
+    for (const ParsedItem& item : feed->items) {
+        std::cout << "  - " << when(item.published) << "  " << item.title << '\n';
+        if (!item.link.empty()) std::cout << "    " << item.link << '\n';
+    }
+    return kExitOk;
+}
+
+}  // namespace
+
+int run_cli(int argc, char** argv) {
+    std::string error;
+    const auto cli = parse_arguments(argc, argv, error);
+    if (!cli) {
+        std::cerr << "tributary: " << error << "\n\n" << kUsage;
+        return kExitUsage;
+    }
+    try {
+        if (cli->command == "help") {
+            std::cout << kUsage;
+            return kExitOk;
+        }
+        if (cli->command == "version") {
+            std::cout << "tributary " << TRIBUTARY_VERSION << '\n';
+            return kExitOk;
+        }
+        if (cli->command == "run") return run_daemon(*cli, Mode::service);
+        if (cli->command == "once") return run_daemon(*cli, Mode::once);
+        if (cli->command == "check") return run_check(*cli);
+        if (cli->command == "status") return run_status(*cli);
+        if (cli->command == "parse") return run_parse(*cli);
+    } catch (const std::exception& e) {
+        std::cerr << "tributary: fatal: " << e.what() << '\n';
+        return kExitCannotWork;
+    }
+    std::cerr << "tributary: unknown command '" << cli->command << "'\n\n" << kUsage;
+    return kExitUsage;
+}
+
+}  // namespace tributary::app

@@ -1,0 +1,594 @@
+#include "app/daemon.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <set>
+#include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
+
+#include "config/config.hpp"
+#include "core/text.hpp"
+#include "dedup/dedup.hpp"
+#include "fetch/fetcher.hpp"
+#include "parse/parse_feed.hpp"
+#include "publish/atomic_file.hpp"
+#include "publish/http_server.hpp"
+#include "publish/render.hpp"
+#include "store/feed_store.hpp"
+
+namespace tributary::app {
+
+namespace asio = boost::asio;
+using namespace std::chrono_literals;
+
+namespace {
+
+// Republications of one story arrive within hours; three days is generous
+// without letting an old story swallow a new one with a similar lead.
+constexpr Seconds kStoryWindow = 72h;
+
+// Equal for polling purposes: where the section sits in the file does not count.
+bool same_feed(const FeedSpec& a, const FeedSpec& b) {
+    return a.name == b.name && a.url == b.url && a.tags == b.tags && a.interval == b.interval &&
+           a.allow_private == b.allow_private && a.enabled == b.enabled;
+}
+
+std::string describe_error(std::string_view message) {
+    return message.empty() ? "unknown error" : std::string(message);
+}
+
+}  // namespace
+
+struct Daemon::FeedRuntime {
+    FeedSpec spec;
+    FeedState state;
+    bool in_flight = false;
+    bool removed = false;  // dropped by a reload while its fetch was running
+};
+
+struct Daemon::RoundStats {
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+    int polled = 0;
+    int not_modified = 0;
+    int failed = 0;
+    int new_items = 0;
+    int updated_items = 0;
+    int duplicates = 0;
+};
+
+template <class Work, class Done>
+void Daemon::on_pool(asio::thread_pool& pool, Work work, Done done) {
+    // The guard keeps io.run() alive until the result is back on the loop.
+    asio::post(pool, [this, work = std::move(work), done = std::move(done),
+                      guard = asio::make_work_guard(io_)]() mutable {
+        auto result = work();
+        asio::post(io_, [done = std::move(done), result = std::move(result)]() mutable { done(std::move(result)); });
+    });
+}
+
+Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& clock)
+    : io_(io), config_(std::move(config)), mode_(mode), clock_(clock), wake_timer_(io), signals_(io) {}
+
+Daemon::~Daemon() {
+    workers_.join();
+    db_.join();
+}
+
+void Daemon::join() {
+    workers_.join();
+    db_.join();
+}
+
+std::uint16_t Daemon::http_port() const { return http_ ? http_->port() : 0; }
+
+std::string Daemon::self_url(const OutputSpec& output) const {
+    const std::uint16_t port = http_ ? http_->port() : config_.daemon.listen_port;
+    if (port == 0) return {};  // `once` with listen = …:0: no URL to name
+    const std::string& host = config_.daemon.listen_host;
+    const bool wildcard = host == "0.0.0.0" || host == "::";
+    const std::string shown = wildcard ? "localhost" : (host.find(':') != std::string::npos ? "[" + host + "]" : host);
+    return "http://" + shown + ":" + std::to_string(port) + output.url;
+}
+
+Result<void> Daemon::start() {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    for (const fs::path& dir : {config_.daemon.database.parent_path()}) {
+        fs::create_directories(dir, ec);
+        if (ec) return fail(ErrorKind::Io, "app: cannot create " + dir.string() + ": " + ec.message());
+    }
+    for (const OutputSpec& output : config_.outputs) {
+        fs::create_directories(output.path.parent_path(), ec);
+        if (ec)
+            return fail(ErrorKind::Io,
+                        "app: cannot create " + output.path.parent_path().string() + ": " + ec.message());
+    }
+
+    // Start-up may block: the loop is not running yet.
+    auto opened = store::FeedStore::open(config_.daemon.database);
+    if (!opened) return std::unexpected(opened.error());
+    store_ = std::make_unique<store::FeedStore>(std::move(*opened));
+    if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
+    auto states = store_->feed_states();
+    if (!states) return std::unexpected(states.error());
+
+    try {
+        fetcher_ = std::make_unique<fetch::Fetcher>(io_, config_.daemon.fetch);
+    } catch (const std::exception& e) {
+        return fail(ErrorKind::Internal, std::string("app: cannot start the fetcher: ") + e.what());
+    }
+
+    for (const FeedSpec& spec : config_.feeds) {
+        if (!spec.enabled) continue;
+        feeds_.emplace(spec.name, FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false});
+    }
+    for (const FeedState& state : *states)
+        if (auto it = feeds_.find(state.name); it != feeds_.end()) it->second.state = state;
+
+    install_signals();
+    if (mode_ == Mode::service) {
+        http_ = std::make_unique<publish::HttpServer>(io_, config_.daemon.listen_host, config_.daemon.listen_port);
+        for (const OutputSpec& output : config_.outputs) http_->publish(output.url, nullptr);
+        if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
+        for (const OutputSpec& output : config_.outputs)
+            spdlog::info("output {}: file {}, served at {}", output.name, output.path.string(), self_url(output));
+        // Serve what the database already holds right away; subscribers should
+        // not wait for the first poll after a restart.
+        request_publish();
+        schedule_at_startup(*states, true);
+        spdlog::info("tributary {} running: {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
+                     config_.daemon.database.string());
+    } else {
+        spdlog::info("tributary {} once: polling {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
+                     config_.daemon.database.string());
+        for (auto& [name, feed] : feeds_) due_.set(name, clock_.now());
+        if (feeds_.empty()) {
+            changed_since_publish_ = true;  // still write the (empty) merged feed
+            maybe_finish();
+            return {};
+        }
+    }
+    arm_wake_timer();
+    return {};
+}
+
+void Daemon::install_signals() {
+    signals_.add(SIGINT);
+    signals_.add(SIGTERM);
+    if (mode_ == Mode::service) signals_.add(SIGHUP);
+    wait_for_signal();
+}
+
+void Daemon::wait_for_signal() {
+    signals_.async_wait([this](const boost::system::error_code& ec, int signal) {
+        if (ec) return;  // cancelled by stop()
+        if (signal == SIGHUP) {
+            spdlog::info("SIGHUP: reloading {}", config_.file.string());
+            reload();
+            wait_for_signal();
+            return;
+        }
+        spdlog::info("{}: shutting down", signal == SIGTERM ? "SIGTERM" : "SIGINT");
+        stop();
+    });
+}
+
+void Daemon::schedule_at_startup(const std::vector<FeedState>& states, bool spread) {
+    const SysTime now = clock_.now();
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (const FeedState& state : states) {
+        auto it = feeds_.find(state.name);
+        if (it == feeds_.end() || it->second.in_flight || due_.contains(state.name)) continue;
+        const auto decision = schedule::at_startup(config_.daemon.schedule, state.next_due,
+                                                   state.last_fetch.has_value(), now, spread ? unit(random_) : 0.0);
+        due_.set(state.name, decision.due);
+        spdlog::debug("feed={} due {} ({})", state.name, format_rfc3339(decision.due), decision.reason);
+    }
+}
+
+void Daemon::arm_wake_timer() {
+    if (stopping_) return;
+    const auto earliest = due_.earliest();
+    if (!earliest) {
+        wake_timer_.cancel();
+        return;
+    }
+    // The wall clock may jump (NTP, suspend); waking at least once a minute
+    // keeps a steady timer from sleeping through a due time.
+    const auto wait = std::clamp<std::chrono::seconds>(*earliest - clock_.now(), 0s, 60s);
+    wake_timer_.expires_after(wait);
+    wake_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) on_wake();
+    });
+}
+
+void Daemon::on_wake() {
+    if (stopping_) return;
+    for (const std::string& name : due_.take_due(clock_.now())) poll(name);
+    arm_wake_timer();
+}
+
+void Daemon::reschedule(const std::string& name, SysTime due) {
+    // `once` polls each feed a single time; the due time is still stored for
+    // the next `run`.
+    if (mode_ == Mode::service && !stopping_) due_.set(name, due);
+}
+
+std::optional<Seconds> Daemon::interval_of(const std::string& name) const {
+    const auto it = feeds_.find(name);
+    return it == feeds_.end() ? std::nullopt : it->second.spec.interval;
+}
+
+double Daemon::jitter_unit() { return std::uniform_real_distribution<double>(-1.0, 1.0)(random_); }
+
+void Daemon::poll(const std::string& name) {
+    auto it = feeds_.find(name);
+    if (it == feeds_.end() || it->second.in_flight) return;
+    FeedRuntime& feed = it->second;
+    if (!round_) round_ = std::make_unique<RoundStats>();
+    ++round_->polled;
+    ++in_flight_;
+    feed.in_flight = true;
+
+    FetchRequest request{.feed_name = name,
+                         .url = feed.spec.url,
+                         .etag = feed.state.etag,
+                         .last_modified = feed.state.last_modified,
+                         .allow_private = feed.spec.allow_private.value_or(config_.daemon.allow_private)};
+    spdlog::debug("feed={} fetching {}", name, request.url);
+    fetcher_->fetch(std::move(request), [this, name](FetchResult result) { on_fetched(name, std::move(result)); });
+}
+
+void Daemon::on_fetched(const std::string& name, FetchResult result) {
+    const auto it = feeds_.find(name);
+    if (it == feeds_.end()) return finish_attempt(name);
+    if (result.outcome == FetchOutcome::cancelled || stopping_) return finish_attempt(name);
+
+    FeedState state = it->second.state;
+    state.url = it->second.spec.url;
+    state.last_fetch = clock_.now();
+    state.http_status = result.http_status;
+    if (!result.ok()) {
+        return record_failure(name, std::move(state), to_string(result.outcome), describe_error(result.error),
+                              result.retry_after);
+    }
+    if (result.permanent_redirect && result.final_url != result.requested_url) {
+        spdlog::info("feed={} moved permanently to {}: consider updating its url in {}", name, result.final_url,
+                     config_.file.string());
+    }
+
+    if (result.outcome == FetchOutcome::not_modified) {
+        ++round_->not_modified;
+        state.last_outcome = to_string(result.outcome);
+        state.last_error.clear();
+        state.last_success = state.last_fetch;
+        state.consecutive_failures = 0;
+        const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), 0, std::nullopt,
+                                                  clock_.now(), jitter_unit());
+        state.next_due = next.due;
+        state.schedule_reason = next.reason;
+        spdlog::info("feed={} not modified (304) in {}ms; next {}", name, result.elapsed.count(),
+                     format_rfc3339(next.due));
+        it->second.state = state;
+        reschedule(name, next.due);
+        save_state(std::move(state));
+        return;
+    }
+
+    // 200: parse and compute keys on a worker, then ingest on the writer.
+    const std::string encoding_override;  // per-feed `encoding =` arrives with the parser issue
+    on_pool(
+        workers_,
+        [result = std::move(result), encoding_override]() mutable {
+            struct Parsed {
+                FetchResult fetched;
+                Result<ParsedFeed> feed;
+                std::vector<ItemKeys> keys;
+            };
+            const parse::ParseOptions options{
+                .content_type = result.content_type,
+                .base_url = result.final_url.empty() ? result.requested_url : result.final_url,
+                .encoding_override = encoding_override};
+            Parsed out{.fetched = {}, .feed = parse::parse_feed(result.body, options), .keys = {}};
+            if (out.feed) out.keys = dedup::compute_keys(out.feed->items);
+            result.body.clear();
+            result.body.shrink_to_fit();
+            out.fetched = std::move(result);
+            return out;
+        },
+        [this, name, state = std::move(state)](auto parsed) mutable {
+            const FetchResult& fetched = parsed.fetched;
+            if (!parsed.feed) {
+                return record_failure(name, std::move(state), "parse_error", parsed.feed.error().message, std::nullopt);
+            }
+            if (stopping_) return finish_attempt(name);
+            state.last_outcome = to_string(fetched.outcome);
+            state.last_error.clear();
+            state.last_success = state.last_fetch;
+            state.consecutive_failures = 0;
+            state.etag = fetched.etag;
+            state.last_modified = fetched.last_modified;
+            const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), 0, std::nullopt,
+                                                      clock_.now(), jitter_unit());
+            state.next_due = next.due;
+            state.schedule_reason = next.reason;
+            const std::size_t item_count = parsed.feed->items.size();
+            std::vector<std::string> warnings = parsed.feed->warnings;
+            const auto elapsed = fetched.elapsed;
+            const SysTime now = clock_.now();
+            on_pool(
+                db_,
+                [this, state, feed = std::move(*parsed.feed), keys = std::move(parsed.keys), now]() {
+                    return store_->ingest(state, feed, keys, &dedup::match_story, now, kStoryWindow);
+                },
+                [this, name, state, item_count, warnings = std::move(warnings),
+                 elapsed](Result<IngestResult> ingested) mutable {
+                    on_ingested(name, std::move(state), std::move(ingested), item_count, std::move(warnings), elapsed);
+                });
+        });
+}
+
+void Daemon::on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
+                         std::vector<std::string> warnings, std::chrono::milliseconds fetch_elapsed) {
+    if (!result) {
+        // The transaction rolled back: keep the old validators so the next
+        // poll fetches the document again instead of getting a 304.
+        const auto it = feeds_.find(name);
+        if (it != feeds_.end()) {
+            state.etag = it->second.state.etag;
+            state.last_modified = it->second.state.last_modified;
+        }
+        return record_failure(name, std::move(state), "store_error", result.error().message, std::nullopt);
+    }
+    for (const std::string& warning : warnings) spdlog::debug("feed={} parse warning: {}", name, warning);
+    if (round_) {
+        round_->new_items += result->new_items;
+        round_->updated_items += result->updated_items;
+        round_->duplicates += result->duplicate_items;
+    }
+    spdlog::info("feed={} fetched in {}ms: {} items, {} new, {} updated, {} duplicates of known stories{}", name,
+                 fetch_elapsed.count(), items, result->new_items, result->updated_items, result->duplicate_items,
+                 warnings.empty() ? std::string{} : ", " + std::to_string(warnings.size()) + " parse warnings");
+    if (auto it = feeds_.find(name); it != feeds_.end() && !it->second.removed) {
+        it->second.state = state;
+        reschedule(name, *state.next_due);
+    }
+    if (result->changed()) changed_since_publish_ = true;
+    finish_attempt(name);
+    if (result->changed() && mode_ == Mode::service && !stopping_) request_publish();
+    arm_wake_timer();
+}
+
+void Daemon::record_failure(const std::string& name, FeedState state, std::string outcome, std::string error,
+                            std::optional<Seconds> retry_after) {
+    if (round_) ++round_->failed;
+    state.last_outcome = std::move(outcome);
+    state.last_error = std::move(error);
+    state.consecutive_failures += 1;
+    const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), state.consecutive_failures,
+                                              retry_after, clock_.now(), jitter_unit());
+    state.next_due = next.due;
+    state.schedule_reason = next.reason;
+    spdlog::warn("feed={} url={} failed ({}): {}; failure {} in a row, next try {} ({})", name, state.url,
+                 state.last_outcome, state.last_error, state.consecutive_failures, format_rfc3339(next.due),
+                 next.reason);
+    if (auto it = feeds_.find(name); it != feeds_.end() && !it->second.removed) {
+        it->second.state = state;
+        reschedule(name, next.due);
+    }
+    save_state(std::move(state));
+}
+
+void Daemon::save_state(FeedState state) {
+    const std::string name = state.name;
+    on_pool(
+        db_, [this, state = std::move(state)]() { return store_->save_feed_state(state); },
+        [this, name](Result<void> saved) {
+            if (!saved) spdlog::error("feed={} cannot save its state: {}", name, saved.error().message);
+            finish_attempt(name);
+            arm_wake_timer();
+        });
+}
+
+void Daemon::finish_attempt(const std::string& name) {
+    if (auto it = feeds_.find(name); it != feeds_.end()) {
+        it->second.in_flight = false;
+        if (it->second.removed) feeds_.erase(it);
+    }
+    --in_flight_;
+    if (in_flight_ == 0 && round_) {
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_->started);
+        spdlog::info(
+            "cycle: {} feeds polled, {} not modified, {} failed, {} new items, {} updated, {} duplicates, "
+            "{:.2f}s",
+            round_->polled, round_->not_modified, round_->failed, round_->new_items, round_->updated_items,
+            round_->duplicates, took.count());
+        round_.reset();
+    }
+    maybe_finish();
+}
+
+void Daemon::maybe_finish() {
+    if (in_flight_ > 0) return;
+    if (mode_ == Mode::once && !stopping_ && due_.size() == 0) {
+        namespace fs = std::filesystem;
+        bool output_missing = false;
+        for (const OutputSpec& output : config_.outputs) output_missing |= !fs::exists(output.path);
+        if ((changed_since_publish_ || output_missing) && !publish_running_) {
+            changed_since_publish_ = false;
+            request_publish();
+            return;
+        }
+        if (publish_running_) return;
+        stop();
+        return;
+    }
+    if (stopping_ && !publish_running_) {
+        // Nothing of ours is pending: drop what still waits on the loop
+        // (idle keep-alive connections, curl's timers) and let run() return.
+        io_.stop();
+    }
+}
+
+void Daemon::request_publish() {
+    if (publish_running_) {
+        publish_again_ = true;
+        return;
+    }
+    publish_running_ = true;
+    publish_again_ = false;
+    changed_since_publish_ = false;
+    struct Rendered {
+        std::string url;
+        std::shared_ptr<const publish::Snapshot> snapshot;
+        std::string error;
+    };
+    std::vector<std::pair<OutputSpec, std::string>> outputs;
+    for (const OutputSpec& output : config_.outputs) outputs.emplace_back(output, self_url(output));
+    const SysTime now = clock_.now();
+    on_pool(
+        db_,
+        [this, outputs = std::move(outputs), now]() {
+            std::vector<Rendered> rendered;
+            std::size_t limit = 0;
+            for (const auto& [output, url] : outputs) limit = std::max(limit, output.max_items);
+            auto items = store_->merged_items(limit);
+            for (const auto& [output, url] : outputs) {
+                Rendered r{.url = output.url, .snapshot = nullptr, .error = {}};
+                if (!items) {
+                    r.error = items.error().message;
+                    rendered.push_back(std::move(r));
+                    continue;
+                }
+                const std::span<const MergedItem> shown(items->data(), std::min(items->size(), output.max_items));
+                std::string body = publish::render_rss(output, shown, now, url);
+                if (auto written = publish::write_file_atomically(output.path, body); !written)
+                    r.error = written.error().message;
+                r.snapshot = publish::make_snapshot(std::move(body), now);
+                rendered.push_back(std::move(r));
+            }
+            return rendered;
+        },
+        [this](std::vector<Rendered> rendered) {
+            for (Rendered& r : rendered) {
+                if (!r.error.empty()) spdlog::error("output {}: {}", r.url, r.error);
+                if (r.snapshot && http_) http_->publish(r.url, std::move(r.snapshot));
+            }
+            spdlog::debug("published {} outputs", rendered.size());
+            publish_running_ = false;
+            if (publish_again_ && !stopping_) return request_publish();
+            maybe_finish();
+        });
+}
+
+void Daemon::stop() {
+    if (stopping_) return;
+    stopping_ = true;
+    signals_.cancel();
+    wake_timer_.cancel();
+    if (http_) http_->stop();
+    if (fetcher_) fetcher_->cancel_all();
+    spdlog::info("stopping: waiting for {} feeds in progress", in_flight_);
+    maybe_finish();
+}
+
+void Daemon::reload() {
+    on_pool(
+        workers_, [file = config_.file]() { return config::load_config(file); },
+        [this](Result<Config> fresh) {
+            if (stopping_) return;
+            if (!fresh) {
+                spdlog::error("reload rejected, keeping the running configuration:\n{}", fresh.error().message);
+                return;
+            }
+            apply_config(std::move(*fresh));
+        });
+}
+
+void Daemon::apply_config(Config fresh) {
+    const DaemonSettings& old_settings = config_.daemon;
+    const DaemonSettings& new_settings = fresh.daemon;
+    if (old_settings.database != new_settings.database || old_settings.listen_host != new_settings.listen_host ||
+        old_settings.listen_port != new_settings.listen_port || old_settings.fetch != new_settings.fetch) {
+        spdlog::warn("reload: changes to database, listen or fetch limits take effect after a restart");
+        fresh.daemon.database = old_settings.database;
+        fresh.daemon.listen_host = old_settings.listen_host;
+        fresh.daemon.listen_port = old_settings.listen_port;
+        fresh.daemon.fetch = old_settings.fetch;
+    }
+
+    int added = 0, removed = 0, changed = 0;
+    std::set<std::string, std::less<>> wanted;
+    for (const FeedSpec& spec : fresh.feeds) {
+        if (!spec.enabled) continue;
+        wanted.insert(spec.name);
+        auto it = feeds_.find(spec.name);
+        if (it == feeds_.end() || it->second.removed) {
+            if (it != feeds_.end())
+                it->second.removed = false;
+            else
+                feeds_.emplace(spec.name, FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false});
+            feeds_.at(spec.name).spec = spec;
+            ++added;
+            continue;
+        }
+        if (!same_feed(it->second.spec, spec)) {
+            if (it->second.spec.url != spec.url) {
+                // A different resource: its validators mean nothing there.
+                it->second.state.etag.clear();
+                it->second.state.last_modified.clear();
+            }
+            it->second.spec = spec;
+            ++changed;
+        }
+        it->second.spec = spec;  // the new source line, for messages
+    }
+    for (auto it = feeds_.begin(); it != feeds_.end();) {
+        if (wanted.contains(it->first)) {
+            ++it;
+            continue;
+        }
+        ++removed;
+        due_.remove(it->first);
+        if (it->second.in_flight) {
+            it->second.removed = true;
+            ++it;
+        } else {
+            it = feeds_.erase(it);
+        }
+    }
+    const bool outputs_changed = fresh.outputs != config_.outputs;
+    if (outputs_changed && http_) {
+        for (const OutputSpec& output : fresh.outputs) http_->publish(output.url, nullptr);
+    }
+    config_ = std::move(fresh);
+    spdlog::info("reload: {} feeds added, {} removed, {} changed; {} feeds active", added, removed, changed,
+                 feeds_.size());
+
+    const SysTime now = clock_.now();
+    on_pool(
+        db_,
+        [this, feeds = config_.feeds, now]() -> Result<std::vector<FeedState>> {
+            if (auto synced = store_->sync_feeds(feeds, now); !synced) return std::unexpected(synced.error());
+            return store_->feed_states();
+        },
+        [this, outputs_changed](Result<std::vector<FeedState>> states) {
+            if (!states) {
+                spdlog::error("reload: cannot update the feeds table: {}", states.error().message);
+                return;
+            }
+            for (const FeedState& state : *states) {
+                auto it = feeds_.find(state.name);
+                // Only feeds new to this run take their state from the store;
+                // the others keep the loop's, which is at least as fresh.
+                if (it != feeds_.end() && !it->second.in_flight && !due_.contains(state.name)) it->second.state = state;
+            }
+            schedule_at_startup(*states, true);
+            arm_wake_timer();
+            if (outputs_changed) request_publish();
+        });
+}
+
+}  // namespace tributary::app

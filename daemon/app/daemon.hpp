@@ -1,0 +1,123 @@
+#pragma once
+// The running daemon: owns the loop's pieces (timers, fetcher, HTTP server,
+// signals), the worker pool and the single database writer, and is the only
+// code that knows the order of the pipeline:
+//     schedule → fetch → parse → dedup → store → publish
+//
+// Threads (DESIGN.md "Threads"): every member function runs on the loop thread
+// (the thread calling io.run()). Parsing and key computation run on
+// `workers_`; every SQLite call, rendering and the file write run on `db_`
+// (one thread: the single writer). Results come back to the loop with
+// asio::post, so the loop never blocks and no state is shared.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <random>
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/types.hpp"
+#include "schedule/schedule.hpp"
+
+namespace tributary::fetch {
+class Fetcher;
+}
+namespace tributary::publish {
+class HttpServer;
+}
+namespace tributary::store {
+class FeedStore;
+}
+
+namespace tributary::app {
+
+enum class Mode {
+    service,  // `run`: poll on schedule until SIGTERM/SIGINT, serve HTTP, reload on SIGHUP
+    once,     // `once`: poll every enabled feed, publish, exit
+};
+
+class Daemon {
+public:
+    Daemon(boost::asio::io_context& io, Config config, Mode mode, const Clock& clock);
+    ~Daemon();
+    Daemon(const Daemon&) = delete;
+    Daemon& operator=(const Daemon&) = delete;
+
+    // Start-up, before io.run(): opens and migrates the database, syncs the
+    // feeds table with the config, listens (service mode), schedules. Returns
+    // the reason when the daemon cannot work at all.
+    Result<void> start();
+    // SIGTERM/SIGINT: stop taking work, cancel transfers, let running
+    // parses and the running write transaction finish, then let io.run() return.
+    void stop();
+    // SIGHUP: re-read the config file; a broken one is logged and ignored.
+    void reload();
+    // After io.run() returned: waits for the worker and database threads.
+    void join();
+
+    std::uint16_t http_port() const;
+    int exit_code() const { return exit_code_; }
+
+private:
+    struct FeedRuntime;
+    struct RoundStats;
+
+    void install_signals();
+    void wait_for_signal();
+    void arm_wake_timer();
+    void on_wake();
+    void poll(const std::string& name);
+    void on_fetched(const std::string& name, FetchResult result);
+    void on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
+                     std::vector<std::string> warnings, std::chrono::milliseconds fetch_elapsed);
+    void record_failure(const std::string& name, FeedState state, std::string outcome, std::string error,
+                        std::optional<Seconds> retry_after);
+    void finish_attempt(const std::string& name);
+    void save_state(FeedState state);
+    void apply_config(Config fresh);
+    void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
+    void request_publish();
+    void maybe_finish();
+    void reschedule(const std::string& name, SysTime due);
+    std::optional<Seconds> interval_of(const std::string& name) const;
+    double jitter_unit();
+    std::string self_url(const OutputSpec& output) const;
+
+    // Runs `work` on a pool thread and `done(result)` back on the loop.
+    template <class Work, class Done>
+    void on_pool(boost::asio::thread_pool& pool, Work work, Done done);
+
+    boost::asio::io_context& io_;
+    Config config_;
+    Mode mode_;
+    const Clock& clock_;
+    int exit_code_ = 0;
+    bool stopping_ = false;
+
+    std::unique_ptr<store::FeedStore> store_;  // used on db_ only
+    std::unique_ptr<fetch::Fetcher> fetcher_;
+    std::unique_ptr<publish::HttpServer> http_;
+    boost::asio::steady_timer wake_timer_;
+    boost::asio::signal_set signals_;
+
+    std::map<std::string, FeedRuntime, std::less<>> feeds_;
+    schedule::DueQueue due_;
+    std::unique_ptr<RoundStats> round_;
+    int in_flight_ = 0;  // feeds between fetch and their final state write
+    bool publish_running_ = false;
+    bool publish_again_ = false;
+    bool changed_since_publish_ = false;
+    std::mt19937_64 random_{std::random_device{}()};
+
+    // Declared last: destroyed (stopped and joined) first, before the store
+    // and the loop objects their work refers to.
+    boost::asio::thread_pool workers_{2};
+    boost::asio::thread_pool db_{1};
+};
+
+}  // namespace tributary::app

@@ -1,0 +1,322 @@
+// The real daemon, end to end: `tributary once` and `tributary run` against a
+// real HTTP server on 127.0.0.1 serving tests/fixtures/arabic, with a real
+// SQLite file, checked through the merged feed, the HTTP endpoint and the
+// database.
+
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <pugixml.hpp>
+#include <set>
+#include <sstream>
+
+#include "process.hpp"
+#include "support/test_http_server.hpp"
+
+namespace tributary::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const fs::path kFixtures = fs::path(TRIBUTARY_FIXTURES_DIR) / "arabic";
+const fs::path kBinary = TRIBUTARY_BINARY;
+
+// The three sites republish one wire story under three titles.
+const std::set<std::string> kWireTitles{
+    "إسبانيا تشيد بالتعاون الأمني مع المغرب بعد حصيلة غير مسبوقة في مكافحة الإرهاب",
+    "الاستخبارات المغربية تساهم بشكل حاسم في حصيلة قياسية لإسبانيا في مكافحة الإرهاب خلال 2025",
+    "الاستخبارات المغربيّة تساهم بشكل حاسـم في حصيلة قياسية لاسبانيا فى مكافحة الإرهاب خلال 2025",
+};
+const std::string kTourismTitle = "ارتفاع ملحوظ في عدد السياح الوافدين على مراكش خلال عطلة نهاية السنة";
+// Atom type="html" with "&amp;amp;": the plain-text title has a single '&'.
+const std::string kWeatherTitle = "أمطار رعدية مرتقبة بعدد من مناطق المملكة & انخفاض في درجات الحرارة";
+// The windows-1256 file's title, as UTF-8.
+const std::string kAkhbarTitle = "إسبانيا تشيد بالتعاون الأمني مع المغرب بعد حصيلة غير مسبوقة في مكافحة الإرهاب";
+
+struct SqliteCloser {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+
+// Rows of a query as strings, read through a read-only connection.
+std::vector<std::vector<std::string>> query(const fs::path& db_file, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, SqliteCloser> db(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + db_file.string());
+    sqlite3_stmt* raw_stmt = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw_stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("bad query: ") + sqlite3_errmsg(db.get()));
+    std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt(raw_stmt);
+    std::vector<std::vector<std::string>> rows;
+    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 0; i < sqlite3_column_count(stmt.get()); ++i) {
+            const auto* text = sqlite3_column_text(stmt.get(), i);
+            row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+struct HttpAnswer {
+    int status = 0;
+    std::string head;
+    std::string body;
+};
+
+// A minimal HTTP/1.0 GET: the server closes the connection after the answer.
+HttpAnswer http_get(std::uint16_t port, const std::string& path) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw std::runtime_error("socket");
+    std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
+        ::close(*p);
+        delete p;
+    });
+    timeval tv{.tv_sec = 10, .tv_usec = 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
+    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
+        throw std::runtime_error("send");
+    std::string raw;
+    char buf[16384];
+    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
+    HttpAnswer answer;
+    const auto split = raw.find("\r\n\r\n");
+    if (split == std::string::npos || raw.size() < 12) return answer;
+    answer.head = raw.substr(0, split);
+    answer.body = raw.substr(split + 4);
+    answer.status = std::stoi(raw.substr(9, 3));
+    return answer;
+}
+
+struct MergedFeed {
+    std::vector<std::string> titles;
+    std::vector<std::string> guids;
+    std::vector<std::string> sources;
+};
+
+MergedFeed read_merged(const std::string& xml) {
+    pugi::xml_document doc;
+    const auto parsed = doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8);
+    EXPECT_TRUE(parsed) << "merged feed is not well-formed XML: " << parsed.description() << " at offset "
+                        << parsed.offset;
+    MergedFeed feed;
+    for (const auto item : doc.child("rss").child("channel").children("item")) {
+        feed.titles.emplace_back(item.child_value("title"));
+        feed.guids.emplace_back(item.child_value("guid"));
+        feed.sources.emplace_back(item.child("source").attribute("url").value());
+    }
+    return feed;
+}
+
+class EndToEnd : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("tributary-e2e-" + std::to_string(::getpid()) + "-" +
+                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+        server_.serve_file("/akhbar.rss", kFixtures / "akhbar-maghreb-windows1256.rss",
+                           "application/rss+xml; charset=windows-1256");
+        server_.serve_file("/lequipe.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
+        server_.serve_file("/sahel.atom", kFixtures / "sahel-press.atom", "application/atom+xml");
+        write_config(config_text({"akhbar", "lequipe", "sahel"}));
+    }
+
+    void TearDown() override {
+        if (!HasFailure()) fs::remove_all(dir_);
+    }
+
+    std::string config_text(const std::vector<std::string>& feeds) const {
+        static const std::map<std::string, std::string> kPaths{
+            {"akhbar", "/akhbar.rss"}, {"lequipe", "/lequipe.rss"}, {"sahel", "/sahel.atom"}};
+        std::string text =
+            "[daemon]\ndatabase = tributary.db\nlisten = 127.0.0.1:0\ninterval = 1h\nallow_private = yes\n"
+            "log_level = debug\nstartup_spread = 1s\n\n[output merged]\npath = out/merged.xml\nurl = /merged.xml\n"
+            "title = اختبار\nmax_items = 50\n";
+        for (const auto& name : feeds) text += "\n[feed " + name + "]\nurl = " + server_.url(kPaths.at(name)) + "\n";
+        return text;
+    }
+
+    void write_config(const std::string& text) const { std::ofstream(dir_ / "feeds.conf", std::ios::trunc) << text; }
+
+    int run_once(const std::string& log_name) {
+        return run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "once"}, dir_ / log_name, 60s);
+    }
+
+    fs::path dir_;
+    TestHttpServer server_;
+};
+
+TEST_F(EndToEnd, OnceIngestsEveryStoryOnceWithArabicIntactThenGets304s) {
+    ASSERT_EQ(run_once("once1.log"), 0) << read_file(dir_ / "once1.log");
+
+    const std::string xml = read_file(dir_ / "out" / "merged.xml");
+    const MergedFeed merged = read_merged(xml);
+    // Five items in three feeds, but the wire story is one story: three entries.
+    ASSERT_EQ(merged.titles.size(), 3u) << xml;
+    EXPECT_EQ(std::set<std::string>(merged.guids.begin(), merged.guids.end()).size(), 3u);
+    int wire = 0, tourism = 0, weather = 0;
+    for (const std::string& title : merged.titles) {
+        // Every title is byte-identical to one of the sources' (UTF-8) titles.
+        wire += kWireTitles.contains(title) ? 1 : 0;
+        tourism += title == kTourismTitle ? 1 : 0;
+        weather += title == kWeatherTitle ? 1 : 0;
+    }
+    EXPECT_EQ(wire, 1) << xml;
+    EXPECT_EQ(tourism, 1) << xml;
+    EXPECT_EQ(weather, 1) << xml;
+    for (const std::string& source : merged.sources) EXPECT_TRUE(source.starts_with(server_.url("/"))) << source;
+
+    // The windows-1256 feed was converted correctly, whichever item represents the story.
+    const fs::path db = dir_ / "tributary.db";
+    const auto akhbar =
+        query(db, "SELECT i.title FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = 'akhbar'");
+    ASSERT_EQ(akhbar.size(), 1u);
+    EXPECT_EQ(akhbar[0][0], kAkhbarTitle);
+    EXPECT_EQ(query(db, "SELECT count(*) FROM items")[0][0], "5");
+    EXPECT_EQ(query(db, "SELECT count(*) FROM stories")[0][0], "3");
+    EXPECT_NE(read_file(dir_ / "once1.log").find("cycle: 3 feeds polled, 0 not modified, 0 failed, 3 new items"),
+              std::string::npos)
+        << read_file(dir_ / "once1.log");
+
+    // Second run: conditional GETs, 304 for every feed, nothing added or rewritten.
+    const auto mtime = fs::last_write_time(dir_ / "out" / "merged.xml");
+    const std::size_t first_requests = server_.requests().size();
+    ASSERT_EQ(run_once("once2.log"), 0) << read_file(dir_ / "once2.log");
+    const auto requests = server_.requests();
+    ASSERT_EQ(requests.size(), first_requests + 3);
+    for (std::size_t i = first_requests; i < requests.size(); ++i) {
+        SCOPED_TRACE(requests[i].target);
+        EXPECT_TRUE(requests[i].headers.contains("if-none-match"));
+        EXPECT_TRUE(requests[i].headers.contains("if-modified-since"));
+    }
+    const auto outcomes = query(db, "SELECT last_outcome, http_status FROM feeds ORDER BY name");
+    ASSERT_EQ(outcomes.size(), 3u);
+    for (const auto& row : outcomes) EXPECT_EQ(row, (std::vector<std::string>{"not_modified", "304"}));
+    EXPECT_EQ(query(db, "SELECT count(*) FROM items")[0][0], "5");
+    EXPECT_EQ(read_file(dir_ / "out" / "merged.xml"), xml);
+    EXPECT_EQ(fs::last_write_time(dir_ / "out" / "merged.xml"), mtime);
+    EXPECT_NE(read_file(dir_ / "once2.log").find("cycle: 3 feeds polled, 3 not modified, 0 failed, 0 new items"),
+              std::string::npos)
+        << read_file(dir_ / "once2.log");
+}
+
+TEST_F(EndToEnd, OnceReportsABrokenFeedAndKeepsTheOthers) {
+    server_.route("/broken.rss", [](const RecordedRequest&) {
+        return Response{.status = 200, .headers = {{"Content-Type", "text/html"}}, .body = "<html><body>oops"};
+    });
+    server_.route("/gone.rss",
+                  [](const RecordedRequest&) { return Response{.status = 500, .headers = {}, .body = "no"}; });
+    write_config(config_text({"lequipe"}) + "\n[feed broken]\nurl = " + server_.url("/broken.rss") +
+                 "\n\n[feed gone]\nurl = " + server_.url("/gone.rss") + "\n");
+    ASSERT_EQ(run_once("once.log"), 0) << read_file(dir_ / "once.log");
+    const std::string log = read_file(dir_ / "once.log");
+    EXPECT_NE(log.find("feed=broken url=" + server_.url("/broken.rss") + " failed (parse_error)"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("feed=gone url=" + server_.url("/gone.rss") + " failed (http_error)"), std::string::npos) << log;
+    EXPECT_NE(log.find("HTTP 500"), std::string::npos) << log;
+    const auto rows =
+        query(dir_ / "tributary.db", "SELECT name, last_outcome, consecutive_failures FROM feeds ORDER BY name");
+    ASSERT_EQ(rows.size(), 3u);
+    EXPECT_EQ(rows[0], (std::vector<std::string>{"broken", "parse_error", "1"}));
+    EXPECT_EQ(rows[1], (std::vector<std::string>{"gone", "http_error", "1"}));
+    EXPECT_EQ(rows[2], (std::vector<std::string>{"lequipe", "fetched", "0"}));
+    EXPECT_EQ(read_merged(read_file(dir_ / "out" / "merged.xml")).titles.size(), 2u);
+}
+
+TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(daemon.wait_for_log("cycle:", 30s)) << daemon.log();
+
+    const std::string log = daemon.log();
+    const std::string marker = "served at http://127.0.0.1:";
+    const auto at = log.find(marker);
+    ASSERT_NE(at, std::string::npos) << log;
+    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+    // The snapshot is swapped in after the cycle's commit; wait for it.
+    HttpAnswer answer;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        answer = http_get(port, "/merged.xml");
+        if (answer.status == 200 && read_merged(answer.body).titles.size() == 3) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(answer.status, 200) << answer.head;
+    EXPECT_EQ(read_merged(answer.body).titles.size(), 3u);
+    EXPECT_NE(answer.head.find("ETag: \""), std::string::npos) << answer.head;
+
+    // A broken config on SIGHUP is rejected; the old one keeps running.
+    write_config("[daemon]\ninterval = often\n[feed x]\n");
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.wait_for_log("reload rejected", 10s)) << daemon.log();
+    EXPECT_NE(daemon.log().find("feeds.conf:2: bad value 'often' for 'interval'"), std::string::npos) << daemon.log();
+    EXPECT_TRUE(daemon.running());
+    EXPECT_EQ(http_get(port, "/merged.xml").status, 200);
+
+    // A valid one applies: one feed removed, the others keep their state.
+    write_config(config_text({"akhbar", "sahel"}));
+    daemon.signal(SIGHUP);
+    ASSERT_TRUE(daemon.wait_for_log("reload: 0 feeds added, 1 removed, 0 changed; 2 feeds active", 10s))
+        << daemon.log();
+
+    daemon.signal(SIGTERM);
+    const auto status = daemon.wait(20s);
+    ASSERT_TRUE(status.has_value()) << daemon.log();
+    EXPECT_EQ(*status, 0) << daemon.log();
+    const fs::path db = dir_ / "tributary.db";
+    EXPECT_EQ(query(db, "PRAGMA integrity_check")[0][0], "ok");
+    EXPECT_EQ(query(db, "SELECT count(*) FROM items")[0][0], "5");
+    EXPECT_EQ(query(db, "SELECT name, active FROM feeds WHERE name = 'lequipe'")[0][1], "0");
+}
+
+TEST_F(EndToEnd, CheckListsEveryErrorAndExitsOne) {
+    write_config("[daemon]\nlisten = nowhere\n[feed a]\n[feed a]\nurl = gopher://x\n");
+    const int status =
+        run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "check"}, dir_ / "check.log", 10s);
+    EXPECT_EQ(status, 1);
+    const std::string log = read_file(dir_ / "check.log");
+    EXPECT_NE(log.find("feeds.conf:2: bad value 'nowhere' for 'listen'"), std::string::npos) << log;
+    EXPECT_NE(log.find("feeds.conf:3: [feed a] has no url"), std::string::npos) << log;
+    EXPECT_NE(log.find("feeds.conf:4: duplicate feed name 'a'"), std::string::npos) << log;
+}
+
+TEST_F(EndToEnd, ParseJsonReadsTheWindows1256Fixture) {
+    const int status = run_to_completion(kBinary,
+                                         {"parse", (kFixtures / "akhbar-maghreb-windows1256.rss").string(), "--json",
+                                          "--content-type", "application/rss+xml; charset=windows-1256"},
+                                         dir_ / "parse.json", 10s);
+    ASSERT_EQ(status, 0) << read_file(dir_ / "parse.json");
+    const std::string json = read_file(dir_ / "parse.json");
+    EXPECT_NE(json.find("\"format\": \"rss\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"title\": \"" + kAkhbarTitle + "\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"published\": \"2025-12-29T11:02:17Z\""), std::string::npos) << json;
+}
+
+}  // namespace
+}  // namespace tributary::testing

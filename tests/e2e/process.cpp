@@ -1,0 +1,93 @@
+#include "process.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+extern char** environ;
+
+namespace tributary::testing {
+
+ChildProcess::ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
+                           const std::filesystem::path& log_file)
+    : log_file_(log_file) {
+    std::vector<std::string> storage{program.string()};
+    storage.insert(storage.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& s : storage) argv.push_back(s.data());
+    argv.push_back(nullptr);
+
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) throw std::runtime_error("posix_spawn " + program.string() + " failed");
+}
+
+ChildProcess::~ChildProcess() {
+    if (running()) {
+        ::kill(pid_, SIGKILL);
+        wait(std::chrono::seconds(10));
+    }
+}
+
+void ChildProcess::signal(int signo) const { ::kill(pid_, signo); }
+
+bool ChildProcess::running() {
+    if (status_) return false;
+    int status = 0;
+    const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+        status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        return false;
+    }
+    return r == 0;
+}
+
+// Waiting on another process has no event to block on portably; a short poll
+// bounded by a deadline keeps the test fast when the child is quick.
+std::optional<int> ChildProcess::wait(std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (running()) {
+        if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return status_;
+}
+
+std::string ChildProcess::log() const {
+    std::ifstream in(log_file_);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+bool ChildProcess::wait_for_log(const std::string& text, std::chrono::milliseconds limit, int count) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        const std::string current = log();
+        int found = 0;
+        for (std::size_t pos = current.find(text); pos != std::string::npos; pos = current.find(text, pos + 1)) ++found;
+        if (found >= count) return true;
+        if (std::chrono::steady_clock::now() > deadline || !running()) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+int run_to_completion(const std::filesystem::path& program, const std::vector<std::string>& args,
+                      const std::filesystem::path& log_file, std::chrono::milliseconds limit) {
+    ChildProcess child(program, args, log_file);
+    const auto status = child.wait(limit);
+    return status.value_or(-1);
+}
+
+}  // namespace tributary::testing

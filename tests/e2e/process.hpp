@@ -1,0 +1,42 @@
+#pragma once
+// A child process for end-to-end tests: the real daemon binary, its stdout and
+// stderr captured in a file the test can read while it runs.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tributary::testing {
+
+class ChildProcess {
+public:
+    ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
+                 const std::filesystem::path& log_file);
+    ~ChildProcess();  // SIGKILLs a child still running
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+
+    void signal(int signo) const;
+    // Exit status once the child exits within `limit`; nullopt on timeout.
+    // A child killed by a signal reports 128 + signo.
+    std::optional<int> wait(std::chrono::milliseconds limit);
+    bool running();
+    std::string log() const;
+    // Waits until the log contains `text` (at least `count` times) or the deadline passes.
+    bool wait_for_log(const std::string& text, std::chrono::milliseconds limit, int count = 1);
+
+private:
+    pid_t pid_ = -1;
+    std::optional<int> status_;
+    std::filesystem::path log_file_;
+};
+
+// Runs the program to completion (bounded by `limit`) and returns its exit status.
+int run_to_completion(const std::filesystem::path& program, const std::vector<std::string>& args,
+                      const std::filesystem::path& log_file, std::chrono::milliseconds limit);
+
+}  // namespace tributary::testing
