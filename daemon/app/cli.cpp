@@ -217,10 +217,11 @@ Result<Document> read_document(const std::string& source) {
         boost::asio::io_context io{1};
         fetch::Fetcher fetcher{io, FetchSettings{}};
         std::optional<FetchResult> fetched;
-        // An operator naming a URL by hand may well mean an intranet one.
-        fetcher.fetch(
-            FetchRequest{.feed_name = "cli", .url = source, .etag = {}, .last_modified = {}, .allow_private = true},
-            [&](FetchResult r) { fetched = std::move(r); });
+        FetchRequest request;
+        request.feed_name = "cli";
+        request.url = source;
+        request.allow_private = true;  // an operator naming a URL by hand may well mean an intranet one
+        fetcher.fetch(std::move(request), [&](FetchResult r) { fetched = std::move(r); });
         io.run();
         if (!fetched || fetched->outcome != FetchOutcome::fetched)
             return fail(ErrorKind::Network, fetched ? fetched->error : "fetch: " + source + ": no answer");

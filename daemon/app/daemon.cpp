@@ -223,6 +223,17 @@ std::optional<Seconds> Daemon::interval_of(const std::string& name) const {
 
 double Daemon::jitter_unit() { return std::uniform_real_distribution<double>(-1.0, 1.0)(random_); }
 
+FetchRequest Daemon::make_request(const FeedRuntime& feed) const {
+    const FeedSpec& spec = feed.spec;
+    FetchRequest request;
+    request.feed_name = spec.name;
+    request.url = spec.url;
+    request.etag = feed.state.etag;
+    request.last_modified = feed.state.last_modified;
+    request.allow_private = spec.allow_private.value_or(config_.daemon.allow_private);
+    return request;
+}
+
 void Daemon::poll(const std::string& name) {
     auto it = feeds_.find(name);
     if (it == feeds_.end() || it->second.in_flight) return;
@@ -232,11 +243,7 @@ void Daemon::poll(const std::string& name) {
     ++in_flight_;
     feed.in_flight = true;
 
-    FetchRequest request{.feed_name = name,
-                         .url = feed.spec.url,
-                         .etag = feed.state.etag,
-                         .last_modified = feed.state.last_modified,
-                         .allow_private = feed.spec.allow_private.value_or(config_.daemon.allow_private)};
+    FetchRequest request = make_request(feed);
     spdlog::debug("feed={} fetching {}", name, request.url);
     fetcher_->fetch(std::move(request), [this, name](FetchResult result) { on_fetched(name, std::move(result)); });
 }

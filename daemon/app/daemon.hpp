@@ -72,6 +72,7 @@ private:
     void arm_wake_timer();
     void on_wake();
     void poll(const std::string& name);
+    FetchRequest make_request(const FeedRuntime& feed) const;
     void on_fetched(const std::string& name, FetchResult result);
     void on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
                      std::vector<std::string> warnings, std::chrono::milliseconds fetch_elapsed);

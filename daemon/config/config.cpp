@@ -359,6 +359,20 @@ private:
             set_count(d.fetch.max_per_host, key, value, line_no, 64);
         } else if (key == "user_agent") {
             d.fetch.user_agent = std::string(value);
+        } else if (key == "min_host_spacing") {
+            set_duration(d.fetch.min_host_spacing, key, value, line_no);
+        } else if (key == "low_speed_time") {
+            set_duration(d.fetch.low_speed_time, key, value, line_no);
+        } else if (key == "low_speed_limit") {
+            if (const auto n = parse_size(value); n && *n >= 1 && *n <= (1u << 30))
+                d.fetch.low_speed_bytes = static_cast<long>(*n);
+            else
+                bad_value(line_no, key, value, "bytes per second, such as 1 or 1K");
+        } else if (key == "max_header") {
+            if (const auto n = parse_size(value); n && *n >= 1024)
+                d.fetch.max_header_bytes = *n;
+            else
+                bad_value(line_no, key, value, "a size of at least 1K, such as 64K");
         } else {
             unknown_key(line_no, key);
         }
@@ -406,8 +420,53 @@ private:
                 feed_.enabled = *b;
             else
                 bad_value(line_no, key, value, "yes or no");
+        } else if (key == "encoding") {
+            if (value.empty() || value.find_first_of(" \t") != std::string_view::npos)
+                return bad_value(line_no, key, value, "a charset name such as windows-1256");
+            feed_.encoding = std::string(value);
+        } else if (key == "header") {
+            // Keys may not repeat, so several headers share one line: "A: 1 | B: 2".
+            add_headers(value, line_no);
+        } else if (key == "username") {
+            feed_.username = std::string(value);
+        } else if (key == "password_file") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            feed_.password_file = resolve_against(file_, value).string();
+        } else if (key == "password_env") {
+            if (value.empty()) return bad_value(line_no, key, value, "an environment variable name");
+            feed_.password_env = std::string(value);
+        } else if (key == "proxy") {
+            feed_.proxy = std::string(value);
+        } else if (key == "user_agent") {
+            feed_.user_agent = std::string(value);
+        } else if (key == "ca_file") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            feed_.ca_file = resolve_against(file_, value).string();
+        } else if (key == "verify_tls") {
+            if (const auto b = parse_bool(value))
+                feed_.verify_tls = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
         } else {
             unknown_key(line_no, key);
+        }
+    }
+
+    void add_headers(std::string_view value, int line_no) {
+        while (!value.empty()) {
+            const auto bar = value.find('|');
+            const std::string_view field = trim(value.substr(0, bar));
+            const auto colon = field.find(':');
+            const std::string_view name = colon == std::string_view::npos ? field : trim(field.substr(0, colon));
+            const bool valid_name = !name.empty() && name.find_first_of(" \t\r\n") == std::string_view::npos;
+            if (colon == std::string_view::npos || !valid_name ||
+                field.find_first_of("\r\n") != std::string_view::npos) {
+                bad_value(line_no, "header", field, "'Name: value', several separated by '|'");
+                return;
+            }
+            feed_.headers.emplace_back(std::string(name), std::string(trim(field.substr(colon + 1))));
+            if (bar == std::string_view::npos) break;
+            value.remove_prefix(bar + 1);
         }
     }
 

@@ -22,6 +22,7 @@ const char* to_string(FeedFormat format) noexcept {
         case FeedFormat::rss: return "rss";
         case FeedFormat::rdf: return "rdf";
         case FeedFormat::atom: return "atom";
+        case FeedFormat::json: return "json";
         case FeedFormat::unknown: return "unknown";
     }
     return "unknown";

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.hpp"
@@ -25,7 +26,17 @@ struct FeedSpec {
     std::optional<Seconds> interval;    // unset: the daemon's default
     std::optional<bool> allow_private;  // unset: the daemon's setting
     bool enabled = true;
-    std::string source_file;  // where the [feed …] section starts, for messages
+    std::string encoding;  // charset override for a feed that lies about its encoding; "" = decide
+    std::vector<std::pair<std::string, std::string>> headers;  // extra request headers
+    std::string username;                                      // HTTP basic auth
+    std::string password_file;                                 // the password is read from this file…
+    std::string password_env;                                  // …or from this environment variable; never logged
+    std::string proxy;                                         // "" = the standard proxy environment variables
+    std::string user_agent;                                    // "" = the daemon's
+    std::string ca_file;                                       // extra CA bundle for this feed's TLS
+    bool verify_tls = true;
+    std::optional<Seconds> retry_after_override;  // hold this feed back by its own rule, not its host's
+    std::string source_file;                      // where the [feed …] section starts, for messages
     int source_line = 0;
 
     friend bool operator==(const FeedSpec&, const FeedSpec&) = default;
@@ -48,9 +59,13 @@ struct FetchSettings {
     Seconds total_timeout = 60s;
     std::size_t max_body_bytes = 16u << 20;  // counted after decompression
     long max_redirects = 5;
-    int max_concurrent = 16;  // transfers in flight, all hosts
-    int max_per_host = 2;     // connections per host
-    std::string user_agent;   // empty: "Tributary/<version> (+feed aggregator)"
+    int max_concurrent = 16;        // transfers in flight, all hosts
+    int max_per_host = 2;           // connections per host
+    Seconds min_host_spacing = 1s;  // between two requests to one host
+    long low_speed_bytes = 1;       // a transfer slower than this…
+    Seconds low_speed_time = 30s;   // …for this long is abandoned (slow-drip servers)
+    std::size_t max_header_bytes = 64u << 10;
+    std::string user_agent;  // empty: "Tributary/<version> (+feed aggregator)"
 
     friend bool operator==(const FetchSettings&, const FetchSettings&) = default;
 };
@@ -104,6 +119,19 @@ struct FeedState {
     std::optional<SysTime> next_due;
     std::string schedule_reason;  // which rule chose next_due, for `status`
     std::int64_t item_count = 0;  // read-only: filled by store queries
+    // A permanent redirect seen on the last fetches: suggested to the operator,
+    // used directly once stable for a few fetches. Never rewrites feeds.conf.
+    std::string moved_to;
+    int moved_count = 0;
+    bool gone = false;  // 410: polling stopped until the config changes the url
+    std::string encoding_declared;
+    std::string encoding_used;
+    // Scheduling hints remembered from the last successful fetch.
+    std::optional<Seconds> publish_interval;  // smoothed interval between new items
+    std::optional<Seconds> feed_ttl;          // <ttl>, sy:updatePeriod/updateFrequency
+    std::uint32_t skip_hours = 0;             // bit h set: skip hour h (UTC)
+    std::uint8_t skip_days = 0;               // bit d set: skip weekday d (0 = Sunday)
+    std::optional<SysTime> fresh_until;       // Cache-Control max-age / Expires
 
     friend bool operator==(const FeedState&, const FeedState&) = default;
 };
@@ -116,6 +144,13 @@ struct FetchRequest {
     std::string etag;           // sent as If-None-Match when not empty
     std::string last_modified;  // sent as If-Modified-Since when not empty
     bool allow_private = false;
+    std::vector<std::pair<std::string, std::string>> headers;
+    std::string username;
+    std::string password;  // resolved from the feed's file/env by app; never logged
+    std::string proxy;
+    std::string user_agent;
+    std::string ca_file;
+    bool verify_tls = true;
 };
 
 enum class FetchOutcome {
@@ -154,7 +189,7 @@ struct FetchResult {
 
 // ----------------------------------------------------------------- parse ---
 
-enum class FeedFormat { unknown, rss, rdf, atom };
+enum class FeedFormat { unknown, rss, rdf, atom, json };
 
 const char* to_string(FeedFormat format) noexcept;
 
@@ -198,7 +233,11 @@ struct ParsedFeed {
     std::string link;
     std::string subtitle;
     std::string language;
-    std::optional<Seconds> ttl;
+    std::string image;                     // absolute URL of the channel image / atom:logo / icon
+    std::optional<Seconds> ttl;            // RSS <ttl>
+    std::optional<Seconds> update_period;  // sy:updatePeriod / sy:updateFrequency
+    std::uint32_t skip_hours = 0;          // bit h set: <skipHours><hour>h</hour>
+    std::uint8_t skip_days = 0;            // bit d set (0 = Sunday): <skipDays><day>…</day>
     EncodingDecision encoding;
     std::vector<ParsedItem> items;
     std::vector<std::string> warnings;  // what was repaired, one line each
