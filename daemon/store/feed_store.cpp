@@ -48,7 +48,9 @@ struct SqlText {
 #define TRIBUTARY_FEED_STATE_COLUMNS                                                                    \
     "name, url, etag, last_modified, last_fetch, last_success, last_outcome, http_status, last_error, " \
     "consecutive_failures, next_due, schedule_reason, "                                                 \
-    "(SELECT count(*) FROM items WHERE items.feed_id = feeds.id)"
+    "(SELECT count(*) FROM items WHERE items.feed_id = feeds.id), "                                     \
+    "moved_to, moved_count, gone, encoding_declared, encoding_used, publish_interval, feed_ttl, "       \
+    "skip_hours, skip_days, fresh_until"
 
 constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::find_feed, "find feed", "SELECT id FROM feeds WHERE name = ?1"},
@@ -61,7 +63,9 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
     {Sql::save_feed_state, "save feed state",
      "UPDATE feeds SET etag = ?2, last_modified = ?3, last_fetch = ?4, last_success = ?5, last_outcome = ?6, "
-     "http_status = ?7, last_error = ?8, consecutive_failures = ?9, next_due = ?10, schedule_reason = ?11 "
+     "http_status = ?7, last_error = ?8, consecutive_failures = ?9, next_due = ?10, schedule_reason = ?11, "
+     "moved_to = ?12, moved_count = ?13, gone = ?14, encoding_declared = ?15, encoding_used = ?16, "
+     "publish_interval = ?17, feed_ttl = ?18, skip_hours = ?19, skip_days = ?20, fresh_until = ?21 "
      "WHERE name = ?1 RETURNING id"},
     {Sql::save_feed_meta, "save feed title",
      "UPDATE feeds SET title = CASE WHEN ?2 <> '' THEN ?2 ELSE title END, "
@@ -136,6 +140,12 @@ Error with_path(const std::filesystem::path& file, Error error) {
     return error;
 }
 
+// Durations share the integer encoding of times (seconds), and so the binder.
+std::optional<SysTime> as_time(const std::optional<Seconds>& d) {
+    if (!d) return std::nullopt;
+    return SysTime{*d};
+}
+
 FeedState read_feed_state(const Statement& s) {
     FeedState state;
     state.name = s.column_text(0);
@@ -151,6 +161,22 @@ FeedState read_feed_state(const Statement& s) {
     state.next_due = s.column_time(10);
     state.schedule_reason = s.column_text(11);
     state.item_count = s.column_int64(12);
+    state.moved_to = s.column_text(13);
+    state.moved_count = static_cast<int>(s.column_int64(14));
+    state.gone = s.column_int64(15) != 0;
+    state.encoding_declared = s.column_text(16);
+    state.encoding_used = s.column_text(17);
+    // Durations are stored as seconds; column_time reads the same integer.
+    const auto seconds = [&s](int column) -> std::optional<Seconds> {
+        const auto t = s.column_time(column);
+        if (!t) return std::nullopt;
+        return t->time_since_epoch();
+    };
+    state.publish_interval = seconds(18);
+    state.feed_ttl = seconds(19);
+    state.skip_hours = static_cast<std::uint32_t>(s.column_int64(20));
+    state.skip_days = static_cast<std::uint8_t>(s.column_int64(21));
+    state.fresh_until = s.column_time(22);
     return state;
 }
 
@@ -197,6 +223,16 @@ struct FeedStore::Impl {
                        .bind(9, static_cast<std::int64_t>(state.consecutive_failures))
                        .bind(10, state.next_due)
                        .bind(11, state.schedule_reason)
+                       .bind(12, state.moved_to)
+                       .bind(13, static_cast<std::int64_t>(state.moved_count))
+                       .bind(14, static_cast<std::int64_t>(state.gone ? 1 : 0))
+                       .bind(15, state.encoding_declared)
+                       .bind(16, state.encoding_used)
+                       .bind(17, as_time(state.publish_interval))
+                       .bind(18, as_time(state.feed_ttl))
+                       .bind(19, static_cast<std::int64_t>(state.skip_hours))
+                       .bind(20, static_cast<std::int64_t>(state.skip_days))
+                       .bind(21, state.fresh_until)
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + state.name + "\"");
@@ -424,8 +460,15 @@ Result<FeedState> FeedStore::feed_state(std::string_view name) {
 Result<void> FeedStore::save_feed_state(const FeedState& state) { return impl_->save_state(state); }
 
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                       const StoryMatcher& match, SysTime now, Seconds story_window) {
+                                       const StoryMatcher& match, SysTime now, Seconds story_window,
+                                       const ItemPreparer& prepare) {
     Impl& m = *impl_;
+    ParsedItem prepared;
+    const auto stored_form = [&](const ParsedItem& item) -> const ParsedItem& {
+        if (!prepare) return item;
+        prepared = prepare(item);
+        return prepared;
+    };
     if (keys.size() != feed.items.size()) {
         return fail(ErrorKind::Internal, "store: ingest " + state.name + ": " + std::to_string(keys.size()) +
                                              " keys for " + std::to_string(feed.items.size()) + " items");
@@ -467,7 +510,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         if (!known) return std::unexpected(known.error());
         if (*known) {
             if ((*known)->content_hash != key.content_hash) {
-                if (auto r = m.update_item((*known)->id, (*known)->story_id, key, item, now); !r)
+                if (auto r = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now); !r)
                     return std::unexpected(r.error());
                 ++result.updated_items;
             } else {
@@ -504,14 +547,14 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         }
 
         if (*story) {
-            auto inserted = m.insert_item(*feed_id, **story, key, item, now);
+            auto inserted = m.insert_item(*feed_id, **story, key, stored_form(item), now);
             if (!inserted) return std::unexpected(inserted.error());
             ++result.duplicate_items;
             continue;
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
         if (!created) return std::unexpected(created.error());
-        auto inserted = m.insert_item(*feed_id, *created, key, item, now);
+        auto inserted = m.insert_item(*feed_id, *created, key, stored_form(item), now);
         if (!inserted) return std::unexpected(inserted.error());
         if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return std::unexpected(r.error());
         candidates.push_back(StoryCandidate{.story_id = *created,

@@ -25,6 +25,8 @@ namespace tributary::store {
 using StoryMatcher = std::function<std::optional<std::int64_t>(const ItemKeys& keys, const ParsedItem& item,
                                                                std::span<const StoryCandidate> recent)>;
 
+using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
+
 class FeedStore {
 public:
     // The parent directory must exist. WAL, synchronous=FULL, foreign_keys=ON,
@@ -57,9 +59,12 @@ public:
 
     // One transaction: upserts every item of `feed` for state.name, assigns
     // stories, saves `state` (and the feed's title/link from `feed`), commits.
-    // keys[i] belongs to feed.items[i].
+    // keys[i] belongs to feed.items[i]. `prepare`, when given, turns an item
+    // into what is stored, and runs only for new or changed items (so the
+    // pipeline sanitizes HTML once per change, not for every item of every poll).
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                const StoryMatcher& match, SysTime now, Seconds story_window);
+                                const StoryMatcher& match, SysTime now, Seconds story_window,
+                                const ItemPreparer& prepare = {});
 
     // One entry per story (its representative item), newest first.
     Result<std::vector<MergedItem>> merged_items(std::size_t limit);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
 namespace tributary::store {
@@ -130,7 +131,12 @@ protected:
 
 // --------------------------------------------------------------- feeds ---
 
-TEST_F(FeedStoreTest, InMemoryStoreIsMigrated) { EXPECT_EQ(store->schema_version(), 1); }
+int schema_version_of_this_build() { return detail::latest_version(detail::embedded_migrations()); }
+
+TEST_F(FeedStoreTest, InMemoryStoreIsMigrated) {
+    EXPECT_GE(schema_version_of_this_build(), 2);
+    EXPECT_EQ(store->schema_version(), schema_version_of_this_build());
+}
 
 TEST_F(FeedStoreTest, SyncAddsFeedsWithEmptyState) {
     auto states = store->feed_states();
@@ -175,6 +181,16 @@ TEST_F(FeedStoreTest, StateRoundTripsEveryField) {
     state.next_due = kT0 + 3600s;
     state.schedule_reason = "backoff";
     state.item_count = 0;
+    state.moved_to = "https://a.example/new-feed";
+    state.moved_count = 2;
+    state.gone = true;
+    state.encoding_declared = "utf-8";
+    state.encoding_used = "windows-1256";
+    state.publish_interval = 2400s;
+    state.feed_ttl = 3600s;
+    state.skip_hours = (1u << 0) | (1u << 23);
+    state.skip_days = 1u << 6;
+    state.fresh_until = kT0 + 600s;
     ASSERT_TRUE(store->save_feed_state(state));
     EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{state});
 
@@ -564,7 +580,7 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
     {
         auto s = FeedStore::open(file);
         ASSERT_TRUE(s) << s.error().message;
-        EXPECT_EQ(s->schema_version(), 1);
+        EXPECT_EQ(s->schema_version(), 2);
         ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
         FeedState saved = named("alpha", "", "\"keep\"");
         saved.next_due = kT0 + 1h;
@@ -582,11 +598,11 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
         auto db = Db::open(file.string(), Db::Mode::read_only);
         ASSERT_TRUE(db) << db.error().message;
         EXPECT_EQ(db->pragma_text("PRAGMA journal_mode", "test"), Result<std::string>{"wal"});
-        EXPECT_EQ(db->user_version(), Result<int>{1});
+        EXPECT_EQ(db->user_version(), Result<int>{schema_version_of_this_build()});
     }
     auto again = FeedStore::open(file);  // migrations are a no-op now
     ASSERT_TRUE(again) << again.error().message;
-    EXPECT_EQ(again->schema_version(), 1);
+    EXPECT_EQ(again->schema_version(), schema_version_of_this_build());
     EXPECT_EQ(again->merged_items(10), Result<std::vector<MergedItem>>{written});
     auto state = again->feed_state("alpha");
     ASSERT_TRUE(state);
@@ -622,8 +638,8 @@ TEST_F(FeedStoreFileTest, NewerDatabaseIsRefused) {
         ASSERT_TRUE(db->set_user_version(7));
     }
     const std::string expected = "store: " + file.string() +
-                                 ": database schema version 7 is newer than this build of tributary knows (1); "
-                                 "use a newer tributary";
+                                 ": database schema version 7 is newer than this build of tributary knows (" +
+                                 std::to_string(schema_version_of_this_build()) + "); use a newer tributary";
     auto rw = FeedStore::open(file);
     ASSERT_FALSE(rw);
     EXPECT_EQ(rw.error(), (Error{ErrorKind::Db, expected}));
@@ -636,9 +652,10 @@ TEST_F(FeedStoreFileTest, ReadOnlyRefusesAnUnmigratedDatabase) {
     { ASSERT_TRUE(Db::open(file.string(), Db::Mode::read_write_create)); }
     auto ro = FeedStore::open_read_only(file);
     ASSERT_FALSE(ro);
-    EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, "store: " + file.string() +
-                                                    ": database schema version 0 is older than this build expects "
-                                                    "(1); start the daemon once to migrate it"}));
+    EXPECT_EQ(ro.error(),
+              (Error{ErrorKind::Db,
+                     "store: " + file.string() + ": database schema version 0 is older than this build expects (" +
+                         std::to_string(schema_version_of_this_build()) + "); start the daemon once to migrate it"}));
 }
 
 TEST_F(FeedStoreFileTest, ReadOnlyNeedsAnExistingFile) {
@@ -654,6 +671,71 @@ TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {
     ASSERT_FALSE(s);
     EXPECT_EQ(s.error(), (Error{ErrorKind::Db, "store: open " + missing.string() + ": unable to open database file"}));
     EXPECT_FALSE(std::filesystem::exists(dir / "missing"));
+}
+
+}  // namespace
+}  // namespace tributary::store
+
+namespace tributary::store {
+namespace {
+
+TEST(FeedStorePrepare, RunsOnlyForNewAndChangedItemsAndStoresItsResult) {
+    auto opened = FeedStore::open_in_memory();
+    ASSERT_TRUE(opened) << opened.error().message;
+    FeedStore& store = *opened;
+    const SysTime t0{Seconds{1'767'000'000}};
+    FeedSpec spec;
+    spec.name = "alpha";
+    spec.url = "https://a.example/feed";
+    ASSERT_TRUE(store.sync_feeds(std::span<const FeedSpec>(&spec, 1), t0));
+    FeedState state;
+    state.name = "alpha";
+
+    ParsedFeed feed;
+    for (const char* id : {"1", "2"}) {
+        ParsedItem item;
+        item.id = id;
+        item.title = std::string("title ") + id;
+        item.summary = "<p onclick=\"x()\">raw</p>";
+        item.published = t0;
+        feed.items.push_back(item);
+    }
+    const auto keys_of = [](const ParsedFeed& f) {
+        std::vector<ItemKeys> keys;
+        for (const ParsedItem& item : f.items) {
+            ItemKeys k;
+            k.item_key = "g:" + item.id;
+            k.content_hash = item.title;  // stands in for dedup's hash: changes with the title
+            keys.push_back(k);
+        }
+        return keys;
+    };
+    std::vector<std::string> prepared;
+    const ItemPreparer prepare = [&prepared](const ParsedItem& item) {
+        prepared.push_back(item.id);
+        ParsedItem clean = item;
+        clean.summary = "<p>clean</p>";
+        return clean;
+    };
+    const StoryMatcher no_match = [](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+        return std::optional<std::int64_t>{};
+    };
+
+    ASSERT_TRUE(store.ingest(state, feed, keys_of(feed), no_match, t0, 72h, prepare));
+    EXPECT_EQ(prepared, (std::vector<std::string>{"1", "2"}));
+
+    prepared.clear();
+    ASSERT_TRUE(store.ingest(state, feed, keys_of(feed), no_match, t0 + 1h, 72h, prepare));
+    EXPECT_TRUE(prepared.empty()) << "unchanged items must not be prepared again";
+
+    feed.items[1].title = "title 2 (corrected)";
+    ASSERT_TRUE(store.ingest(state, feed, keys_of(feed), no_match, t0 + 2h, 72h, prepare));
+    EXPECT_EQ(prepared, (std::vector<std::string>{"2"}));
+
+    const auto merged = store.merged_items(10);
+    ASSERT_TRUE(merged);
+    ASSERT_EQ(merged->size(), 2u);
+    for (const MergedItem& item : *merged) EXPECT_EQ(item.description, "<p>clean</p>");
 }
 
 }  // namespace
