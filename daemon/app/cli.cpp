@@ -188,19 +188,31 @@ int run_status(const Cli& cli) {
                  {"consecutive_failures", s.consecutive_failures},
                  {"next_due", s.next_due ? nlohmann::ordered_json(format_rfc3339(*s.next_due)) : nullptr},
                  {"next_due_reason", s.schedule_reason},
-                 {"last_error", s.last_error}});
+                 {"last_error", s.last_error},
+                 {"moved_to",
+                  s.moved_to.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.moved_to)},
+                 {"moved_count", s.moved_count},
+                 {"gone", s.gone},
+                 {"encoding", {{"declared", s.encoding_declared}, {"used", s.encoding_used}}}});
         }
         std::cout << out.dump(2) << '\n';
         return kExitOk;
     }
-    std::printf("%-24s %-14s %4s %6s %4s %-20s %-20s %s\n", "FEED", "OUTCOME", "HTTP", "ITEMS", "FAIL", "LAST FETCH",
-                "NEXT DUE", "WHY / LAST ERROR");
+    std::printf("%-24s %-14s %4s %6s %4s %-20s %-20s %-14s %s\n", "FEED", "OUTCOME", "HTTP", "ITEMS", "FAIL",
+                "LAST FETCH", "NEXT DUE", "ENCODING", "WHY / NOTES");
     for (const FeedState& s : *states) {
-        const std::string why = s.last_error.empty() ? s.schedule_reason : s.schedule_reason + "; " + s.last_error;
-        std::printf("%-24s %-14s %4ld %6lld %4d %-20s %-20s %s\n", s.name.c_str(),
+        std::string notes = s.schedule_reason;
+        const auto add = [&notes](const std::string& text) { notes += (notes.empty() ? "" : "; ") + text; };
+        if (!s.moved_to.empty())
+            add("moved permanently to " + s.moved_to + " (" + std::to_string(s.moved_count) + "x): edit its url");
+        if (!s.last_error.empty()) add(s.last_error);
+        std::string encoding = s.encoding_used.empty() ? "-" : s.encoding_used;
+        if (!s.encoding_declared.empty() && s.encoding_declared != s.encoding_used)
+            encoding += " (said " + s.encoding_declared + ")";
+        std::printf("%-24s %-14s %4ld %6lld %4d %-20s %-20s %-14s %s\n", s.name.c_str(),
                     s.last_outcome.empty() ? "never" : s.last_outcome.c_str(), s.http_status,
                     static_cast<long long>(s.item_count), s.consecutive_failures, when(s.last_fetch).c_str(),
-                    when(s.next_due).c_str(), why.c_str());
+                    s.gone ? "stopped" : when(s.next_due).c_str(), encoding.c_str(), notes.c_str());
     }
     return kExitOk;
 }

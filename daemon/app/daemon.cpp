@@ -4,7 +4,11 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <set>
 #include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
 
@@ -29,10 +33,16 @@ namespace {
 // without letting an old story swallow a new one with a similar lead.
 constexpr Seconds kStoryWindow = 72h;
 
+// A permanent redirect seen this many fetches in a row is followed directly.
+constexpr int kStableMoveFetches = 3;
+
 // Equal for polling purposes: where the section sits in the file does not count.
 bool same_feed(const FeedSpec& a, const FeedSpec& b) {
     return a.name == b.name && a.url == b.url && a.tags == b.tags && a.interval == b.interval &&
-           a.allow_private == b.allow_private && a.enabled == b.enabled;
+           a.allow_private == b.allow_private && a.enabled == b.enabled && a.encoding == b.encoding &&
+           a.headers == b.headers && a.username == b.username && a.password_file == b.password_file &&
+           a.password_env == b.password_env && a.proxy == b.proxy && a.user_agent == b.user_agent &&
+           a.ca_file == b.ca_file && a.verify_tls == b.verify_tls;
 }
 
 std::string describe_error(std::string_view message) {
@@ -41,11 +51,34 @@ std::string describe_error(std::string_view message) {
 
 }  // namespace
 
+Credentials read_credentials(const FeedSpec& spec) {
+    Credentials out;
+    if (!spec.password_env.empty()) {
+        const char* value = std::getenv(spec.password_env.c_str());
+        if (value == nullptr)
+            out.error = "config: password_env " + spec.password_env + " is not set in the environment";
+        else
+            out.password = value;
+        return out;
+    }
+    if (!spec.password_file.empty()) {
+        std::ifstream in(spec.password_file, std::ios::binary);
+        if (!in) {
+            out.error = "config: cannot read password_file " + spec.password_file + ": " + std::strerror(errno);
+            return out;
+        }
+        std::getline(in, out.password);  // the first line; a trailing newline is not part of it
+        if (!out.password.empty() && out.password.back() == '\r') out.password.pop_back();
+    }
+    return out;
+}
+
 struct Daemon::FeedRuntime {
     FeedSpec spec;
     FeedState state;
     bool in_flight = false;
     bool removed = false;  // dropped by a reload while its fetch was running
+    Credentials credentials;
 };
 
 struct Daemon::RoundStats {
@@ -122,7 +155,11 @@ Result<void> Daemon::start() {
 
     for (const FeedSpec& spec : config_.feeds) {
         if (!spec.enabled) continue;
-        feeds_.emplace(spec.name, FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false});
+        feeds_.emplace(spec.name, FeedRuntime{.spec = spec,
+                                              .state = {},
+                                              .in_flight = false,
+                                              .removed = false,
+                                              .credentials = read_credentials(spec)});
     }
     for (const FeedState& state : *states)
         if (auto it = feeds_.find(state.name); it != feeds_.end()) it->second.state = state;
@@ -143,7 +180,12 @@ Result<void> Daemon::start() {
     } else {
         spdlog::info("tributary {} once: polling {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
                      config_.daemon.database.string());
-        for (auto& [name, feed] : feeds_) due_.set(name, clock_.now());
+        for (auto& [name, feed] : feeds_) {
+            if (feed.state.gone)
+                spdlog::info("feed={} url={} skipped: gone (HTTP 410) since an earlier poll", name, feed.spec.url);
+            else
+                due_.set(name, clock_.now());
+        }
         if (feeds_.empty()) {
             changed_since_publish_ = true;  // still write the (empty) merged feed
             maybe_finish();
@@ -181,6 +223,7 @@ void Daemon::schedule_at_startup(const std::vector<FeedState>& states, bool spre
     for (const FeedState& state : states) {
         auto it = feeds_.find(state.name);
         if (it == feeds_.end() || it->second.in_flight || due_.contains(state.name)) continue;
+        if (it->second.state.gone) continue;  // until its url changes
         const auto decision = schedule::at_startup(config_.daemon.schedule, state.next_due,
                                                    state.last_fetch.has_value(), now, spread ? unit(random_) : 0.0);
         due_.set(state.name, decision.due);
@@ -231,6 +274,16 @@ FetchRequest Daemon::make_request(const FeedRuntime& feed) const {
     request.etag = feed.state.etag;
     request.last_modified = feed.state.last_modified;
     request.allow_private = spec.allow_private.value_or(config_.daemon.allow_private);
+    request.headers = spec.headers;
+    request.username = spec.username;
+    request.password = feed.credentials.password;
+    request.proxy = spec.proxy;
+    request.user_agent = spec.user_agent;
+    request.ca_file = spec.ca_file;
+    request.verify_tls = spec.verify_tls;
+    // A move seen on several fetches in a row is stable: go there directly
+    // (the operator's file keeps the old URL until they edit it).
+    if (!feed.state.moved_to.empty() && feed.state.moved_count >= kStableMoveFetches) request.url = feed.state.moved_to;
     return request;
 }
 
@@ -243,6 +296,14 @@ void Daemon::poll(const std::string& name) {
     ++in_flight_;
     feed.in_flight = true;
 
+    if (!feed.credentials.error.empty()) {
+        // Not a fetch failure but the feed cannot be polled as configured.
+        FeedState state = feed.state;
+        state.url = feed.spec.url;
+        state.last_fetch = clock_.now();
+        state.http_status = 0;
+        return record_failure(name, std::move(state), "config_error", feed.credentials.error, std::nullopt);
+    }
     FetchRequest request = make_request(feed);
     spdlog::debug("feed={} fetching {}", name, request.url);
     fetcher_->fetch(std::move(request), [this, name](FetchResult result) { on_fetched(name, std::move(result)); });
@@ -257,14 +318,12 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
     state.url = it->second.spec.url;
     state.last_fetch = clock_.now();
     state.http_status = result.http_status;
+    if (result.http_status == 410) return mark_gone(name, std::move(state), result);
     if (!result.ok()) {
         return record_failure(name, std::move(state), to_string(result.outcome), describe_error(result.error),
                               result.retry_after);
     }
-    if (result.permanent_redirect && result.final_url != result.requested_url) {
-        spdlog::info("feed={} moved permanently to {}: consider updating its url in {}", name, result.final_url,
-                     config_.file.string());
-    }
+    note_redirect(name, state, result);
 
     if (result.outcome == FetchOutcome::not_modified) {
         ++round_->not_modified;
@@ -285,7 +344,7 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
     }
 
     // 200: parse and compute keys on a worker, then ingest on the writer.
-    const std::string encoding_override;  // per-feed `encoding =` arrives with the parser issue
+    const std::string encoding_override = it->second.spec.encoding;
     on_pool(
         workers_,
         [result = std::move(result), encoding_override]() mutable {
@@ -317,6 +376,15 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
             state.consecutive_failures = 0;
             state.etag = fetched.etag;
             state.last_modified = fetched.last_modified;
+            const ParsedFeed& document = *parsed.feed;
+            state.encoding_declared = document.encoding.declared;
+            state.encoding_used = document.encoding.used;
+            // The publisher's own hint: the longer of <ttl> and sy:updatePeriod.
+            state.feed_ttl = document.ttl;
+            if (document.update_period && (!state.feed_ttl || *document.update_period > *state.feed_ttl))
+                state.feed_ttl = document.update_period;
+            state.skip_hours = document.skip_hours;
+            state.skip_days = document.skip_days;
             const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), 0, std::nullopt,
                                                       clock_.now(), jitter_unit());
             state.next_due = next.due;
@@ -366,6 +434,48 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
     finish_attempt(name);
     if (result->changed() && mode_ == Mode::service && !stopping_) request_publish();
     arm_wake_timer();
+}
+
+void Daemon::note_redirect(const std::string& name, FeedState& state, const FetchResult& result) {
+    const bool moved =
+        result.permanent_redirect && !result.final_url.empty() && result.final_url != result.requested_url;
+    if (!moved) {
+        // Polling the configured URL without a permanent redirect: no move (any more).
+        if (result.requested_url == state.url && !state.moved_to.empty()) {
+            spdlog::info("feed={} no longer redirects to {}", name, state.moved_to);
+            state.moved_to.clear();
+            state.moved_count = 0;
+        }
+        return;
+    }
+    if (state.moved_to == result.final_url) {
+        ++state.moved_count;
+    } else {
+        state.moved_to = result.final_url;
+        state.moved_count = 1;
+    }
+    if (state.moved_count == 1 || state.moved_count == kStableMoveFetches) {
+        spdlog::warn(
+            "feed={} url={} moved permanently to {} ({} fetches in a row{}): suggest editing url in {} line {}", name,
+            state.url, state.moved_to, state.moved_count,
+            state.moved_count >= kStableMoveFetches ? ", now polled there directly" : "", config_.file.string(),
+            feeds_.at(name).spec.source_line);
+    }
+}
+
+void Daemon::mark_gone(const std::string& name, FeedState state, const FetchResult& result) {
+    if (round_) ++round_->failed;
+    state.gone = true;
+    state.last_outcome = "gone";
+    state.last_error = "fetch: " + result.requested_url + ": HTTP 410 Gone: polling stopped until its url changes";
+    state.consecutive_failures += 1;
+    state.next_due.reset();
+    state.schedule_reason = "gone (410): polling stopped";
+    spdlog::warn("feed={} url={} is gone (HTTP 410): polling stopped; remove it from {} or change its url", name,
+                 state.url, config_.file.string());
+    if (auto it = feeds_.find(name); it != feeds_.end() && !it->second.removed) it->second.state = state;
+    due_.remove(name);
+    save_state(std::move(state));
 }
 
 void Daemon::record_failure(const std::string& name, FeedState state, std::string outcome, std::string error,
@@ -502,19 +612,31 @@ void Daemon::stop() {
 }
 
 void Daemon::reload() {
+    struct Loaded {
+        Result<Config> config;
+        std::map<std::string, Credentials, std::less<>> credentials;
+    };
+    // Files are read on a worker: the config and every password file.
     on_pool(
-        workers_, [file = config_.file]() { return config::load_config(file); },
-        [this](Result<Config> fresh) {
+        workers_,
+        [file = config_.file]() {
+            Loaded loaded{.config = config::load_config(file), .credentials = {}};
+            if (loaded.config)
+                for (const FeedSpec& spec : loaded.config->feeds)
+                    loaded.credentials[spec.name] = read_credentials(spec);
+            return loaded;
+        },
+        [this](Loaded loaded) {
             if (stopping_) return;
-            if (!fresh) {
-                spdlog::error("reload rejected, keeping the running configuration:\n{}", fresh.error().message);
+            if (!loaded.config) {
+                spdlog::error("reload rejected, keeping the running configuration:\n{}", loaded.config.error().message);
                 return;
             }
-            apply_config(std::move(*fresh));
+            apply_config(std::move(*loaded.config), std::move(loaded.credentials));
         });
 }
 
-void Daemon::apply_config(Config fresh) {
+void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials) {
     const DaemonSettings& old_settings = config_.daemon;
     const DaemonSettings& new_settings = fresh.daemon;
     if (old_settings.database != new_settings.database || old_settings.listen_host != new_settings.listen_host ||
@@ -536,21 +658,33 @@ void Daemon::apply_config(Config fresh) {
             if (it != feeds_.end())
                 it->second.removed = false;
             else
-                feeds_.emplace(spec.name, FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false});
+                feeds_.emplace(
+                    spec.name,
+                    FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false, .credentials = {}});
             feeds_.at(spec.name).spec = spec;
+            feeds_.at(spec.name).credentials = std::move(credentials[spec.name]);
             ++added;
             continue;
         }
         if (!same_feed(it->second.spec, spec)) {
             if (it->second.spec.url != spec.url) {
-                // A different resource: its validators mean nothing there.
-                it->second.state.etag.clear();
-                it->second.state.last_modified.clear();
+                // A different resource: its validators, moves and 410 mean nothing there.
+                FeedState& state = it->second.state;
+                state.etag.clear();
+                state.last_modified.clear();
+                state.moved_to.clear();
+                state.moved_count = 0;
+                if (state.gone) {
+                    state.gone = false;
+                    state.consecutive_failures = 0;
+                    if (!it->second.in_flight) due_.set(spec.name, clock_.now());
+                }
             }
             it->second.spec = spec;
             ++changed;
         }
         it->second.spec = spec;  // the new source line, for messages
+        it->second.credentials = std::move(credentials[spec.name]);
     }
     for (auto it = feeds_.begin(); it != feeds_.end();) {
         if (wanted.contains(it->first)) {

@@ -36,6 +36,14 @@ class FeedStore;
 
 namespace tributary::app {
 
+// A feed's basic-auth password, read from its password_file or password_env
+// off the loop thread; `error` says why it could not be read.
+struct Credentials {
+    std::string password;
+    std::string error;
+};
+Credentials read_credentials(const FeedSpec& spec);
+
 enum class Mode {
     service,  // `run`: poll on schedule until SIGTERM/SIGINT, serve HTTP, reload on SIGHUP
     once,     // `once`: poll every enabled feed, publish, exit
@@ -76,11 +84,13 @@ private:
     void on_fetched(const std::string& name, FetchResult result);
     void on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
                      std::vector<std::string> warnings, std::chrono::milliseconds fetch_elapsed);
+    void note_redirect(const std::string& name, FeedState& state, const FetchResult& result);
+    void mark_gone(const std::string& name, FeedState state, const FetchResult& result);
     void record_failure(const std::string& name, FeedState state, std::string outcome, std::string error,
                         std::optional<Seconds> retry_after);
     void finish_attempt(const std::string& name);
     void save_state(FeedState state);
-    void apply_config(Config fresh);
+    void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
     void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
     void request_publish();
     void maybe_finish();

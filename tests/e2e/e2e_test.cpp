@@ -251,6 +251,50 @@ TEST_F(EndToEnd, OnceReportsABrokenFeedAndKeepsTheOthers) {
     EXPECT_EQ(read_merged(read_file(dir_ / "out" / "merged.xml")).titles.size(), 2u);
 }
 
+TEST_F(EndToEnd, PermanentRedirectIsRecordedThenFollowedDirectlyAndGoneStopsPolling) {
+    server_.route("/old.rss", [this](const RecordedRequest&) {
+        return Response{.status = 301, .headers = {{"Location", server_.url("/lequipe.rss")}}, .body = {}};
+    });
+    server_.route("/gone.rss",
+                  [](const RecordedRequest&) { return Response{.status = 410, .headers = {}, .body = {}}; });
+    write_config(config_text({}) + "\n[feed moving]\nurl = " + server_.url("/old.rss") +
+                 "\n\n[feed gone]\nurl = " + server_.url("/gone.rss") + "\n");
+    const fs::path db = dir_ / "tributary.db";
+
+    ASSERT_EQ(run_once("once1.log"), 0) << read_file(dir_ / "once1.log");
+    EXPECT_NE(read_file(dir_ / "once1.log")
+                  .find("feed=moving url=" + server_.url("/old.rss") + " moved permanently to " +
+                        server_.url("/lequipe.rss") + " (1 fetches in a row): suggest editing url in "),
+              std::string::npos)
+        << read_file(dir_ / "once1.log");
+    EXPECT_EQ(query(db, "SELECT moved_to, moved_count FROM feeds WHERE name = 'moving'")[0],
+              (std::vector<std::string>{server_.url("/lequipe.rss"), "1"}));
+    EXPECT_EQ(query(db, "SELECT gone, last_outcome FROM feeds WHERE name = 'gone'")[0],
+              (std::vector<std::string>{"1", "gone"}));
+    EXPECT_EQ(query(db, "SELECT count(*) FROM items i JOIN feeds f ON f.id = i.feed_id WHERE f.name = 'moving'")[0][0],
+              "2");
+
+    ASSERT_EQ(run_once("once2.log"), 0);
+    ASSERT_EQ(run_once("once3.log"), 0);
+    EXPECT_EQ(server_.hits("/old.rss"), 3);
+    EXPECT_EQ(query(db, "SELECT moved_count FROM feeds WHERE name = 'moving'")[0][0], "3");
+    // Stable now: the fourth poll goes to the new location directly. The gone feed is not polled again.
+    ASSERT_EQ(run_once("once4.log"), 0);
+    EXPECT_EQ(server_.hits("/old.rss"), 3);
+    EXPECT_EQ(server_.hits("/gone.rss"), 1);
+    EXPECT_NE(read_file(dir_ / "once4.log").find("feed=gone url=" + server_.url("/gone.rss") + " skipped: gone"),
+              std::string::npos);
+
+    const int status =
+        run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "status"}, dir_ / "status.txt", 10s);
+    EXPECT_EQ(status, 0);
+    const std::string table = read_file(dir_ / "status.txt");
+    EXPECT_NE(table.find("moved permanently to " + server_.url("/lequipe.rss") + " (3x): edit its url"),
+              std::string::npos)
+        << table;
+    EXPECT_NE(table.find("gone (410): polling stopped"), std::string::npos) << table;
+}
+
 TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
     ASSERT_TRUE(daemon.wait_for_log("cycle:", 30s)) << daemon.log();
