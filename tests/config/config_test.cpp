@@ -116,6 +116,44 @@ TEST(ConfigParse, RejectsKeysBeforeAnySectionAndBadNames) {
     EXPECT_NE(message.find(":3: [feed] needs a name"), std::string::npos) << message;
 }
 
+TEST(ConfigParse, ReadsPerFeedFetchOptions) {
+    const Config config = parse_ok(R"([daemon]
+min_host_spacing = 2s
+low_speed_limit = 1K
+low_speed_time = 20s
+max_header = 32K
+[feed intranet]
+url = https://intranet.example/feed
+encoding = windows-1256
+header = X-Token: abc | Accept-Language: ar
+username = reader
+password_file = secrets/intranet.pass
+proxy = http://proxy.example:3128
+user_agent = Custom/1.0
+ca_file = /etc/ssl/intranet.pem
+verify_tls = no
+)");
+    EXPECT_EQ(config.daemon.fetch.min_host_spacing, Seconds{2});
+    EXPECT_EQ(config.daemon.fetch.low_speed_bytes, 1024);
+    EXPECT_EQ(config.daemon.fetch.low_speed_time, Seconds{20});
+    EXPECT_EQ(config.daemon.fetch.max_header_bytes, 32u << 10);
+    const FeedSpec& feed = config.feeds.at(0);
+    EXPECT_EQ(feed.encoding, "windows-1256");
+    EXPECT_EQ(feed.headers,
+              (std::vector<std::pair<std::string, std::string>>{{"X-Token", "abc"}, {"Accept-Language", "ar"}}));
+    EXPECT_EQ(feed.username, "reader");
+    EXPECT_EQ(feed.password_file, "/etc/tributary/secrets/intranet.pass");
+    EXPECT_EQ(feed.proxy, "http://proxy.example:3128");
+    EXPECT_EQ(feed.user_agent, "Custom/1.0");
+    EXPECT_EQ(feed.ca_file, "/etc/ssl/intranet.pem");
+    EXPECT_FALSE(feed.verify_tls);
+}
+
+TEST(ConfigParse, RejectsMalformedHeaders) {
+    const std::string message = parse_error("[feed a]\nurl = http://a.example/\nheader = NoColonHere\n");
+    EXPECT_NE(message.find(":3: bad value 'NoColonHere' for 'header' in [feed a]"), std::string::npos) << message;
+}
+
 TEST(ConfigLoad, MissingFileNamesTheFile) {
     const auto config = load_config("/nonexistent/dir/feeds.conf");
     ASSERT_FALSE(config);

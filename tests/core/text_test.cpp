@@ -1,0 +1,56 @@
+#include "core/text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace tributary {
+namespace {
+
+TEST(XmlSafeUtf8, KeepsArabicAndAllowedControls) {
+    const std::string arabic = "أخبار المغرب\t\n\r";
+    EXPECT_EQ(xml_safe_utf8(arabic), arabic);
+}
+
+TEST(XmlSafeUtf8, DropsForbiddenControlsAndNonCharacters) {
+    EXPECT_EQ(xml_safe_utf8(std::string("a\x01"
+                                        "b\x1F"
+                                        "c\0d",
+                                        7)),
+              "abcd");
+    EXPECT_EQ(xml_safe_utf8("x\xEF\xBF\xBEy\xEF\xBF\xBFz"), "xyz");  // U+FFFE, U+FFFF
+}
+
+TEST(XmlSafeUtf8, ReplacesIllFormedSequencesWithReplacementCharacter) {
+    EXPECT_EQ(xml_safe_utf8("a\xC3"), "a\xEF\xBF\xBD");                                // truncated
+    EXPECT_EQ(xml_safe_utf8("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
+    EXPECT_EQ(xml_safe_utf8("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
+    EXPECT_EQ(xml_safe_utf8("\xE9t\xE9"), "\xEF\xBF\xBDt\xEF\xBF\xBD");                // Latin-1 bytes
+}
+
+TEST(IsValidUtf8, AcceptsWellFormedRejectsBroken) {
+    EXPECT_TRUE(is_valid_utf8("سلام 😀"));
+    EXPECT_FALSE(is_valid_utf8("\xF5\x80\x80\x80"));  // beyond U+10FFFF
+    EXPECT_FALSE(is_valid_utf8("\x80"));
+}
+
+TEST(Fnv1a64, IsStableAcrossBuilds) {
+    // Persisted in the database: these values must never change.
+    EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ULL);
+    EXPECT_EQ(hex64(fnv1a64("a")), "af63dc4c8601ec8c");
+}
+
+TEST(Dates, FormatsRfc1123AndRfc3339InUtcEnglish) {
+    const SysTime t{std::chrono::seconds{1'767'006'137}};  // 2025-12-29 11:02:17 UTC, a Monday
+    EXPECT_EQ(format_rfc1123(t), "Mon, 29 Dec 2025 11:02:17 GMT");
+    EXPECT_EQ(format_rfc3339(t), "2025-12-29T11:02:17Z");
+    EXPECT_EQ(format_rfc1123(SysTime{}), "Thu, 01 Jan 1970 00:00:00 GMT");
+}
+
+TEST(Ascii, TrimLowerAndCompare) {
+    EXPECT_EQ(trim("  \tx y\r\n"), "x y");
+    EXPECT_EQ(to_lower_ascii("ÉTÉ Abc"), "ÉtÉ abc");  // only ASCII letters change
+    EXPECT_TRUE(iequals_ascii("Content-Type", "content-type"));
+    EXPECT_FALSE(iequals_ascii("abc", "abd"));
+}
+
+}  // namespace
+}  // namespace tributary
