@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdint>
@@ -23,14 +24,12 @@
 #include "fetch/address_policy.hpp"
 #include "fetch/curl_handles.hpp"
 #include "fetch/curl_multi_loop.hpp"
+#include "fetch/proxy_policy.hpp"
 #include "fetch/redirect_policy.hpp"
 
 namespace tributary::fetch {
 namespace {
 
-constexpr std::size_t kMaxHeaderBytes = 64 * 1024;  // all response headers of a transfer, redirects included
-constexpr long kLowSpeedLimit = 1;                  // bytes per second …
-constexpr long kLowSpeedTime = 30;                  // … for this many seconds: timed_out
 constexpr const char* kAccept =
     "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, "
     "*/*;q=0.8";
@@ -63,7 +62,20 @@ struct Transfer {
     std::optional<Abort> abort;
     std::string blocked_ip;
     std::chrono::steady_clock::time_point started{};
+    std::size_t max_header_bytes = 0;
+    std::string host;       // politeness key: lower-case host of the requested URL, no port
+    std::string shown_url;  // the URL without user info, for errors and logs
+    bool proxied = false;   // every connection goes to the proxy (see proxy_policy.hpp)
+    std::size_t* sockets_opened = nullptr;
 };
+
+// A header field name: an RFC 9110 token.
+bool is_token(std::string_view s) {
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    });
+}
 
 std::string strip_ctl(std::string_view s) {  // never let a stored validator inject a header line
     std::string out;
@@ -78,6 +90,13 @@ std::string refuse_redirect(Transfer& t, std::string_view location) {
     curl_easy_getinfo(t.easy.get(), CURLINFO_EFFECTIVE_URL, &current);
     RedirectTarget target = check_redirect(current != nullptr ? current : "", location);
     if (!target.refusal.empty()) return std::move(target.refusal);
+    if (t.proxied && !t.request.allow_private) {  // the socket guard sees only the proxy: judge the target
+        if (const auto parts = url_parts(target.url); parts && forbidden_target_host(parts->host)) {
+            t.blocked_ip = parts->host;
+            t.abort = Abort{FetchOutcome::blocked, {}};
+            return "blocked";
+        }
+    }
     if (!t.visited.insert(target.url).second) return fmt::format("redirect loop at {}", target.url);
     return {};
 }
@@ -106,8 +125,9 @@ std::size_t on_header(char* buffer, std::size_t size, std::size_t nitems, void* 
     const std::size_t n = size * nitems;
     try {
         t.header_bytes += n;
-        if (t.header_bytes > kMaxHeaderBytes) {
-            t.abort = Abort{FetchOutcome::too_large, fmt::format("response headers exceed {} bytes", kMaxHeaderBytes)};
+        if (t.header_bytes > t.max_header_bytes) {
+            t.abort =
+                Abort{FetchOutcome::too_large, fmt::format("response headers exceed {} bytes", t.max_header_bytes)};
             return 0;
         }
         const std::string_view line = trim(std::string_view(buffer, n));
@@ -126,7 +146,7 @@ std::size_t on_header(char* buffer, std::size_t size, std::size_t nitems, void* 
         const long status = t.statuses.empty() ? 0 : t.statuses.back();
         if (iequals_ascii(name, "location") && status >= 300 && status < 400 && status != 304) {
             if (std::string why = refuse_redirect(t, value); !why.empty()) {
-                t.abort = Abort{FetchOutcome::redirect_error, std::move(why)};
+                if (!t.abort) t.abort = Abort{FetchOutcome::redirect_error, std::move(why)};
                 return 0;
             }
         } else if (iequals_ascii(name, "etag")) {
@@ -170,7 +190,7 @@ std::size_t on_body(char* data, std::size_t size, std::size_t nmemb, void* userd
 curl_socket_t on_open_socket(void* clientp, curlsocktype, curl_sockaddr* address) noexcept {
     auto& t = *static_cast<Transfer*>(clientp);
     const auto* addr = &address->addr;
-    if (!t.request.allow_private && is_forbidden_address(addr, address->addrlen)) {
+    if (!t.request.allow_private && !t.proxied && is_forbidden_address(addr, address->addrlen)) {
         try {
             t.blocked_ip = address_to_string(addr, address->addrlen);
         } catch (...) {
@@ -178,14 +198,16 @@ curl_socket_t on_open_socket(void* clientp, curlsocktype, curl_sockaddr* address
         }
         return CURL_SOCKET_BAD;  // curl tries the next address, then fails with CURLE_COULDNT_CONNECT
     }
-    return ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    const curl_socket_t s = ::socket(address->family, address->socktype | SOCK_CLOEXEC, address->protocol);
+    if (s != CURL_SOCKET_BAD && t.sockets_opened != nullptr) ++*t.sockets_opened;
+    return s;
 }
 
 // Before each request is sent, on a new or a reused connection: a connection that an
 // allow_private feed opened must not carry a request of a feed without it.
 int on_prereq(void* clientp, char* primary_ip, char*, int, int) noexcept {
     auto& t = *static_cast<Transfer*>(clientp);
-    if (t.request.allow_private || !is_forbidden_address(primary_ip)) return CURL_PREREQFUNC_OK;
+    if (t.request.allow_private || t.proxied || !is_forbidden_address(primary_ip)) return CURL_PREREQFUNC_OK;
     try {
         t.blocked_ip = primary_ip != nullptr ? primary_ip : "?";
     } catch (...) {
@@ -228,19 +250,40 @@ std::string default_user_agent() {
 }
 
 struct Fetcher::Impl {
+    using SteadyTime = std::chrono::steady_clock::time_point;
+
+    // Politeness bookkeeping for one host.
+    struct Host {
+        int active = 0;                  // transfers started and not finished
+        std::optional<SteadyTime> last;  // when the last one started
+    };
+
     Impl(boost::asio::io_context& io, FetchSettings s)
         : io(io),
           settings(std::move(s)),
           user_agent(settings.user_agent.empty() ? default_user_agent() : settings.user_agent),
-          loop(io, [this](CURL* easy, CURLcode rc) { on_curl_done(easy, rc); }) {
-        curl_multi_setopt(loop.multi(), CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(max_concurrent()));
-        curl_multi_setopt(loop.multi(), CURLMOPT_MAX_HOST_CONNECTIONS,
-                          static_cast<long>(std::max(1, settings.max_per_host)));
+          loop(io, [this](CURL* easy, CURLcode rc) { on_curl_done(easy, rc); }),
+          spacing_timer(io) {
+        CURLM* m = loop.multi();
+        curl_multi_setopt(m, CURLMOPT_MAX_TOTAL_CONNECTIONS, static_cast<long>(max_concurrent()));
+        // Backstop for redirects to other hosts; the Fetcher's own queue enforces max_per_host per requested host.
+        curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(max_per_host()));
+        curl_multi_setopt(m, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));  // HTTP/2 streams share
+        // Idle connections kept for the next poll (the connection cache lives as long as the multi handle).
+        curl_multi_setopt(m, CURLMOPT_MAXCONNECTS, static_cast<long>(std::max<std::size_t>(8, 2 * max_concurrent())));
     }
 
-    ~Impl() { cancel_all(); }
+    ~Impl() {
+        alive.reset();
+        spacing_timer.cancel();
+        cancel_all();
+    }
 
     std::size_t max_concurrent() const { return static_cast<std::size_t>(std::max(1, settings.max_concurrent)); }
+    int max_per_host() const { return std::max(1, settings.max_per_host); }
+    std::chrono::milliseconds spacing() const {
+        return std::max(std::chrono::milliseconds{0}, std::chrono::milliseconds(settings.min_host_spacing));
+    }
 
     boost::asio::io_context& io;
     FetchSettings settings;
@@ -248,30 +291,85 @@ struct Fetcher::Impl {
     CurlMultiLoop loop;  // declared before the transfers: outlives them
     std::deque<std::unique_ptr<Transfer>> queue;
     std::unordered_map<CURL*, std::unique_ptr<Transfer>> active;
+    std::unordered_map<std::string, Host> hosts;
+    boost::asio::steady_timer spacing_timer;
+    std::optional<SteadyTime> spacing_wake;  // when spacing_timer fires, if armed
+    std::size_t sockets_opened = 0;
+    std::shared_ptr<int> alive = std::make_shared<int>(0);  // for handlers queued when we die
 
     void fetch(FetchRequest request, std::function<void(FetchResult)> on_done) {
         auto t = std::make_unique<Transfer>();
         t->result.feed_name = request.feed_name;
         t->result.requested_url = request.url;
+        t->shown_url = redact_url(request.url);
+        if (auto parts = url_parts(request.url)) t->host = std::move(parts->host);
         t->request = std::move(request);
         t->on_done = std::move(on_done);
         t->max_body = settings.max_body_bytes;
+        t->max_header_bytes = settings.max_header_bytes;
+        t->sockets_opened = &sockets_opened;
         queue.push_back(std::move(t));
         pump();
     }
 
+    // Starts what may start, in FIFO order but skipping (not blocking on) transfers whose host
+    // is at its max_per_host or inside its min_host_spacing; arms a timer for the earliest
+    // transfer held back by spacing alone.
     void pump() {
-        while (active.size() < max_concurrent() && !queue.empty()) {
-            auto t = std::move(queue.front());
-            queue.pop_front();
-            start(std::move(t));
+        const SteadyTime now = std::chrono::steady_clock::now();
+        std::optional<SteadyTime> wake;
+        for (auto it = queue.begin(); it != queue.end() && active.size() < max_concurrent();) {
+            Transfer& t = **it;
+            Host& h = hosts[t.host];
+            if (!t.host.empty() && h.active >= max_per_host()) {
+                ++it;
+                continue;
+            }
+            if (!t.host.empty() && h.last && spacing().count() > 0 && now < *h.last + spacing()) {
+                const SteadyTime at = *h.last + spacing();
+                if (!wake || at < *wake) wake = at;
+                ++it;
+                continue;
+            }
+            auto owned = std::move(*it);
+            it = queue.erase(it);
+            ++h.active;
+            h.last = now;
+            start(std::move(owned));
         }
+        if (wake && (!spacing_wake || *wake < *spacing_wake || *spacing_wake <= now)) arm_spacing(*wake);
+        if (hosts.size() > 1024) forget_idle_hosts(now);
+    }
+
+    void arm_spacing(SteadyTime at) {
+        spacing_wake = at;
+        spacing_timer.expires_at(at);
+        spacing_timer.async_wait([this, weak = std::weak_ptr<int>(alive)](boost::system::error_code ec) {
+            if (ec || weak.expired()) return;
+            spacing_wake.reset();
+            pump();
+        });
+    }
+
+    void forget_idle_hosts(SteadyTime now) {
+        std::erase_if(hosts, [&](const auto& entry) {
+            const Host& h = entry.second;
+            return h.active == 0 && (!h.last || *h.last + spacing() <= now);
+        });
+    }
+
+    void host_done(const Transfer& t) {
+        if (auto it = hosts.find(t.host); it != hosts.end() && it->second.active > 0) --it->second.active;
     }
 
     void start(std::unique_ptr<Transfer> t) {
         t->started = std::chrono::steady_clock::now();
-        if (std::string why = configure(*t); !why.empty()) return fail(*t, FetchOutcome::network_error, why);
+        if (std::string why = configure(*t); !why.empty()) {
+            host_done(*t);
+            return fail(*t, t->abort ? t->abort->outcome : FetchOutcome::network_error, why);
+        }
         if (const CURLMcode mc = loop.add(t->easy.get()); mc != CURLM_OK) {
+            host_done(*t);
             return fail(*t, FetchOutcome::network_error, curl_multi_strerror(mc));
         }
         CURL* key = t->easy.get();
@@ -284,6 +382,16 @@ struct Fetcher::Impl {
         if (!t.easy) return "curl_easy_init failed";
         CURL* e = t.easy.get();
 
+        const ProxyChoice proxy = choose_proxy(t.request.url, t.request.proxy);
+        t.proxied = !proxy.proxy.empty();
+        if (t.proxied && !t.request.allow_private) {  // the socket guard will only see the proxy
+            if (const auto parts = url_parts(t.request.url); parts && forbidden_target_host(parts->host)) {
+                t.blocked_ip = parts->host;
+                t.abort = Abort{FetchOutcome::blocked, {}};
+                return blocked_cause(t);
+            }
+        }
+
         auto append = [&t](const std::string& line) {
             curl_slist* grown = curl_slist_append(t.headers.get(), line.c_str());
             if (grown == nullptr) return false;
@@ -291,7 +399,17 @@ struct Fetcher::Impl {
             t.headers.reset(grown);
             return true;
         };
-        bool ok = append(std::string("Accept: ") + kAccept);
+        bool ok = true;
+        bool own_accept = false;
+        for (const auto& [raw_name, raw_value] : t.request.headers) {  // the feed's own headers first
+            const std::string name(trim(raw_name));
+            if (!is_token(name)) return fmt::format("invalid request header name '{}'", strip_ctl(raw_name));
+            const std::string value = strip_ctl(raw_value);
+            own_accept = own_accept || iequals_ascii(name, "accept");
+            // "Name;" is curl's way to send a header with an empty value ("Name:" would remove it).
+            ok = ok && append(value.empty() ? name + ";" : name + ": " + value);
+        }
+        if (ok && !own_accept) ok = append(std::string("Accept: ") + kAccept);
         if (const std::string etag = strip_ctl(t.request.etag); ok && !etag.empty()) {
             ok = append("If-None-Match: " + etag);
         }
@@ -315,13 +433,34 @@ struct Fetcher::Impl {
         set(CURLOPT_MAXREDIRS, std::max(0L, settings.max_redirects));
         set(CURLOPT_CONNECTTIMEOUT_MS, ms(settings.connect_timeout));
         set(CURLOPT_TIMEOUT_MS, ms(settings.total_timeout));
-        set(CURLOPT_LOW_SPEED_LIMIT, kLowSpeedLimit);
-        set(CURLOPT_LOW_SPEED_TIME, kLowSpeedTime);
+        if (settings.low_speed_bytes > 0 && settings.low_speed_time > Seconds{0}) {
+            set(CURLOPT_LOW_SPEED_LIMIT, settings.low_speed_bytes);
+            set(CURLOPT_LOW_SPEED_TIME, static_cast<long>(settings.low_speed_time.count()));
+        }
         set(CURLOPT_ACCEPT_ENCODING, "");  // every encoding this libcurl can decode
         set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_body_bytes));
-        set(CURLOPT_USERAGENT, user_agent.c_str());
+        set(CURLOPT_USERAGENT, t.request.user_agent.empty() ? user_agent.c_str() : t.request.user_agent.c_str());
         set(CURLOPT_HTTPHEADER, t.headers.get());
-        set(CURLOPT_PROXY, "");  // no proxy from the environment: it would bypass the address policy
+        set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));  // h2 over TLS when offered (ALPN)
+        if (const auto parts = url_parts(t.request.url); parts && parts->scheme == "https") {
+            set(CURLOPT_PIPEWAIT, 1L);  // rather a stream on an HTTP/2 connection being set up than one more
+        }
+        // Proxy: chosen once (see proxy_policy.hpp); "" disables curl's own reading of the environment,
+        // and an empty no-proxy list keeps every hop of a proxied transfer on the proxy.
+        set(CURLOPT_PROXY, proxy.proxy.c_str());
+        set(CURLOPT_NOPROXY, "");
+        set(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L);  // a proxy's CONNECT reply is not a response of ours
+        if (!t.request.username.empty()) {
+            // Basic auth, sent to the URL's host only (curl drops it on a redirect to another host).
+            set(CURLOPT_HTTPAUTH, static_cast<unsigned long>(CURLAUTH_BASIC));
+            set(CURLOPT_USERNAME, t.request.username.c_str());
+            set(CURLOPT_PASSWORD, t.request.password.c_str());
+        }
+        if (!t.request.ca_file.empty()) set(CURLOPT_CAINFO, t.request.ca_file.c_str());
+        if (!t.request.verify_tls) {
+            set(CURLOPT_SSL_VERIFYPEER, 0L);
+            set(CURLOPT_SSL_VERIFYHOST, 0L);
+        }
         set(CURLOPT_HEADERFUNCTION, &on_header);
         set(CURLOPT_HEADERDATA, static_cast<void*>(&t));
         set(CURLOPT_WRITEFUNCTION, &on_body);
@@ -341,6 +480,7 @@ struct Fetcher::Impl {
         if (it == active.end()) return;
         std::unique_ptr<Transfer> t = std::move(it->second);
         active.erase(it);
+        host_done(*t);
         finish(*t, rc);
         pump();
     }
@@ -401,13 +541,14 @@ struct Fetcher::Impl {
     void complete(Transfer& t, FetchOutcome outcome, std::string_view cause) {
         FetchResult& r = t.result;
         r.outcome = outcome;
-        if (!cause.empty()) r.error = fmt::format("fetch: {}: {}", t.request.url, cause);
+        if (!cause.empty()) r.error = fmt::format("fetch: {}: {}", t.shown_url, cause);
         if (t.started != std::chrono::steady_clock::time_point{}) {
             r.elapsed =
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t.started);
         }
+        // Never the password, the headers or the proxy: they may carry credentials.
         logger()->debug("feed={} outcome={} status={} bytes={} elapsed={}ms url={}{}{}", r.feed_name,
-                        to_string(r.outcome), r.http_status, r.body.size(), r.elapsed.count(), t.request.url,
+                        to_string(r.outcome), r.http_status, r.body.size(), r.elapsed.count(), t.shown_url,
                         r.error.empty() ? "" : " error=", r.error);
         boost::asio::post(io, [cb = std::move(t.on_done), result = std::move(r)]() mutable {
             if (cb) cb(std::move(result));
@@ -421,6 +562,7 @@ struct Fetcher::Impl {
         queue.clear();
         for (auto& [easy, t] : running) {
             loop.remove(easy);
+            host_done(*t);
             fail(*t, FetchOutcome::cancelled, "cancelled");
         }
         for (auto& t : waiting) fail(*t, FetchOutcome::cancelled, "cancelled");
@@ -439,5 +581,9 @@ void Fetcher::fetch(FetchRequest request, std::function<void(FetchResult)> on_do
 void Fetcher::cancel_all() { impl_->cancel_all(); }
 
 std::size_t Fetcher::in_flight() const { return impl_->active.size() + impl_->queue.size(); }
+
+std::size_t Fetcher::running() const { return impl_->active.size(); }
+
+std::size_t Fetcher::connections_opened() const { return impl_->sockets_opened; }
 
 }  // namespace tributary::fetch
