@@ -249,7 +249,19 @@ void Daemon::arm_wake_timer() {
 
 void Daemon::on_wake() {
     if (stopping_) return;
-    for (const std::string& name : due_.take_due(clock_.now())) poll(name);
+    const SysTime now = clock_.now();
+    holds_.prune(now);
+    for (const std::string& name : due_.take_due(now)) {
+        const auto it = feeds_.find(name);
+        if (it == feeds_.end()) continue;
+        const std::string host = schedule::host_of(it->second.spec.url);
+        if (const auto held = holds_.held_until(host, now); held && !it->second.spec.retry_after_override) {
+            spdlog::debug("feed={} waits: host {} asked for patience until {}", name, host, format_rfc3339(*held));
+            due_.set(name, *held);
+            continue;
+        }
+        poll(name);
+    }
     arm_wake_timer();
 }
 
@@ -257,6 +269,22 @@ void Daemon::reschedule(const std::string& name, SysTime due) {
     // `once` polls each feed a single time; the due time is still stored for
     // the next `run`.
     if (mode_ == Mode::service && !stopping_) due_.set(name, due);
+}
+
+schedule::Decision Daemon::plan_next(const std::string& name, FeedState& state, schedule::AttemptKind kind,
+                                     std::optional<Seconds> retry_after) {
+    const schedule::Hints hints{.configured = interval_of(name),
+                                .publish_interval = state.publish_interval,
+                                .feed_ttl = state.feed_ttl,
+                                .skip_hours = state.skip_hours,
+                                .skip_days = state.skip_days,
+                                .fresh_until = state.fresh_until};
+    const schedule::Attempt attempt{
+        .kind = kind, .consecutive_failures = state.consecutive_failures, .retry_after = retry_after};
+    auto decision = schedule::plan(config_.daemon.schedule, hints, attempt, clock_.now(), jitter_unit());
+    state.next_due = decision.due;
+    state.schedule_reason = decision.reason;
+    return decision;
 }
 
 std::optional<Seconds> Daemon::interval_of(const std::string& name) const {
@@ -331,12 +359,10 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
         state.last_error.clear();
         state.last_success = state.last_fetch;
         state.consecutive_failures = 0;
-        const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), 0, std::nullopt,
-                                                  clock_.now(), jitter_unit());
-        state.next_due = next.due;
-        state.schedule_reason = next.reason;
-        spdlog::info("feed={} not modified (304) in {}ms; next {}", name, result.elapsed.count(),
-                     format_rfc3339(next.due));
+        state.fresh_until = schedule::fresh_until(result.cache_control, result.expires, clock_.now());
+        const auto next = plan_next(name, state, schedule::AttemptKind::not_modified, std::nullopt);
+        spdlog::info("feed={} not modified (304) in {}ms; next {} ({})", name, result.elapsed.count(),
+                     format_rfc3339(next.due), next.reason);
         it->second.state = state;
         reschedule(name, next.due);
         save_state(std::move(state));
@@ -385,10 +411,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 state.feed_ttl = document.update_period;
             state.skip_hours = document.skip_hours;
             state.skip_days = document.skip_days;
-            const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), 0, std::nullopt,
-                                                      clock_.now(), jitter_unit());
-            state.next_due = next.due;
-            state.schedule_reason = next.reason;
+            state.fresh_until = schedule::fresh_until(fetched.cache_control, fetched.expires, clock_.now());
+            plan_next(name, state, schedule::AttemptKind::success, std::nullopt);
             const std::size_t item_count = parsed.feed->items.size();
             std::vector<std::string> warnings = parsed.feed->warnings;
             const auto elapsed = fetched.elapsed;
@@ -426,13 +450,28 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
     spdlog::info("feed={} fetched in {}ms: {} items, {} new, {} updated, {} duplicates of known stories{}", name,
                  fetch_elapsed.count(), items, result->new_items, result->updated_items, result->duplicate_items,
                  warnings.empty() ? std::string{} : ", " + std::to_string(warnings.size()) + " parse warnings");
+    // The adaptive rate learns from how many items were new to this feed
+    // since its previous success; a changed estimate re-plans the next poll.
+    bool replanned = false;
     if (auto it = feeds_.find(name); it != feeds_.end() && !it->second.removed) {
+        const auto previous_success = it->second.state.last_success;
+        if (previous_success && state.last_success && *state.last_success > *previous_success) {
+            const auto learned = schedule::update_publish_interval(
+                state.publish_interval, result->new_items + result->duplicate_items,
+                std::chrono::duration_cast<Seconds>(*state.last_success - *previous_success));
+            if (learned != state.publish_interval) {
+                state.publish_interval = learned;
+                plan_next(name, state, schedule::AttemptKind::success, std::nullopt);
+                replanned = true;
+            }
+        }
         it->second.state = state;
         reschedule(name, *state.next_due);
     }
     if (result->changed()) changed_since_publish_ = true;
-    finish_attempt(name);
     if (result->changed() && mode_ == Mode::service && !stopping_) request_publish();
+    if (replanned) return save_state(std::move(state));  // finishes the attempt once written
+    finish_attempt(name);
     arm_wake_timer();
 }
 
@@ -484,10 +523,18 @@ void Daemon::record_failure(const std::string& name, FeedState state, std::strin
     state.last_outcome = std::move(outcome);
     state.last_error = std::move(error);
     state.consecutive_failures += 1;
-    const auto next = schedule::after_attempt(config_.daemon.schedule, interval_of(name), state.consecutive_failures,
-                                              retry_after, clock_.now(), jitter_unit());
-    state.next_due = next.due;
-    state.schedule_reason = next.reason;
+    const FeedRuntime* feed = nullptr;
+    if (auto it = feeds_.find(name); it != feeds_.end()) feed = &it->second;
+    if (retry_after && feed) {
+        if (feed->spec.retry_after_override) {
+            retry_after = feed->spec.retry_after_override;  // the operator's rule for this feed
+        } else {
+            // The server asked for patience: every feed on that host waits.
+            const std::string host = schedule::host_of(state.url);
+            if (!host.empty()) holds_.hold(host, clock_.now() + *retry_after);
+        }
+    }
+    const auto next = plan_next(name, state, schedule::AttemptKind::failure, retry_after);
     spdlog::warn("feed={} url={} failed ({}): {}; failure {} in a row, next try {} ({})", name, state.url,
                  state.last_outcome, state.last_error, state.consecutive_failures, format_rfc3339(next.due),
                  next.reason);

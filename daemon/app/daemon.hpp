@@ -96,6 +96,10 @@ private:
     void maybe_finish();
     void reschedule(const std::string& name, SysTime due);
     std::optional<Seconds> interval_of(const std::string& name) const;
+    // Runs the schedule policy for the attempt just made; writes next_due and
+    // its reason into `state`.
+    schedule::Decision plan_next(const std::string& name, FeedState& state, schedule::AttemptKind kind,
+                                 std::optional<Seconds> retry_after);
     double jitter_unit();
     std::string self_url(const OutputSpec& output) const;
 
@@ -118,6 +122,7 @@ private:
 
     std::map<std::string, FeedRuntime, std::less<>> feeds_;
     schedule::DueQueue due_;
+    schedule::HostHolds holds_;
     std::unique_ptr<RoundStats> round_;
     int in_flight_ = 0;  // feeds between fetch and their final state write
     bool publish_running_ = false;

@@ -360,7 +360,10 @@ private:
         } else if (key == "user_agent") {
             d.fetch.user_agent = std::string(value);
         } else if (key == "min_host_spacing") {
-            set_duration(d.fetch.min_host_spacing, key, value, line_no);
+            if (trim(value) == "0")  // no spacing: for intranet hosts and tests
+                d.fetch.min_host_spacing = Seconds{0};
+            else
+                set_duration(d.fetch.min_host_spacing, key, value, line_no);
         } else if (key == "low_speed_time") {
             set_duration(d.fetch.low_speed_time, key, value, line_no);
         } else if (key == "low_speed_limit") {
@@ -442,6 +445,12 @@ private:
         } else if (key == "ca_file") {
             if (value.empty()) return bad_value(line_no, key, value, "a file path");
             feed_.ca_file = resolve_against(file_, value).string();
+        } else if (key == "retry_after") {
+            // This feed's own wait after a 429/503, instead of the server's
+            // Retry-After; it also ignores holds other feeds put on its host.
+            Seconds wait{};
+            set_duration(wait, key, value, line_no);
+            if (wait.count() > 0) feed_.retry_after_override = wait;
         } else if (key == "verify_tls") {
             if (const auto b = parse_bool(value))
                 feed_.verify_tls = *b;

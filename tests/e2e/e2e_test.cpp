@@ -158,7 +158,8 @@ protected:
             {"akhbar", "/akhbar.rss"}, {"lequipe", "/lequipe.rss"}, {"sahel", "/sahel.atom"}};
         std::string text =
             "[daemon]\ndatabase = tributary.db\nlisten = 127.0.0.1:0\ninterval = 1h\nallow_private = yes\n"
-            "log_level = debug\nstartup_spread = 1s\n\n[output merged]\npath = out/merged.xml\nurl = /merged.xml\n"
+            "log_level = debug\nstartup_spread = 1s\nmin_host_spacing = 0\n\n[output merged]\npath = "
+            "out/merged.xml\nurl = /merged.xml\n"
             "title = اختبار\nmax_items = 50\n";
         for (const auto& name : feeds) text += "\n[feed " + name + "]\nurl = " + server_.url(kPaths.at(name)) + "\n";
         return text;
@@ -293,6 +294,33 @@ TEST_F(EndToEnd, PermanentRedirectIsRecordedThenFollowedDirectlyAndGoneStopsPoll
               std::string::npos)
         << table;
     EXPECT_NE(table.find("gone (410): polling stopped"), std::string::npos) << table;
+}
+
+TEST_F(EndToEnd, SendsPerFeedHeadersAndBasicAuthWithoutLoggingThePassword) {
+    const std::string body = read_file(kFixtures / "lequipe-news.rss");
+    server_.route("/private.rss", [body](const RecordedRequest& request) {
+        // "reader:s3cret-ar" in base64
+        const auto auth = request.headers.find("authorization");
+        const auto token = request.headers.find("x-token");
+        if (auth == request.headers.end() || auth->second != "Basic cmVhZGVyOnMzY3JldC1hcg==" ||
+            token == request.headers.end() || token->second != "abc")
+            return Response{.status = 401, .headers = {}, .body = "who are you?"};
+        return Response{.status = 200, .headers = {{"Content-Type", "application/rss+xml"}}, .body = body};
+    });
+    ::setenv("TRIBUTARY_E2E_PASSWORD", "s3cret-ar", 1);
+    write_config(config_text({}) + "\n[feed private]\nurl = " + server_.url("/private.rss") +
+                 "\nusername = reader\npassword_env = TRIBUTARY_E2E_PASSWORD\nheader = X-Token: abc\n"
+                 "\n[feed unset]\nurl = " +
+                 server_.url("/private.rss") + "\nusername = reader\npassword_env = TRIBUTARY_E2E_NOT_SET\n");
+    ASSERT_EQ(run_once("once.log"), 0) << read_file(dir_ / "once.log");
+    const std::string log = read_file(dir_ / "once.log");
+    EXPECT_EQ(log.find("s3cret-ar"), std::string::npos) << "the password leaked into the log";
+    const fs::path db = dir_ / "tributary.db";
+    EXPECT_EQ(query(db, "SELECT last_outcome FROM feeds WHERE name = 'private'")[0][0], "fetched") << log;
+    EXPECT_EQ(query(db, "SELECT last_outcome, last_error FROM feeds WHERE name = 'unset'")[0],
+              (std::vector<std::string>{"config_error",
+                                        "config: password_env TRIBUTARY_E2E_NOT_SET is not set in the environment"}));
+    EXPECT_EQ(server_.hits("/private.rss"), 1);  // the feed without its password never asked
 }
 
 TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
