@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -42,42 +41,6 @@ const std::string kTourismTitle = "ارتفاع ملحوظ في عدد السي�
 const std::string kWeatherTitle = "أمطار رعدية مرتقبة بعدد من مناطق المملكة & انخفاض في درجات الحرارة";
 // The windows-1256 file's title, as UTF-8.
 const std::string kAkhbarTitle = "إسبانيا تشيد بالتعاون الأمني مع المغرب بعد حصيلة غير مسبوقة في مكافحة الإرهاب";
-
-struct SqliteCloser {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-struct StmtFinalizer {
-    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
-};
-
-// Rows of a query as strings, read through a read-only connection.
-std::vector<std::vector<std::string>> query(const fs::path& db_file, const std::string& sql) {
-    sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
-    std::unique_ptr<sqlite3, SqliteCloser> db(raw);
-    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + db_file.string());
-    sqlite3_stmt* raw_stmt = nullptr;
-    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw_stmt, nullptr) != SQLITE_OK)
-        throw std::runtime_error(std::string("bad query: ") + sqlite3_errmsg(db.get()));
-    std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt(raw_stmt);
-    std::vector<std::vector<std::string>> rows;
-    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
-        std::vector<std::string> row;
-        for (int i = 0; i < sqlite3_column_count(stmt.get()); ++i) {
-            const auto* text = sqlite3_column_text(stmt.get(), i);
-            row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
-        }
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
-std::string read_file(const fs::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 struct HttpAnswer {
     int status = 0;

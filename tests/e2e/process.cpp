@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <fstream>
+#include <memory>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -14,6 +16,44 @@
 extern char** environ;
 
 namespace tributary::testing {
+namespace {
+
+struct SqliteCloser {
+    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+};
+struct StmtFinalizer {
+    void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
+};
+
+}  // namespace
+
+std::vector<std::vector<std::string>> query(const std::filesystem::path& db_file, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+    std::unique_ptr<sqlite3, SqliteCloser> db(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + db_file.string());
+    sqlite3_stmt* raw_stmt = nullptr;
+    if (sqlite3_prepare_v2(db.get(), sql.c_str(), -1, &raw_stmt, nullptr) != SQLITE_OK)
+        throw std::runtime_error(std::string("bad query: ") + sqlite3_errmsg(db.get()));
+    std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt(raw_stmt);
+    std::vector<std::vector<std::string>> rows;
+    while (sqlite3_step(stmt.get()) == SQLITE_ROW) {
+        std::vector<std::string> row;
+        for (int i = 0; i < sqlite3_column_count(stmt.get()); ++i) {
+            const auto* text = sqlite3_column_text(stmt.get(), i);
+            row.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+        }
+        rows.push_back(std::move(row));
+    }
+    return rows;
+}
+
+std::string read_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 ChildProcess::ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
                            const std::filesystem::path& log_file)
@@ -64,12 +104,7 @@ std::optional<int> ChildProcess::wait(std::chrono::milliseconds limit) {
     return status_;
 }
 
-std::string ChildProcess::log() const {
-    std::ifstream in(log_file_);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
+std::string ChildProcess::log() const { return read_file(log_file_); }
 
 bool ChildProcess::wait_for_log(const std::string& text, std::chrono::milliseconds limit, int count) {
     const auto deadline = std::chrono::steady_clock::now() + limit;

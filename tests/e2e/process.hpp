@@ -1,6 +1,7 @@
 #pragma once
-// A child process for end-to-end tests: the real daemon binary, its stdout and
-// stderr captured in a file the test can read while it runs.
+// Shared by the end-to-end suites: a child process (the real daemon binary,
+// its stdout and stderr captured in a file the test can read while it runs),
+// and read-only looks into the database and files it writes.
 
 #include <sys/types.h>
 
@@ -34,6 +35,12 @@ private:
     std::optional<int> status_;
     std::filesystem::path log_file_;
 };
+
+// Rows of a query as strings, read through a read-only connection to `db_file`.
+std::vector<std::vector<std::string>> query(const std::filesystem::path& db_file, const std::string& sql);
+
+// The whole file, "" when it cannot be read.
+std::string read_file(const std::filesystem::path& file);
 
 // Runs the program to completion (bounded by `limit`) and returns its exit status.
 int run_to_completion(const std::filesystem::path& program, const std::vector<std::string>& args,

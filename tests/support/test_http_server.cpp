@@ -139,6 +139,7 @@ struct TestHttpServer::Impl {
 
     asio::io_context io{1};
     tcp::acceptor acceptor{io};
+    std::string address;
     std::uint16_t port = 0;
     std::thread thread;
     std::atomic<bool> stopping{false};
@@ -148,8 +149,8 @@ struct TestHttpServer::Impl {
     std::map<std::string, std::function<Response(const RecordedRequest&)>, std::less<>> routes;
     std::vector<RecordedRequest> log;
 
-    Impl() {
-        const tcp::endpoint ep(asio::ip::make_address_v4("127.0.0.1"), 0);
+    explicit Impl(std::string_view bind_address) : address(bind_address) {
+        const tcp::endpoint ep(asio::ip::make_address_v4(address), 0);
         acceptor.open(ep.protocol());
         acceptor.set_option(tcp::acceptor::reuse_address(true));
         acceptor.bind(ep);
@@ -301,19 +302,40 @@ struct TestHttpServer::Impl {
                 co_await write(conn, body.substr(0, body.size() / 2));
                 co_return false;
             }
+            case Response::Mode::reset_mid_body: {
+                if (!co_await write(conn, head_text(r, r.body.size(), true))) co_return false;
+                co_await write(conn, body.substr(0, body.size() / 2));
+                // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+                error_code ec;
+                conn.socket.set_option(asio::socket_base::linger(true, 0), ec);
+                conn.socket.close(ec);
+                co_return false;
+            }
+            case Response::Mode::endless: {
+                r.headers.emplace_back("Transfer-Encoding", "chunked");
+                if (!co_await write(conn, head_text(r, 0, true))) co_return false;
+                if (body.empty()) co_return false;  // an empty chunk would end the body
+                char size_line[32];
+                std::snprintf(size_line, sizeof size_line, "%zx\r\n", body.size());
+                const std::string chunk_text = std::string(size_line) + std::string(body) + "\r\n";
+                for (;;) {
+                    if (!co_await write(conn, chunk_text)) co_return false;
+                }
+            }
             case Response::Mode::raw: break;
         }
         co_return false;
     }
 };
 
-TestHttpServer::TestHttpServer() : impl_(std::make_unique<Impl>()) {}
+TestHttpServer::TestHttpServer() : impl_(std::make_unique<Impl>("127.0.0.1")) {}
+TestHttpServer::TestHttpServer(std::string_view address) : impl_(std::make_unique<Impl>(address)) {}
 TestHttpServer::~TestHttpServer() = default;
 
 std::uint16_t TestHttpServer::port() const { return impl_->port; }
 
 std::string TestHttpServer::url(std::string_view path) const {
-    return "http://127.0.0.1:" + std::to_string(impl_->port) + std::string(path);
+    return "http://" + impl_->address + ":" + std::to_string(impl_->port) + std::string(path);
 }
 
 void TestHttpServer::route(std::string path, std::function<Response(const RecordedRequest&)> handler) {

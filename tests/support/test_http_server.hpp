@@ -20,6 +20,10 @@
 //   close_mid_body headers with the whole body's Content-Length, half of the body, then close.
 //   raw            `body` is written verbatim as the whole response (status line and headers
 //                  included: write them yourself), then the connection is closed.
+//   endless        status line and headers with "Transfer-Encoding: chunked", then `body` as one
+//                  chunk after another, forever, until the client hangs up or the server stops.
+//   reset_mid_body headers with the whole body's Content-Length, half of the body, then the
+//                  connection is reset (RST: SO_LINGER 0), not closed.
 // `delay` waits that long before sending anything (any mode), e.g. a server that accepts
 // but never answers: `.delay = 1h`. gzip = true compresses `body` and adds
 // "Content-Encoding: gzip" (not in raw mode). Content-Length is computed unless the
@@ -47,7 +51,7 @@ struct RecordedRequest {
 };
 
 struct Response {
-    enum class Mode { normal, slow, stall, close_mid_body, raw };
+    enum class Mode { normal, slow, stall, close_mid_body, raw, endless, reset_mid_body };
 
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
@@ -68,13 +72,16 @@ std::string http_date(std::chrono::system_clock::time_point t);
 
 class TestHttpServer {
 public:
-    TestHttpServer();   // listening when it returns
+    TestHttpServer();  // listening on 127.0.0.1 when it returns
+    // Listening on another local IPv4 address, e.g. "127.0.0.7": every 127.0.0.0/8 address is
+    // loopback on Linux, so tests can give each server a host of its own.
+    explicit TestHttpServer(std::string_view address);
     ~TestHttpServer();  // closes every connection and joins the thread
     TestHttpServer(const TestHttpServer&) = delete;
     TestHttpServer& operator=(const TestHttpServer&) = delete;
 
     std::uint16_t port() const;
-    std::string url(std::string_view path) const;  // "http://127.0.0.1:<port><path>"
+    std::string url(std::string_view path) const;  // "http://<address>:<port><path>"
 
     // Exact match on the target without its query; a later route for a path replaces the earlier one.
     void route(std::string path, std::function<Response(const RecordedRequest&)> handler);
