@@ -69,7 +69,6 @@ public:
     void join();
 
     std::uint16_t http_port() const;
-    int exit_code() const { return exit_code_; }
 
 private:
     struct FeedRuntime;
@@ -111,7 +110,6 @@ private:
     Config config_;
     Mode mode_;
     const Clock& clock_;
-    int exit_code_ = 0;
     bool stopping_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
