@@ -1,12 +1,15 @@
 // Atom 1.0 (RFC 4287) and the Atom 0.3 draft it replaced. Text constructs carry their own
 // type ("text", "html", "xhtml"; 0.3 used MIME types and mode="escaped|xml|base64").
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/text.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/reader.hpp"
+#include "parse/utf8.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -28,16 +31,65 @@ pugi::xml_node xhtml_container(pugi::xml_node element) {
     return element;
 }
 
+// RFC 4648 base64, whitespace ignored; nullopt on any other byte.
+std::optional<std::string> decode_base64(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() * 3 / 4);
+    std::uint32_t buffer = 0;
+    int bits = 0;
+    for (const char c : text) {
+        int value = -1;
+        if (c >= 'A' && c <= 'Z')
+            value = c - 'A';
+        else if (c >= 'a' && c <= 'z')
+            value = c - 'a' + 26;
+        else if (c >= '0' && c <= '9')
+            value = c - '0' + 52;
+        else if (c == '+' || c == '-')
+            value = 62;
+        else if (c == '/' || c == '_')
+            value = 63;
+        else if (c == '=' || c == ' ' || c == '\t' || c == '\r' || c == '\n')
+            continue;
+        else
+            return std::nullopt;
+        buffer = (buffer << 6) | static_cast<std::uint32_t>(value);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out += static_cast<char>((buffer >> bits) & 0xFF);
+        }
+    }
+    return out;
+}
+
+bool is_binary_media_type(std::string_view type) {
+    return type.starts_with("image/") || type.starts_with("audio/") || type.starts_with("video/") ||
+           type.starts_with("font/") || type == "application/pdf" || type == "application/zip";
+}
+
+// Atom 0.3 mode="base64", and Atom 1.0 content of a media type that is neither text nor XML:
+// readable when it decodes to UTF-8 text (publishers base64-encode HTML), skipped otherwise.
+AtomText read_base64(pugi::xml_node element, std::string_view type) {
+    if (is_binary_media_type(type)) return {{}, TextKind::skipped};
+    std::optional<std::string> decoded = decode_base64(element_text(element));
+    if (!decoded || !is_clean_utf8(*decoded, false) || decoded->find('\0') != std::string::npos)
+        return {{}, TextKind::skipped};
+    std::string text = xml_safe(*decoded);  // decoded bytes were never seen by the XML repair
+    if (type == "text/plain" || type == "text") return {std::move(text), TextKind::text};
+    return {std::move(text), TextKind::html};
+}
+
 AtomText read_text_construct(pugi::xml_node element) {
     const std::string type = to_lower_ascii(trim(attribute(element, "type")));
     const std::string mode = to_lower_ascii(trim(attribute(element, "mode")));
-    if (mode == "base64") return {{}, TextKind::skipped};
+    if (mode == "base64") return read_base64(element, type);
     if (type == "xhtml" || type == "application/xhtml+xml" || mode == "xml")
         return {inner_markup(xhtml_container(element)), TextKind::html};
     if (type == "html" || type == "text/html" || mode == "escaped") return {text_or_markup(element), TextKind::html};
     if (type.empty() || type == "text" || type.starts_with("text/")) return {element_text(element), TextKind::text};
     if (type.ends_with("+xml") || type.ends_with("/xml")) return {inner_markup(element), TextKind::html};
-    return {{}, TextKind::skipped};  // other media types are base64 payloads, not reading matter
+    return read_base64(element, type);  // RFC 4287 4.1.3.3: other media types are base64
 }
 
 std::string as_title(pugi::xml_node element) {
@@ -46,25 +98,29 @@ std::string as_title(pugi::xml_node element) {
     return title_text(text.value, text.kind == TextKind::html ? Markup::html : Markup::none);
 }
 
-std::string as_html(pugi::xml_node element, const ReadContext& context) {
+std::string as_html(pugi::xml_node element, ReadContext& context) {
     if (!attribute(element, "src").empty()) return {};  // out-of-line content
-    const AtomText text = read_text_construct(element);
+    AtomText text = read_text_construct(element);
     switch (text.kind) {
-        case TextKind::html: return sanitize_html(text.value, context.base_for(element));
+        case TextKind::html: return context.html(element, std::move(text.value));
         case TextKind::text: return text_as_html(text.value);
         case TextKind::skipped: break;
     }
     return {};
 }
 
+// "Name (email)" as mail clients and feedparser show a person; either part alone when that is all.
 std::string person_name(pugi::xml_node person) {
+    std::string name;
     std::string email;
     for (const pugi::xml_node child : person.children()) {
         if (child.type() != pugi::node_element) continue;
-        if (local_name(child) == "name") return title_text(element_text(child), Markup::none);
-        if (local_name(child) == "email") email = clean_text(element_text(child));
+        if (local_name(child) == "name" && name.empty()) name = title_text(element_text(child), Markup::none);
+        if (local_name(child) == "email" && email.empty()) email = clean_text(element_text(child));
     }
-    return email;
+    if (name.empty()) return email;
+    if (email.empty()) return name;
+    return name + " (" + email + ")";
 }
 
 // `root_ns` admits documents whose <feed> sits in no namespace or a made-up one: their
@@ -165,8 +221,14 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     feed.language = nearest_language(root);
 
     std::string feed_author;
+    std::string logo;
+    std::string icon;
     for (const pugi::xml_node child : root.children()) {
-        if (child.type() != pugi::node_element || !is_atom(namespace_of(child), root_ns)) continue;
+        if (child.type() != pugi::node_element) continue;
+        if (!is_atom(namespace_of(child), root_ns)) {
+            (void)read_feed_hint(child, context);  // sy:, itunes:image
+            continue;
+        }
         const std::string_view local = local_name(child);
         if (local == "title") {
             feed.title = as_title(child);
@@ -177,8 +239,18 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
                 feed.link = context.resolve(child, link_target(child));
         } else if (local == "author") {
             if (feed_author.empty()) feed_author = person_name(child);
+        } else if (local == "logo") {
+            logo = context.resolve(child, element_text(child));
+        } else if (local == "icon") {
+            icon = context.resolve(child, element_text(child));
         }
     }
+    // The logo is the feed's picture (RFC 4287 4.2.8); the icon is a favicon-sized fallback.
+    if (!logo.empty())
+        feed.image = std::move(logo);
+    else if (!icon.empty())
+        feed.image = std::move(icon);
+    finish_feed_hints(context);
     context.set_feed_link(feed.link);
 
     std::size_t index = 0;

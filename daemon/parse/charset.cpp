@@ -5,6 +5,9 @@
 //   2. The HTTP Content-Type charset: RFC 7303 makes it authoritative over the document.
 //   3. The XML declaration's encoding="…" (or, without one, UTF-16 recognised from the NUL
 //      pattern of "<?" as in XML 1.0 appendix F).
+//      For 2 and 3: a claim of any non-Unicode encoding over bytes that are valid UTF-8 and not
+//      pure ASCII is a lie (legacy text is practically never valid UTF-8 by accident): UTF-8,
+//      with a warning, source "detected".
 //   4. Nothing declared and the bytes are valid UTF-8: UTF-8, XML's default ("default").
 //   5. ICU's charset detector (ucsdet) when it is reasonably confident ("detected").
 //   6. UTF-8, with every ill-formed sequence replaced by U+FFFD ("default").
@@ -24,6 +27,7 @@
 #include <optional>
 
 #include "core/text.hpp"
+#include "parse/utf8.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -79,6 +83,8 @@ std::optional<Bom> find_bom(std::string_view bytes) {
 // XML 1.0 appendix F: without a BOM, UTF-16 shows itself by the NULs around "<?".
 std::string_view utf16_from_nul_pattern(std::string_view bytes) {
     using namespace std::string_view_literals;
+    if (bytes.starts_with("<\x00\x00\x00"sv)) return "UTF-32LE";
+    if (bytes.starts_with("\x00\x00\x00<"sv)) return "UTF-32BE";
     if (bytes.starts_with("<\x00?\x00"sv)) return "UTF-16LE";
     if (bytes.starts_with("\x00<\x00?"sv)) return "UTF-16BE";
     return "";
@@ -155,15 +161,27 @@ std::optional<Detected> detect_with_icu(std::string_view bytes, int minimum_conf
     return std::nullopt;
 }
 
+bool has_non_ascii_byte(std::string_view bytes) noexcept {
+    return std::any_of(bytes.begin(), bytes.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
 struct Candidate {
     std::string encoding;
     std::string source;
 };
 
-DecodedDocument finish_utf8(std::string_view bytes, EncodingDecision decision, std::vector<std::string> warnings) {
+// `input` is the whole document as given to decode_to_utf8; `bytes` the part of it that is text.
+DecodedDocument finish_utf8(std::string_view input, std::string_view bytes, EncodingDecision decision,
+                            std::vector<std::string> warnings, bool borrow, bool known_valid = false) {
     DecodedDocument out{.utf8 = {}, .encoding = std::move(decision), .warnings = std::move(warnings)};
-    if (is_valid_utf8(bytes)) {
-        out.utf8.assign(bytes);
+    if (known_valid || is_clean_utf8(bytes, false)) {
+        if (borrow) {
+            out.borrowed = true;
+            out.input_offset = static_cast<std::size_t>(bytes.data() - input.data());
+            out.input_length = bytes.size();
+        } else {
+            out.utf8.assign(bytes);
+        }
         return out;
     }
     out.utf8 = convert_with_icu(bytes, "UTF-8").value_or(std::string{});
@@ -209,7 +227,7 @@ std::string encoding_from_xml_declaration(std::string_view bytes) {
 }
 
 DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_type,
-                               std::string_view encoding_override) {
+                               std::string_view encoding_override, bool borrow_input) {
     std::vector<std::string> warnings;
     const std::string http_charset = charset_from_content_type(content_type);
     const std::optional<Bom> bom = find_bom(bytes);
@@ -247,8 +265,19 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
         const std::string_view payload = candidate.source == "bom" ? after_bom : bytes;
         if (is_utf8_name(candidate.encoding)) {
             decision.used = "UTF-8";
-            return finish_utf8(bom && bom->encoding == "UTF-8" ? after_bom : payload, std::move(decision),
-                               std::move(warnings));
+            return finish_utf8(bytes, bom && bom->encoding == "UTF-8" ? after_bom : payload, std::move(decision),
+                               std::move(warnings), borrow_input);
+        }
+        // A server or document that says "ISO-8859-1" (Apache's old default, many CMS templates)
+        // over bytes that are valid UTF-8 with non-ASCII in them is wrong: legacy text is
+        // practically never valid UTF-8 by accident. The operator's override is not second-guessed.
+        if ((candidate.source == "http" || candidate.source == "xml-declaration") &&
+            !is_wide_unicode_name(candidate.encoding) && has_non_ascii_byte(payload) && is_clean_utf8(payload, false)) {
+            warnings.push_back(candidate.source + " says " + candidate.encoding +
+                               " but the bytes are valid UTF-8; read as UTF-8");
+            decision.used = "UTF-8";
+            decision.source = "detected";
+            return finish_utf8(bytes, payload, std::move(decision), std::move(warnings), borrow_input, true);
         }
         std::optional<std::string> converted = convert_with_icu(payload, decision.used);
         if (!converted) {
@@ -262,9 +291,9 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
             .utf8 = std::move(*converted), .encoding = std::move(decision), .warnings = std::move(warnings)};
     }
 
-    if (is_valid_utf8(bytes))
-        return finish_utf8(bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
-                           std::move(warnings));
+    if (is_clean_utf8(bytes, false))
+        return finish_utf8(bytes, bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
+                           std::move(warnings), borrow_input, true);
 
     // Below this ucsdet's answers for short documents were wrong more often than right
     // (Shift_JIS for a few Arabic words); U+FFFD at least shows where the text was lost.
@@ -272,13 +301,15 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
     if (const std::optional<Detected> detected = detect_with_icu(bytes, kMinimumConfidence)) {
         const std::string encoding = web_encoding(detected->name);
         if (std::optional<std::string> converted = convert_with_icu(bytes, encoding)) {
+            warnings.push_back("no encoding declared and the bytes are not UTF-8; detected " + encoding +
+                               " (confidence " + std::to_string(detected->confidence) + ")");
             return DecodedDocument{.utf8 = std::move(*converted),
                                    .encoding = {.declared = "", .used = encoding, .source = "detected"},
                                    .warnings = std::move(warnings)};
         }
     }
-    return finish_utf8(bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
-                       std::move(warnings));
+    return finish_utf8(bytes, bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
+                       std::move(warnings), borrow_input);
 }
 
 }  // namespace tributary::parse

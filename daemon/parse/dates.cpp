@@ -98,7 +98,7 @@ std::optional<seconds> numeric_offset(Cursor& in) {
     const char sign = in.peek();
     if (sign != '+' && sign != '-') return std::nullopt;
     in.accept(sign);
-    const auto hh = in.number(2, 2);
+    const auto hh = in.number(1, 2);  // "GMT+1" writes one digit
     if (!hh) return std::nullopt;
     int mm = 0;
     in.accept(':');
@@ -345,6 +345,14 @@ std::optional<SysTime> parse_date(std::string_view raw) {
     const std::string ascii_digits = with_ascii_digits(trim(raw));
     const std::string_view text = ascii_digits;
     if (text.empty()) return std::nullopt;
+    // A Unix timestamp: seconds, or milliseconds as JavaScript writes them. Nine digits at least,
+    // so that no year or yyyymmdd is read as one.
+    if (text.size() >= 9 && text.size() <= 13 && std::all_of(text.begin(), text.end(), is_digit)) {
+        long long value = 0;
+        for (const char c : text) value = value * 10 + (c - '0');
+        if (text.size() == 13) value /= 1000;
+        return SysTime{seconds{value}};
+    }
     if (text.size() >= 4 && is_digit(text[0]) && is_digit(text[1]) && is_digit(text[2]) && is_digit(text[3]))
         return parse_iso8601(text);
     return parse_rfc822(text);

@@ -15,6 +15,7 @@
 #include "core/text.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/reader.hpp"
+#include "parse/utf8.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -290,16 +291,27 @@ std::string collapse_whitespace(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     bool pending_space = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        // A run of bytes that are neither whitespace nor the lead byte of U+00A0 goes in one piece.
+        std::size_t end = i;
+        while (end < text.size() && !is_ascii_space(text[end]) && text[end] != '\xC2') ++end;
+        if (end > i) {
+            if (pending_space && !out.empty()) out += ' ';
+            pending_space = false;
+            out.append(text.substr(i, end - i));
+            i = end;
+            continue;
+        }
         const bool nbsp = text[i] == '\xC2' && i + 1 < text.size() && text[i + 1] == '\xA0';
         if (is_ascii_space(text[i]) || nbsp) {
             pending_space = true;
-            if (nbsp) ++i;
+            i += nbsp ? 2 : 1;
             continue;
         }
-        if (pending_space && !out.empty()) out += ' ';
+        if (pending_space && !out.empty()) out += ' ';  // a 0xC2 that starts another character
         pending_space = false;
-        out += text[i];
+        out += text[i++];
     }
     return out;
 }
@@ -308,24 +320,24 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
     if (html.find_first_of("<&") == std::string_view::npos) {
         std::string escaped;
         append_escaped(escaped, html, false);
-        return xml_safe_utf8(escaped);
+        return xml_safe(escaped);
     }
-    const std::string valid = limit_nesting(xml_safe_utf8(html));  // gumbo wants UTF-8 it can trust
+    const std::string valid = limit_nesting(xml_safe(html));  // gumbo wants UTF-8 it can trust
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};
     Sanitizer sanitizer{base_url};
     sanitizer.node(*parsed->root, 0);
-    return xml_safe_utf8(sanitizer.take());
+    return xml_safe(sanitizer.take());
 }
 
 std::string html_to_text(std::string_view html) {
-    if (html.find_first_of("<&") == std::string_view::npos) return xml_safe_utf8(collapse_whitespace(html));
-    const std::string valid = limit_nesting(xml_safe_utf8(html));
+    if (html.find_first_of("<&") == std::string_view::npos) return xml_safe(collapse_whitespace(html));
+    const std::string valid = limit_nesting(xml_safe(html));
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};
     TextCollector collector;
     collector.node(*parsed->root, 0);
-    return xml_safe_utf8(collapse_whitespace(collector.take()));
+    return xml_safe(collapse_whitespace(collector.take()));
 }
 
 }  // namespace tributary::parse

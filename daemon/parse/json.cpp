@@ -1,3 +1,5 @@
+#include <chrono>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "core/text.hpp"
@@ -30,6 +32,22 @@ Json item_json(const ParsedItem& item) {
                 {"language", item.language}};
 }
 
+Json skip_hours(std::uint32_t bits) {
+    Json hours = Json::array();
+    for (int hour = 0; hour < 24; ++hour)
+        if ((bits >> hour) & 1u) hours.push_back(hour);
+    return hours;
+}
+
+Json skip_days(std::uint8_t bits) {
+    static constexpr const char* kDays[] = {"Sunday",   "Monday", "Tuesday", "Wednesday",
+                                            "Thursday", "Friday", "Saturday"};
+    Json days = Json::array();
+    for (int day = 0; day < 7; ++day)
+        if ((bits >> day) & 1u) days.push_back(kDays[day]);
+    return days;
+}
+
 }  // namespace
 
 std::string to_json(const ParsedFeed& feed) {
@@ -42,6 +60,12 @@ std::string to_json(const ParsedFeed& feed) {
         {"link", feed.link},
         {"subtitle", feed.subtitle},
         {"language", feed.language},
+        {"image", feed.image},
+        {"ttl_minutes",
+         feed.ttl ? Json(std::chrono::duration_cast<std::chrono::minutes>(*feed.ttl).count()) : Json(nullptr)},
+        {"update_period_seconds", feed.update_period ? Json(feed.update_period->count()) : Json(nullptr)},
+        {"skip_hours", skip_hours(feed.skip_hours)},
+        {"skip_days", skip_days(feed.skip_days)},
         {"encoding",
          {{"declared", feed.encoding.declared}, {"used", feed.encoding.used}, {"source", feed.encoding.source}}},
         {"warnings", feed.warnings},

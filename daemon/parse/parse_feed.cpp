@@ -8,6 +8,8 @@
 
 #include "core/text.hpp"
 #include "parse/charset.hpp"
+#include "parse/json_feed.hpp"
+#include "parse/location.hpp"
 #include "parse/reader.hpp"
 #include "parse/xml_repair.hpp"
 
@@ -24,26 +26,6 @@ RootKind classify_root(pugi::xml_node root) {
     if (local == "feed" && (ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none || ns == Ns::other))
         return RootKind::atom;
     return RootKind::not_a_feed;
-}
-
-struct Location {
-    std::size_t line = 1;
-    std::size_t column = 1;
-};
-
-// Columns count characters, not bytes, so that they match what an editor shows for Arabic.
-Location location_of(std::string_view text, std::ptrdiff_t offset) {
-    Location location;
-    const std::size_t end = std::min(text.size(), static_cast<std::size_t>(std::max<std::ptrdiff_t>(offset, 0)));
-    for (std::size_t i = 0; i < end; ++i) {
-        if (text[i] == '\n') {
-            ++location.line;
-            location.column = 1;
-        } else if ((static_cast<unsigned char>(text[i]) & 0xC0) != 0x80) {
-            ++location.column;
-        }
-    }
-    return location;
 }
 
 std::string describe_error(std::string_view text, const pugi::xml_parse_result& result) {
@@ -101,23 +83,37 @@ bool drop_unfinished_item(pugi::xml_node root, std::string_view text, std::ptrdi
 Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& options) {
     if (trim(body).empty()) return fail(ErrorKind::Parse, "parse: line 1, column 1: empty document");
 
-    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override);
-    RepairedXml repaired = repair_xml(decoded.utf8);
-    std::string text = repaired.warnings.empty() ? std::move(decoded.utf8) : std::move(repaired.text);
+    // A body that is already UTF-8 (most are) is read where it lies: pugixml's own copy is the only one.
+    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+    const std::string_view utf8 = decoded.text(body);
+    if (looks_like_json(utf8)) {
+        ParsedFeed feed;
+        feed.encoding = std::move(decoded.encoding);
+        feed.warnings = std::move(decoded.warnings);
+        return read_json_feed(utf8, options, std::move(feed));
+    }
+    const RepairedXml repaired = repair_xml(utf8);
+    if (!repaired.refused.empty()) return fail(ErrorKind::Parse, "parse: " + repaired.refused);
+    std::string_view text = repaired.changed ? std::string_view{repaired.text} : utf8;
 
     pugi::xml_document document;
     pugi::xml_parse_result parsed =
         document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
     std::string skipped_prolog;
+    RepairedXml reparsed_text;
     if (!document.document_element()) {
         // A broken comment or declaration before the root hides the whole feed; the feed
         // itself may be fine, so start over at its root element.
         const std::size_t start = find_feed_root(text);
-        if (start == std::string::npos || start == 0)
+        if (start == std::string_view::npos || start == 0)
             return fail(ErrorKind::Parse, "parse: " + describe_error(text, parsed));
         skipped_prolog = fmt::format("skipped {} unreadable bytes before the root element ({})", start,
                                      describe_error(text, parsed));
-        text = text.substr(start);
+        // The repair took what follows an unclosed comment or CDATA for part of it and left it
+        // alone; read as the document it now is, it needs the repair again (found by fuzzing).
+        reparsed_text = repair_xml(text.substr(start));
+        if (!reparsed_text.refused.empty()) return fail(ErrorKind::Parse, "parse: " + reparsed_text.refused);
+        text = reparsed_text.changed ? std::string_view{reparsed_text.text} : text.substr(start);
         parsed = document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
         if (!document.document_element()) return fail(ErrorKind::Parse, "parse: " + describe_error(text, parsed));
     }
@@ -140,11 +136,16 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
             feed.warnings.push_back("dropped the last item: it was cut off by the error");
     }
 
-    ReadContext context{feed, options.base_url};
+    ReadContext context{feed, options.base_url, options.sanitize};
+    const DocumentTextCheck check_text{!parsed};
+    reset_undeclared_prefix();
     if (kind == RootKind::atom)
         read_atom(root, context);
     else
         read_rss(root, context);
+    if (const std::string prefix = take_undeclared_prefix(); !prefix.empty())
+        feed.warnings.push_back("namespace prefix \"" + prefix +
+                                ":\" used without a declaration; read by its usual meaning");
     return feed;
 }
 

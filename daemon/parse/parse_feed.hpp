@@ -15,10 +15,16 @@ struct ParseOptions {
     std::string_view content_type{};       // HTTP Content-Type header value, may carry charset=
     std::string_view base_url{};           // the feed's own (final) URL, for resolving relative links
     std::string_view encoding_override{};  // from feeds.conf, "" = none
+    // true: summary and content are sanitized here. false: they keep the document's HTML as
+    // written (made valid UTF-8 and XML-safe, nothing more), so that the caller can sanitize only
+    // the items that are new or changed with sanitize_html(html, item link or feed URL).
+    bool sanitize = true;
 };
 
-// RSS 0.9x/2.0, RSS 1.0 (RDF) and Atom 0.3/1.0. Repairs what a reader would repair and
-// records a warning for each repair; fails only when nothing can be salvaged.
+// RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0 and JSON Feed 1.0/1.1, told apart by content. Repairs
+// what a reader would repair and records a warning for each repair; fails only when nothing can
+// be salvaged, with line and column (Error Parse), or when the document is no feed
+// (Error UnsupportedFormat).
 Result<ParsedFeed> parse_feed(std::string_view body, const ParseOptions& options);
 
 // RFC 822/1123 and RFC 3339/ISO 8601 dates, to UTC. Never "now" on failure.

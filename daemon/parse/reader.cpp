@@ -2,10 +2,12 @@
 
 #include <array>
 #include <charconv>
+#include <utility>
 #include <vector>
 
 #include "core/text.hpp"
 #include "parse/parse_feed.hpp"
+#include "parse/utf8.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -15,7 +17,7 @@ struct KnownNamespace {
     Ns ns;
 };
 
-constexpr std::array<KnownNamespace, 11> kNamespaces{{
+constexpr std::array<KnownNamespace, 14> kNamespaces{{
     {"http://purl.org/rss/1.0/", Ns::rss10},
     {"http://my.netscape.com/rdf/simple/0.9/", Ns::rss090},
     {"http://www.w3.org/2005/Atom", Ns::atom10},
@@ -26,11 +28,14 @@ constexpr std::array<KnownNamespace, 11> kNamespaces{{
     {"http://purl.org/rss/1.0/modules/content/", Ns::content},
     {"http://search.yahoo.com/mrss/", Ns::media},
     {"http://www.w3.org/1999/xhtml", Ns::xhtml},
+    {"http://purl.org/rss/1.0/modules/syndication/", Ns::sy},
+    {"http://www.itunes.com/dtds/podcast-1.0.dtd", Ns::itunes},
+    {"https://www.itunes.com/dtds/podcast-1.0.dtd", Ns::itunes},
     {"http://backend.userland.com/rss2", Ns::none},  // an RSS 2.0 namespace some feeds declare
 }};
 
 // Feeds often use a prefix without declaring it; these are the bindings everyone means.
-constexpr std::array<std::pair<std::string_view, Ns>, 7> kConventionalPrefixes{{
+constexpr std::array<std::pair<std::string_view, Ns>, 9> kConventionalPrefixes{{
     {"dc", Ns::dc},
     {"dcterms", Ns::dcterms},
     {"content", Ns::content},
@@ -38,6 +43,8 @@ constexpr std::array<std::pair<std::string_view, Ns>, 7> kConventionalPrefixes{{
     {"atom", Ns::atom10},
     {"rdf", Ns::rdf},
     {"xhtml", Ns::xhtml},
+    {"sy", Ns::sy},
+    {"itunes", Ns::itunes},
 }};
 
 // Publishers disagree about the trailing '/' of namespace URIs; nobody means two namespaces.
@@ -50,7 +57,7 @@ Ns classify_uri(std::string_view uri) {
     if (uri.empty()) return Ns::none;
     const std::string_view wanted = without_trailing_slash(trim(uri));
     for (const KnownNamespace& known : kNamespaces)
-        if (without_trailing_slash(known.uri) == wanted) return known.ns;
+        if (iequals_ascii(without_trailing_slash(known.uri), wanted)) return known.ns;
     return Ns::other;
 }
 
@@ -72,9 +79,16 @@ std::optional<std::string_view> uri_for_prefix(pugi::xml_node node, std::string_
     return std::nullopt;
 }
 
+// Set while reading a document pugixml could not finish (see DocumentTextCheck).
+thread_local bool check_document_text = false;
+
+// The first prefix used without a declaration while reading one document on this thread.
+thread_local std::string undeclared_prefix;
+
 Ns classify_prefix(pugi::xml_node scope, std::string_view prefix) {
     if (const auto uri = uri_for_prefix(scope, prefix)) return classify_uri(*uri);
     if (prefix.empty()) return Ns::none;
+    if (undeclared_prefix.empty() && prefix != "xml") undeclared_prefix = std::string(prefix);
     for (const auto& [conventional, ns] : kConventionalPrefixes)
         if (conventional == prefix) return ns;
     return Ns::other;
@@ -136,6 +150,17 @@ void serialize(pugi::xml_node node, std::string& out, int depth) {
 
 }  // namespace
 
+DocumentTextCheck::DocumentTextCheck(bool enabled) : previous_(check_document_text) { check_document_text = enabled; }
+DocumentTextCheck::~DocumentTextCheck() { check_document_text = previous_; }
+
+std::string document_string(std::string_view text) { return check_document_text ? xml_safe(text) : std::string(text); }
+std::string document_string(std::string&& text) {
+    return check_document_text && !is_clean_utf8(text, true) ? xml_safe(text) : std::move(text);
+}
+
+void reset_undeclared_prefix() { undeclared_prefix.clear(); }
+std::string take_undeclared_prefix() { return std::exchange(undeclared_prefix, std::string{}); }
+
 Ns namespace_of(pugi::xml_node element) { return classify_prefix(element, prefix_of(element.name())); }
 
 std::string_view local_name(pugi::xml_node node) {
@@ -182,24 +207,24 @@ std::string text_or_markup(pugi::xml_node element) {
     return element_text(element);
 }
 
-std::string clean_text(std::string_view text) { return xml_safe_utf8(trim(text)); }
+std::string clean_text(std::string_view text) { return document_string(trim(text)); }
 
 std::string title_text(std::string_view text, Markup markup) {
     switch (markup) {
-        case Markup::none: return xml_safe_utf8(collapse_whitespace(text));
+        case Markup::none: return document_string(collapse_whitespace(text));
         case Markup::html: return html_to_text(text);
         case Markup::guess: break;
     }
     // RSS titles are plain text by the spec but arrive with entities and tags often enough
     // that reading every one containing '<' or '&' as HTML loses less than it gains.
     if (text.find_first_of("<&") != std::string_view::npos) return html_to_text(text);
-    return xml_safe_utf8(collapse_whitespace(text));
+    return document_string(collapse_whitespace(text));
 }
 
 std::string text_as_html(std::string_view text) {
     std::string out;
     append_escaped(out, trim(text), false);
-    return xml_safe_utf8(out);
+    return document_string(std::move(out));
 }
 
 std::string nearest_language(pugi::xml_node element) {
@@ -249,7 +274,7 @@ std::string ReadContext::base_for(pugi::xml_node element) const {
 std::string ReadContext::resolve(pugi::xml_node element, std::string_view reference) const {
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
-    return xml_safe_utf8(resolve_url(base_for(element), trimmed));
+    return xml_safe(resolve_url(base_for(element), trimmed));
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {
@@ -261,6 +286,174 @@ std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t ite
                                               (item->title.empty() ? std::string{} : " (\"" + item->title + "\")");
     warn("unparseable date \"" + text + "\" in <" + std::string(element.name()) + "> of " + where);
     return std::nullopt;
+}
+
+namespace {
+
+// "&lt;p&gt;" in what is already the element's decoded text: the publisher escaped its HTML
+// twice. Only when no real tag is present and an escaped one is, so text about HTML survives.
+bool is_double_escaped(std::string_view markup) {
+    if (markup.find('<') != std::string_view::npos) return false;
+    for (std::size_t at = markup.find("&lt;"); at != std::string_view::npos; at = markup.find("&lt;", at + 4)) {
+        const std::string_view after = markup.substr(at + 4);
+        const std::size_t name = after.starts_with('/') ? 1 : 0;
+        std::size_t length = name;
+        while (length < after.size() && length < name + 12 &&
+               ((after[length] >= 'a' && after[length] <= 'z') || (after[length] >= 'A' && after[length] <= 'Z') ||
+                (length > name && after[length] >= '0' && after[length] <= '9')))
+            ++length;
+        if (length == name) continue;
+        const std::string_view tag = after.substr(name, length - name);
+        const std::string_view rest = after.substr(length);
+        static constexpr std::string_view kTags[] = {"p", "a", "b", "i", "br", "div", "img", "span", "em", "strong"};
+        for (const std::string_view known : kTags)
+            if (iequals_ascii(tag, known) &&
+                (rest.starts_with("&gt;") || rest.starts_with(" ") || rest.starts_with("/")))
+                return true;
+    }
+    return false;
+}
+
+std::string unescape_once(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '&') {
+            const std::string_view rest = text.substr(i);
+            bool replaced = false;
+            for (const auto& [entity, character] : {std::pair<std::string_view, char>{"&lt;", '<'},
+                                                    {"&gt;", '>'},
+                                                    {"&amp;", '&'},
+                                                    {"&quot;", '"'},
+                                                    {"&#39;", '\''}}) {
+                if (rest.starts_with(entity)) {
+                    out += character;
+                    i += entity.size() - 1;
+                    replaced = true;
+                    break;
+                }
+            }
+            if (replaced) continue;
+        }
+        out += text[i];
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string ReadContext::html(pugi::xml_node element, std::string markup) {
+    if (markup.find("&lt;") != std::string::npos && is_double_escaped(markup)) {
+        markup = unescape_once(markup);
+        if (!warned_double_escaped_) {
+            warn("HTML in <" + std::string(element.name()) + "> was escaped twice; unescaped once");
+            warned_double_escaped_ = true;
+        }
+    }
+    if (sanitize_) return sanitize_html(markup, base_for(element));
+    // Unsanitized: the markup as written, trimmed in place rather than copied again.
+    const std::string_view trimmed = trim(markup);
+    if (trimmed.size() != markup.size()) {
+        const std::size_t offset = static_cast<std::size_t>(trimmed.data() - markup.data());
+        markup.erase(offset + trimmed.size());
+        markup.erase(0, offset);
+    }
+    return document_string(std::move(markup));
+}
+
+namespace {
+
+// RSS 2.0 <skipHours>: 0-23, and 24 which some feeds write for midnight.
+void read_skip_hours(pugi::xml_node element, ParsedFeed& feed) {
+    for (const pugi::xml_node hour : element.children()) {
+        if (hour.type() != pugi::node_element || local_name(hour) != "hour") continue;
+        const std::optional<std::int64_t> value = parse_length(element_text(hour));
+        if (value && *value <= 24) feed.skip_hours |= std::uint32_t{1} << (*value % 24);
+    }
+}
+
+void read_skip_days(pugi::xml_node element, ParsedFeed& feed) {
+    static constexpr std::array<std::string_view, 7> kDays{"sunday",   "monday", "tuesday", "wednesday",
+                                                           "thursday", "friday", "saturday"};
+    for (const pugi::xml_node day : element.children()) {
+        if (day.type() != pugi::node_element || local_name(day) != "day") continue;
+        const std::string name = to_lower_ascii(trim(element_text(day)));
+        for (std::size_t i = 0; i < kDays.size(); ++i)
+            if (name == kDays[i]) feed.skip_days |= static_cast<std::uint8_t>(1u << i);
+    }
+}
+
+}  // namespace
+
+bool read_feed_hint(pugi::xml_node child, ReadContext& context) {
+    ParsedFeed& feed = context.feed();
+    const Ns ns = namespace_of(child);
+    const std::string_view local = local_name(child);
+    if (is_rss_core(ns)) {
+        if (local == "ttl") {
+            if (const auto minutes = parse_length(element_text(child)); minutes && *minutes < 1'000'000'000)
+                feed.ttl = std::chrono::minutes{*minutes};
+        } else if (local == "skipHours") {
+            read_skip_hours(child, feed);
+        } else if (local == "skipDays") {
+            read_skip_days(child, feed);
+        } else if (local == "image") {
+            // RSS 0.9x/2.0: <image><url>; RSS 1.0: <image rdf:resource> in the channel.
+            std::string_view url;
+            for (const pugi::xml_node part : child.children())
+                if (part.type() == pugi::node_element && local_name(part) == "url") url = part.child_value();
+            if (trim(url).empty()) url = attribute(child, Ns::rdf, "resource");
+            if (!trim(url).empty()) feed.image = context.resolve(child, url);
+        } else {
+            return false;
+        }
+        return true;
+    }
+    if (ns == Ns::sy) {
+        if (local == "updatePeriod")
+            context.sy_period = to_lower_ascii(trim(element_text(child)));
+        else if (local == "updateFrequency")
+            context.sy_frequency = std::string(trim(element_text(child)));
+        else
+            return false;
+        return true;
+    }
+    if (ns == Ns::itunes && local == "image") {
+        if (feed.image.empty()) feed.image = context.resolve(child, attribute(child, "href"));
+        return true;
+    }
+    return false;
+}
+
+void finish_feed_hints(ReadContext& context) {
+    if (context.sy_period.empty() && context.sy_frequency.empty()) return;
+    using std::chrono::hours;
+    static constexpr std::array<std::pair<std::string_view, hours>, 5> kPeriods{{
+        {"hourly", hours{1}},
+        {"daily", hours{24}},
+        {"weekly", hours{24 * 7}},
+        {"monthly", hours{24 * 30}},
+        {"yearly", hours{24 * 365}},
+    }};
+    std::string_view period_name = context.sy_period;  // (a ?: of std::string would dangle here)
+    if (period_name.empty()) period_name = "daily";
+    std::optional<hours> period;
+    for (const auto& [name, length] : kPeriods)
+        if (period_name == name) period = length;
+    if (!period) {
+        context.warn("unknown sy:updatePeriod \"" + clean_text(context.sy_period) + "\"; ignored");
+        return;
+    }
+    std::int64_t frequency = 1;
+    if (!context.sy_frequency.empty()) {
+        const std::optional<std::int64_t> value = parse_length(context.sy_frequency);
+        if (!value || *value == 0 || *value > 1'000'000) {
+            context.warn("unusable sy:updateFrequency \"" + clean_text(context.sy_frequency) + "\"; read as 1");
+        } else {
+            frequency = *value;
+        }
+    }
+    context.feed().update_period = std::chrono::duration_cast<Seconds>(*period) / frequency;
 }
 
 }  // namespace tributary::parse

@@ -12,9 +12,13 @@
 namespace tributary::parse {
 
 // Namespaces we read, identified by URI whatever prefix a document binds them to.
-enum class Ns { none, rss10, rss090, atom10, atom03, rdf, dc, dcterms, content, media, xhtml, other };
+enum class Ns { none, rss10, rss090, atom10, atom03, rdf, dc, dcterms, content, media, xhtml, sy, itunes, other };
 
 Ns namespace_of(pugi::xml_node element);
+// A prefix used without an xmlns declaration is read by its conventional binding (dc:, media:, …)
+// and remembered, per thread, so that parse_feed can warn once per document.
+void reset_undeclared_prefix();
+std::string take_undeclared_prefix();
 std::string_view local_name(pugi::xml_node node);
 bool is_element(pugi::xml_node node, Ns ns, std::string_view local);
 // RSS elements carry no namespace in 0.9x/2.0 and the RSS 1.0/0.90 one in RDF; both are read alike.
@@ -33,7 +37,25 @@ std::string inner_markup(pugi::xml_node element);
 // inner_markup when the element has element children, element_text otherwise.
 std::string text_or_markup(pugi::xml_node element);
 
-std::string clean_text(std::string_view text);  // trimmed, XML-safe UTF-8
+// The text helpers below expect what they are given to be valid, XML-safe UTF-8 already: the
+// document was converted and repaired before pugixml read it (so its text and attributes are),
+// and the JSON reader cleans each string it takes. They do not check it again, except while a
+// DocumentTextCheck is enabled: pugixml leaves half-decoded bytes in the node it stopped in
+// when a document is not well-formed (found by fuzzing), so parse_feed enables it then.
+class DocumentTextCheck {
+public:
+    explicit DocumentTextCheck(bool enabled);
+    ~DocumentTextCheck();
+    DocumentTextCheck(const DocumentTextCheck&) = delete;
+    DocumentTextCheck& operator=(const DocumentTextCheck&) = delete;
+
+private:
+    bool previous_;
+};
+std::string document_string(std::string_view text);  // a copy, made XML-safe when checking
+std::string document_string(std::string&& text);
+
+std::string clean_text(std::string_view text);  // trimmed
 // How to read a title-like string: Atom says which (type="text"/"html"); RSS never does.
 enum class Markup { none, html, guess };
 std::string title_text(std::string_view text, Markup markup);  // plain, whitespace collapsed
@@ -47,7 +69,8 @@ void add_enclosure(ParsedItem& item, Enclosure enclosure);
 
 class ReadContext {
 public:
-    ReadContext(ParsedFeed& feed, std::string_view base_url) : feed_(feed), base_url_(base_url) {}
+    ReadContext(ParsedFeed& feed, std::string_view base_url, bool sanitize = true)
+        : feed_(feed), base_url_(base_url), sanitize_(sanitize) {}
 
     ParsedFeed& feed() { return feed_; }
     void warn(std::string message) { feed_.warnings.push_back(std::move(message)); }
@@ -60,11 +83,28 @@ public:
 
     std::optional<SysTime> date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item);
 
+    // Summary or content HTML found at `element`: sanitized against its base, or, when the
+    // caller sanitizes later (ParseOptions::sanitize = false), the document's HTML as written.
+    std::string html(pugi::xml_node element, std::string markup);
+
+    // sy:updatePeriod and sy:updateFrequency as written, combined by finish_feed_hints.
+    std::string sy_period;
+    std::string sy_frequency;
+
 private:
     ParsedFeed& feed_;
     std::string_view base_url_;
     std::string document_base_;
+    bool sanitize_ = true;
+    bool warned_double_escaped_ = false;
 };
+
+// Channel-level scheduling and image hints shared by RSS, RDF and Atom: <ttl>, <skipHours>,
+// <skipDays>, sy:updatePeriod/updateFrequency, <image><url>, itunes:image. Returns true when
+// `child` was one of them.
+bool read_feed_hint(pugi::xml_node child, ReadContext& context);
+// After all channel children were seen: turns the sy: pair into ParsedFeed::update_period.
+void finish_feed_hints(ReadContext& context);
 
 void read_rss(pugi::xml_node root, ReadContext& context);   // <rss> and <rdf:RDF>
 void read_atom(pugi::xml_node root, ReadContext& context);  // Atom 0.3 and 1.0 <feed>

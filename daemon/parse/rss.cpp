@@ -28,6 +28,8 @@ void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& con
             if (namespace_of(child) == Ns::media) read_media(child, item, context);
     } else if (local == "category") {
         add_category(item, element_text(element));
+    } else if (local == "title") {
+        if (item.title.empty()) item.title = title_text(element_text(element), Markup::guess);
     } else if (local == "content") {
         add_enclosure(item, Enclosure{.url = context.resolve(element, attribute(element, "url")),
                                       .type = clean_text(attribute(element, "type")),
@@ -45,7 +47,7 @@ void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates
         } else if (local == "link") {
             rss_link = context.resolve(child, element_text(child));
         } else if (local == "description") {
-            item.summary = sanitize_html(text_or_markup(child), context.base_for(child));
+            item.summary = context.html(child, text_or_markup(child));
         } else if (local == "guid") {
             item.id = clean_text(element_text(child));
             guid_is_permalink = !iequals_ascii(trim(attribute(child, "isPermaLink")), "false");
@@ -79,7 +81,7 @@ void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates
             } else if (local == "title") {
                 if (item.title.empty()) item.title = title_text(element_text(child), Markup::guess);
             } else if (local == "description") {
-                if (item.summary.empty()) item.summary = sanitize_html(text_or_markup(child), context.base_for(child));
+                if (item.summary.empty()) item.summary = context.html(child, text_or_markup(child));
             }
             break;
         case Ns::dcterms:
@@ -87,9 +89,19 @@ void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates
             if (local == "issued" && !dates.published) dates.published = child;
             break;
         case Ns::content:
-            if (local == "encoded") item.content = sanitize_html(text_or_markup(child), context.base_for(child));
+            if (local == "encoded") item.content = context.html(child, text_or_markup(child));
             break;
         case Ns::media: read_media(child, item, context); break;
+        case Ns::itunes:
+            if (local == "author" && item.author.empty()) {
+                item.author = title_text(element_text(child), Markup::guess);
+            } else if (local == "category") {
+                add_category(item, attribute(child, "text"));
+                for (const pugi::xml_node sub : child.children())
+                    if (sub.type() == pugi::node_element && local_name(sub) == "category")
+                        add_category(item, attribute(sub, "text"));
+            }
+            break;
         case Ns::atom10:
             if (local == "link") {
                 const std::string_view rel = trim(attribute(child, "rel"));
@@ -133,6 +145,7 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
     std::string atom_link;
     for (const pugi::xml_node child : channel.children()) {
         if (child.type() != pugi::node_element) continue;
+        if (read_feed_hint(child, context)) continue;
         const Ns ns = namespace_of(child);
         const std::string_view local = local_name(child);
         if (is_rss_core(ns)) {
@@ -144,9 +157,6 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
                 feed.subtitle = title_text(element_text(child), Markup::guess);
             else if (local == "language")
                 feed.language = clean_text(element_text(child));
-            else if (local == "ttl") {
-                if (const auto minutes = parse_length(element_text(child))) feed.ttl = std::chrono::minutes{*minutes};
-            }
         } else if (ns == Ns::dc) {
             if (local == "language" && feed.language.empty())
                 feed.language = clean_text(element_text(child));
@@ -176,7 +186,9 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
         }
     if (rdf) {
         feed.format = FeedFormat::rdf;
-        feed.version = channel && namespace_of(channel) == Ns::rss090 ? "0.90" : "1.0";
+        const bool netscape = channel ? namespace_of(channel) == Ns::rss090
+                                      : attribute(root, "xmlns").find("/rdf/simple/0.9") != std::string_view::npos;
+        feed.version = netscape ? "0.90" : "1.0";
     } else {
         feed.format = FeedFormat::rss;
         feed.version = clean_text(attribute(root, "version"));
@@ -185,6 +197,13 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
         read_channel(channel, context);
     else
         context.warn("no <channel> element");
+    // RSS 1.0 keeps <image> (and sometimes the hints) beside the channel, not inside it.
+    if (rdf || !channel) {
+        for (const pugi::xml_node child : root.children())
+            if (child.type() == pugi::node_element && local_name(child) != "channel" && local_name(child) != "item")
+                (void)read_feed_hint(child, context);
+    }
+    finish_feed_hints(context);
 
     // Items belong in <channel> (RSS 2.0) or beside it (RDF); broken feeds mix the two.
     std::size_t index = 0;

@@ -1,6 +1,10 @@
-// RFC 3986 section 5.2 reference resolution, on strings: no normalisation beyond what the
-// algorithm itself does (dot segments), so IRIs with Arabic paths stay as written.
+// RFC 3986 section 5.2 reference resolution, on strings, then the IRI-to-URI step browsers do:
+// an internationalised host becomes its IDNA (punycode) form, and every non-ASCII byte and space
+// of the rest is percent-encoded, so that "/مقال" and "/%D9%85%D9%82%D8%A7%D9%84" are one link.
 
+#include <unicode/uidna.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -106,9 +110,91 @@ std::string clean_reference(std::string_view reference) {
     return out;
 }
 
-}  // namespace
+struct IdnaCloser {
+    void operator()(UIDNA* idna) const noexcept { uidna_close(idna); }
+};
 
-std::string resolve_url(std::string_view base, std::string_view reference) {
+// UTS 46 processing (what browsers use); the object is immutable once open, so it is shared.
+const UIDNA* idna() {
+    static const std::unique_ptr<UIDNA, IdnaCloser> instance = [] {
+        UErrorCode status = U_ZERO_ERROR;
+        std::unique_ptr<UIDNA, IdnaCloser> opened{uidna_openUTS46(UIDNA_NONTRANSITIONAL_TO_ASCII, &status)};
+        if (U_FAILURE(status)) opened.reset();
+        return opened;
+    }();
+    return instance.get();
+}
+
+bool has_non_ascii(std::string_view text) {
+    for (const char c : text)
+        if (static_cast<unsigned char>(c) >= 0x80) return true;
+    return false;
+}
+
+// The ASCII form of a host, or the host unchanged when IDNA refuses it.
+std::string ascii_host(std::string_view host) {
+    const UIDNA* processor = idna();
+    if (processor == nullptr || host.size() > 1024) return std::string(host);
+    char buffer[2048];
+    UIDNAInfo info = UIDNA_INFO_INITIALIZER;
+    UErrorCode status = U_ZERO_ERROR;
+    const int32_t length = uidna_nameToASCII_UTF8(processor, host.data(), static_cast<int32_t>(host.size()), buffer,
+                                                  sizeof buffer, &info, &status);
+    if (U_FAILURE(status) || info.errors != 0 || length <= 0 || length > static_cast<int32_t>(sizeof buffer))
+        return std::string(host);
+    return std::string(buffer, static_cast<std::size_t>(length));
+}
+
+void append_percent_encoded(std::string& out, std::string_view text) {
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char c : text) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (byte >= 0x80 || byte == ' ') {
+            out += '%';
+            out += kHex[byte >> 4];
+            out += kHex[byte & 0xF];
+        } else {
+            out += c;
+        }
+    }
+}
+
+// IRI to URI (RFC 3987 3.1, as WHATWG URL does it): IDNA for the host, %XX for the rest.
+std::string to_uri(std::string url) {
+    if (!has_non_ascii(url) && url.find(' ') == std::string::npos) return url;
+    std::string out;
+    out.reserve(url.size() + url.size() / 2);
+    std::string_view rest = url;
+    if (const std::size_t authority = rest.find("://");
+        authority != std::string_view::npos &&
+        rest.substr(0, authority).find_first_of("/?#") == std::string_view::npos) {
+        out.append(rest.substr(0, authority + 3));
+        rest.remove_prefix(authority + 3);
+        const std::size_t end = std::min(rest.find_first_of("/?#"), rest.size());
+        std::string_view host = rest.substr(0, end);
+        rest.remove_prefix(end);
+        if (const std::size_t at = host.rfind('@'); at != std::string_view::npos) {
+            append_percent_encoded(out, host.substr(0, at + 1));
+            host.remove_prefix(at + 1);
+        }
+        std::string_view port;
+        if (const std::size_t colon = host.rfind(':');
+            colon != std::string_view::npos && host.find(']') == std::string_view::npos) {
+            port = host.substr(colon);
+            host = host.substr(0, colon);
+        }
+        if (has_non_ascii(host))
+            out += ascii_host(host);
+        else
+            out.append(host);
+        out.append(port);
+    }
+    append_percent_encoded(out, rest);
+    return out;
+}
+
+// RFC 3986 5.2.2, with the cleaning browsers do first.
+std::string resolve_iri(std::string_view base, std::string_view reference) {
     const std::string cleaned_reference = clean_reference(reference);
     const std::string cleaned_base = clean_reference(base);
     const UrlParts ref = split(cleaned_reference);
@@ -136,6 +222,12 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
         }
     }
     return join(target, path);
+}
+
+}  // namespace
+
+std::string resolve_url(std::string_view base, std::string_view reference) {
+    return to_uri(resolve_iri(base, reference));
 }
 
 }  // namespace tributary::parse

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <cstdint>
+#include <map>
 #include <optional>
+#include <string>
 
 #include "parse/html_entities.hpp"
 
@@ -53,6 +55,8 @@ struct Counts {
     std::size_t control_characters = 0;
     std::size_t windows1252_references = 0;
     std::size_t uppercase_hex_references = 0;
+    std::size_t declared_entities = 0;
+    std::size_t bare_less_thans = 0;
 };
 
 // A U+FFFE or U+FFFF encoded at s[i] (EF BF BE / EF BF BF).
@@ -64,12 +68,15 @@ bool is_noncharacter_at(std::string_view s, std::size_t i) noexcept {
 
 class Repairer {
 public:
-    explicit Repairer(std::string_view in) : in_(in) { out_.reserve(in.size() + in.size() / 32); }
+    explicit Repairer(std::string_view in) : in_(in) {}
 
     RepairedXml run() {
         skip_leading_junk();
         while (pos_ < in_.size()) {
+            skip_plain();
+            if (pos_ >= in_.size()) break;
             const char c = in_[pos_];
+            if (!refused_.empty()) break;  // no point reading further
             if (c == '<') {
                 markup();
             } else if (c == '&') {
@@ -78,10 +85,44 @@ public:
                 copy_one();
             }
         }
-        return RepairedXml{.text = std::move(out_), .warnings = warnings()};
+        if (!refused_.empty()) return RepairedXml{.text = {}, .warnings = {}, .changed = false, .refused = refused_};
+        if (!changed_) return RepairedXml{.text = {}, .warnings = {}, .changed = false, .refused = {}};
+        out_.append(in_.substr(flushed_));
+        return RepairedXml{.text = std::move(out_), .warnings = warnings(), .changed = true, .refused = {}};
     }
 
 private:
+    // The output is built only once something changes: until then (and between changes) input
+    // bytes are merely skipped over, and flushed in one piece before the next change.
+    void begin_change() {
+        if (!changed_) {
+            out_.reserve(in_.size() + in_.size() / 32);
+            changed_ = true;
+        }
+        out_.append(in_.substr(flushed_, pos_ - flushed_));
+    }
+    void end_change() { flushed_ = pos_; }
+
+    // Bytes that need no look: everything but '<', '&', C0 controls and 0xEF (which may start
+    // U+FFFE/U+FFFF).
+    void skip_plain() {
+        const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+        const std::size_t n = in_.size();
+        std::size_t i = pos_;
+        while (i + 4 <= n && !kNeedsLook[p[i]] && !kNeedsLook[p[i + 1]] && !kNeedsLook[p[i + 2]] &&
+               !kNeedsLook[p[i + 3]])
+            i += 4;
+        while (i < n && !kNeedsLook[p[i]]) ++i;
+        pos_ = i;
+    }
+
+    static constexpr std::array<bool, 256> kNeedsLook = [] {
+        std::array<bool, 256> table{};
+        for (int b = 0; b < 0x20; ++b) table[static_cast<std::size_t>(b)] = b != '\t' && b != '\n' && b != '\r';
+        table['<'] = table['&'] = table[0xEF] = true;
+        return table;
+    }();
+
     void skip_leading_junk() {
         const std::size_t declaration = in_.substr(0, 4096).find("<?xml");
         std::size_t start = 0;
@@ -94,19 +135,28 @@ private:
                 start = first_tag;
         }
         counts_.junk_bytes = start;
-        pos_ = start;
+        if (start > 0) {
+            changed_ = true;
+            out_.reserve(in_.size());
+            pos_ = start;
+            flushed_ = start;
+        }
     }
 
     void copy_one() {
         const auto byte = static_cast<unsigned char>(in_[pos_]);
         if (is_forbidden_control(byte)) {
             ++counts_.control_characters;
+            begin_change();
             ++pos_;
+            end_change();
         } else if (byte == 0xEF && is_noncharacter_at(in_, pos_)) {
             ++counts_.control_characters;
+            begin_change();
             pos_ += 3;
+            end_change();
         } else {
-            out_ += in_[pos_++];
+            ++pos_;
         }
     }
 
@@ -123,18 +173,93 @@ private:
         if (rest.starts_with("<!--")) return copy_through("-->");
         if (rest.starts_with("<?")) return copy_through("?>");
         if (rest.starts_with("<!")) return doctype();
+        // "a < b", "<3", "< /": no tag can start like that, so it is text that forgot to escape.
+        if (rest.size() < 2 || !can_start_tag(rest[1])) {
+            begin_change();
+            out_ += "&lt;";
+            ++counts_.bare_less_thans;
+            ++pos_;
+            end_change();
+            return;
+        }
         copy_one();
     }
 
+    static bool can_start_tag(char c) noexcept {
+        return is_ascii_letter(c) || c == '/' || c == '_' || c == ':' || static_cast<unsigned char>(c) >= 0x80;
+    }
+
     void doctype() {
+        const std::size_t start = pos_;
         int depth = 0;
         while (pos_ < in_.size()) {
             const char c = in_[pos_];
             copy_one();
             if (c == '[') ++depth;
             if (c == ']') --depth;
-            if (c == '>' && depth <= 0) return;
+            if (c == '>' && depth <= 0) break;
         }
+        read_entity_declarations(in_.substr(start, pos_ - start));
+    }
+
+    // <!ENTITY name "value"> in a DOCTYPE's internal subset: pugixml keeps such references
+    // unexpanded, so we expand them (general entities only, not %parameter ones).
+    void read_entity_declarations(std::string_view doctype) {
+        std::size_t at = 0;
+        while ((at = doctype.find("<!ENTITY", at)) != std::string_view::npos) {
+            at += 8;
+            std::size_t i = at;
+            const auto skip_space = [&] {
+                while (i < doctype.size() &&
+                       (doctype[i] == ' ' || doctype[i] == '\t' || doctype[i] == '\r' || doctype[i] == '\n'))
+                    ++i;
+            };
+            skip_space();
+            if (i >= doctype.size() || doctype[i] == '%') continue;
+            const std::size_t name_start = i;
+            while (i < doctype.size() && (is_ascii_letter(doctype[i]) || is_ascii_digit(doctype[i]) ||
+                                          doctype[i] == '_' || doctype[i] == '-' || doctype[i] == '.'))
+                ++i;
+            const std::string_view name = doctype.substr(name_start, i - name_start);
+            skip_space();
+            if (name.empty() || i >= doctype.size() || (doctype[i] != '"' && doctype[i] != '\'')) continue;
+            const std::size_t close = doctype.find(doctype[i], i + 1);
+            if (close == std::string_view::npos) break;
+            if (declared_.size() < 1000)
+                declared_.emplace(std::string(name), std::string(doctype.substr(i + 1, close - i - 1)));
+            at = close;
+        }
+    }
+
+    // The replacement text of a declared entity, its own references to declared entities
+    // expanded in turn; depth and size are bounded so that "billion laughs" stays cheap.
+    bool expand_declared(std::string_view name, int depth) {
+        const auto it = declared_.find(std::string(name));
+        if (it == declared_.end()) return false;
+        if (depth > kMaxEntityDepth) {
+            refuse("entity &" + std::string(name) + "; nests declared entities more than " +
+                   std::to_string(kMaxEntityDepth) + " deep (an entity-expansion attack?)");
+            return true;
+        }
+        const std::string_view value = it->second;
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            if (expansion_budget_ == 0) {
+                refuse("entities declared in the DOCTYPE expand past " + std::to_string(kExpansionBudget / 1024) +
+                       " KiB (an entity-expansion attack?)");
+                return true;
+            }
+            --expansion_budget_;
+            if (value[i] == '&') {
+                const std::size_t semicolon = value.find(';', i);
+                if (semicolon != std::string_view::npos && value[i + 1] != '#' &&
+                    expand_declared(value.substr(i + 1, semicolon - i - 1), depth + 1)) {
+                    i = semicolon;
+                    continue;
+                }
+            }
+            out_ += value[i];
+        }
+        return true;
     }
 
     void reference() {
@@ -147,15 +272,24 @@ private:
         if (length == 1 || length >= rest.size() || rest[length] != ';') return bare_ampersand();
         const std::string_view name = rest.substr(1, length - 1);
         if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-            out_.append(rest.substr(0, length + 1));
             pos_ += length + 1;
+            return;
+        }
+        if (declared_.contains(std::string(name))) {
+            begin_change();
+            (void)expand_declared(name, 0);
+            ++counts_.declared_entities;
+            pos_ += length + 1;
+            end_change();
             return;
         }
         const std::optional<std::string_view> text = lookup_html_entity(name);
         if (!text) return bare_ampersand();
+        begin_change();
         append_escaped(*text);
         if (counts_.html_entities++ == 0) counts_.first_html_entity = std::string(name);
         pos_ += length + 1;
+        end_change();
     }
 
     // &AMP; and friends expand to characters that would open markup again.
@@ -186,25 +320,32 @@ private:
             ++i;
         }
         if (i == digits_start || i >= rest.size() || rest[i] != ';') return bare_ampersand();
-        pos_ += i + 1;
         const bool uppercase_x = hex && rest[2] == 'X';  // HTML allows "&#X41;", XML does not
-        if (value >= 0x80 && value <= 0x9F && kWindows1252C1[value - 0x80] != 0) {
+        const bool windows1252 = value >= 0x80 && value <= 0x9F && kWindows1252C1[value - 0x80] != 0;
+        if (xml_allows(value) && !uppercase_x && !windows1252) {
+            pos_ += i + 1;
+            return;
+        }
+        begin_change();
+        pos_ += i + 1;
+        if (windows1252) {
             append_utf8(out_, kWindows1252C1[value - 0x80]);
             ++counts_.windows1252_references;
-        } else if (xml_allows(value) && uppercase_x) {
+        } else if (xml_allows(value)) {
             out_.append("&#x").append(rest.substr(3, i - 2));
             ++counts_.uppercase_hex_references;
-        } else if (xml_allows(value)) {
-            out_.append(rest.substr(0, i + 1));
         } else {
             ++counts_.control_characters;
         }
+        end_change();
     }
 
     void bare_ampersand() {
+        begin_change();
         out_ += "&amp;";
         ++counts_.bare_ampersands;
         ++pos_;
+        end_change();
     }
 
     std::vector<std::string> warnings() const {
@@ -225,13 +366,31 @@ private:
         if (counts_.uppercase_hex_references > 0)
             out.push_back("rewrote " + std::to_string(counts_.uppercase_hex_references) +
                           " references written &#X…; as &#x…;");
+        if (counts_.bare_less_thans > 0)
+            out.push_back("escaped " + std::to_string(counts_.bare_less_thans) + " '<' that started no tag");
+        if (counts_.declared_entities > 0)
+            out.push_back("expanded " + std::to_string(counts_.declared_entities) +
+                          " references to entities declared in the DOCTYPE");
         return out;
     }
 
     std::string_view in_;
     std::string out_;
     std::size_t pos_ = 0;
+    std::size_t flushed_ = 0;  // in_[flushed_, pos_) is not in out_ yet
+    bool changed_ = false;
     Counts counts_;
+    std::map<std::string, std::string> declared_;
+    // Real feeds declare a few short entities; anything past these is an attack.
+    static constexpr int kMaxEntityDepth = 4;
+    static constexpr std::size_t kExpansionBudget = 64u << 10;
+    std::size_t expansion_budget_ = kExpansionBudget;
+    std::string refused_;
+
+    void refuse(std::string why) {
+        if (refused_.empty()) refused_ = std::move(why);
+        expansion_budget_ = 0;
+    }
 };
 
 }  // namespace

@@ -7,8 +7,12 @@
 namespace tributary::parse {
 
 struct RepairedXml {
-    std::string text;
-    std::vector<std::string> warnings;  // empty: `text` is the input unchanged
+    std::string text;                   // the repaired document; empty when nothing changed
+    std::vector<std::string> warnings;  // one per kind of repair
+    bool changed = false;               // false: the input is fine as it is (and was not copied)
+    // Non-empty: the document must be rejected, and this says why (entities declared in
+    // its DOCTYPE that nest too deep or expand too far: "billion laughs").
+    std::string refused;
 };
 
 // Fixes, in UTF-8 text, what breaks XML in real feeds but has one obvious meaning: bytes

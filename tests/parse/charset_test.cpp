@@ -191,3 +191,48 @@ TEST(Charset, Windows1256FixtureWithHttpCharset) {
 
 }  // namespace
 }  // namespace tributary::parse
+
+namespace tributary::parse {
+namespace {
+
+// The declaration lies: it says windows-1252, the bytes are UTF-8 (a CMS template's default).
+TEST(Charset, Utf8BytesDeclaredAsWindows1252AreReadAsUtf8) {
+    const std::string body =
+        "<?xml version=\"1.0\" encoding=\"windows-1252\"?><rss version=\"2.0\"><channel>"
+        "<title>مرحبا — café</title></channel></rss>";
+    const Result<ParsedFeed> feed = parse_feed(body, {});
+    ASSERT_TRUE(feed);
+    EXPECT_EQ(feed->title, "مرحبا — café");
+    EXPECT_EQ(feed->encoding, (EncodingDecision{"windows-1252", "UTF-8", "detected"}));
+    bool warned = false;
+    for (const std::string& warning : feed->warnings) warned |= warning.find("valid UTF-8") != std::string::npos;
+    EXPECT_TRUE(warned);
+}
+
+// The header lies the same way (Apache's old AddDefaultCharset ISO-8859-1).
+TEST(Charset, Utf8BytesUnderAnIso88591HeaderAreReadAsUtf8) {
+    const Result<ParsedFeed> feed =
+        parse_feed("<rss version=\"2.0\"><channel><title>Rabat — الرباط</title></channel></rss>",
+                   {.content_type = "text/xml; charset=ISO-8859-1"});
+    ASSERT_TRUE(feed);
+    EXPECT_EQ(feed->title, "Rabat — الرباط");
+    EXPECT_EQ(feed->encoding.used, "UTF-8");
+}
+
+// Whitespace and a stray line before the declaration: the declaration still counts.
+TEST(Charset, DeclarationAfterLeadingJunkStillDecides) {
+    const std::string body =
+        "\n\n  garbage\n<?xml version=\"1.0\" encoding=\"windows-1256\"?>"
+        "<rss version=\"2.0\"><channel><title>\xE3\xD1\xCD\xC8\xC7</title></channel></rss>";
+    const Result<ParsedFeed> feed = parse_feed(body, {});
+    ASSERT_TRUE(feed);
+    EXPECT_EQ(feed->title, "مرحبا");
+    EXPECT_EQ(feed->encoding.used, "windows-1256");
+    bool warned = false;
+    for (const std::string& warning : feed->warnings)
+        warned |= warning.find("before the XML declaration") != std::string::npos;
+    EXPECT_TRUE(warned);
+}
+
+}  // namespace
+}  // namespace tributary::parse

@@ -13,6 +13,11 @@ TEST(ToJson, UsesCorpusFieldNamesAndOrder) {
     feed.link = "https://s.example/";
     feed.language = "ar";
     feed.encoding = {"utf-8", "UTF-8", "xml-declaration"};
+    feed.image = "https://s.example/logo.png";
+    feed.ttl = std::chrono::minutes{30};
+    feed.update_period = std::chrono::hours{1};
+    feed.skip_hours = (1u << 0) | (1u << 23);
+    feed.skip_days = (1u << 0) | (1u << 6);
     feed.warnings = {"w1"};
     ParsedItem item;
     item.id = "i1";
@@ -29,6 +34,17 @@ TEST(ToJson, UsesCorpusFieldNamesAndOrder) {
   "link": "https://s.example/",
   "subtitle": "",
   "language": "ar",
+  "image": "https://s.example/logo.png",
+  "ttl_minutes": 30,
+  "update_period_seconds": 3600,
+  "skip_hours": [
+    0,
+    23
+  ],
+  "skip_days": [
+    "Sunday",
+    "Saturday"
+  ],
   "encoding": {
     "declared": "utf-8",
     "used": "UTF-8",
