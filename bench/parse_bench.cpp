@@ -1,0 +1,202 @@
+// Parse throughput, printed, never asserted (machines differ; CI only builds this).
+//
+//   tributary_parse_bench [corpus-dir] [generated-MB]
+//
+// For the same bytes, in the same run: raw pugixml (parse_default, the reference a feed parser
+// cannot beat), parse_feed with sanitize = false (charset, repair, XML, fields, dates, URLs: what
+// every poll costs), parse_feed with sanitize = true, and sanitize_html alone over the items' HTML
+// (what only new or changed items cost). Each figure is the best of several rounds.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <pugixml.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "parse/parse_feed.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using tributary::ParsedFeed;
+using tributary::parse::parse_feed;
+using tributary::parse::ParseOptions;
+using tributary::parse::sanitize_html;
+
+std::string read_file(const fs::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    std::ostringstream contents;
+    contents << in.rdbuf();
+    return contents.str();
+}
+
+struct Document {
+    std::string bytes;
+    std::string content_type;
+};
+
+std::vector<Document> load_corpus(const fs::path& root) {
+    std::vector<Document> documents;
+    if (!fs::exists(root)) return documents;
+    for (const auto& entry : fs::recursive_directory_iterator(root)) {
+        if (!entry.is_regular_file()) continue;
+        const std::string path = entry.path().string();
+        const bool feedparser_test = path.find("/kurtmckee__feedparser/tests/") != std::string::npos;
+        const bool rss_parser_input = path.find("/rbren__rss-parser/test/input/") != std::string::npos;
+        if (!feedparser_test && !rss_parser_input) continue;
+        documents.push_back({read_file(entry.path()), {}});
+    }
+    std::sort(documents.begin(), documents.end(),
+              [](const Document& a, const Document& b) { return a.bytes < b.bytes; });
+    return documents;
+}
+
+// An RSS 2.0 feed of about `megabytes` MB in Arabic, shaped like a Moroccan news site's: escaped
+// HTML descriptions with links and images, categories, RFC 822 dates, relative links.
+std::string generate_feed(std::size_t megabytes) {
+    static constexpr const char* kWords[] = {
+        "المغرب",  "الرباط",  "الحكومة", "الاقتصاد",      "التعاون",  "الأمني",     "مكافحة",
+        "الإرهاب", "السياحة", "مراكش",   "الدار البيضاء", "البرلمان", "الانتخابات", "الجامعة",
+        "الشباب",  "الرياضة", "المنتخب", "الوطني",        "الفلاحة",  "الماء",
+    };
+    std::mt19937 random{42};
+    const auto words = [&](int count) {
+        std::string out;
+        for (int i = 0; i < count; ++i) {
+            if (i > 0) out += ' ';
+            out += kWords[random() % std::size(kWords)];
+        }
+        return out;
+    };
+    std::string feed = R"(<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>أخبار المغرب</title><link>https://akhbar.example.ma/</link><description>آخر الأخبار</description>
+<language>ar</language><ttl>15</ttl>
+)";
+    const std::size_t target = megabytes << 20;
+    for (int n = 0; feed.size() < target; ++n) {
+        feed += fmt::format(
+            "<item><title>{}</title><link>/article/{}</link><guid isPermaLink=\"false\">akhbar-{}</guid>"
+            "<pubDate>Mon, {:02} Dec 2025 {:02}:{:02}:00 +0100</pubDate><dc:creator>{}</dc:creator>"
+            "<category>{}</category><category>{}</category>"
+            "<description>&lt;p&gt;{}&lt;/p&gt;&lt;p&gt;&lt;a href=\"/tag/{}\"&gt;{}&lt;/a&gt; {} "
+            "&lt;img src=\"/img/{}.jpg\" alt=\"{}\"&gt;&lt;/p&gt;&lt;p&gt;{}&lt;/p&gt;</description></item>\n",
+            words(8), n, n, 1 + n % 28, n % 24, n % 60, words(2), words(1), words(1), words(40), n % 97, words(2),
+            words(30), n, words(3), words(35));
+    }
+    feed += "</channel></rss>\n";
+    return feed;
+}
+
+struct Measure {
+    double seconds = 0;
+    std::size_t items = 0;
+};
+
+// Best of `rounds`, each round repeating `work` until it has run for at least `min_seconds`.
+Measure best_of(int rounds, double min_seconds, const std::function<std::size_t()>& work) {
+    Measure best{1e300, 0};
+    for (int r = 0; r < rounds; ++r) {
+        std::size_t repetitions = 0;
+        std::size_t items = 0;
+        const auto start = Clock::now();
+        double elapsed = 0;
+        do {
+            items += work();
+            ++repetitions;
+            elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+        } while (elapsed < min_seconds);
+        const double per_run = elapsed / static_cast<double>(repetitions);
+        if (per_run < best.seconds) best = {per_run, items / repetitions};
+    }
+    return best;
+}
+
+double mb_per_s(std::size_t bytes, double seconds) { return static_cast<double>(bytes) / 1e6 / seconds; }
+
+void report(const std::string& name, const std::vector<Document>& documents) {
+    std::size_t bytes = 0;
+    for (const Document& d : documents) bytes += d.bytes.size();
+    fmt::print("\n{}: {} document(s), {:.2f} MB\n", name, documents.size(), static_cast<double>(bytes) / 1e6);
+
+    const Measure raw = best_of(3, 1.0, [&] {
+        std::size_t roots = 0;
+        for (const Document& d : documents) {
+            pugi::xml_document doc;
+            if (doc.load_buffer(d.bytes.data(), d.bytes.size(), pugi::parse_default, pugi::encoding_auto)) ++roots;
+        }
+        return roots;
+    });
+    const auto parse_all = [&](bool sanitize) {
+        return [&documents, sanitize] {
+            std::size_t items = 0;
+            for (const Document& d : documents) {
+                const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
+                                                                   .base_url = "https://bench.example/feed",
+                                                                   .encoding_override = {},
+                                                                   .sanitize = sanitize});
+                if (feed) items += feed->items.size();
+            }
+            return items;
+        };
+    };
+    const Measure unsanitized = best_of(3, 1.0, parse_all(false));
+    const Measure sanitized = best_of(2, 1.0, parse_all(true));
+
+    // The HTML sanitize_html would see for new or changed items.
+    std::vector<std::string> html;
+    std::size_t html_bytes = 0;
+    for (const Document& d : documents) {
+        const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
+                                                           .base_url = "https://bench.example/feed",
+                                                           .encoding_override = {},
+                                                           .sanitize = false});
+        if (!feed) continue;
+        for (const auto& item : feed->items)
+            for (const std::string* part : {&item.summary, &item.content})
+                if (!part->empty()) {
+                    html.push_back(*part);
+                    html_bytes += part->size();
+                }
+    }
+    const Measure sanitizing = best_of(3, 1.0, [&] {
+        std::size_t out = 0;
+        for (const std::string& h : html) out += sanitize_html(h, "https://bench.example/feed").empty() ? 0 : 1;
+        return out;
+    });
+
+    const double raw_mbs = mb_per_s(bytes, raw.seconds);
+    const double feed_mbs = mb_per_s(bytes, unsanitized.seconds);
+    fmt::print("  raw pugixml parse               {:9.1f} MB/s\n", raw_mbs);
+    fmt::print(
+        "  parse_feed, sanitize = false    {:9.1f} MB/s  {:11.0f} items/s  ({} items)  = {:.0f}% of raw pugixml\n",
+        feed_mbs, static_cast<double>(unsanitized.items) / unsanitized.seconds, unsanitized.items,
+        100.0 * feed_mbs / raw_mbs);
+    fmt::print("  parse_feed, sanitize = true     {:9.1f} MB/s  {:11.0f} items/s\n", mb_per_s(bytes, sanitized.seconds),
+               static_cast<double>(sanitized.items) / sanitized.seconds);
+    fmt::print("  sanitize_html alone             {:9.1f} MB/s of HTML ({:.2f} MB in {} fragments)\n",
+               mb_per_s(html_bytes, sanitizing.seconds), static_cast<double>(html_bytes) / 1e6, html.size());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const fs::path corpus = argc > 1 ? fs::path(argv[1]) : fs::path(TRIBUTARY_CORPUS_DIR);
+    const std::size_t megabytes = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 20;
+    fmt::print("tributary_parse_bench: best of several rounds; MB = 10^6 bytes of input\n");
+    if (const std::vector<Document> documents = load_corpus(corpus); !documents.empty())
+        report("corpus " + corpus.string(), documents);
+    else
+        fmt::print("\ncorpus {}: not found, skipped\n", corpus.string());
+    report(fmt::format("generated Arabic RSS 2.0 ({} MB)", megabytes), {Document{generate_feed(megabytes), {}}});
+    return 0;
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzz the parse stage with libFuzzer under ASan+UBSan:  scripts/fuzz.sh [seconds]   (default 60)
+# Builds build/fuzz with clang, seeds a corpus from ../shared/corpus (when present) and
+# tests/fixtures, runs for the given time and fails on any crash, leak, timeout or UB report.
+# Environment: TRIBUTARY_FUZZ_BUILD (build dir), TRIBUTARY_CORPUS_DIR (seed feeds),
+# TRIBUTARY_FUZZ_JOBS (parallel fuzzing processes, default 1), TRIBUTARY_FUZZ_MAX_LEN (bytes, default 65536).
+set -euo pipefail
+
+seconds="${1:-60}"
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${TRIBUTARY_FUZZ_BUILD:-$root/build/fuzz}"
+corpus_src="${TRIBUTARY_CORPUS_DIR:-$root/../shared/corpus}"
+jobs="${TRIBUTARY_FUZZ_JOBS:-1}"
+max_len="${TRIBUTARY_FUZZ_MAX_LEN:-65536}"
+
+for tool in clang clang++ cmake ninja; do
+  command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool is missing (apt-get install clang libclang-rt-dev cmake ninja-build)" >&2; exit 2; }
+done
+
+extra=()
+if ! grep -q 'add_subdirectory(fuzz)' "$root/CMakeLists.txt"; then
+  extra+=("-DCMAKE_PROJECT_INCLUDE=$root/fuzz/attach.cmake")
+fi
+CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DTRIBUTARY_FUZZ=ON -DBUILD_TESTING=OFF -DTRIBUTARY_BENCH=OFF "${extra[@]}" >"$build.configure.log" 2>&1 ||
+  { cat "$build.configure.log" >&2; exit 2; }
+ninja -C "$build" tributary_parse_fuzz
+
+seeds="$build/seeds"
+work="$build/corpus"
+crashes="$build/crashes-$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$seeds" "$work" "$crashes"
+# Seeds: every feed file we have, prefixed with the options byte the target reads first (0: no
+# content type, sanitize on).
+seed_dirs=("$root/tests/fixtures")
+if [ -d "$corpus_src" ]; then seed_dirs+=("$corpus_src"); fi
+n=0
+while IFS= read -r -d '' file; do
+  n=$((n + 1))
+  { printf '\x00'; head -c 262144 "$file"; } >"$seeds/seed-$n"
+done < <(find "${seed_dirs[@]}" -type f \
+           \( -name '*.xml' -o -name '*.rss' -o -name '*.atom' -o -name '*.rdf' -o -name '*.json' -o -path '*/input/*' \) \
+           ! -name 'expectations.json' -print0)
+echo "fuzz.sh: $n seed files; running for ${seconds}s"
+
+log="$build/fuzz.log"
+fork=()
+if [ "$jobs" -gt 1 ]; then fork=("-fork=$jobs"); fi
+set +e
+"$(find "$build" -name tributary_parse_fuzz -type f -perm -u+x | head -1)" "$work" "$seeds" \
+  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
+  -artifact_prefix="$crashes/" "${fork[@]}" >"$log" 2>&1
+status=$?
+set -e
+grep -E '^(#[0-9]+.*(INITED|DONE)|==[0-9]+==|SUMMARY|stat::)' "$log" || true
+if [ "$status" -ne 0 ] || [ -n "$(ls -A "$crashes")" ]; then
+  echo "fuzz.sh: FAILED (exit $status); see $log and $crashes" >&2
+  exit 1
+fi
+echo "fuzz.sh: no crash; $(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | tail -1)"
