@@ -379,10 +379,13 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 Result<ParsedFeed> feed;
                 std::vector<ItemKeys> keys;
             };
+            // Raw HTML here: only the items the store finds new or changed are
+            // sanitized (the ingest preparer), not every item of every poll.
             const parse::ParseOptions options{
                 .content_type = result.content_type,
                 .base_url = result.final_url.empty() ? result.requested_url : result.final_url,
-                .encoding_override = encoding_override};
+                .encoding_override = encoding_override,
+                .sanitize = false};
             Parsed out{.fetched = {}, .feed = parse::parse_feed(result.body, options), .keys = {}};
             if (out.feed) out.keys = dedup::compute_keys(out.feed->items);
             result.body.clear();
@@ -420,7 +423,15 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
             on_pool(
                 db_,
                 [this, state, feed = std::move(*parsed.feed), keys = std::move(parsed.keys), now]() {
-                    return store_->ingest(state, feed, keys, &dedup::match_story, now, kStoryWindow);
+                    const std::string base = state.url;
+                    const store::ItemPreparer sanitize = [&base](const ParsedItem& item) {
+                        ParsedItem clean = item;
+                        const std::string& item_base = item.link.empty() ? base : item.link;
+                        clean.summary = parse::sanitize_html(item.summary, item_base);
+                        clean.content = parse::sanitize_html(item.content, item_base);
+                        return clean;
+                    };
+                    return store_->ingest(state, feed, keys, &dedup::match_story, now, kStoryWindow, sanitize);
                 },
                 [this, name, state, item_count, warnings = std::move(warnings),
                  elapsed](Result<IngestResult> ingested) mutable {

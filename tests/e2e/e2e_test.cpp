@@ -286,6 +286,31 @@ TEST_F(EndToEnd, SendsPerFeedHeadersAndBasicAuthWithoutLoggingThePassword) {
     EXPECT_EQ(server_.hits("/private.rss"), 1);  // the feed without its password never asked
 }
 
+TEST_F(EndToEnd, MergedDescriptionsAreSanitized) {
+    server_.route("/dirty.rss", [](const RecordedRequest&) {
+        const std::string rss =
+            "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>t</title>"
+            "<link>https://dirty.example/</link><item><title>عنوان</title><link>/a/1</link><guid>d-1</guid>"
+            "<description>&lt;p onclick=\"steal()\" dir=\"rtl\"&gt;نص المقال&lt;script&gt;alert(1)&lt;/script&gt;"
+            "&lt;iframe src=\"https://evil.example/\"&gt;&lt;/iframe&gt;&lt;a "
+            "href=\"javascript:alert(2)\"&gt;x&lt;/a&gt;"
+            "&lt;a href=\"/more\"&gt;المزيد&lt;/a&gt;&lt;style&gt;p{}&lt;/style&gt;&lt;/p&gt;</description></item>"
+            "</channel></rss>";
+        return Response{.status = 200, .headers = {{"Content-Type", "application/rss+xml"}}, .body = rss};
+    });
+    write_config(config_text({}) + "\n[feed dirty]\nurl = " + server_.url("/dirty.rss") + "\n");
+    ASSERT_EQ(run_once("once.log"), 0) << read_file(dir_ / "once.log");
+    pugi::xml_document doc;
+    const std::string xml = read_file(dir_ / "out" / "merged.xml");
+    ASSERT_TRUE(doc.load_string(xml.c_str()));
+    const std::string description = doc.child("rss").child("channel").child("item").child_value("description");
+    EXPECT_NE(description.find("نص المقال"), std::string::npos) << description;
+    EXPECT_NE(description.find("dir=\"rtl\""), std::string::npos) << description;
+    EXPECT_NE(description.find("href=\"https://dirty.example/more\""), std::string::npos) << description;
+    for (const char* banned : {"script", "alert", "onclick", "iframe", "javascript:", "style"})
+        EXPECT_EQ(description.find(banned), std::string::npos) << banned << " in " << description;
+}
+
 TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
     ASSERT_TRUE(daemon.wait_for_log("cycle:", 30s)) << daemon.log();
