@@ -2,7 +2,9 @@
 //   0. encoding_override from feeds.conf: the operator has looked at this feed and knows better
 //      than anything the server or the document claims.
 //   1. A byte order mark (UTF-8, UTF-16 LE/BE, UTF-32 LE/BE): it cannot be there by accident.
-//   2. The HTTP Content-Type charset: RFC 7303 makes it authoritative over the document.
+//   2. The HTTP Content-Type charset: RFC 7303 makes it authoritative over the document,
+//      except a UTF-8 label over bytes that are not UTF-8 while the XML declaration names a
+//      legacy charset: servers label everything UTF-8, the document knows what it is.
 //   3. The XML declaration's encoding="…" (or, without one, UTF-16 recognised from the NUL
 //      pattern of "<?" as in XML 1.0 appendix F).
 //      For 2 and 3: a claim of any non-Unicode encoding over bytes that are valid UTF-8 and not
@@ -254,7 +256,8 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
 
     const std::string declared = !http_charset.empty() ? http_charset : xml_charset;
     const bool has_nul = bytes.substr(0, 1024).find('\0') != std::string_view::npos;
-    for (const Candidate& candidate : candidates) {
+    for (std::size_t index = 0; index < candidates.size(); ++index) {
+        const Candidate& candidate = candidates[index];
         if (candidate.source == "http" && is_wide_unicode_name(candidate.encoding) && !has_nul) {
             warnings.push_back("HTTP charset " + candidate.encoding + " but the bytes are single-byte; ignored");
             continue;
@@ -263,6 +266,16 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
             .declared = declared, .used = web_encoding(candidate.encoding), .source = candidate.source};
         // The BOM would otherwise survive as U+FEFF at the start of the text.
         const std::string_view payload = candidate.source == "bom" ? after_bom : bytes;
+        // A server that labels every response UTF-8 while the document declares (and is in)
+        // windows-1256: trust the document, or every Arabic letter becomes U+FFFD.
+        if (candidate.source == "http" && is_utf8_name(candidate.encoding) && index + 1 < candidates.size() &&
+            candidates[index + 1].source == "xml-declaration" && !is_utf8_name(candidates[index + 1].encoding) &&
+            !is_wide_unicode_name(candidates[index + 1].encoding) && !is_clean_utf8(payload, false)) {
+            warnings.push_back("HTTP says " + candidate.encoding +
+                               " but the bytes are not valid UTF-8; used the XML declaration's " +
+                               candidates[index + 1].encoding);
+            continue;
+        }
         if (is_utf8_name(candidate.encoding)) {
             decision.used = "UTF-8";
             return finish_utf8(bytes, bom && bom->encoding == "UTF-8" ? after_bom : payload, std::move(decision),

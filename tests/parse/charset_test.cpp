@@ -38,6 +38,23 @@ TEST(Charset, ReadsEncodingOfXmlDeclaration) {
     EXPECT_EQ(encoding_from_xml_declaration("<rss/>"), "");
 }
 
+TEST(Charset, HttpUtf8OverLegacyBytesYieldsToTheDeclaration) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaArabicBytes);
+    const DecodedDocument decoded = decode_to_utf8(body, "application/rss+xml; charset=utf-8", "");
+    EXPECT_EQ(decoded.encoding, (EncodingDecision{"utf-8", "windows-1256", "xml-declaration"}));
+    EXPECT_EQ(decoded.utf8, rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaUtf8));
+    ASSERT_FALSE(decoded.warnings.empty());
+    EXPECT_EQ(decoded.warnings.back(),
+              "HTTP says utf-8 but the bytes are not valid UTF-8; used the XML declaration's windows-1256");
+}
+
+TEST(Charset, HttpUtf8OverValidUtf8KeepsUtf8WhateverTheDeclarationSays) {
+    const std::string body = rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaUtf8);
+    const DecodedDocument decoded = decode_to_utf8(body, "application/rss+xml; charset=utf-8", "");
+    EXPECT_EQ(decoded.encoding.used, "UTF-8");
+    EXPECT_EQ(decoded.encoding.source, "http");
+}
+
 TEST(Charset, BomBeatsHttpCharsetAndDeclaration) {
     const std::string body =
         "\xEF\xBB\xBF" + rss_with_title("<?xml version=\"1.0\" encoding=\"windows-1256\"?>", kMarhabaUtf8);
