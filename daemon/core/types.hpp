@@ -206,8 +206,10 @@ struct ParsedItem {
     std::string title;  // plain text
     std::string link;   // absolute
     std::string author;
-    std::string summary;  // sanitized HTML
-    std::string content;  // sanitized HTML (content:encoded / atom:content)
+    // HTML: sanitized by parse_feed, unless the caller asked for the document's
+    // own (ParseOptions::sanitize = false) to sanitize only new or changed items.
+    std::string summary;
+    std::string content;  // content:encoded / atom:content
     std::vector<std::string> categories;
     std::vector<Enclosure> enclosures;
     std::string comments;
