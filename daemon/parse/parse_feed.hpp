@@ -39,7 +39,7 @@ std::string html_to_text(std::string_view html);
 // RFC 3986 reference resolution; returns the reference unchanged when base is not absolute.
 std::string resolve_url(std::string_view base, std::string_view reference);
 
-// Pretty (2-space) JSON with the field names of /work/shared/corpus/README.md.
+// Pretty (2-space) JSON with the field names of the shared corpus README (../shared/corpus/README.md).
 std::string to_json(const ParsedFeed& feed);
 
 }  // namespace tributary::parse
