@@ -1,6 +1,9 @@
 // Parse throughput, printed, never asserted (machines differ; CI only builds this).
 //
 //   tributary_parse_bench [corpus-dir] [generated-MB]
+//   tributary_parse_bench --profile SECONDS [corpus-dir] [generated-MB]
+//
+// --profile runs only parse_feed (sanitize = false) over both inputs for SECONDS, for perf record.
 //
 // For the same bytes, in the same run: raw pugixml (parse_default, the reference a feed parser
 // cannot beat), parse_feed with sanitize = false (charset, repair, XML, fields, dates, URLs: what
@@ -19,6 +22,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "parse/parse_feed.hpp"
@@ -189,9 +193,36 @@ void report(const std::string& name, const std::vector<Document>& documents) {
 
 }  // namespace
 
+void profile(double seconds, const std::vector<Document>& corpus, const Document& generated) {
+    std::size_t items = 0;
+    const auto start = Clock::now();
+    while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
+        const auto parse_one = [&](const Document& d) {
+            const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
+                                                               .base_url = "https://bench.example/feed",
+                                                               .encoding_override = {},
+                                                               .sanitize = false});
+            if (feed) items += feed->items.size();
+        };
+        for (const Document& d : corpus) parse_one(d);
+        parse_one(generated);
+    }
+    fmt::print("profile: {} items in {:.1f}s\n", items, seconds);
+}
+
 int main(int argc, char** argv) {
+    double profile_seconds = 0;
+    if (argc > 2 && std::string_view(argv[1]) == "--profile") {
+        profile_seconds = std::strtod(argv[2], nullptr);
+        argc -= 2;
+        argv += 2;
+    }
     const fs::path corpus = argc > 1 ? fs::path(argv[1]) : fs::path(TRIBUTARY_CORPUS_DIR);
     const std::size_t megabytes = argc > 2 ? std::strtoul(argv[2], nullptr, 10) : 20;
+    if (profile_seconds > 0) {
+        profile(profile_seconds, load_corpus(corpus), Document{generate_feed(megabytes), {}});
+        return 0;
+    }
     fmt::print("tributary_parse_bench: best of several rounds; MB = 10^6 bytes of input\n");
     if (const std::vector<Document> documents = load_corpus(corpus); !documents.empty())
         report("corpus " + corpus.string(), documents);

@@ -1,5 +1,7 @@
 #include "core/text.hpp"
 
+#include <simdjson.h>
+
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -92,14 +94,7 @@ std::string hex64(std::uint64_t value) {
     return std::string(buf.data(), 16);
 }
 
-bool is_valid_utf8(std::string_view s) noexcept {
-    for (std::size_t i = 0; i < s.size();) {
-        const Decoded d = decode_one(s, i);
-        if (d.len == 0) return false;
-        i += d.len;
-    }
-    return true;
-}
+bool is_valid_utf8(std::string_view s) noexcept { return simdjson::validate_utf8(s.data(), s.size()); }
 
 std::string xml_safe_utf8(std::string_view s) {
     std::string out;

@@ -18,7 +18,8 @@ bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
 std::uint64_t fnv1a64(std::string_view bytes) noexcept;
 std::string hex64(std::uint64_t value);
 
-// True when `s` is well-formed UTF-8 (no overlongs, no surrogates).
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates). SIMD (simdjson's
+// validator), so whole documents are checked at memory speed.
 bool is_valid_utf8(std::string_view s) noexcept;
 
 // Replaces ill-formed UTF-8 sequences with U+FFFD and removes code points that

@@ -87,7 +87,8 @@ AtomText read_text_construct(pugi::xml_node element) {
     if (type == "xhtml" || type == "application/xhtml+xml" || mode == "xml")
         return {inner_markup(xhtml_container(element)), TextKind::html};
     if (type == "html" || type == "text/html" || mode == "escaped") return {text_or_markup(element), TextKind::html};
-    if (type.empty() || type == "text" || type.starts_with("text/")) return {element_text(element), TextKind::text};
+    if (type.empty() || type == "text" || type.starts_with("text/"))
+        return {element_text(element).str(), TextKind::text};
     if (type.ends_with("+xml") || type.ends_with("/xml")) return {inner_markup(element), TextKind::html};
     return read_base64(element, type);  // RFC 4287 4.1.3.3: other media types are base64
 }
@@ -147,8 +148,7 @@ ParsedItem read_entry(pugi::xml_node entry, std::size_t index, const std::string
     DateElements dates;
     for (const pugi::xml_node child : entry.children()) {
         if (child.type() != pugi::node_element) continue;
-        const Ns ns = namespace_of(child);
-        const std::string_view local = local_name(child);
+        const auto [ns, local] = qualified_name(child);
         if (is_atom(ns, root_ns)) {
             if (local == "id") {
                 item.id = clean_text(element_text(child));

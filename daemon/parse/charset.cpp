@@ -176,7 +176,7 @@ struct Candidate {
 DecodedDocument finish_utf8(std::string_view input, std::string_view bytes, EncodingDecision decision,
                             std::vector<std::string> warnings, bool borrow, bool known_valid = false) {
     DecodedDocument out{.utf8 = {}, .encoding = std::move(decision), .warnings = std::move(warnings)};
-    if (known_valid || is_clean_utf8(bytes, false)) {
+    if (known_valid || is_valid_utf8(bytes)) {
         if (borrow) {
             out.borrowed = true;
             out.input_offset = static_cast<std::size_t>(bytes.data() - input.data());
@@ -270,7 +270,7 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
         // windows-1256: trust the document, or every Arabic letter becomes U+FFFD.
         if (candidate.source == "http" && is_utf8_name(candidate.encoding) && index + 1 < candidates.size() &&
             candidates[index + 1].source == "xml-declaration" && !is_utf8_name(candidates[index + 1].encoding) &&
-            !is_wide_unicode_name(candidates[index + 1].encoding) && !is_clean_utf8(payload, false)) {
+            !is_wide_unicode_name(candidates[index + 1].encoding) && !is_valid_utf8(payload)) {
             warnings.push_back("HTTP says " + candidate.encoding +
                                " but the bytes are not valid UTF-8; used the XML declaration's " +
                                candidates[index + 1].encoding);
@@ -285,7 +285,7 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
         // over bytes that are valid UTF-8 with non-ASCII in them is wrong: legacy text is
         // practically never valid UTF-8 by accident. The operator's override is not second-guessed.
         if ((candidate.source == "http" || candidate.source == "xml-declaration") &&
-            !is_wide_unicode_name(candidate.encoding) && has_non_ascii_byte(payload) && is_clean_utf8(payload, false)) {
+            !is_wide_unicode_name(candidate.encoding) && has_non_ascii_byte(payload) && is_valid_utf8(payload)) {
             warnings.push_back(candidate.source + " says " + candidate.encoding +
                                " but the bytes are valid UTF-8; read as UTF-8");
             decision.used = "UTF-8";
@@ -304,7 +304,7 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
             .utf8 = std::move(*converted), .encoding = std::move(decision), .warnings = std::move(warnings)};
     }
 
-    if (is_clean_utf8(bytes, false))
+    if (is_valid_utf8(bytes))
         return finish_utf8(bytes, bytes, EncodingDecision{.declared = "", .used = "UTF-8", .source = "default"},
                            std::move(warnings), borrow_input, true);
 

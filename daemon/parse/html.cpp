@@ -317,7 +317,7 @@ std::string collapse_whitespace(std::string_view text) {
 }
 
 std::string sanitize_html(std::string_view html, std::string_view base_url) {
-    if (html.find_first_of("<&") == std::string_view::npos) {
+    if (!has_markup_characters(html)) {
         std::string escaped;
         append_escaped(escaped, html, false);
         return xml_safe(escaped);
@@ -331,7 +331,7 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
 }
 
 std::string html_to_text(std::string_view html) {
-    if (html.find_first_of("<&") == std::string_view::npos) return xml_safe(collapse_whitespace(html));
+    if (!has_markup_characters(html)) return xml_safe(collapse_whitespace(html));
     const std::string valid = limit_nesting(xml_safe(html));
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};

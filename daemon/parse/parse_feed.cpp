@@ -119,6 +119,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
     }
     const pugi::xml_node root = document.document_element();
 
+    begin_document();
     const RootKind kind = classify_root(root);
     if (kind == RootKind::not_a_feed)
         return fail(ErrorKind::UnsupportedFormat,
@@ -138,7 +139,6 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
 
     ReadContext context{feed, options.base_url, options.sanitize};
     const DocumentTextCheck check_text{!parsed};
-    reset_undeclared_prefix();
     if (kind == RootKind::atom)
         read_atom(root, context);
     else

@@ -38,6 +38,9 @@ std::string html_to_text(std::string_view html);
 
 // RFC 3986 reference resolution; returns the reference unchanged when base is not absolute.
 std::string resolve_url(std::string_view base, std::string_view reference);
+// True when resolve_url returns `reference` as it is, whatever the base: an absolute http(s) URL
+// of printable ASCII with no dot segments. Most links in feeds are; they skip the resolution.
+bool is_plain_absolute_url(std::string_view reference) noexcept;
 
 // Pretty (2-space) JSON with the field names of the shared corpus README (../shared/corpus/README.md).
 std::string to_json(const ParsedFeed& feed);

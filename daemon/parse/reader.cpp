@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -66,15 +68,15 @@ std::string_view prefix_of(std::string_view qualified) {
     return colon == std::string_view::npos ? std::string_view{} : qualified.substr(0, colon);
 }
 
-// Walks up the ancestors, nearest declaration first: nested xmlns declarations win, as XML
-// Namespaces requires. Returns nullopt when the prefix is not declared anywhere.
-std::optional<std::string_view> uri_for_prefix(pugi::xml_node node, std::string_view prefix) {
-    for (pugi::xml_node scope = node; scope && scope.type() == pugi::node_element; scope = scope.parent()) {
-        for (const pugi::xml_attribute attr : scope.attributes()) {
-            const std::string_view name = attr.name();
-            if (prefix.empty() ? name == "xmlns" : (name.starts_with("xmlns:") && name.substr(6) == prefix))
-                return std::string_view{attr.value()};
-        }
+// The URI an xmlns (prefix "") or xmlns:prefix attribute of this very element binds, if any.
+std::optional<std::string_view> declared_on(pugi::xml_node element, std::string_view prefix) {
+    for (pugi::xml_attribute attr = element.first_attribute(); attr; attr = attr.next_attribute()) {
+        const char* name = attr.name();
+        if (std::strncmp(name, "xmlns", 5) != 0) continue;
+        const std::string_view rest(name + 5);
+        if (prefix.empty() ? rest.empty()
+                           : rest.size() == prefix.size() + 1 && rest[0] == ':' && rest.substr(1) == prefix)
+            return std::string_view{attr.value()};
     }
     return std::nullopt;
 }
@@ -85,13 +87,79 @@ thread_local bool check_document_text = false;
 // The first prefix used without a declaration while reading one document on this thread.
 thread_local std::string undeclared_prefix;
 
-Ns classify_prefix(pugi::xml_node scope, std::string_view prefix) {
-    if (const auto uri = uri_for_prefix(scope, prefix)) return classify_uri(*uri);
+// Resolving a prefix walks up the ancestors' xmlns attributes, and every child of every item
+// would repeat the same walk to the root. The answer for (scope element, prefix) is remembered
+// for the document being read (begin_document clears it): a small direct-mapped table, since a
+// feed uses a handful of prefixes under a handful of parents at a time.
+class PrefixCache {
+public:
+    void clear() { entries_.fill(Entry{}); }
+
+    std::optional<Ns> find(pugi::xml_node scope, std::string_view prefix) const {
+        if (prefix.size() > kMaxPrefix) return std::nullopt;
+        const Entry& entry = entries_[slot(scope, prefix)];
+        if (entry.scope != nullptr && entry.scope == scope.internal_object() && entry.prefix() == prefix)
+            return entry.ns;
+        return std::nullopt;
+    }
+    void store(pugi::xml_node scope, std::string_view prefix, Ns ns) {
+        if (prefix.size() > kMaxPrefix) return;
+        Entry& entry = entries_[slot(scope, prefix)];
+        entry.scope = scope.internal_object();
+        entry.length = static_cast<std::uint8_t>(prefix.size());
+        prefix.copy(entry.name.data(), prefix.size());
+        entry.ns = ns;
+    }
+
+private:
+    static constexpr std::size_t kMaxPrefix = 16;  // longer prefixes are rare and simply not cached
+    static constexpr std::size_t kSlots = 64;
+    struct Entry {
+        const void* scope = nullptr;
+        std::array<char, kMaxPrefix> name{};
+        std::uint8_t length = 0;
+        Ns ns = Ns::none;
+        std::string_view prefix() const { return {name.data(), length}; }
+    };
+    static std::size_t slot(pugi::xml_node scope, std::string_view prefix) {
+        const auto address = reinterpret_cast<std::uintptr_t>(scope.internal_object());
+        const std::size_t first = prefix.empty() ? 0 : static_cast<unsigned char>(prefix[0]);
+        return ((address >> 4) ^ (address >> 10) ^ (prefix.size() * 7) ^ first) % kSlots;
+    }
+    std::array<Entry, kSlots> entries_{};
+};
+thread_local PrefixCache prefix_cache;
+
+Ns undeclared(std::string_view prefix) {
     if (prefix.empty()) return Ns::none;
     if (undeclared_prefix.empty() && prefix != "xml") undeclared_prefix = std::string(prefix);
     for (const auto& [conventional, ns] : kConventionalPrefixes)
         if (conventional == prefix) return ns;
     return Ns::other;
+}
+
+// Nearest declaration first: nested xmlns declarations win, as XML Namespaces requires.
+Ns classify_prefix(pugi::xml_node element, std::string_view prefix) {
+    if (const auto uri = declared_on(element, prefix)) return classify_uri(*uri);
+    const pugi::xml_node parent = element.parent();
+    if (!parent || parent.type() != pugi::node_element) return undeclared(prefix);
+    if (const std::optional<Ns> known = prefix_cache.find(parent, prefix)) return *known;
+    // Every element passed on the way up resolves the prefix the same way: remember them all, so
+    // that the next item's walk stops at the channel.
+    std::array<pugi::xml_node, 8> passed;
+    std::size_t passed_count = 0;
+    std::optional<Ns> ns;
+    for (pugi::xml_node scope = parent; scope && scope.type() == pugi::node_element; scope = scope.parent()) {
+        if (scope != parent && (ns = prefix_cache.find(scope, prefix))) break;
+        if (passed_count < passed.size()) passed[passed_count++] = scope;
+        if (const auto uri = declared_on(scope, prefix)) {
+            ns = classify_uri(*uri);
+            break;
+        }
+    }
+    if (!ns) ns = undeclared(prefix);
+    for (std::size_t i = 0; i < passed_count; ++i) prefix_cache.store(passed[i], prefix, *ns);
+    return *ns;
 }
 
 // Deeper than any real feed nests; the limit keeps a hostile document off our stack.
@@ -158,10 +226,20 @@ std::string document_string(std::string&& text) {
     return check_document_text && !is_clean_utf8(text, true) ? xml_safe(text) : std::move(text);
 }
 
-void reset_undeclared_prefix() { undeclared_prefix.clear(); }
+void begin_document() {
+    undeclared_prefix.clear();
+    prefix_cache.clear();
+}
 std::string take_undeclared_prefix() { return std::exchange(undeclared_prefix, std::string{}); }
 
 Ns namespace_of(pugi::xml_node element) { return classify_prefix(element, prefix_of(element.name())); }
+
+QualifiedName qualified_name(pugi::xml_node element) {
+    const std::string_view name = element.name();
+    const std::size_t colon = name.find(':');
+    if (colon == std::string_view::npos) return {classify_prefix(element, {}), name};
+    return {classify_prefix(element, name.substr(0, colon)), name.substr(colon + 1)};
+}
 
 std::string_view local_name(pugi::xml_node node) {
     const std::string_view name = node.name();
@@ -189,10 +267,21 @@ std::string_view attribute(pugi::xml_node element, Ns ns, std::string_view local
     return {};
 }
 
-std::string element_text(pugi::xml_node element) {
-    std::string out;
-    collect_text(element, out, 0);
-    return out;
+ElementText::ElementText(pugi::xml_node element) {
+    const pugi::xml_node first = element.first_child();
+    if (!first) return;
+    if (!first.next_sibling() && (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+        view_ = first.value();
+        return;
+    }
+    collect_text(element, owned_, 0);
+    view_ = owned_;
+}
+
+bool has_markup_characters(std::string_view text) noexcept {
+    // Two vectorised scans beat string_view::find_first_of, which calls memchr once per byte.
+    return std::memchr(text.data(), '<', text.size()) != nullptr ||
+           std::memchr(text.data(), '&', text.size()) != nullptr;
 }
 
 std::string inner_markup(pugi::xml_node element) {
@@ -204,7 +293,7 @@ std::string inner_markup(pugi::xml_node element) {
 std::string text_or_markup(pugi::xml_node element) {
     for (const pugi::xml_node child : element.children())
         if (child.type() == pugi::node_element) return inner_markup(element);
-    return element_text(element);
+    return element_text(element).str();
 }
 
 std::string clean_text(std::string_view text) { return document_string(trim(text)); }
@@ -217,7 +306,7 @@ std::string title_text(std::string_view text, Markup markup) {
     }
     // RSS titles are plain text by the spec but arrive with entities and tags often enough
     // that reading every one containing '<' or '&' as HTML loses less than it gains.
-    if (text.find_first_of("<&") != std::string_view::npos) return html_to_text(text);
+    if (has_markup_characters(text)) return html_to_text(text);
     return document_string(collapse_whitespace(text));
 }
 
@@ -274,17 +363,19 @@ std::string ReadContext::base_for(pugi::xml_node element) const {
 std::string ReadContext::resolve(pugi::xml_node element, std::string_view reference) const {
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
+    if (is_plain_absolute_url(trimmed)) return std::string(trimmed);
     return xml_safe(resolve_url(base_for(element), trimmed));
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {
-    const std::string text = clean_text(element_text(element));
+    const ElementText raw(element);
+    const std::string_view text = trim(raw);
     if (text.empty()) return std::nullopt;
     if (std::optional<SysTime> parsed = parse_date(text)) return parsed;
     std::string where = item == nullptr ? std::string("the feed")
                                         : "item " + std::to_string(item_index + 1) +
                                               (item->title.empty() ? std::string{} : " (\"" + item->title + "\")");
-    warn("unparseable date \"" + text + "\" in <" + std::string(element.name()) + "> of " + where);
+    warn("unparseable date \"" + document_string(text) + "\" in <" + std::string(element.name()) + "> of " + where);
     return std::nullopt;
 }
 
@@ -387,8 +478,7 @@ void read_skip_days(pugi::xml_node element, ParsedFeed& feed) {
 
 bool read_feed_hint(pugi::xml_node child, ReadContext& context) {
     ParsedFeed& feed = context.feed();
-    const Ns ns = namespace_of(child);
-    const std::string_view local = local_name(child);
+    const auto [ns, local] = qualified_name(child);
     if (is_rss_core(ns)) {
         if (local == "ttl") {
             if (const auto minutes = parse_length(element_text(child)); minutes && *minutes < 1'000'000'000)

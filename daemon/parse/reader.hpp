@@ -16,10 +16,18 @@ enum class Ns { none, rss10, rss090, atom10, atom03, rdf, dc, dcterms, content, 
 
 Ns namespace_of(pugi::xml_node element);
 // A prefix used without an xmlns declaration is read by its conventional binding (dc:, media:, …)
-// and remembered, per thread, so that parse_feed can warn once per document.
-void reset_undeclared_prefix();
+// and remembered, per thread, so that parse_feed can warn once per document. Call
+// begin_document before reading each document's elements: it also clears the per-thread cache
+// of namespace lookups, which is keyed by node addresses.
+void begin_document();
 std::string take_undeclared_prefix();
 std::string_view local_name(pugi::xml_node node);
+// Both at once, reading the element's name once: what the per-item loops use.
+struct QualifiedName {
+    Ns ns;
+    std::string_view local;
+};
+QualifiedName qualified_name(pugi::xml_node element);
 bool is_element(pugi::xml_node node, Ns ns, std::string_view local);
 // RSS elements carry no namespace in 0.9x/2.0 and the RSS 1.0/0.90 one in RDF; both are read alike.
 bool is_rss_core(Ns ns) noexcept;
@@ -29,8 +37,26 @@ std::string_view attribute(pugi::xml_node element, std::string_view name);
 // A namespaced attribute such as rdf:about, matched by URI.
 std::string_view attribute(pugi::xml_node element, Ns ns, std::string_view local);
 
-// Concatenated character data of the element's descendants.
-std::string element_text(pugi::xml_node element);
+// Concatenated character data of the element's descendants. Most elements hold one text node,
+// which is read where it lies in the document rather than copied; so an ElementText lives only
+// as long as the full expression that made it (pass it on as a string_view, or take str()).
+class ElementText {
+public:
+    explicit ElementText(pugi::xml_node element);
+    ElementText(const ElementText&) = delete;  // the view may point into owned_
+    ElementText& operator=(const ElementText&) = delete;
+
+    operator std::string_view() const noexcept { return view_; }  // NOLINT: used as text
+    std::string str() const { return std::string(view_); }
+
+private:
+    std::string owned_;
+    std::string_view view_;
+};
+inline ElementText element_text(pugi::xml_node element) { return ElementText(element); }
+
+// True when `text` has a '<' or '&': what makes a title or category worth reading as HTML.
+bool has_markup_characters(std::string_view text) noexcept;
 // The element's children serialized as markup, prefixes dropped (for Atom xhtml and for HTML
 // that a feed put unescaped inside <description>).
 std::string inner_markup(pugi::xml_node element);

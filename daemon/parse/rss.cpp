@@ -39,8 +39,7 @@ void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& con
 
 void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates, ReadContext& context,
                      std::string& rss_link, bool& guid_is_permalink) {
-    const Ns ns = namespace_of(child);
-    const std::string_view local = local_name(child);
+    const auto [ns, local] = qualified_name(child);
     if (is_rss_core(ns)) {
         if (local == "title") {
             item.title = title_text(element_text(child), Markup::guess);
@@ -146,8 +145,7 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
     for (const pugi::xml_node child : channel.children()) {
         if (child.type() != pugi::node_element) continue;
         if (read_feed_hint(child, context)) continue;
-        const Ns ns = namespace_of(child);
-        const std::string_view local = local_name(child);
+        const auto [ns, local] = qualified_name(child);
         if (is_rss_core(ns)) {
             if (local == "title")
                 feed.title = title_text(element_text(child), Markup::guess);

@@ -226,7 +226,17 @@ std::string resolve_iri(std::string_view base, std::string_view reference) {
 
 }  // namespace
 
+bool is_plain_absolute_url(std::string_view reference) noexcept {
+    if (!reference.starts_with("https://") && !reference.starts_with("http://")) return false;
+    for (const char c : reference)
+        if (c <= ' ' || c > '~') return false;  // spaces, controls, non-ASCII: cleaned or encoded
+    // "/./" and "/../" are removed by the resolution; a "/." anywhere (".well-known" too) takes
+    // the long way rather than risk a difference.
+    return reference.find("/.") == std::string_view::npos;
+}
+
 std::string resolve_url(std::string_view base, std::string_view reference) {
+    if (is_plain_absolute_url(reference)) return std::string(reference);
     return to_uri(resolve_iri(base, reference));
 }
 
