@@ -142,9 +142,9 @@ struct DateElements {
     pugi::xml_node updated;
 };
 
-ParsedItem read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed_author, Ns root_ns,
-                      ReadContext& context) {
-    ParsedItem item;
+// Fills `item` in place, as rss.cpp's read_item does.
+void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed_author, Ns root_ns,
+                ReadContext& context, ParsedItem& item) {
     DateElements dates;
     for (const pugi::xml_node child : entry.children()) {
         if (child.type() != pugi::node_element) continue;
@@ -201,7 +201,6 @@ ParsedItem read_entry(pugi::xml_node entry, std::size_t index, const std::string
     if (!dates.published) dates.published = dates.created;
     if (dates.published) item.published = context.date(dates.published, index, &item);
     if (dates.updated) item.updated = context.date(dates.updated, index, &item);
-    return item;
 }
 
 }  // namespace
@@ -226,7 +225,7 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     for (const pugi::xml_node child : root.children()) {
         if (child.type() != pugi::node_element) continue;
         if (!is_atom(namespace_of(child), root_ns)) {
-            (void)read_feed_hint(child, context);  // sy:, itunes:image
+            (void)read_feed_hint(child, qualified_name(child), context);  // sy:, itunes:image
             continue;
         }
         const std::string_view local = local_name(child);
@@ -256,7 +255,7 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     std::size_t index = 0;
     for (const pugi::xml_node child : root.children())
         if (child.type() == pugi::node_element && local_name(child) == "entry" && is_atom(namespace_of(child), root_ns))
-            feed.items.push_back(read_entry(child, index++, feed_author, root_ns, context));
+            read_entry(child, index++, feed_author, root_ns, context, feed.items.emplace_back());
 }
 
 }  // namespace tributary::parse

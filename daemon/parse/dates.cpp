@@ -342,8 +342,11 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
 }  // namespace
 
 std::optional<SysTime> parse_date(std::string_view raw) {
-    const std::string ascii_digits = with_ascii_digits(trim(raw));
-    const std::string_view text = ascii_digits;
+    raw = trim(raw);
+    // Arabic-Indic digits start with 0xD9 or 0xDB; without either byte the text is used as it is.
+    const bool arabic_digits = raw.find_first_of("\xD9\xDB") != std::string_view::npos;
+    const std::string ascii_digits = arabic_digits ? with_ascii_digits(raw) : std::string{};
+    const std::string_view text = arabic_digits ? std::string_view{ascii_digits} : raw;
     if (text.empty()) return std::nullopt;
     // A Unix timestamp: seconds, or milliseconds as JavaScript writes them. Nine digits at least,
     // so that no year or yyyymmdd is read as one.

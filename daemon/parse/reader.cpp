@@ -113,7 +113,7 @@ public:
 
 private:
     static constexpr std::size_t kMaxPrefix = 16;  // longer prefixes are rare and simply not cached
-    static constexpr std::size_t kSlots = 64;
+    static constexpr std::size_t kSlots = 256;
     struct Entry {
         const void* scope = nullptr;
         std::array<char, kMaxPrefix> name{};
@@ -364,7 +364,8 @@ std::string ReadContext::resolve(pugi::xml_node element, std::string_view refere
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
     if (is_plain_absolute_url(trimmed)) return std::string(trimmed);
-    return xml_safe(resolve_url(base_for(element), trimmed));
+    std::string resolved = resolve_url(base_for(element), trimmed);
+    return is_plain_absolute_url(resolved) ? resolved : xml_safe(resolved);
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {
@@ -476,9 +477,9 @@ void read_skip_days(pugi::xml_node element, ParsedFeed& feed) {
 
 }  // namespace
 
-bool read_feed_hint(pugi::xml_node child, ReadContext& context) {
+bool read_feed_hint(pugi::xml_node child, QualifiedName name, ReadContext& context) {
     ParsedFeed& feed = context.feed();
-    const auto [ns, local] = qualified_name(child);
+    const auto [ns, local] = name;
     if (is_rss_core(ns)) {
         if (local == "ttl") {
             if (const auto minutes = parse_length(element_text(child)); minutes && *minutes < 1'000'000'000)

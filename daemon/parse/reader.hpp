@@ -128,7 +128,7 @@ private:
 // Channel-level scheduling and image hints shared by RSS, RDF and Atom: <ttl>, <skipHours>,
 // <skipDays>, sy:updatePeriod/updateFrequency, <image><url>, itunes:image. Returns true when
 // `child` was one of them.
-bool read_feed_hint(pugi::xml_node child, ReadContext& context);
+bool read_feed_hint(pugi::xml_node child, QualifiedName name, ReadContext& context);
 // After all channel children were seen: turns the sy: pair into ParsedFeed::update_period.
 void finish_feed_hints(ReadContext& context);
 

@@ -118,8 +118,9 @@ void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates
     }
 }
 
-ParsedItem read_item(pugi::xml_node element, std::size_t index, ReadContext& context) {
-    ParsedItem item;
+// Fills `item`, which the caller placed in the feed already: a ParsedItem is large, and moving
+// it in afterwards costs more than reading some of its fields.
+void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, ParsedItem& item) {
     DateElements dates;
     std::string rss_link;
     bool guid_is_permalink = false;
@@ -128,7 +129,7 @@ ParsedItem read_item(pugi::xml_node element, std::size_t index, ReadContext& con
             read_item_child(child, item, dates, context, rss_link, guid_is_permalink);
 
     if (item.id.empty()) item.id = clean_text(attribute(element, Ns::rdf, "about"));
-    item.link = rss_link;
+    item.link = std::move(rss_link);
     // RSS 2.0: a guid is a permalink unless it says otherwise.
     if (item.link.empty() && guid_is_permalink && looks_like_web_url(item.id))
         item.link = context.resolve(element, item.id);
@@ -136,7 +137,6 @@ ParsedItem read_item(pugi::xml_node element, std::size_t index, ReadContext& con
     if (item.language.empty()) item.language = context.feed().language;
     if (dates.published) item.published = context.date(dates.published, index, &item);
     if (dates.updated) item.updated = context.date(dates.updated, index, &item);
-    return item;
 }
 
 void read_channel(pugi::xml_node channel, ReadContext& context) {
@@ -144,8 +144,10 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
     std::string atom_link;
     for (const pugi::xml_node child : channel.children()) {
         if (child.type() != pugi::node_element) continue;
-        if (read_feed_hint(child, context)) continue;
-        const auto [ns, local] = qualified_name(child);
+        const QualifiedName name = qualified_name(child);
+        const auto [ns, local] = name;
+        if (local == "item") continue;  // read later; most of a channel's children
+        if (read_feed_hint(child, name, context)) continue;
         if (is_rss_core(ns)) {
             if (local == "title")
                 feed.title = title_text(element_text(child), Markup::guess);
@@ -199,7 +201,7 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
     if (rdf || !channel) {
         for (const pugi::xml_node child : root.children())
             if (child.type() == pugi::node_element && local_name(child) != "channel" && local_name(child) != "item")
-                (void)read_feed_hint(child, context);
+                (void)read_feed_hint(child, qualified_name(child), context);
     }
     finish_feed_hints(context);
 
@@ -207,9 +209,17 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
     std::size_t index = 0;
     const auto read_items_under = [&](pugi::xml_node parent) {
         for (const pugi::xml_node child : parent.children())
-            if (child.type() == pugi::node_element && local_name(child) == "item" && is_rss_core(namespace_of(child)))
-                feed.items.push_back(read_item(child, index++, context));
+            if (child.type() == pugi::node_element) {
+                const auto [ns, local] = qualified_name(child);
+                if (local == "item" && is_rss_core(ns)) read_item(child, index++, context, feed.items.emplace_back());
+            }
     };
+    const auto count_items_under = [](pugi::xml_node parent) {
+        std::size_t count = 0;
+        for (const pugi::xml_node child : parent.children()) count += local_name(child) == "item" ? 1 : 0;
+        return count;
+    };
+    feed.items.reserve(feed.items.size() + (channel ? count_items_under(channel) : 0) + count_items_under(root));
     if (channel) read_items_under(channel);
     read_items_under(root);
 }

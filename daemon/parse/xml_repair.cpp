@@ -290,6 +290,12 @@ private:
 
     void reference() {
         const std::string_view rest = in_.substr(pos_);
+        // The five XML entities are most of what a feed escapes (&lt;p&gt; in every description).
+        for (const std::string_view predefined : {"&lt;", "&gt;", "&amp;", "&quot;", "&apos;"})
+            if (rest.starts_with(predefined)) {
+                pos_ += predefined.size();
+                return;
+            }
         if (rest.size() > 1 && rest[1] == '#') return numeric_reference(rest);
         std::size_t length = 1;
         while (length < rest.size() && length < 40 &&
@@ -297,10 +303,6 @@ private:
             ++length;
         if (length == 1 || length >= rest.size() || rest[length] != ';') return bare_ampersand();
         const std::string_view name = rest.substr(1, length - 1);
-        if (name == "amp" || name == "lt" || name == "gt" || name == "quot" || name == "apos") {
-            pos_ += length + 1;
-            return;
-        }
         if (declared_.contains(std::string(name))) {
             begin_change();
             (void)expand_declared(name, 0);
