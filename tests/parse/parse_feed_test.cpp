@@ -113,6 +113,28 @@ TEST(Namespaces, DefaultNamespaceRedeclaredOnNestedElement) {
     EXPECT_EQ(feed.items[0].id, "e1");
 }
 
+// Lookups are remembered per document and per scope; a prefix one item rebinds must not leak into
+// its siblings, and a binding must not outlive its document.
+TEST(Namespaces, PrefixRedeclaredOnOneItemOnlyAppliesThere) {
+    std::string body = R"(<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>
+        <item><dc:creator>First</dc:creator></item>
+        <item xmlns:dc="urn:not-dublin-core"><dc:creator>ignored</dc:creator><title>second</title></item>)";
+    for (int i = 0; i < 300; ++i) body += "<item><dc:creator>Same " + std::to_string(i) + "</dc:creator></item>";
+    body += R"(<item><x:y xmlns:x="urn:x"><dc:creator>nested</dc:creator></x:y><dc:creator>Last</dc:creator></item>
+        </channel></rss>)";
+    const ParsedFeed feed = parse_ok(body);
+    ASSERT_EQ(feed.items.size(), 303u);
+    EXPECT_EQ(feed.items[0].author, "First");
+    EXPECT_EQ(feed.items[1].author, "");
+    for (int i = 0; i < 300; ++i) EXPECT_EQ(feed.items[2 + i].author, "Same " + std::to_string(i));
+    EXPECT_EQ(feed.items[302].author, "Last");
+    // The next document binds dc to something else at its root: nothing remembered may apply.
+    const ParsedFeed other = parse_ok(R"(<rss version="2.0" xmlns:dc="urn:other"><channel><title>T</title>
+        <item><dc:creator>not Dublin Core</dc:creator></item></channel></rss>)");
+    ASSERT_EQ(other.items.size(), 1u);
+    EXPECT_EQ(other.items[0].author, "");
+}
+
 TEST(Namespaces, UndeclaredConventionalPrefixStillRead) {
     const ParsedFeed feed =
         parse_ok("<rss version=\"2.0\"><channel><item><dc:creator>Said</dc:creator></item></channel></rss>");

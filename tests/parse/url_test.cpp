@@ -44,7 +44,27 @@ const UrlCase kUrlCases[] = {
     {"", "/relative", "/relative"},
     {"not a url", "x", "x"},
     {"https://example.com/", "HTTP://Other.example/Path", "http://Other.example/Path"},
+    // The short cuts for plain absolute URLs and absolute paths must agree with the long way.
+    {"https://example.com:8443/feeds/a.xml?x=1#top", "/article/7?id=2#c", "https://example.com:8443/article/7?id=2#c"},
+    {"https://user@example.com?q", "/a", "https://user@example.com/a"},
+    {"https://example.com/feed", "/a/./b/../c", "https://example.com/a/c"},
+    {"https://example.com/feed", "/.well-known/x", "https://example.com/.well-known/x"},
+    {"https://example.com/feed", "https://other.example/a/../b", "https://other.example/b"},
+    {"https://example.com/feed", "/a\tb", "https://example.com/ab"},
+    {"HTTPS://Example.com/feed", "/a", "https://Example.com/a"},
+    {"https://example.com/feed", "//cdn.example/x.png", "https://cdn.example/x.png"},
 };
+
+TEST(ResolveUrl, PlainAbsoluteUrlsAreTheOnesResolutionLeavesAlone) {
+    EXPECT_TRUE(is_plain_absolute_url("https://example.com/a?b=c#d"));
+    EXPECT_TRUE(is_plain_absolute_url("http://example.com"));
+    EXPECT_FALSE(is_plain_absolute_url("HTTP://example.com/"));  // the scheme gets lower-cased
+    EXPECT_FALSE(is_plain_absolute_url("https://example.com/a b"));
+    EXPECT_FALSE(is_plain_absolute_url("https://example.com/\xD9\x85"));
+    EXPECT_FALSE(is_plain_absolute_url("https://example.com/a/../b"));
+    EXPECT_FALSE(is_plain_absolute_url("/a"));
+    EXPECT_FALSE(is_plain_absolute_url("ftp://example.com/a"));
+}
 
 TEST(ResolveUrl, Table) {
     for (const UrlCase& c : kUrlCases) {
