@@ -18,7 +18,8 @@ endforeach()
 add_executable(tributary_parse_fuzz ${_fuzz_sources})
 target_include_directories(tributary_parse_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/daemon)
 target_link_libraries(tributary_parse_fuzz PRIVATE
-  tributary::options pugixml::pugixml ICU::uc ICU::i18n PkgConfig::GUMBO nlohmann_json::nlohmann_json fmt::fmt)
+  tributary::options pugixml::pugixml ICU::uc ICU::i18n PkgConfig::GUMBO nlohmann_json::nlohmann_json
+  simdjson::simdjson fmt::fmt)
 
 # clang before 16 cannot use libstdc++'s <expected> (see compat/expected).
 include(CheckCXXSourceCompiles)
