@@ -280,6 +280,8 @@ ElementText::ElementText(pugi::xml_node element) {
 
 bool has_markup_characters(std::string_view text) noexcept {
     // Two vectorised scans beat string_view::find_first_of, which calls memchr once per byte.
+    // (An empty view may have a null data(), which memchr must not see.)
+    if (text.empty()) return false;
     return std::memchr(text.data(), '<', text.size()) != nullptr ||
            std::memchr(text.data(), '&', text.size()) != nullptr;
 }
