@@ -10,6 +10,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "core/text.hpp"
 #include "parse/html_entities.hpp"
 
 namespace tributary::parse {
@@ -252,7 +253,9 @@ private:
             const std::size_t close = doctype.find(doctype[i], i + 1);
             if (close == std::string_view::npos) break;
             if (declared_.size() < 1000)
-                declared_.emplace(std::string(name), std::string(doctype.substr(i + 1, close - i - 1)));
+                // The DOCTYPE was copied with its forbidden characters dropped, but the value is read
+                // from the input: drop them here too, or &name; would bring them back (found by fuzzing).
+                declared_.emplace(std::string(name), xml_safe_utf8(doctype.substr(i + 1, close - i - 1)));
             at = close;
         }
     }

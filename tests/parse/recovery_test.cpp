@@ -51,6 +51,14 @@ TEST(Recovery, ForbiddenControlCharactersAreRemoved) {
     EXPECT_EQ(feed.warnings[0], "removed 4 characters XML 1.0 does not allow");
 }
 
+TEST(Recovery, ForbiddenCharactersInDeclaredEntitiesAreRemovedToo) {
+    const ParsedFeed feed = parse_ok(
+        "<!DOCTYPE rss [<!ENTITY id \"tag:example.c\x0Cm,\xEF\xBF\xBE\">]>"
+        "<rss version=\"2.0\"><channel><item><guid isPermaLink=\"false\">&id;2006</guid></item></channel></rss>");
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_EQ(feed.items[0].id, "tag:example.cm,2006");
+}
+
 TEST(Recovery, JunkBeforeXmlDeclarationIsRemoved) {
     const ParsedFeed feed = parse_ok("\n\n  garbage<br>\n" + rss_item_title("t"));
     ASSERT_EQ(feed.items.size(), 1u);
