@@ -187,10 +187,15 @@ constexpr auto kForeignMonths = std::to_array<MonthName>({
 std::optional<int> month_from_name(std::string_view name) {
     static constexpr std::array<std::string_view, 12> kMonths{"jan", "feb", "mar", "apr", "may", "jun",
                                                               "jul", "aug", "sep", "oct", "nov", "dec"};
+    // RFC 822's weekdays come first in most dates; no month in any of our languages is spelled
+    // like one, so they skip the long list below.
+    static constexpr std::array<std::string_view, 7> kWeekdays{"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
     const std::string lower = to_lower_ascii(name);
     if (lower.size() >= 3 && std::all_of(lower.begin(), lower.end(), is_letter)) {
         for (std::size_t i = 0; i < kMonths.size(); ++i)
             if (lower.starts_with(kMonths[i])) return static_cast<int>(i) + 1;
+        for (const std::string_view weekday : kWeekdays)
+            if (lower.starts_with(weekday)) return std::nullopt;
     }
     for (const MonthName& month : kForeignMonths)
         if (lower == month.name) return month.month;

@@ -33,7 +33,7 @@ bool is_element(pugi::xml_node node, Ns ns, std::string_view local);
 bool is_rss_core(Ns ns) noexcept;
 
 // An unprefixed attribute ("href", "type"), or "" when absent.
-std::string_view attribute(pugi::xml_node element, std::string_view name);
+std::string_view attribute(pugi::xml_node element, const char* name);
 // A namespaced attribute such as rdf:about, matched by URI.
 std::string_view attribute(pugi::xml_node element, Ns ns, std::string_view local);
 

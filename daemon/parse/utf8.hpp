@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "core/text.hpp"
 
@@ -65,9 +66,13 @@ inline bool is_clean_utf8(std::string_view s, bool xml_safe) noexcept {
     return true;
 }
 
-// xml_safe_utf8 with a fast path for strings that are already clean.
+// xml_safe_utf8 with a fast path for strings that are already clean (then copied, or moved).
 inline std::string xml_safe(std::string_view s) {
     if (is_clean_utf8(s, true)) return std::string(s);
+    return xml_safe_utf8(s);
+}
+inline std::string xml_safe(std::string&& s) {
+    if (is_clean_utf8(s, true)) return std::move(s);
     return xml_safe_utf8(s);
 }
 
