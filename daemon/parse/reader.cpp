@@ -93,18 +93,21 @@ thread_local std::string undeclared_prefix;
 // feed uses a handful of prefixes under a handful of parents at a time.
 class PrefixCache {
 public:
-    void clear() { entries_.fill(Entry{}); }
+    // Entries of earlier documents are told apart by their generation rather than wiped: most
+    // feeds are small, and wiping the table would cost more than reading them.
+    void clear() noexcept { ++generation_; }
 
     std::optional<Ns> find(pugi::xml_node scope, std::string_view prefix) const {
         if (prefix.size() > kMaxPrefix) return std::nullopt;
         const Entry& entry = entries_[slot(scope, prefix)];
-        if (entry.scope != nullptr && entry.scope == scope.internal_object() && entry.prefix() == prefix)
+        if (entry.generation == generation_ && entry.scope == scope.internal_object() && entry.prefix() == prefix)
             return entry.ns;
         return std::nullopt;
     }
     void store(pugi::xml_node scope, std::string_view prefix, Ns ns) {
         if (prefix.size() > kMaxPrefix) return;
         Entry& entry = entries_[slot(scope, prefix)];
+        entry.generation = generation_;
         entry.scope = scope.internal_object();
         entry.length = static_cast<std::uint8_t>(prefix.size());
         prefix.copy(entry.name.data(), prefix.size());
@@ -115,6 +118,7 @@ private:
     static constexpr std::size_t kMaxPrefix = 16;  // longer prefixes are rare and simply not cached
     static constexpr std::size_t kSlots = 256;
     struct Entry {
+        std::uint64_t generation = 0;
         const void* scope = nullptr;
         std::array<char, kMaxPrefix> name{};
         std::uint8_t length = 0;
@@ -127,6 +131,7 @@ private:
         return ((address >> 4) ^ (address >> 10) ^ (prefix.size() * 7) ^ first) % kSlots;
     }
     std::array<Entry, kSlots> entries_{};
+    std::uint64_t generation_ = 1;
 };
 thread_local PrefixCache prefix_cache;
 

@@ -187,12 +187,24 @@ private:
         }
     }
 
-    // Copies through `terminator` (or to the end) with no entity handling.
+    // Copies through `terminator` (or to the end) with no entity handling: only the characters
+    // XML forbids need a look, so the bytes between them are skipped in one go.
     void copy_through(std::string_view terminator) {
         const std::size_t end = in_.find(terminator, pos_);
         const std::size_t stop = end == std::string_view::npos ? in_.size() : end + terminator.size();
-        while (pos_ < stop) copy_one();
+        const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
+        while (pos_ < stop) {
+            while (pos_ < stop && !kMayBeForbidden[p[pos_]]) ++pos_;
+            if (pos_ < stop) copy_one();
+        }
     }
+
+    static constexpr std::array<bool, 256> kMayBeForbidden = [] {
+        std::array<bool, 256> table{};
+        for (int b = 0; b < 0x20; ++b) table[static_cast<std::size_t>(b)] = b != '\t' && b != '\n' && b != '\r';
+        table[0xEF] = true;
+        return table;
+    }();
 
     void markup() {
         const std::string_view rest = in_.substr(pos_);
