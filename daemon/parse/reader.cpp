@@ -133,7 +133,7 @@ private:
     std::array<Entry, kSlots> entries_{};
     std::uint64_t generation_ = 1;
 };
-thread_local PrefixCache prefix_cache;
+constinit thread_local PrefixCache prefix_cache;  // constinit: no lazy-initialisation check per use
 
 Ns undeclared(std::string_view prefix) {
     if (prefix.empty()) return Ns::none;
