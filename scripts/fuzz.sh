@@ -43,18 +43,27 @@ done < <(find "${seed_dirs[@]}" -type f \
            ! -name 'expectations.json' -print0)
 echo "fuzz.sh: $n seed files; running for ${seconds}s"
 
-log="$build/fuzz.log"
-fork=()
-if [ "$jobs" -gt 1 ]; then fork=("-fork=$jobs"); fi
-set +e
-"$(find "$build" -name tributary_parse_fuzz -type f -perm -u+x | head -1)" "$work" "$seeds" \
-  -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
-  -artifact_prefix="$crashes/" "${fork[@]}" >"$log" 2>&1
-status=$?
-set -e
-grep -E '^(#[0-9]+.*(INITED|DONE)|==[0-9]+==|SUMMARY|stat::)' "$log" || true
-if [ "$status" -ne 0 ] || [ -n "$(ls -A "$crashes")" ]; then
-  echo "fuzz.sh: FAILED (exit $status); see $log and $crashes" >&2
+# TRIBUTARY_FUZZ_JOBS independent fuzzing processes (not libFuzzer's -fork, whose totals are not
+# reported): each writes its own log, all share the working corpus, and their executions are summed.
+binary="$(find "$build" -name tributary_parse_fuzz -type f -perm -u+x | head -1)"
+pids=()
+for job in $(seq 1 "$jobs"); do
+  "$binary" "$work" "$seeds" \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
+    -artifact_prefix="$crashes/" >"$build/fuzz-$job.log" 2>&1 &
+  pids+=($!)
+done
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+executions=0
+for job in $(seq 1 "$jobs"); do
+  log="$build/fuzz-$job.log"
+  grep -E '^(#[0-9]+.*(INITED|DONE)|==[0-9]+==|SUMMARY|stat::)' "$log" || true
+  units=$(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | grep -Eo '[0-9]+$' | tail -1)
+  executions=$((executions + ${units:-0}))
+done
+if [ "$failed" -ne 0 ] || [ -n "$(ls -A "$crashes")" ]; then
+  echo "fuzz.sh: FAILED; see $build/fuzz-*.log and $crashes" >&2
   exit 1
 fi
-echo "fuzz.sh: no crash; $(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$log" | tail -1)"
+echo "fuzz.sh: no crash; $executions executions in $jobs process(es) over ${seconds}s"
