@@ -237,8 +237,6 @@ void begin_document() {
 }
 std::string take_undeclared_prefix() { return std::exchange(undeclared_prefix, std::string{}); }
 
-Ns namespace_of(pugi::xml_node element) { return classify_prefix(element, prefix_of(element.name())); }
-
 namespace {
 
 // An element name as prefix and local part, in one pass over the (short) C string: cheaper than
@@ -266,6 +264,8 @@ QualifiedName qualified_name(pugi::xml_node element) {
     const SplitName name = split_name(element.name());
     return {classify_prefix(element, name.prefix), name.local};
 }
+
+Ns namespace_of(pugi::xml_node element) { return qualified_name(element).ns; }
 
 std::string_view local_name(pugi::xml_node node) { return split_name(node.name()).local; }
 
@@ -386,8 +386,7 @@ std::string ReadContext::resolve(pugi::xml_node element, std::string_view refere
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
     if (is_plain_absolute_url(trimmed)) return std::string(trimmed);
-    std::string resolved = resolve_url(base_for(element), trimmed);
-    return is_plain_absolute_url(resolved) ? resolved : xml_safe(resolved);
+    return xml_safe(resolve_url(base_for(element), trimmed));
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {
