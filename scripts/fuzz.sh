@@ -3,7 +3,8 @@
 # Builds build/fuzz with clang, seeds a corpus from ../shared/corpus (when present) and
 # tests/fixtures, runs for the given time and fails on any crash, leak, timeout or UB report.
 # Environment: TRIBUTARY_FUZZ_BUILD (build dir), TRIBUTARY_CORPUS_DIR (seed feeds),
-# TRIBUTARY_FUZZ_JOBS (parallel fuzzing processes, default 1), TRIBUTARY_FUZZ_MAX_LEN (bytes, default 65536).
+# TRIBUTARY_FUZZ_JOBS (parallel fuzzing processes, default 1), TRIBUTARY_FUZZ_MAX_LEN (bytes, default 65536),
+# TRIBUTARY_FUZZ_RSS_MB (memory limit per process, default 2048; ASan's allocator grows over long runs).
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -12,6 +13,7 @@ build="${TRIBUTARY_FUZZ_BUILD:-$root/build/fuzz}"
 corpus_src="${TRIBUTARY_CORPUS_DIR:-$root/../shared/corpus}"
 jobs="${TRIBUTARY_FUZZ_JOBS:-1}"
 max_len="${TRIBUTARY_FUZZ_MAX_LEN:-65536}"
+rss_mb="${TRIBUTARY_FUZZ_RSS_MB:-2048}"
 
 for tool in clang clang++ cmake ninja; do
   command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool is missing (apt-get install clang libclang-rt-dev cmake ninja-build)" >&2; exit 2; }
@@ -49,7 +51,7 @@ binary="$(find "$build" -name tributary_parse_fuzz -type f -perm -u+x | head -1)
 pids=()
 for job in $(seq 1 "$jobs"); do
   "$binary" "$work" "$seeds" \
-    -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len="$max_len" -print_final_stats=1 \
+    -max_total_time="$seconds" -timeout=10 -rss_limit_mb="$rss_mb" -max_len="$max_len" -print_final_stats=1 \
     -artifact_prefix="$crashes/" >"$build/fuzz-$job.log" 2>&1 &
   pids+=($!)
 done
