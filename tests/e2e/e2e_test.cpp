@@ -379,5 +379,28 @@ TEST_F(EndToEnd, ParseJsonReadsTheWindows1256Fixture) {
     EXPECT_NE(json.find("\"published\": \"2025-12-29T11:02:17Z\""), std::string::npos) << json;
 }
 
+// The URL form fetches with the daemon's fetcher: the server's Content-Type (with its charset)
+// decides, as it would for a polled feed, and no --content-type is given.
+TEST_F(EndToEnd, ParseJsonReadsAUrlWithTheServersCharset) {
+    const int status =
+        run_to_completion(kBinary, {"parse", server_.url("/akhbar.rss"), "--json"}, dir_ / "parse-url.json", 10s);
+    ASSERT_EQ(status, 0) << read_file(dir_ / "parse-url.json");
+    const std::string json = read_file(dir_ / "parse-url.json");
+    EXPECT_NE(json.find("\"title\": \"" + kAkhbarTitle + "\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"used\": \"windows-1256\""), std::string::npos) << json;
+    EXPECT_NE(json.find("\"source\": \"http\""), std::string::npos) << json;
+    ASSERT_FALSE(server_.requests().empty());
+}
+
+TEST_F(EndToEnd, ParseNamesTheUrlWhenTheFetchFails) {
+    server_.route("/missing.rss",
+                  [](const RecordedRequest&) { return Response{.status = 404, .headers = {}, .body = "no"}; });
+    const int status =
+        run_to_completion(kBinary, {"parse", server_.url("/missing.rss")}, dir_ / "parse-missing.log", 10s);
+    EXPECT_NE(status, 0);
+    const std::string log = read_file(dir_ / "parse-missing.log");
+    EXPECT_NE(log.find("404"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace tributary::testing
