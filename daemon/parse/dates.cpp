@@ -38,12 +38,13 @@ public:
     void skip_spaces() noexcept {
         while (!done() && (text_[pos_] == ' ' || text_[pos_] == '\t')) ++pos_;
     }
-    // Exactly `min`..`max` digits.
+    // Exactly `min`..`max` digits. Past nine digits the value saturates (found by fuzzing: the
+    // fraction of a second may be long, and only its digits are skipped).
     std::optional<int> number(std::size_t min, std::size_t max) noexcept {
         std::size_t n = 0;
         int value = 0;
         while (n < max && pos_ + n < text_.size() && is_digit(text_[pos_ + n])) {
-            value = value * 10 + (text_[pos_ + n] - '0');
+            value = value < 100'000'000 ? value * 10 + (text_[pos_ + n] - '0') : 999'999'999;
             ++n;
         }
         if (n < min) return std::nullopt;
