@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "schedule/schedule.hpp"
+#include "test_settings.hpp"
 
 namespace tributary::schedule {
 namespace {
@@ -19,16 +20,7 @@ using namespace std::chrono;
 // Monday 5 January 2026, 10:30:00 UTC.
 const SysTime kNow = SysTime{sys_days{year{2026} / January / 5}} + 10h + 30min;
 
-ScheduleSettings settings() {
-    ScheduleSettings s;
-    s.default_interval = 15min;
-    s.min_interval = 1min;
-    s.max_interval = 24h;
-    s.max_backoff = 6h;
-    s.jitter = 0.1;
-    s.startup_spread = 5s;
-    return s;
-}
+using testing::settings;
 
 Attempt success() { return Attempt{.kind = AttemptKind::success, .consecutive_failures = 0, .retry_after = {}}; }
 Attempt not_modified() {

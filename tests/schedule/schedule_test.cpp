@@ -2,21 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "test_settings.hpp"
+
 namespace tributary::schedule {
 namespace {
 
 const SysTime kNow{Seconds{1'767'000'000}};
 
-ScheduleSettings settings() {
-    ScheduleSettings s;
-    s.default_interval = 15min;
-    s.min_interval = 1min;
-    s.max_interval = 24h;
-    s.max_backoff = 6h;
-    s.jitter = 0.1;
-    s.startup_spread = 5s;
-    return s;
-}
+using testing::settings;
 
 TEST(EffectiveInterval, ClampsToGlobalBounds) {
     EXPECT_EQ(effective_interval(settings(), std::nullopt), Seconds{900});
