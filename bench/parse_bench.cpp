@@ -48,6 +48,14 @@ struct Document {
     std::string content_type;
 };
 
+// The options every measurement parses a document with.
+ParseOptions options_for(const Document& d, bool sanitize) {
+    return ParseOptions{.content_type = d.content_type,
+                        .base_url = "https://bench.example/feed",
+                        .encoding_override = {},
+                        .sanitize = sanitize};
+}
+
 std::vector<Document> load_corpus(const fs::path& root) {
     std::vector<Document> documents;
     if (!fs::exists(root)) return documents;
@@ -174,10 +182,7 @@ void report(const std::string& name, const std::vector<Document>& documents) {
         return [&documents, sanitize] {
             std::size_t items = 0;
             for (const Document& d : documents) {
-                const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
-                                                                   .base_url = "https://bench.example/feed",
-                                                                   .encoding_override = {},
-                                                                   .sanitize = sanitize});
+                const auto feed = parse_feed(d.bytes, options_for(d, sanitize));
                 if (feed) items += feed->items.size();
             }
             return items;
@@ -190,10 +195,7 @@ void report(const std::string& name, const std::vector<Document>& documents) {
     std::vector<std::string> html;
     std::size_t html_bytes = 0;
     for (const Document& d : documents) {
-        const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
-                                                           .base_url = "https://bench.example/feed",
-                                                           .encoding_override = {},
-                                                           .sanitize = false});
+        const auto feed = parse_feed(d.bytes, options_for(d, false));
         if (!feed) continue;
         for (const auto& item : feed->items)
             for (const std::string* part : {&item.summary, &item.content})
@@ -230,10 +232,7 @@ void profile(double seconds, const std::vector<Document>& corpus, const Document
     const auto start = Clock::now();
     while (std::chrono::duration<double>(Clock::now() - start).count() < seconds) {
         const auto parse_one = [&](const Document& d) {
-            const auto feed = parse_feed(d.bytes, ParseOptions{.content_type = d.content_type,
-                                                               .base_url = "https://bench.example/feed",
-                                                               .encoding_override = {},
-                                                               .sanitize = false});
+            const auto feed = parse_feed(d.bytes, options_for(d, false));
             if (feed) items += feed->items.size();
         };
         for (const Document& d : corpus) parse_one(d);
