@@ -146,9 +146,10 @@ struct DateElements {
 void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed_author, Ns root_ns,
                 ReadContext& context, ParsedItem& item) {
     DateElements dates;
+    ChildNames names(entry);
     for (const pugi::xml_node child : entry.children()) {
         if (child.type() != pugi::node_element) continue;
-        const auto [ns, local] = qualified_name(child);
+        const auto [ns, local] = names.of(child);
         if (is_atom(ns, root_ns)) {
             if (local == "id") {
                 item.id = clean_text(element_text(child));
@@ -222,13 +223,15 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     std::string feed_author;
     std::string logo;
     std::string icon;
+    ChildNames names(root);
     for (const pugi::xml_node child : root.children()) {
         if (child.type() != pugi::node_element) continue;
-        if (!is_atom(namespace_of(child), root_ns)) {
-            (void)read_feed_hint(child, qualified_name(child), context);  // sy:, itunes:image
+        const QualifiedName name = names.of(child);
+        if (!is_atom(name.ns, root_ns)) {
+            (void)read_feed_hint(child, name, context);  // sy:, itunes:image
             continue;
         }
-        const std::string_view local = local_name(child);
+        const std::string_view local = name.local;
         if (local == "title") {
             feed.title = as_title(child);
         } else if (local == "subtitle" || local == "tagline") {
@@ -253,9 +256,12 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     context.set_feed_link(feed.link);
 
     std::size_t index = 0;
-    for (const pugi::xml_node child : root.children())
-        if (child.type() == pugi::node_element && local_name(child) == "entry" && is_atom(namespace_of(child), root_ns))
+    for (const pugi::xml_node child : root.children()) {
+        if (child.type() != pugi::node_element) continue;
+        const auto [ns, local] = names.of(child);
+        if (local == "entry" && is_atom(ns, root_ns))
             read_entry(child, index++, feed_author, root_ns, context, feed.items.emplace_back());
+    }
 }
 
 }  // namespace tributary::parse

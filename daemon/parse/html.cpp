@@ -286,8 +286,39 @@ bool is_ascii_space(char c) noexcept {
 
 }  // namespace
 
+namespace {
+
+enum class SpaceKind : unsigned char { plain, space, other };  // other: \t \n \r \f \v, or 0xC2 (U+00A0's lead)
+constexpr std::array<SpaceKind, 256> kSpaceKinds = [] {
+    std::array<SpaceKind, 256> kinds{};
+    kinds[' '] = SpaceKind::space;
+    for (const unsigned char c : {'\t', '\n', '\r', '\f', '\v', '\xC2'}) kinds[c] = SpaceKind::other;
+    return kinds;
+}();
+
+// Most titles need no collapsing: one look at each byte, then one copy.
+bool is_collapsed(std::string_view text) noexcept {
+    if (text.empty()) return true;
+    if (text.front() == ' ' || text.back() == ' ') return false;
+    bool after_space = false;
+    for (const char c : text) {
+        switch (kSpaceKinds[static_cast<unsigned char>(c)]) {
+            case SpaceKind::plain: after_space = false; break;
+            case SpaceKind::space:
+                if (after_space) return false;
+                after_space = true;
+                break;
+            case SpaceKind::other: return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
 // ASCII whitespace and U+00A0 (what &nbsp; becomes) collapse to one space.
 std::string collapse_whitespace(std::string_view text) {
+    if (is_collapsed(text)) return std::string(text);
     std::string out;
     out.reserve(text.size());
     bool pending_space = false;

@@ -265,6 +265,19 @@ QualifiedName qualified_name(pugi::xml_node element) {
     return {classify_prefix(element, name.prefix), name.local};
 }
 
+QualifiedName ChildNames::of(pugi::xml_node child) {
+    const SplitName name = split_name(child.name());
+    if (child.first_attribute()) {
+        if (const auto uri = declared_on(child, name.prefix)) return {classify_uri(*uri), name.local};
+    }
+    for (std::size_t i = 0; i < resolved_count_; ++i)
+        if (resolved_[i].prefix == name.prefix) return {resolved_[i].ns, name.local};
+    // The binding in effect at the parent, which the child inherits.
+    const Ns ns = classify_prefix(parent_, name.prefix);
+    if (resolved_count_ < resolved_.size()) resolved_[resolved_count_++] = {name.prefix, ns};
+    return {ns, name.local};
+}
+
 Ns namespace_of(pugi::xml_node element) { return qualified_name(element).ns; }
 
 std::string_view local_name(pugi::xml_node node) { return split_name(node.name()).local; }

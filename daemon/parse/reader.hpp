@@ -2,6 +2,7 @@
 // What the format readers (rss.cpp, atom.cpp) share: namespaces matched by URI, text
 // extraction, URL bases, dates with warnings. Internal to the parse stage.
 
+#include <array>
 #include <optional>
 #include <pugixml.hpp>
 #include <string>
@@ -28,6 +29,23 @@ struct QualifiedName {
     std::string_view local;
 };
 QualifiedName qualified_name(pugi::xml_node element);
+// Names the element children of one parent. A child that declares no namespace of its own
+// (nearly all do not) inherits the parent's bindings, so each distinct prefix is resolved once
+// per parent rather than once per child: the loops over an item's or a channel's children use it.
+class ChildNames {
+public:
+    explicit ChildNames(pugi::xml_node parent) noexcept : parent_(parent) {}
+    QualifiedName of(pugi::xml_node child);
+
+private:
+    struct Resolved {
+        std::string_view prefix;
+        Ns ns;
+    };
+    pugi::xml_node parent_;
+    std::array<Resolved, 6> resolved_{};
+    std::size_t resolved_count_ = 0;
+};
 bool is_element(pugi::xml_node node, Ns ns, std::string_view local);
 // RSS elements carry no namespace in 0.9x/2.0 and the RSS 1.0/0.90 one in RDF; both are read alike.
 bool is_rss_core(Ns ns) noexcept;

@@ -21,11 +21,17 @@ bool looks_like_web_url(std::string_view text) {
     return lower.starts_with("http://") || lower.starts_with("https://");
 }
 
-void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& context) {
+// A media:group holds the alternatives of one media object; groups do not nest, and reading a
+// group inside a group is refused so that a hostile document cannot recurse us off the stack
+// (300,000 nested groups did).
+void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& context, bool inside_group = false) {
     const std::string_view local = local_name(element);
     if (local == "group") {
+        if (inside_group) return;
+        ChildNames names(element);
         for (const pugi::xml_node child : element.children())
-            if (namespace_of(child) == Ns::media) read_media(child, item, context);
+            if (child.type() == pugi::node_element && names.of(child).ns == Ns::media)
+                read_media(child, item, context, true);
     } else if (local == "category") {
         add_category(item, element_text(element));
     } else if (local == "title") {
@@ -37,9 +43,9 @@ void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& con
     }
 }
 
-void read_item_child(pugi::xml_node child, ParsedItem& item, DateElements& dates, ReadContext& context,
-                     std::string& rss_link, bool& guid_is_permalink) {
-    const auto [ns, local] = qualified_name(child);
+void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item, DateElements& dates,
+                     ReadContext& context, std::string& rss_link, bool& guid_is_permalink) {
+    const auto [ns, local] = name;
     if (is_rss_core(ns)) {
         if (local == "title") {
             item.title = title_text(element_text(child), Markup::guess);
@@ -124,9 +130,10 @@ void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, 
     DateElements dates;
     std::string rss_link;
     bool guid_is_permalink = false;
+    ChildNames names(element);
     for (const pugi::xml_node child : element.children())
         if (child.type() == pugi::node_element)
-            read_item_child(child, item, dates, context, rss_link, guid_is_permalink);
+            read_item_child(child, names.of(child), item, dates, context, rss_link, guid_is_permalink);
 
     if (item.id.empty()) item.id = clean_text(attribute(element, Ns::rdf, "about"));
     item.link = std::move(rss_link);
@@ -142,9 +149,10 @@ void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, 
 void read_channel(pugi::xml_node channel, ReadContext& context) {
     ParsedFeed& feed = context.feed();
     std::string atom_link;
+    ChildNames names(channel);
     for (const pugi::xml_node child : channel.children()) {
         if (child.type() != pugi::node_element) continue;
-        const QualifiedName name = qualified_name(child);
+        const QualifiedName name = names.of(child);
         const auto [ns, local] = name;
         if (local == "item") continue;  // read later; most of a channel's children
         if (read_feed_hint(child, name, context)) continue;
@@ -208,9 +216,10 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
     // Items belong in <channel> (RSS 2.0) or beside it (RDF); broken feeds mix the two.
     std::size_t index = 0;
     const auto read_items_under = [&](pugi::xml_node parent) {
+        ChildNames names(parent);
         for (const pugi::xml_node child : parent.children())
             if (child.type() == pugi::node_element) {
-                const auto [ns, local] = qualified_name(child);
+                const auto [ns, local] = names.of(child);
                 if (local == "item" && is_rss_core(ns)) read_item(child, index++, context, feed.items.emplace_back());
             }
     };

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <utility>
+
 #include "parse/parse_feed.hpp"
+#include "parse/reader.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -109,6 +113,32 @@ TEST(HtmlToText, DoubleEscapedAmpersandBecomesOne) {
 }
 
 TEST(HtmlToText, PlainTextOnlyCollapsesWhitespace) { EXPECT_EQ(html_to_text(" a \t b\n"), "a b"); }
+
+// Text that is collapsed already is copied as it is; anything else takes the slow path.
+TEST(CollapseWhitespace, EachKindOfWhitespace) {
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"", ""},
+        {"already collapsed", "already collapsed"},
+        {"الدار البيضاء", "الدار البيضاء"},
+        {" leading", "leading"},
+        {"trailing ", "trailing"},
+        {"two  spaces", "two spaces"},
+        {"a\tb", "a b"},
+        {"a\nb", "a b"},
+        {"a\r\nb", "a b"},
+        {"a\fb\vc", "a b c"},
+        {"a\xC2\xA0"
+         "b",
+         "a b"},                  // U+00A0
+        {"a \xC2\xA0 b", "a b"},  // mixed run
+        {"\xC2\xA0"
+         "edge\xC2\xA0",
+         "edge"},                                                    // NBSP at both ends
+        {"caf\xC3\xA9 \xC2\xA9 2026", "caf\xC3\xA9 \xC2\xA9 2026"},  // é and ©: 0xC2 that is not NBSP
+        {"   ", ""},
+    };
+    for (const auto& [input, expected] : cases) EXPECT_EQ(collapse_whitespace(input), expected) << input;
+}
 
 }  // namespace
 }  // namespace tributary::parse

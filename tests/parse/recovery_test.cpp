@@ -138,6 +138,22 @@ TEST(Recovery, BrokenPrologBeforeRootIsSkipped) {
               "skipped 53 unreadable bytes before the root element (line 3, column 93: Error parsing comment)");
 }
 
+TEST(Recovery, NestedMediaGroupsDoNotExhaustTheStack) {
+    constexpr int kDepth = 300000;  // crashed the parser before groups stopped nesting
+    std::string feed =
+        "<rss version=\"2.0\" xmlns:media=\"http://search.yahoo.com/mrss/\"><channel><item><title>t</title>"
+        "<media:group><media:content url=\"https://cdn.example/a.mp4\" type=\"video/mp4\"/>";
+    for (int i = 0; i < kDepth; ++i) feed += "<media:group>";
+    feed += "<media:content url=\"https://cdn.example/deep.mp4\"/>";
+    for (int i = 0; i < kDepth; ++i) feed += "</media:group>";
+    feed += "</media:group></item></channel></rss>";
+    const Result<ParsedFeed> parsed = parse_feed(feed, {});
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    ASSERT_EQ(parsed->items.size(), 1u);
+    ASSERT_EQ(parsed->items[0].enclosures.size(), 1u);
+    EXPECT_EQ(parsed->items[0].enclosures[0].url, "https://cdn.example/a.mp4");
+}
+
 TEST(Recovery, NeverThrowsOnHostileInputs) {
     std::vector<std::string> inputs = {
         std::string("\0\0\0\0", 4),
