@@ -197,7 +197,7 @@ void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed
         }
     }
     if (item.author.empty()) item.author = feed_author;  // RFC 4287 4.2.1: entries inherit it
-    item.language = nearest_language(entry);
+    item.language = context.language_at(entry);
     if (item.language.empty()) item.language = context.feed().language;
     if (!dates.published) dates.published = dates.created;
     if (dates.published) item.published = context.date(dates.published, index, &item);

@@ -386,10 +386,22 @@ void add_enclosure(ParsedItem& item, Enclosure enclosure) {
 
 void ReadContext::set_feed_link(std::string_view link) { document_base_ = std::string(link); }
 
+std::string ReadContext::language_at(pugi::xml_node element) const {
+    for (pugi::xml_node scope = element; scope && scope.type() == pugi::node_element; scope = scope.parent()) {
+        if (no_language_.covers(scope)) break;
+        if (const pugi::xml_attribute lang = scope.attribute("xml:lang")) return clean_text(lang.value());
+    }
+    no_language_.remember(element);
+    return {};
+}
+
 std::string ReadContext::base_for(pugi::xml_node element) const {
     std::vector<std::string_view> bases;
-    for (pugi::xml_node scope = element; scope && scope.type() == pugi::node_element; scope = scope.parent())
+    for (pugi::xml_node scope = element; scope && scope.type() == pugi::node_element; scope = scope.parent()) {
+        if (no_base_.covers(scope)) break;
         if (const pugi::xml_attribute base = scope.attribute("xml:base")) bases.emplace_back(base.value());
+    }
+    if (bases.empty()) no_base_.remember(element);
     std::string current(document_base_.empty() ? base_url_ : std::string_view{document_base_});
     for (auto it = bases.rbegin(); it != bases.rend(); ++it) current = resolve_url(current, *it);
     return current;

@@ -125,6 +125,9 @@ public:
     std::string base_for(pugi::xml_node element) const;
     std::string resolve(pugi::xml_node element, std::string_view reference) const;
 
+    // xml:lang in scope at `element` (nearest_language, remembering where there is none).
+    std::string language_at(pugi::xml_node element) const;
+
     std::optional<SysTime> date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item);
 
     // Summary or content HTML found at `element`: sanitized against its base, or, when the
@@ -136,7 +139,29 @@ public:
     std::string sy_frequency;
 
 private:
+    // xml:base and xml:lang hold for the element that carries them and everything inside it.
+    // Every link and every item asks, and most feeds have neither: the two nearest ancestors of
+    // the last element found to have none in scope end the next walk up (they are the item and
+    // the channel when an item's children ask).
+    class NoneInScope {
+    public:
+        bool covers(pugi::xml_node node) const noexcept {
+            const void* const object = node.internal_object();
+            return object != nullptr && (object == parent_ || object == grandparent_);
+        }
+        void remember(pugi::xml_node element) noexcept {
+            parent_ = element.parent().internal_object();
+            grandparent_ = element.parent().parent().internal_object();
+        }
+
+    private:
+        const void* parent_ = nullptr;
+        const void* grandparent_ = nullptr;
+    };
+
     ParsedFeed& feed_;
+    mutable NoneInScope no_base_;
+    mutable NoneInScope no_language_;
     std::string_view base_url_;
     std::string document_base_;
     bool sanitize_ = true;

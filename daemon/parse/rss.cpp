@@ -140,7 +140,7 @@ void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, 
     // RSS 2.0: a guid is a permalink unless it says otherwise.
     if (item.link.empty() && guid_is_permalink && looks_like_web_url(item.id))
         item.link = context.resolve(element, item.id);
-    if (item.language.empty()) item.language = nearest_language(element);
+    if (item.language.empty()) item.language = context.language_at(element);
     if (item.language.empty()) item.language = context.feed().language;
     if (dates.published) item.published = context.date(dates.published, index, &item);
     if (dates.updated) item.updated = context.date(dates.updated, index, &item);

@@ -295,6 +295,26 @@ TEST(Links, RelativeLinksResolveAgainstXmlBase) {
     EXPECT_EQ(feed.items[1].link, "https://other.example/dir/post-2");
 }
 
+// The reader remembers where neither attribute is in scope; an item that has them, between
+// items that do not, must still get its own.
+TEST(Links, XmlBaseAndLangOnOneItemAmongItemsWithout) {
+    const ParsedFeed feed = parse_ok(R"(<rss version="2.0"><channel><link>https://site.example/news/</link>
+        <language>ar</language>
+        <item><link>a</link></item><item><link>b</link></item>
+        <item xml:lang="fr" xml:base="https://fr.example/x/"><link>c</link></item>
+        <item><link xml:base="https://link.example/">d</link></item><item><link>e</link></item>
+        </channel></rss>)");
+    ASSERT_EQ(feed.items.size(), 5u);
+    const std::pair<std::string_view, std::string_view> expected[] = {
+        {"https://site.example/news/a", "ar"}, {"https://site.example/news/b", "ar"}, {"https://fr.example/x/c", "fr"},
+        {"https://link.example/d", "ar"},      {"https://site.example/news/e", "ar"},
+    };
+    for (std::size_t i = 0; i < feed.items.size(); ++i) {
+        EXPECT_EQ(feed.items[i].link, expected[i].first) << i;
+        EXPECT_EQ(feed.items[i].language, expected[i].second) << i;
+    }
+}
+
 TEST(Links, RelativeLinksFallBackToFeedLinkThenBaseUrl) {
     const ParsedFeed with_link = parse_ok(
         "<rss version=\"2.0\"><channel><link>https://site.example/news/</link><item><link>a</link></item></channel>"
