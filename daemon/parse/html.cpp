@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -347,8 +348,29 @@ std::string collapse_whitespace(std::string_view text) {
     return out;
 }
 
+namespace {
+
+// Text that an HTML parser would hand back unchanged: no '<', and no '&' that can start a
+// character reference (a letter, a digit or '#' must follow it). "Q & A" is such text; "AT&T"
+// is not ("&T…" might be a named reference), nor is "&amp" without its ';'.
+bool needs_html_parser(std::string_view text) noexcept {
+    if (text.empty()) return false;
+    if (std::memchr(text.data(), '<', text.size()) != nullptr) return true;
+    std::size_t at = 0;
+    while (const void* found = std::memchr(text.data() + at, '&', text.size() - at)) {
+        at = static_cast<std::size_t>(static_cast<const char*>(found) - text.data()) + 1;
+        if (at == text.size()) break;
+        const char next = text[at];
+        if ((next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') || (next >= '0' && next <= '9') || next == '#')
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
 std::string sanitize_html(std::string_view html, std::string_view base_url) {
-    if (!has_markup_characters(html)) {
+    if (!needs_html_parser(html)) {
         std::string escaped;
         append_escaped(escaped, html, false);
         return xml_safe(escaped);
@@ -362,7 +384,7 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
 }
 
 std::string html_to_text(std::string_view html) {
-    if (!has_markup_characters(html)) return xml_safe(collapse_whitespace(html));
+    if (!needs_html_parser(html)) return xml_safe(collapse_whitespace(html));
     const std::string valid = limit_nesting(xml_safe(html));
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};

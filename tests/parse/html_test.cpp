@@ -114,6 +114,27 @@ TEST(HtmlToText, DoubleEscapedAmpersandBecomesOne) {
 
 TEST(HtmlToText, PlainTextOnlyCollapsesWhitespace) { EXPECT_EQ(html_to_text(" a \t b\n"), "a b"); }
 
+// Text with '&' that starts no character reference skips the HTML parser; the results must be
+// what the parser gives.
+TEST(HtmlToText, AmpersandsThatStartNoReference) {
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {"Q & A", "Q & A"},
+        {"Tom &  Jerry &", "Tom & Jerry &"},
+        {"AT&T", "AT&T"},
+        {"a &amp b", "a & b"},  // a legacy reference without ';' is still one
+        {"caf&eacute; & bar", "café & bar"},
+        {"&#1575;&#1604; & x", "ال & x"},
+        {"x &; y", "x &; y"},
+    };
+    for (const auto& [input, expected] : cases) EXPECT_EQ(html_to_text(input), expected) << input;
+}
+
+TEST(SanitizeHtml, AmpersandsThatStartNoReferenceAreEscaped) {
+    EXPECT_EQ(sanitize_html("Q & A", kBase), "Q &amp; A");
+    EXPECT_EQ(sanitize_html("AT&T & more", kBase), "AT&amp;T &amp; more");
+    EXPECT_EQ(sanitize_html("a &amp b", kBase), "a &amp; b");
+}
+
 // Text that is collapsed already is copied as it is; anything else takes the slow path.
 TEST(CollapseWhitespace, EachKindOfWhitespace) {
     const std::pair<std::string_view, std::string_view> cases[] = {
