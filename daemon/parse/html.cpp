@@ -13,6 +13,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/text.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/reader.hpp"
@@ -302,7 +306,24 @@ bool is_collapsed(std::string_view text) noexcept {
     if (text.empty()) return true;
     if (text.front() == ' ' || text.back() == ' ') return false;
     bool after_space = false;
-    for (const char c : text) {
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    // Sixteen bytes at a time: none of \t \n \v \f \r (0x09-0x0D) or 0xC2, and no space after a space.
+    const __m128i space = _mm_set1_epi8(' ');
+    const __m128i lead_c2 = _mm_set1_epi8(static_cast<char>(0xC2));
+    const __m128i tab = _mm_set1_epi8('\t');
+    const __m128i span = _mm_set1_epi8('\r' - '\t');
+    for (; i + 16 <= text.size(); i += 16) {
+        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+        const __m128i above_tab = _mm_sub_epi8(block, tab);  // 0x09-0x0D become 0-4; the rest wrap past 4
+        const __m128i control_space = _mm_cmpeq_epi8(_mm_min_epu8(above_tab, span), above_tab);
+        if (_mm_movemask_epi8(_mm_or_si128(control_space, _mm_cmpeq_epi8(block, lead_c2))) != 0) return false;
+        const auto spaces = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, space)));
+        if ((spaces & (spaces << 1)) != 0 || (after_space && (spaces & 1u) != 0)) return false;
+        after_space = (spaces & 0x8000u) != 0;
+    }
+#endif
+    for (const char c : text.substr(i)) {
         switch (kSpaceKinds[static_cast<unsigned char>(c)]) {
             case SpaceKind::plain: after_space = false; break;
             case SpaceKind::space:

@@ -41,6 +41,10 @@ std::string resolve_url(std::string_view base, std::string_view reference);
 // True when resolve_url returns `reference` as it is, whatever the base: an absolute http(s) URL
 // of printable ASCII with no dot segments. Most links in feeds are; they skip the resolution.
 bool is_plain_absolute_url(std::string_view reference) noexcept;
+// For a path reference ("/article/7", printable ASCII, no dot segments) against a base that
+// is_plain_absolute_url: the base's scheme and authority, which resolve_url puts before the
+// path; "" when either does not qualify.
+std::string_view origin_for_plain_path(std::string_view base, std::string_view reference) noexcept;
 
 // Pretty (2-space) JSON with the field names of the shared corpus README (../shared/corpus/README.md).
 std::string to_json(const ParsedFeed& feed);

@@ -395,23 +395,44 @@ std::string ReadContext::language_at(pugi::xml_node element) const {
     return {};
 }
 
-std::string ReadContext::base_for(pugi::xml_node element) const {
+std::vector<std::string_view> ReadContext::bases_in_scope(pugi::xml_node element) const {
     std::vector<std::string_view> bases;
     for (pugi::xml_node scope = element; scope && scope.type() == pugi::node_element; scope = scope.parent()) {
         if (no_base_.covers(scope)) break;
         if (const pugi::xml_attribute base = scope.attribute("xml:base")) bases.emplace_back(base.value());
     }
     if (bases.empty()) no_base_.remember(element);
-    std::string current(document_base_.empty() ? base_url_ : std::string_view{document_base_});
+    return bases;
+}
+
+std::string_view ReadContext::document_base() const noexcept {
+    return document_base_.empty() ? base_url_ : std::string_view{document_base_};
+}
+
+std::string ReadContext::base_from(const std::vector<std::string_view>& bases) const {
+    std::string current(document_base());
     for (auto it = bases.rbegin(); it != bases.rend(); ++it) current = resolve_url(current, *it);
     return current;
 }
+
+std::string ReadContext::base_for(pugi::xml_node element) const { return base_from(bases_in_scope(element)); }
 
 std::string ReadContext::resolve(pugi::xml_node element, std::string_view reference) const {
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
     if (is_plain_absolute_url(trimmed)) return std::string(trimmed);
-    return xml_safe(resolve_url(base_for(element), trimmed));
+    const std::vector<std::string_view> bases = bases_in_scope(element);
+    if (bases.empty()) {
+        // "/article/7" with no xml:base about: the document base's origin and the path, built in
+        // place; both are printable ASCII, so there is nothing for xml_safe to do.
+        if (const std::string_view origin = origin_for_plain_path(document_base(), trimmed); !origin.empty()) {
+            std::string url;
+            url.reserve(origin.size() + trimmed.size());
+            url.append(origin).append(trimmed);
+            return url;
+        }
+    }
+    return xml_safe(resolve_url(base_from(bases), trimmed));
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {

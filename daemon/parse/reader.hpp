@@ -7,6 +7,7 @@
 #include <pugixml.hpp>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/types.hpp"
 
@@ -139,6 +140,10 @@ public:
     std::string sy_frequency;
 
 private:
+    std::string_view document_base() const noexcept;                             // the feed's link, or else base_url
+    std::vector<std::string_view> bases_in_scope(pugi::xml_node element) const;  // xml:base values, nearest first
+    std::string base_from(const std::vector<std::string_view>& bases) const;     // document_base, then each of them
+
     // xml:base and xml:lang hold for the element that carries them and everything inside it.
     // Every link and every item asks, and most feeds have neither: the two nearest ancestors of
     // the last element found to have none in scope end the next walk up (they are the item and

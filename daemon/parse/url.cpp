@@ -4,6 +4,7 @@
 
 #include <unicode/uidna.h>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,16 +240,24 @@ bool is_plain_absolute_url(std::string_view reference) noexcept {
     return (reference.starts_with("https://") || reference.starts_with("http://")) && is_plain(reference);
 }
 
+std::string_view origin_for_plain_path(std::string_view base, std::string_view reference) noexcept {
+    if (!reference.starts_with('/') || reference.starts_with("//") || !is_plain(reference) ||
+        !is_plain_absolute_url(base))
+        return {};
+    const std::size_t authority = base.find("//") + 2;
+    const auto origin_end = std::find_if(base.begin() + static_cast<std::ptrdiff_t>(authority), base.end(),
+                                         [](char c) { return c == '/' || c == '?' || c == '#'; });
+    return base.substr(0, static_cast<std::size_t>(origin_end - base.begin()));
+}
+
 std::string resolve_url(std::string_view base, std::string_view reference) {
     if (is_plain_absolute_url(reference)) return std::string(reference);
     // "/article/12" against "https://site.example/feed": the base's origin and the reference, which
     // is what RFC 3986 5.2.2 gives for an absolute path. Half of all feed links look like this.
-    if (reference.starts_with('/') && !reference.starts_with("//") && is_plain(reference) &&
-        is_plain_absolute_url(base)) {
-        const std::size_t authority = base.find("//") + 2;
-        const std::size_t origin_end = base.find_first_of("/?#", authority);
-        std::string out(base.substr(0, origin_end));
-        out.append(reference);
+    if (const std::string_view origin = origin_for_plain_path(base, reference); !origin.empty()) {
+        std::string out;
+        out.reserve(origin.size() + reference.size());
+        out.append(origin).append(reference);
         return out;
     }
     return to_uri(resolve_iri(base, reference));

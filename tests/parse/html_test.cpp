@@ -157,6 +157,15 @@ TEST(CollapseWhitespace, EachKindOfWhitespace) {
          "edge"},                                                    // NBSP at both ends
         {"caf\xC3\xA9 \xC2\xA9 2026", "caf\xC3\xA9 \xC2\xA9 2026"},  // é and ©: 0xC2 that is not NBSP
         {"   ", ""},
+        // Long enough for the sixteen-byte checks, with each kind at and across a block edge.
+        {"0123456789abcdefghij klmnopqrstuvwxyz", "0123456789abcdefghij klmnopqrstuvwxyz"},
+        {"0123456789abcde  fghijklmnopqrstuvwxyz", "0123456789abcde fghijklmnopqrstuvwxyz"},
+        {"0123456789abcdef  ghijklmnopqrstuvwxyz", "0123456789abcdef ghijklmnopqrstuvwxyz"},
+        {"0123456789abcdefghijklmnopqrstu\nvwxyz", "0123456789abcdefghijklmnopqrstu vwxyz"},
+        {"0123456789abcdefghijklmnopqrs\vtuvwxyz", "0123456789abcdefghijklmnopqrs tuvwxyz"},
+        {"0123456789abcdefghijklmno\xC2\xA0pqrstuvwxyz", "0123456789abcdefghijklmno pqrstuvwxyz"},
+        {"0123456789abcdefghijklmno\x08pqrstuvwxyz", "0123456789abcdefghijklmno\x08pqrstuvwxyz"},  // not space
+        {"0123456789abcdefghijklmnopqrstuvwxyz0123456789 ", "0123456789abcdefghijklmnopqrstuvwxyz0123456789"},
     };
     for (const auto& [input, expected] : cases) EXPECT_EQ(collapse_whitespace(input), expected) << input;
 }

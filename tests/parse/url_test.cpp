@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <string_view>
+#include <tuple>
+
 #include "parse/parse_feed.hpp"
 
 namespace tributary::parse {
@@ -64,6 +67,22 @@ TEST(ResolveUrl, PlainAbsoluteUrlsAreTheOnesResolutionLeavesAlone) {
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a/../b"));
     EXPECT_FALSE(is_plain_absolute_url("/a"));
     EXPECT_FALSE(is_plain_absolute_url("ftp://example.com/a"));
+}
+
+TEST(ResolveUrl, OriginForPlainPath) {
+    const std::tuple<std::string_view, std::string_view, std::string_view> cases[] = {
+        {"https://a.example:8080/feed?x=1", "/p/7", "https://a.example:8080"},
+        {"https://a.example", "/p", "https://a.example"},
+        {"https://user@a.example?q#f", "/p", "https://user@a.example"},
+        {"https://a.example/x", "//cdn.example/p", ""},  // network-path reference
+        {"https://a.example/x", "/a/../p", ""},          // dot segments
+        {"https://a.example/x", "p", ""},                // relative path
+        {"https://a.example/x", "/\xD9\x85", ""},        // non-ASCII: percent-encoded by the long way
+        {"ftp://a.example/x", "/p", ""},
+        {"HTTPS://a.example/x", "/p", ""},
+    };
+    for (const auto& [base, reference, origin] : cases)
+        EXPECT_EQ(origin_for_plain_path(base, reference), origin) << base << " + " << reference;
 }
 
 TEST(ResolveUrl, Table) {
