@@ -154,6 +154,45 @@ TEST(Recovery, NestedMediaGroupsDoNotExhaustTheStack) {
     EXPECT_EQ(parsed->items[0].enclosures[0].url, "https://cdn.example/a.mp4");
 }
 
+// Every place a reader looks inside an element, nested far deeper than any stack allows for one
+// frame per level: readers that recurse must stop at a depth limit (fuzzing cannot find this;
+// its inputs are too short to nest 300,000 deep).
+TEST(Recovery, DeepNestingAnywhereDoesNotExhaustTheStack) {
+    constexpr int kDepth = 300000;
+    struct Nest {
+        std::string_view before, open, close, after;
+    };
+    const std::string_view rss = R"(<rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/" )"
+                                 R"(xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" )"
+                                 R"(xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>t</title>)";
+    const std::string_view atom = R"(<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title>)";
+    const Nest nests[] = {
+        {"<item><title>x</title><description>", "<div>", "</div>", "</description></item></channel></rss>"},
+        {"<item><title>", "<b>", "</b>", "</title></item></channel></rss>"},
+        {"<item><title>x</title>", "<media:group>", "</media:group>", "</item></channel></rss>"},
+        {"<item><title>x</title>", "<itunes:category text=\"a\">", "</itunes:category>", "</item></channel></rss>"},
+        {"<item><title>x</title><category>", "<category>", "</category>", "</category></item></channel></rss>"},
+        {"<item><title>x</title>", "<item>", "</item>", "</item></channel></rss>"},
+        {"", "<channel>", "</channel>", "</channel></rss>"},
+        {"<entry><id>1</id><content type=\"xhtml\">", "<div xmlns=\"http://www.w3.org/1999/xhtml\">", "</div>",
+         "</content></entry></feed>"},
+        {"<entry><id>1</id><author>", "<name>", "</name>", "</author></entry></feed>"},
+        {"<entry><id>1</id><title type=\"html\">", "<span>", "</span>", "</title></entry></feed>"},
+        {"", "<entry>", "</entry>", "</feed>"},
+    };
+    for (const Nest& nest : nests) {
+        std::string document(nest.after.ends_with("</feed>") ? atom : rss);
+        document += nest.before;
+        for (int i = 0; i < kDepth; ++i) document += nest.open;
+        document += "deep";
+        for (int i = 0; i < kDepth; ++i) document += nest.close;
+        document += nest.after;
+        const Result<ParsedFeed> parsed = parse_feed(document, {});
+        ASSERT_TRUE(parsed) << nest.open << ": " << parsed.error().message;
+        EXPECT_FALSE(to_json(*parsed).empty()) << nest.open;
+    }
+}
+
 TEST(Recovery, NeverThrowsOnHostileInputs) {
     std::vector<std::string> inputs = {
         std::string("\0\0\0\0", 4),
