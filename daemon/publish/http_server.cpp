@@ -113,7 +113,9 @@ bool is_routine_disconnect(const beast::error_code& ec) {
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->gzip_body = gzip(body);
-    snapshot->etag = "\"" + hex64(fnv1a64(body)) + "\"";
+    const std::string hash = hex64(fnv1a64(body));
+    snapshot->etag = "\"" + hash + "\"";
+    snapshot->gzip_etag = "\"" + hash + "-gzip\"";
     snapshot->body = std::move(body);
     snapshot->last_modified = last_modified;
     snapshot->content_type = std::move(content_type);
@@ -255,15 +257,20 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
     } else {
         const Snapshot& snap = *found->second;
         reply.keep_alive = found->second;
-        res.set(http::field::etag, snap.etag);
+        const bool gzipped = !snap.gzip_body.empty() && accepts_gzip(joined(req, http::field::accept_encoding));
+        res.set(http::field::etag, gzipped ? snap.gzip_etag : snap.etag);
         res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
         res.set(http::field::cache_control, kCacheControl);
         res.set(http::field::vary, "Accept-Encoding");
 
         // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
+        // Either coding's tag names the current content: a client that changed its
+        // Accept-Encoding still has it, and the 304 tells it which tag goes with what it asked.
         bool not_modified = false;
         if (req.count(http::field::if_none_match) > 0) {
-            not_modified = if_none_match_matches(joined(req, http::field::if_none_match), snap.etag);
+            const std::string if_none_match = joined(req, http::field::if_none_match);
+            not_modified =
+                if_none_match_matches(if_none_match, snap.etag) || if_none_match_matches(if_none_match, snap.gzip_etag);
         } else if (req.count(http::field::if_modified_since) == 1) {
             const auto since = parse_http_date(req[http::field::if_modified_since]);
             not_modified = since && snap.last_modified <= *since;
@@ -271,7 +278,6 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         if (not_modified) {
             res.result(http::status::not_modified);
         } else {
-            const bool gzipped = !snap.gzip_body.empty() && accepts_gzip(joined(req, http::field::accept_encoding));
             const std::string_view body = gzipped ? snap.gzip_body : snap.body;
             res.result(http::status::ok);
             res.set(http::field::content_type, snap.content_type);

@@ -29,6 +29,9 @@ struct Snapshot {
     std::string body;       // identity bytes
     std::string gzip_body;  // gzip of body; empty if compression failed (then never served gzipped)
     std::string etag;       // strong, quoted: "\"<hex64(fnv1a64(body))>\""
+    // The gzip bytes are another representation, so another strong tag (RFC 9110 8.8.3): a cache
+    // that stored one must not be told it holds the other. "\"<hex64>-gzip\"".
+    std::string gzip_etag;
     SysTime last_modified;
     std::string content_type;  // "application/rss+xml; charset=utf-8"
 };

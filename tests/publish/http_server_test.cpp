@@ -175,6 +175,7 @@ TEST(MakeSnapshot, EtagAndGzip) {
     EXPECT_EQ(snap->body, body);
     EXPECT_EQ(snap->etag, "\"" + hex64(fnv1a64(body)) + "\"");
     EXPECT_EQ(snap->etag.size(), 18u);
+    EXPECT_EQ(snap->gzip_etag, "\"" + hex64(fnv1a64(body)) + "-gzip\"");
     EXPECT_EQ(snap->last_modified, kModified);
     EXPECT_EQ(snap->content_type, "application/rss+xml; charset=utf-8");
     ASSERT_FALSE(snap->gzip_body.empty());
@@ -293,6 +294,33 @@ TEST_F(HttpServerTest, GzipWhenAccepted) {
     const HttpResponse refused = get("/merged.xml", "Accept-Encoding: gzip;q=0, identity\r\n");
     EXPECT_EQ(field(refused, http::field::content_encoding), "");
     EXPECT_EQ(refused.body(), snapshot->body);
+}
+
+// Two codings are two representations: each has its own strong ETag, and a conditional request
+// with either is answered 304 with the tag of the coding the request would get.
+TEST_F(HttpServerTest, EachContentCodingHasItsOwnEtag) {
+    start();
+    publish_feed(feed_body("codings"));
+    const std::string gzip = "Accept-Encoding: gzip\r\n";
+    const HttpResponse zipped = get("/merged.xml", gzip);
+    const HttpResponse plain = get("/merged.xml");
+    EXPECT_EQ(field(zipped, http::field::content_encoding), "gzip");
+    EXPECT_EQ(field(zipped, http::field::etag), snapshot->gzip_etag);
+    EXPECT_EQ(field(plain, http::field::etag), snapshot->etag);
+    EXPECT_NE(snapshot->gzip_etag, snapshot->etag);
+
+    for (const std::string& tag : {snapshot->etag, snapshot->gzip_etag}) {
+        SCOPED_TRACE(tag);
+        const HttpResponse zipped_304 = get("/merged.xml", gzip + "If-None-Match: " + tag + "\r\n");
+        EXPECT_EQ(zipped_304.result_int(), 304u);
+        EXPECT_EQ(field(zipped_304, http::field::etag), snapshot->gzip_etag);
+        const HttpResponse plain_304 = get("/merged.xml", "If-None-Match: " + tag + "\r\n");
+        EXPECT_EQ(plain_304.result_int(), 304u);
+        EXPECT_EQ(field(plain_304, http::field::etag), snapshot->etag);
+    }
+    const auto old_snapshot = snapshot;
+    publish_feed(feed_body("codings, changed"));
+    EXPECT_EQ(get("/merged.xml", gzip + "If-None-Match: " + old_snapshot->gzip_etag + "\r\n").result_int(), 200u);
 }
 
 TEST_F(HttpServerTest, OtherMethodsAre405) {
