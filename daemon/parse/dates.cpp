@@ -93,6 +93,32 @@ std::optional<SysTime> make_time(int year, int month, int day, int hour, int min
     return SysTime{std::chrono::sys_days{date}} + hours{hour} + minutes{minute} + seconds{second} - offset_east;
 }
 
+struct TimeOfDay {
+    int hour = 0;
+    int minute = 0;
+    int second = 0;
+};
+
+// "hh:mm" or "hh:mm:ss"; where `fraction` allows it (ISO 8601), a fraction of a second after '.'
+// or ',' is read and dropped: sub-second precision is below what we store.
+std::optional<TimeOfDay> read_time(Cursor& in, std::size_t min_hour_digits, bool fraction) {
+    const auto hh = in.number(min_hour_digits, 2);
+    if (!hh || !in.accept(':')) return std::nullopt;
+    const auto mi = in.number(2, 2);
+    if (!mi) return std::nullopt;
+    TimeOfDay time{.hour = *hh, .minute = *mi, .second = 0};
+    if (in.accept(':')) {
+        const auto ss = in.number(2, 2);
+        if (!ss) return std::nullopt;
+        time.second = *ss;
+        if (fraction && (in.accept('.') || in.accept(','))) {
+            if (in.digits_ahead() == 0) return std::nullopt;
+            (void)in.number(1, 64);
+        }
+    }
+    return time;
+}
+
 // "+0100", "-05:00", "+01", "Z".
 std::optional<seconds> numeric_offset(Cursor& in) {
     if (in.accept('Z') || in.accept('z')) return seconds{0};
@@ -125,27 +151,13 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
             day = *d;
         }
     }
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
+    TimeOfDay time;
     seconds offset{0};
     if (in.accept('T') || in.accept('t') || in.accept(' ')) {
         in.skip_spaces();
-        const auto hh = in.number(2, 2);
-        if (!hh || !in.accept(':')) return std::nullopt;
-        const auto mi = in.number(2, 2);
-        if (!mi) return std::nullopt;
-        hour = *hh;
-        minute = *mi;
-        if (in.accept(':')) {
-            const auto ss = in.number(2, 2);
-            if (!ss) return std::nullopt;
-            second = *ss;
-            if (in.accept('.') || in.accept(',')) {
-                if (in.digits_ahead() == 0) return std::nullopt;
-                (void)in.number(1, 64);  // sub-second precision is below what we store
-            }
-        }
+        const std::optional<TimeOfDay> read = read_time(in, 2, true);
+        if (!read) return std::nullopt;
+        time = *read;
         in.skip_spaces();
         if (!in.done()) {
             const auto zone = numeric_offset(in);
@@ -155,7 +167,7 @@ std::optional<SysTime> parse_iso8601(std::string_view text) {
     }
     in.skip_spaces();
     if (!in.done()) return std::nullopt;
-    return make_time(*year, month, day, hour, minute, second, offset);
+    return make_time(*year, month, day, time.hour, time.minute, time.second, offset);
 }
 
 struct MonthName {
@@ -304,21 +316,11 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
     int year = *in.number(year_digits, year_digits);
     if (year_digits == 2) year += year < 50 ? 2000 : 1900;  // RFC 2822 section 4.3
     in.skip_spaces();
-    int hour = 0;
-    int minute = 0;
-    int second = 0;
+    TimeOfDay time;
     if (!in.done()) {
-        const auto hh = in.number(1, 2);
-        if (!hh || !in.accept(':')) return std::nullopt;
-        const auto mi = in.number(2, 2);
-        if (!mi) return std::nullopt;
-        hour = *hh;
-        minute = *mi;
-        if (in.accept(':')) {
-            const auto ss = in.number(2, 2);
-            if (!ss) return std::nullopt;
-            second = *ss;
-        }
+        const std::optional<TimeOfDay> read = read_time(in, 1, false);  // "9:05" occurs
+        if (!read) return std::nullopt;
+        time = *read;
     }
     in.skip_spaces();
     seconds offset{0};
@@ -342,7 +344,7 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
     }
     in.skip_spaces();
     if (!in.done()) return std::nullopt;
-    return make_time(year, *month, *day, hour, minute, second, offset);
+    return make_time(year, *month, *day, time.hour, time.minute, time.second, offset);
 }
 
 }  // namespace
