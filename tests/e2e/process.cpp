@@ -55,11 +55,9 @@ std::string read_file(const std::filesystem::path& file) {
     return text.str();
 }
 
-ChildProcess::ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
-                           const std::filesystem::path& log_file)
-    : log_file_(log_file) {
-    std::vector<std::string> storage{program.string()};
-    storage.insert(storage.end(), args.begin(), args.end());
+pid_t spawn_logged(const std::vector<std::string>& command, const std::filesystem::path& log_file, bool own_group) {
+    if (command.empty()) throw std::invalid_argument("spawn_logged: no program");
+    std::vector<std::string> storage = command;  // posix_spawn wants char*, not const char*
     std::vector<char*> argv;
     for (auto& s : storage) argv.push_back(s.data());
     argv.push_back(nullptr);
@@ -68,9 +66,26 @@ ChildProcess::ChildProcess(const std::filesystem::path& program, const std::vect
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    const int rc = posix_spawn(&pid_, program.c_str(), &actions, nullptr, argv.data(), environ);
+    posix_spawnattr_t attributes;
+    posix_spawnattr_init(&attributes);
+    if (own_group) {
+        posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
+        posix_spawnattr_setpgroup(&attributes, 0);
+    }
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+    posix_spawnattr_destroy(&attributes);
     posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("posix_spawn " + program.string() + " failed");
+    if (rc != 0) throw std::runtime_error("posix_spawn " + command.front() + " failed");
+    return pid;
+}
+
+ChildProcess::ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,
+                           const std::filesystem::path& log_file)
+    : log_file_(log_file) {
+    std::vector<std::string> command{program.string()};
+    command.insert(command.end(), args.begin(), args.end());
+    pid_ = spawn_logged(command, log_file);
 }
 
 ChildProcess::~ChildProcess() {

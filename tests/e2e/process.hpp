@@ -13,6 +13,12 @@
 
 namespace tributary::testing {
 
+// Starts `command` (program first, then its arguments) with stdout and stderr written to
+// `log_file`; in a process group of its own when `own_group` (so that it and whatever it starts
+// can be killed as one). Throws when the program cannot be started.
+pid_t spawn_logged(const std::vector<std::string>& command, const std::filesystem::path& log_file,
+                   bool own_group = false);
+
 class ChildProcess {
 public:
     ChildProcess(const std::filesystem::path& program, const std::vector<std::string>& args,

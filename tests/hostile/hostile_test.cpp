@@ -12,11 +12,9 @@
 // other, and one broken site is never on the same host as a good one.
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -42,8 +40,6 @@
 
 #include "process.hpp"
 #include "support/test_http_server.hpp"
-
-extern char** environ;
 
 namespace tributary::testing {
 namespace {
@@ -154,28 +150,13 @@ Measured run_measured(const fs::path& program, const std::vector<std::string>& a
                       std::chrono::milliseconds limit) {
     const fs::path time_report = log_file.string() + ".time";
     const bool with_time = fs::exists(kTimeProgram);
-    std::vector<std::string> storage;
-    if (with_time) storage = {kTimeProgram.string(), "-v", "-o", time_report.string()};
-    storage.push_back(program.string());
-    storage.insert(storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& s : storage) argv.push_back(s.data());
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    posix_spawnattr_t attributes;
-    posix_spawnattr_init(&attributes);
-    posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);  // a group of its own: killed as one
-    posix_spawnattr_setpgroup(&attributes, 0);
-    pid_t pid = -1;
+    std::vector<std::string> command;
+    if (with_time) command = {kTimeProgram.string(), "-v", "-o", time_report.string()};
+    command.push_back(program.string());
+    command.insert(command.end(), args.begin(), args.end());
     const auto started = std::chrono::steady_clock::now();
-    const int rc = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
-    posix_spawnattr_destroy(&attributes);
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("posix_spawn " + storage[0] + " failed");
+    // A group of its own, so that /usr/bin/time and the daemon are killed as one at the limit.
+    const pid_t pid = spawn_logged(command, log_file, true);
 
     Measured out;
     const auto deadline = started + limit;
