@@ -143,6 +143,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         read_atom(root, context);
     else
         read_rss(root, context);
+    context.finish_warnings();
     if (const std::string prefix = take_undeclared_prefix(); !prefix.empty())
         feed.warnings.push_back("namespace prefix \"" + prefix +
                                 ":\" used without a declaration; read by its usual meaning");
@@ -154,7 +155,13 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
 Result<ParsedFeed> parse_feed(std::string_view body, const ParseOptions& options) {
     // Nothing may escape into the worker pool: a failure here is one feed's problem.
     try {
-        return parse_unguarded(body, options);
+        (void)take_values_over_limit();  // a count left by a document that threw
+        Result<ParsedFeed> feed = parse_unguarded(body, options);
+        if (const std::size_t dropped = take_values_over_limit(); dropped > 0 && feed)
+            feed->warnings.push_back(
+                fmt::format("dropped {} categories or enclosures beyond {} categories and {} enclosures in one item",
+                            dropped, kMaxCategoriesPerItem, kMaxEnclosuresPerItem));
+        return feed;
     } catch (const std::bad_alloc&) {
         return fail(ErrorKind::TooLarge, fmt::format("parse: out of memory on a {}-byte document", body.size()));
     } catch (const std::exception& error) {

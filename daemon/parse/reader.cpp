@@ -81,6 +81,9 @@ std::optional<std::string_view> declared_on(pugi::xml_node element, std::string_
     return std::nullopt;
 }
 
+// Categories and enclosures dropped at the per-item limits while reading one document.
+thread_local std::size_t values_over_limit = 0;
+
 // Set while reading a document pugixml could not finish (see DocumentTextCheck).
 thread_local bool check_document_text = false;
 
@@ -236,6 +239,7 @@ void begin_document() {
     prefix_cache.clear();
 }
 std::string take_undeclared_prefix() { return std::exchange(undeclared_prefix, std::string{}); }
+std::size_t take_values_over_limit() noexcept { return std::exchange(values_over_limit, std::size_t{0}); }
 
 namespace {
 
@@ -366,6 +370,10 @@ std::optional<std::int64_t> parse_length(std::string_view text) {
 }
 
 void add_category(ParsedItem& item, std::string_view category) {
+    if (item.categories.size() >= kMaxCategoriesPerItem) {
+        ++values_over_limit;
+        return;
+    }
     std::string value = html_to_text(category);
     if (value.empty()) return;
     for (const std::string& existing : item.categories)
@@ -375,6 +383,10 @@ void add_category(ParsedItem& item, std::string_view category) {
 
 void add_enclosure(ParsedItem& item, Enclosure enclosure) {
     if (enclosure.url.empty()) return;
+    if (item.enclosures.size() >= kMaxEnclosuresPerItem) {
+        ++values_over_limit;
+        return;
+    }
     for (Enclosure& existing : item.enclosures) {
         if (existing.url != enclosure.url) continue;
         if (existing.type.empty()) existing.type = std::move(enclosure.type);

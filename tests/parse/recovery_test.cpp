@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "parse/parse_feed.hpp"
+#include "parse/reader.hpp"
 #include "parse/xml_repair.hpp"
 #include "test_support.hpp"
 
@@ -191,6 +192,47 @@ TEST(Recovery, DeepNestingAnywhereDoesNotExhaustTheStack) {
         ASSERT_TRUE(parsed) << nest.open << ": " << parsed.error().message;
         EXPECT_FALSE(to_json(*parsed).empty()) << nest.open;
     }
+}
+
+// Duplicates are skipped by comparing with what the item has; without a limit 50,000 categories
+// took seconds (quadratic). The limit keeps the first ones, in document order, and says so.
+TEST(Recovery, CategoriesAndEnclosuresPerItemAreLimited) {
+    constexpr std::size_t kMany = 50000;
+    std::string feed = "<rss version=\"2.0\"><channel><title>t</title><item><title>x</title>";
+    for (std::size_t i = 0; i < kMany; ++i) feed += "<category>c" + std::to_string(i) + "</category>";
+    for (std::size_t i = 0; i < kMany; ++i) feed += "<enclosure url=\"https://e.example/" + std::to_string(i) + "\"/>";
+    feed += "</item><item><title>y</title><category>a</category><category>a</category><category>b</category></item>";
+    feed += "</channel></rss>";
+    const Result<ParsedFeed> parsed = parse_feed(feed, {});
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    ASSERT_EQ(parsed->items.size(), 2u);
+    const ParsedItem& crowded = parsed->items[0];
+    ASSERT_EQ(crowded.categories.size(), kMaxCategoriesPerItem);
+    EXPECT_EQ(crowded.categories.front(), "c0");
+    EXPECT_EQ(crowded.categories.back(), "c" + std::to_string(kMaxCategoriesPerItem - 1));
+    ASSERT_EQ(crowded.enclosures.size(), kMaxEnclosuresPerItem);
+    EXPECT_EQ(crowded.enclosures.back().url, "https://e.example/" + std::to_string(kMaxEnclosuresPerItem - 1));
+    EXPECT_EQ(parsed->items[1].categories, (std::vector<std::string>{"a", "b"}));
+    const std::size_t dropped = 2 * kMany - kMaxCategoriesPerItem - kMaxEnclosuresPerItem;
+    EXPECT_TRUE(has_warning_containing(*parsed, "dropped " + std::to_string(dropped) + " categories or enclosures"))
+        << ::testing::PrintToString(parsed->warnings);
+    // The count belongs to one document: the next one starts from zero.
+    const Result<ParsedFeed> next =
+        parse_feed("<rss version=\"2.0\"><channel><item><category>a</category></item></channel></rss>", {});
+    ASSERT_TRUE(next);
+    EXPECT_FALSE(has_warning_containing(*next, "dropped"));
+}
+
+TEST(Recovery, PerItemWarningsAreListedUpToALimitThenCounted) {
+    std::string feed = "<rss version=\"2.0\"><channel><title>t</title>";
+    for (int i = 0; i < 1000; ++i) feed += "<item><title>x</title><pubDate>not a date</pubDate></item>";
+    feed += "</channel></rss>";
+    const Result<ParsedFeed> parsed = parse_feed(feed, {});
+    ASSERT_TRUE(parsed) << parsed.error().message;
+    EXPECT_EQ(parsed->items.size(), 1000u);
+    ASSERT_EQ(parsed->warnings.size(), 101u);
+    EXPECT_NE(parsed->warnings.front().find("unparseable date \"not a date\""), std::string::npos);
+    EXPECT_EQ(parsed->warnings.back(), "and 900 more warnings, not listed");
 }
 
 TEST(Recovery, NeverThrowsOnHostileInputs) {
