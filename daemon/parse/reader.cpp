@@ -4,6 +4,7 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -68,15 +69,42 @@ std::string_view prefix_of(std::string_view qualified) {
     return colon == std::string_view::npos ? std::string_view{} : qualified.substr(0, colon);
 }
 
+// The prefix an attribute named "xmlns" or "xmlns:prefix" declares ("" for the default
+// namespace), or nullopt for any other attribute.
+std::optional<std::string_view> declared_prefix(const char* name) noexcept {
+    if (std::strncmp(name, "xmlns", 5) != 0) return std::nullopt;
+    const std::string_view rest(name + 5);
+    if (rest.empty()) return std::string_view{};
+    if (rest[0] != ':' || rest.size() == 1) return std::nullopt;  // "xmlns:" declares nothing
+    return rest.substr(1);
+}
+
+// An element with thousands of attributes (a generator gone wrong, or an attack: 20,000 xmlns
+// declarations on <rss> with each item using another prefix took 3 s) would be scanned once per
+// prefix asked of it. Past kScannedAttributes its declarations are indexed, once per document.
+constexpr std::size_t kScannedAttributes = 32;
+using Declarations = std::unordered_map<std::string_view, std::string_view>;
+thread_local std::unordered_map<const void*, Declarations> indexed_declarations;
+
+const Declarations& declarations_of(pugi::xml_node element) {
+    const auto [it, inserted] = indexed_declarations.try_emplace(element.internal_object());
+    if (inserted)
+        for (pugi::xml_attribute attr = element.first_attribute(); attr; attr = attr.next_attribute())
+            if (const auto prefix = declared_prefix(attr.name())) it->second.try_emplace(*prefix, attr.value());
+    return it->second;
+}
+
 // The URI an xmlns (prefix "") or xmlns:prefix attribute of this very element binds, if any.
 std::optional<std::string_view> declared_on(pugi::xml_node element, std::string_view prefix) {
+    std::size_t scanned = 0;
     for (pugi::xml_attribute attr = element.first_attribute(); attr; attr = attr.next_attribute()) {
-        const char* name = attr.name();
-        if (std::strncmp(name, "xmlns", 5) != 0) continue;
-        const std::string_view rest(name + 5);
-        if (prefix.empty() ? rest.empty()
-                           : rest.size() == prefix.size() + 1 && rest[0] == ':' && rest.substr(1) == prefix)
-            return std::string_view{attr.value()};
+        if (++scanned > kScannedAttributes) {
+            const Declarations& declarations = declarations_of(element);
+            const auto found = declarations.find(prefix);
+            if (found == declarations.end()) return std::nullopt;
+            return found->second;
+        }
+        if (declared_prefix(attr.name()) == prefix) return std::string_view{attr.value()};
     }
     return std::nullopt;
 }
@@ -237,6 +265,7 @@ std::string document_string(std::string&& text) {
 void begin_document() {
     undeclared_prefix.clear();
     prefix_cache.clear();
+    if (!indexed_declarations.empty()) indexed_declarations.clear();
 }
 std::string take_undeclared_prefix() { return std::exchange(undeclared_prefix, std::string{}); }
 std::size_t take_values_over_limit() noexcept { return std::exchange(values_over_limit, std::size_t{0}); }

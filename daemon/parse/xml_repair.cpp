@@ -74,7 +74,8 @@ bool is_noncharacter_at(std::string_view s, std::size_t i) noexcept {
 
 class Repairer {
 public:
-    explicit Repairer(std::string_view in) : in_(in) {}
+    explicit Repairer(std::string_view in)
+        : in_(in), expansion_limit_(std::max(kMinimumExpansion, kExpansionPerInputByte * in.size())) {}
 
     RepairedXml run() {
         skip_leading_junk();
@@ -301,7 +302,7 @@ private:
         const std::string_view value = it->second;
         for (std::size_t i = 0; i < value.size(); ++i) {
             if (expansion_budget_ == 0) {
-                refuse("entities declared in the DOCTYPE expand past " + std::to_string(kExpansionBudget / 1024) +
+                refuse("entities declared in the DOCTYPE expand past " + std::to_string(expansion_limit_ / 1024) +
                        " KiB (an entity-expansion attack?)");
                 return true;
             }
@@ -440,10 +441,14 @@ private:
     bool changed_ = false;
     Counts counts_;
     std::map<std::string, std::string> declared_;
-    // Real feeds declare a few short entities; anything past these is an attack.
+    // Real feeds declare a few short entities (&nbsp; as "&#160;", a site name) but may use them
+    // in every item: the expansion may be a few times the document, or 64 KiB for a small one.
+    // An attack ("billion laughs") multiplies a small document a billion times, far past that.
     static constexpr int kMaxEntityDepth = 4;
-    static constexpr std::size_t kExpansionBudget = 64u << 10;
-    std::size_t expansion_budget_ = kExpansionBudget;
+    static constexpr std::size_t kMinimumExpansion = 64u << 10;
+    static constexpr std::size_t kExpansionPerInputByte = 4;
+    std::size_t expansion_limit_;
+    std::size_t expansion_budget_ = expansion_limit_;
     std::string refused_;
 
     void refuse(std::string why) {

@@ -295,6 +295,28 @@ TEST(Links, RelativeLinksResolveAgainstXmlBase) {
     EXPECT_EQ(feed.items[1].link, "https://other.example/dir/post-2");
 }
 
+// Past 32 attributes an element's declarations are looked up in an index (thousands of them were
+// scanned once per prefix); what it finds must be what the scan finds, the first declaration
+// of a prefix included.
+TEST(Namespaces, DeclarationsPastTheThirtySecondAttribute) {
+    std::string junk;
+    for (int i = 0; i < 40; ++i) junk += " xmlns:p" + std::to_string(i) + "=\"urn:x:" + std::to_string(i) + "\"";
+    const ParsedFeed atom = parse_ok("<feed" + junk +
+                                     " xmlns=\"http://www.w3.org/2005/Atom\"><title>A</title>"
+                                     "<entry><id>1</id><title>e</title></entry></feed>");
+    EXPECT_EQ(atom.version, "1.0");
+    ASSERT_EQ(atom.items.size(), 1u);
+    EXPECT_EQ(atom.items[0].title, "e");
+
+    const ParsedFeed rss =
+        parse_ok("<rss version=\"2.0\"" + junk +
+                 " xmlns:d=\"http://purl.org/dc/elements/1.1/\" xmlns:d=\"urn:not-dc\">"
+                 "<channel><item><title>t</title><d:creator>كاتب</d:creator><p39:creator>no</p39:creator>"
+                 "</item></channel></rss>");
+    ASSERT_EQ(rss.items.size(), 1u);
+    EXPECT_EQ(rss.items[0].author, "كاتب");
+}
+
 // The reader remembers where neither attribute is in scope; an item that has them, between
 // items that do not, must still get its own.
 TEST(Links, XmlBaseAndLangOnOneItemAmongItemsWithout) {
