@@ -136,6 +136,16 @@ TEST(Charset, Windows1252SmartQuotesAreDecoded) {
     EXPECT_EQ(feed.title, "\u201CCaf\u00E9\u201D");
 }
 
+// Each 0x93 becomes three bytes of UTF-8 (U+201C): the output outgrows the first guess of twice
+// the input, and the conversion must go again with the size ICU asks for.
+TEST(Charset, ConversionThatMoreThanDoublesTheSizeIsComplete) {
+    const ParsedFeed feed =
+        parse_ok(rss_with_title("", std::string(3000, '\x93')), {.content_type = "text/xml; charset=windows-1252"});
+    std::string expected;
+    for (int i = 0; i < 3000; ++i) expected += "\u201C";
+    EXPECT_EQ(feed.title, expected);
+}
+
 TEST(Charset, Iso88591IsReadAsWindows1252LikeBrowsers) {
     const ParsedFeed feed = parse_ok(rss_with_title("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?>",
                                                     "cr\xE8me br\xFBl\xE9"
