@@ -92,13 +92,27 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         feed.warnings = std::move(decoded.warnings);
         return read_json_feed(utf8, options, std::move(feed));
     }
-    const RepairedXml repaired = repair_xml(utf8);
+    RepairedXml repaired = repair_xml(utf8);
     if (!repaired.refused.empty()) return fail(ErrorKind::Parse, "parse: " + repaired.refused);
     std::string_view text = repaired.changed ? std::string_view{repaired.text} : utf8;
 
+    // A converted or repaired document is in a buffer of ours, which pugixml may parse where it
+    // lies instead of copying it first; the caller's bytes are only ever read.
+    char* const own_buffer = repaired.changed ? repaired.text.data() : decoded.borrowed ? nullptr : decoded.utf8.data();
     pugi::xml_document document;
     pugi::xml_parse_result parsed =
-        document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+        own_buffer != nullptr
+            ? document.load_buffer_inplace(own_buffer, text.size(), pugi::parse_default, pugi::encoding_utf8)
+            : document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    if (own_buffer != nullptr && (!parsed || !document.document_element())) {
+        // pugixml has written into the buffer up to the error, and what follows reads the text as
+        // it was (line and column, the feed's root, the cut-off item): make it again (the same
+        // input gives the same text) and parse a copy, as for any other document.
+        decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+        repaired = repair_xml(decoded.text(body));
+        text = repaired.changed ? std::string_view{repaired.text} : decoded.text(body);
+        parsed = document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+    }
     std::string skipped_prolog;
     RepairedXml reparsed_text;
     if (!document.document_element()) {

@@ -103,6 +103,41 @@ TEST(Recovery, TruncatedDocumentKeepsCompleteItems) {
     EXPECT_TRUE(has_warning_containing(feed, "dropped the last item"));
 }
 
+// A repaired or converted document is parsed in our own buffer, which pugixml writes into; when
+// it fails, the error paths must still see the text as it was. Each broken document is read as
+// written, with an HTML entity to repair, and in windows-1252: the same items, the same warnings.
+TEST(Recovery, BrokenDocumentsReadAlikeWhetherRepairedConvertedOrNot) {
+    const std::string truncated =
+        "<rss version=\"2.0\"><channel><title>Cut{}</title>\n"
+        "<item><title>One</title></item>\n<item><title>Two</title><descrip";
+    const std::string mismatched =
+        "<rss version=\"2.0\"><channel><title>M{}</title>\n"
+        "<item><title>ok</title></item>\n<item><title>bad</titel></item></channel></rss>";
+    const std::string prolog =
+        "<?xml version=\"1.0\"?>\n<!-- never ends\n<rss version=\"2.0\"><channel>"
+        "<title>P{}</title>\n<item><title>i</title></item></channel></rss>";
+    for (const std::string& shape : {truncated, mismatched, prolog}) {
+        SCOPED_TRACE(shape);
+        const auto with = [&](std::string_view insert) {
+            std::string body = shape;
+            return body.replace(body.find("{}"), 2, insert);
+        };
+        const ParsedFeed plain = parse_ok(with(""));
+        const ParsedFeed repaired = parse_ok(with("&nbsp;"));
+        const ParsedFeed converted = parse_ok(with("\xE9"), {.content_type = "text/xml; charset=windows-1252"});
+        EXPECT_EQ(repaired.title, plain.title + "");
+        EXPECT_EQ(converted.title, plain.title + "\u00E9");
+        for (const ParsedFeed* other : {&repaired, &converted}) {
+            ASSERT_EQ(other->items.size(), plain.items.size());
+            for (std::size_t i = 0; i < plain.items.size(); ++i) EXPECT_EQ(other->items[i].title, plain.items[i].title);
+            std::vector<std::string> warnings;
+            for (const std::string& warning : other->warnings)
+                if (!warning.starts_with("replaced ")) warnings.push_back(warning);  // the entity's own warning
+            EXPECT_EQ(warnings, plain.warnings);
+        }
+    }
+}
+
 TEST(Recovery, TruncatedAfterLastItemKeepsIt) {
     const ParsedFeed feed =
         parse_ok("<rss version=\"2.0\"><channel><item><title>Only</title></item>\n<item><title>Also</title></item>");
