@@ -289,10 +289,6 @@ bool is_ascii_space(char c) noexcept {
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
 }
 
-}  // namespace
-
-namespace {
-
 enum class SpaceKind : unsigned char { plain, space, other };  // other: \t \n \r \f \v, or 0xC2 (U+00A0's lead)
 constexpr std::array<SpaceKind, 256> kSpaceKinds = [] {
     std::array<SpaceKind, 256> kinds{};
