@@ -494,6 +494,15 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         if (!loaded) return std::unexpected(loaded.error());
         candidates = std::move(*loaded);
     }
+    // The time span of the dated candidates (an undated one lies in every window).
+    std::optional<SysTime> earliest_candidate;
+    std::optional<SysTime> latest_candidate;
+    const auto widen_span = [&](const StoryCandidate& c) {
+        if (!c.published) return;
+        earliest_candidate = earliest_candidate ? std::min(*earliest_candidate, *c.published) : *c.published;
+        latest_candidate = latest_candidate ? std::max(*latest_candidate, *c.published) : *c.published;
+    };
+    for (const StoryCandidate& c : candidates) widen_span(c);
 
     IngestResult result;
     std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
@@ -526,16 +535,24 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         if (!story) return std::unexpected(story.error());
         if (!*story) {
             const SysTime t = item_time(item);
-            recent.clear();
-            for (const StoryCandidate& c : candidates) {
-                const SysTime ct = c.published.value_or(t);
-                if (ct >= t - story_window && ct <= t + story_window) recent.push_back(c);
+            // Usually every candidate lies in the item's window (a poll's items are hours apart,
+            // the window is days): then they are offered as they are, not copied for each item.
+            const bool all_in_window = !earliest_candidate || (*earliest_candidate >= t - story_window &&
+                                                               *latest_candidate <= t + story_window);
+            std::span<const StoryCandidate> offered_candidates = candidates;
+            if (!all_in_window) {
+                recent.clear();
+                for (const StoryCandidate& c : candidates) {
+                    const SysTime ct = c.published.value_or(t);
+                    if (ct >= t - story_window && ct <= t + story_window) recent.push_back(c);
+                }
+                offered_candidates = recent;
             }
             if (match) {
-                *story = match(key, item, recent);
+                *story = match(key, item, offered_candidates);
                 if (*story) {
                     const auto id = **story;
-                    const bool offered = std::any_of(recent.begin(), recent.end(),
+                    const bool offered = std::any_of(offered_candidates.begin(), offered_candidates.end(),
                                                      [id](const StoryCandidate& c) { return c.story_id == id; });
                     if (!offered) {
                         return fail(ErrorKind::Internal, "store: ingest " + state.name +
@@ -561,6 +578,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
                                             .canonical_url = key.canonical_url,
                                             .fingerprint = key.fingerprint,
                                             .published = item_time(item)});
+        widen_span(candidates.back());
         ++result.new_items;
     }
 
