@@ -125,7 +125,7 @@ TEST(Recovery, BrokenDocumentsReadAlikeWhetherRepairedConvertedOrNot) {
         const ParsedFeed plain = parse_ok(with(""));
         const ParsedFeed repaired = parse_ok(with("&nbsp;"));
         const ParsedFeed converted = parse_ok(with("\xE9"), {.content_type = "text/xml; charset=windows-1252"});
-        EXPECT_EQ(repaired.title, plain.title + "");
+        EXPECT_EQ(repaired.title, plain.title);  // the title's trailing U+00A0 is trimmed
         EXPECT_EQ(converted.title, plain.title + "\u00E9");
         for (const ParsedFeed* other : {&repaired, &converted}) {
             ASSERT_EQ(other->items.size(), plain.items.size());
