@@ -1,7 +1,9 @@
 #include "parse/charset.hpp"
 
 #include <gtest/gtest.h>
+#include <unicode/ucnv.h>
 
+#include <random>
 #include <string>
 
 #include "test_support.hpp"
@@ -259,6 +261,43 @@ TEST(Charset, DeclarationAfterLeadingJunkStillDecides) {
     for (const std::string& warning : feed->warnings)
         warned |= warning.find("before the XML declaration") != std::string::npos;
     EXPECT_TRUE(warned);
+}
+
+// Single-byte code pages are converted through a table of each byte's UTF-8, built from ICU;
+// the result must be ICU's own conversion of the whole text, byte for byte (with U+FFFD for
+// the SUB that ICU gives unmapped bytes), for every byte in every position.
+std::string icu_reference(const std::string& bytes, const char* charset) {
+    std::string out(bytes.size() * 4 + 16, '\0');
+    UErrorCode status = U_ZERO_ERROR;
+    const int32_t length = ucnv_convert("UTF-8", charset, out.data(), static_cast<int32_t>(out.size()), bytes.data(),
+                                        static_cast<int32_t>(bytes.size()), &status);
+    EXPECT_TRUE(U_SUCCESS(status)) << charset;
+    out.resize(static_cast<std::size_t>(std::max(length, 0)));
+    std::string replaced;
+    for (const char c : out) replaced += c == '\x1A' ? std::string("\xEF\xBF\xBD") : std::string(1, c);
+    return replaced;
+}
+
+TEST(Charset, SingleByteCodePagesConvertExactlyAsIcuDoes) {
+    std::mt19937 random{7};
+    std::string bytes;
+    for (int i = 0; i < 20000; ++i) bytes += static_cast<char>(random() % 256);
+    for (const char* charset : {"windows-1256", "ISO-8859-6", "windows-1252", "windows-1251", "ISO-8859-15", "KOI8-R",
+                                "windows-874", "IBM037", "macintosh"}) {
+        const DecodedDocument decoded = decode_to_utf8(bytes, "", charset);
+        EXPECT_EQ(decoded.encoding.used, charset);
+        EXPECT_EQ(decoded.utf8, icu_reference(bytes, charset)) << charset;
+    }
+}
+
+// Three UTF-8 bytes for every input byte is more than the first pass makes room for.
+TEST(Charset, SingleByteTextThatTriplesInSizeStillConvertsWhole) {
+    const std::string euros(50000, '\x80');  // U+20AC in windows-1252
+    std::string expected;
+    for (int i = 0; i < 50000; ++i) expected += "€";
+    const DecodedDocument decoded = decode_to_utf8(euros, "", "windows-1252");
+    EXPECT_EQ(decoded.utf8, expected);
+    EXPECT_EQ(decode_to_utf8("", "", "windows-1256").utf8, "");
 }
 
 }  // namespace
