@@ -8,8 +8,11 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -18,6 +21,7 @@
 #endif
 
 #include "core/text.hpp"
+#include "parse/html_entities.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/reader.hpp"
 #include "parse/utf8.hpp"
@@ -384,6 +388,58 @@ bool needs_html_parser(std::string_view text) noexcept {
     return false;
 }
 
+// A numeric reference HTML reads as the code point itself. The rest (NUL, C1 controls that HTML
+// reads as windows-1252, surrogates, non-characters, out of range) HTML replaces or remaps, and
+// the parser is left to apply its rules to them.
+bool is_plain_code_point(std::uint32_t cp) noexcept {
+    if (cp == '\t' || cp == '\n') return true;
+    if (cp < 0x20 || (cp >= 0x7F && cp < 0xA0)) return false;
+    if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+    if (cp >= 0xFDD0 && cp <= 0xFDEF) return false;
+    return (cp & 0xFFFE) != 0xFFFE && cp <= 0x10FFFF;
+}
+
+// Text without markup whose character references are all complete ("&eacute;", "&#1575;",
+// "&#x27;"), decoded as an HTML parser decodes them: the double-escaped titles of many feeds,
+// without building a document for each. nullopt when a reference is one of those HTML reads by
+// finer rules (no ';', a name it does not define, a remapped code point): the parser decides.
+std::optional<std::string> decode_complete_references(std::string_view text) {
+    constexpr std::size_t kLongestReference = 40;  // "&CounterClockwiseContourIntegral;" is 33
+    std::string out;
+    out.reserve(text.size());
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t amp = text.find('&', at);
+        if (amp == std::string_view::npos) break;
+        out.append(text.substr(at, amp - at));
+        at = amp + 1;
+        const char next = at < text.size() ? text[at] : ' ';
+        if (!std::isalnum(static_cast<unsigned char>(next)) && next != '#') {
+            out += '&';
+            continue;
+        }
+        const std::size_t semicolon = text.substr(at, kLongestReference).find(';');
+        if (semicolon == std::string_view::npos) return std::nullopt;
+        const std::string_view name = text.substr(at, semicolon);
+        at += semicolon + 1;
+        if (next != '#') {
+            const std::optional<std::string_view> named = lookup_html_entity(name);
+            if (!named) return std::nullopt;
+            out.append(*named);
+            continue;
+        }
+        const bool hex = name.size() > 1 && (name[1] == 'x' || name[1] == 'X');
+        const std::string_view digits = name.substr(hex ? 2 : 1);
+        std::uint32_t cp = 0;
+        const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), cp, hex ? 16 : 10);
+        if (digits.empty() || error != std::errc{} || end != digits.data() + digits.size() || !is_plain_code_point(cp))
+            return std::nullopt;
+        append_utf8(out, cp);
+    }
+    out.append(text.substr(std::min(at, text.size())));
+    return out;
+}
+
 }  // namespace
 
 std::string sanitize_html(std::string_view html, std::string_view base_url) {
@@ -402,6 +458,9 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
 
 std::string html_to_text(std::string_view html) {
     if (!needs_html_parser(html)) return xml_safe(collapse_whitespace(html));
+    if (std::memchr(html.data(), '<', html.size()) == nullptr)
+        if (const std::optional<std::string> decoded = decode_complete_references(html))
+            return xml_safe(collapse_whitespace(*decoded));
     const std::string valid = limit_nesting(xml_safe(html));
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};

@@ -59,6 +59,11 @@ std::string_view without_trailing_slash(std::string_view uri) {
 Ns classify_uri(std::string_view uri) {
     if (uri.empty()) return Ns::none;
     const std::string_view wanted = without_trailing_slash(trim(uri));
+    // Exactly as written first, the way nearly every feed writes them: this runs for each namespace
+    // declaration an element carries, and a byte-by-byte caseless comparison with each known URI
+    // cost more than reading the rest of a small feed's element.
+    for (const KnownNamespace& known : kNamespaces)
+        if (without_trailing_slash(known.uri) == wanted) return known.ns;
     for (const KnownNamespace& known : kNamespaces)
         if (iequals_ascii(without_trailing_slash(known.uri), wanted)) return known.ns;
     return Ns::other;
