@@ -1,6 +1,8 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <optional>
+#include <random>
 #include <string>
 
 #include "core/text.hpp"
@@ -158,6 +160,30 @@ TEST(ParseDate, UnparseableItemDateIsNullWithWarningNamingItem) {
     EXPECT_FALSE(feed.items[1].published.has_value());
     ASSERT_EQ(feed.warnings.size(), 1u);
     EXPECT_EQ(feed.warnings[0], "unparseable date \"sometime last week\" in <pubDate> of item 2 (\"Second\")");
+}
+
+// The common "Ddd, DD Mon YYYY hh:mm:ss +hhmm" shape is read by position; a second space after
+// the comma sends the same date through the general reader, which must agree on every one,
+// out-of-range fields included.
+TEST(ParseDate, CommonRfc822ShapeReadsAsTheGeneralReaderReadsIt) {
+    std::mt19937 random{5};
+    const auto two_digits = [&](unsigned below) { return fmt::format("{:02}", random() % below); };
+    const char* months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul",
+                            "Aug", "Sep", "Oct", "Nov", "Dec", "Foo", "JAN"};
+    int parsed = 0;
+    for (int i = 0; i < 5000; ++i) {
+        const std::string zone = random() % 4 == 0
+                                     ? std::string("GMT")
+                                     : fmt::format("{}{}{}", random() % 2 ? '+' : '-', two_digits(30), two_digits(70));
+        const std::string rest =
+            fmt::format("{} {} 20{} {}:{}:{} {}", two_digits(35), months[random() % std::size(months)], two_digits(100),
+                        two_digits(27), two_digits(65), two_digits(65), zone);
+        const std::optional<SysTime> common = parse_date("Wed, " + rest);
+        EXPECT_EQ(common, parse_date("Wed,  " + rest)) << rest;
+        parsed += common.has_value();
+    }
+    EXPECT_GT(parsed, 1000);  // the comparison covered dates that parse, not only failures
+    EXPECT_EQ(format_rfc3339(*parse_date("Mon, 01 Dec 2025 08:30:00 -0130")), "2025-12-01T10:00:00Z");
 }
 
 }  // namespace
