@@ -16,6 +16,11 @@
 namespace tributary::parse {
 namespace {
 
+// Text that is an element's first child is kept in the element itself (parse_embed_pcdata): a
+// feed is mostly leaf elements holding text, and pugixml then makes one node for each instead of
+// two. reader.cpp reads an element's own value before its children.
+constexpr unsigned kParseOptions = pugi::parse_default | pugi::parse_embed_pcdata;
+
 enum class RootKind { rss, atom, not_a_feed };
 
 RootKind classify_root(pugi::xml_node root) {
@@ -102,8 +107,8 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
     pugi::xml_document document;
     pugi::xml_parse_result parsed =
         own_buffer != nullptr
-            ? document.load_buffer_inplace(own_buffer, text.size(), pugi::parse_default, pugi::encoding_utf8)
-            : document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+            ? document.load_buffer_inplace(own_buffer, text.size(), kParseOptions, pugi::encoding_utf8)
+            : document.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
     if (own_buffer != nullptr && (!parsed || !document.document_element())) {
         // pugixml has written into the buffer up to the error, and what follows reads the text as
         // it was (line and column, the feed's root, the cut-off item): make it again (the same
@@ -111,7 +116,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
         repaired = repair_xml(decoded.text(body));
         text = repaired.changed ? std::string_view{repaired.text} : decoded.text(body);
-        parsed = document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+        parsed = document.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
     }
     std::string skipped_prolog;
     RepairedXml reparsed_text;
@@ -128,7 +133,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         reparsed_text = repair_xml(text.substr(start));
         if (!reparsed_text.refused.empty()) return fail(ErrorKind::Parse, "parse: " + reparsed_text.refused);
         text = reparsed_text.changed ? std::string_view{reparsed_text.text} : text.substr(start);
-        parsed = document.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8);
+        parsed = document.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
         if (!document.document_element()) return fail(ErrorKind::Parse, "parse: " + describe_error(text, parsed));
     }
     const pugi::xml_node root = document.document_element();

@@ -208,6 +208,7 @@ constexpr int kMaxDepth = 200;
 
 void collect_text(pugi::xml_node node, std::string& out, int depth) {
     if (depth > kMaxDepth) return;
+    if (node.type() == pugi::node_element) out += node.value();  // text before the first child (parse_embed_pcdata)
     for (const pugi::xml_node child : node.children()) {
         if (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)
             out += child.value();
@@ -233,6 +234,7 @@ void append_escaped(std::string& out, std::string_view text, bool in_attribute) 
 
 void serialize(pugi::xml_node node, std::string& out, int depth) {
     if (depth > kMaxDepth) return;
+    if (node.type() == pugi::node_element) append_escaped(out, node.value(), false);  // see collect_text
     for (const pugi::xml_node child : node.children()) {
         switch (child.type()) {
             case pugi::node_pcdata:
@@ -339,9 +341,16 @@ std::string_view attribute(pugi::xml_node element, Ns ns, std::string_view local
 }
 
 ElementText::ElementText(pugi::xml_node element) {
+    // Most elements hold one text: embedded in the element by the parser (parse_embed_pcdata), or,
+    // a CDATA section, as its only child.
+    const char* const embedded = element.value();
     const pugi::xml_node first = element.first_child();
-    if (!first) return;
-    if (!first.next_sibling() && (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
+    if (!first) {
+        view_ = embedded;
+        return;
+    }
+    if (*embedded == '\0' && !first.next_sibling() &&
+        (first.type() == pugi::node_pcdata || first.type() == pugi::node_cdata)) {
         view_ = first.value();
         return;
     }

@@ -181,6 +181,27 @@ TEST(Rss, ReadsItemFields) {
     EXPECT_EQ(feed.items[1].link, "https://site.example/post/2");  // permalink guid
 }
 
+// pugixml keeps an element's leading text in the element itself (parse_embed_pcdata) and the rest
+// as children: text on both sides of unescaped markup, CDATA after text, and text after a CDATA
+// section must all be read, in order.
+TEST(Rss, TextAroundUnescapedMarkupAndCdataIsReadInOrder) {
+    const ParsedFeed feed = parse_ok(R"(<rss version="2.0"><channel><title>C</title>
+        <item>
+          <title>Breaking <b>news</b> today</title>
+          <description>Lead <b>bold</b> tail</description>
+          <author>first <![CDATA[& second]]> third</author>
+          <category><![CDATA[cdata]]> then text</category>
+        </item>
+        </channel></rss>)",
+                                     {.sanitize = false});
+    ASSERT_EQ(feed.items.size(), 1u);
+    const ParsedItem& item = feed.items[0];
+    EXPECT_EQ(item.title, "Breaking news today");
+    EXPECT_EQ(item.summary, "Lead <b>bold</b> tail");
+    EXPECT_EQ(item.author, "first & second third");
+    EXPECT_EQ(item.categories, (std::vector<std::string>{"cdata then text"}));
+}
+
 TEST(Rss, Version091) {
     const ParsedFeed feed = parse_ok(R"(<rss version="0.91"><channel><title>Old</title>
         <item><title>i</title><link>http://old.example/i</link></item></channel></rss>)");
