@@ -431,7 +431,10 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                         clean.content = parse::sanitize_html(item.content, item_base);
                         return clean;
                     };
-                    return store_->ingest(state, feed, keys, &dedup::match_story, now, kStoryWindow, sanitize);
+                    const store::StoryIndexFactory story_index = [] {
+                        return std::make_unique<dedup::FingerprintIndex>();
+                    };
+                    return store_->ingest(state, feed, keys, story_index, now, kStoryWindow, sanitize);
                 },
                 [this, name, state, item_count, warnings = std::move(warnings),
                  elapsed](Result<IngestResult> ingested) mutable {

@@ -2,12 +2,16 @@
 // Identity and sameness of items: pure functions, no I/O, stable across builds
 // (every hash here may be persisted).
 
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
+#include "core/clock.hpp"
+#include "core/story_index.hpp"
 #include "core/types.hpp"
 
 namespace tributary::dedup {
@@ -37,10 +41,29 @@ std::uint64_t story_fingerprint(const ParsedItem& item);
 // different items never collapse into one.
 std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items);
 
-// The story a new item belongs to among recent ones: the nearest fingerprint
-// within kMaxStoryDistance bits; nullopt when none is near enough.
+// The story a new item belongs to among recent ones: the first with the same
+// canonical URL, else the nearest fingerprint within kMaxStoryDistance bits
+// (the first of equals); nullopt when none is near enough. One scan of `recent`.
 inline constexpr int kMaxStoryDistance = 8;
 std::optional<std::int64_t> match_story(const ItemKeys& keys, const ParsedItem& item,
                                         std::span<const StoryCandidate> recent);
+
+// match_story's answers without its scan: stories are found by canonical URL
+// and by blocks of their fingerprint, so that only stories whose fingerprint
+// shares a block with the item's are compared (see dedup.cpp).
+class FingerprintIndex final : public StoryIndex {
+public:
+    void add(const StoryCandidate& story) override;
+    std::optional<std::int64_t> match(const ItemKeys& keys, const ParsedItem& item, SysTime earliest,
+                                      SysTime latest) override;
+
+private:
+    bool in_window(std::uint32_t position, SysTime earliest, SysTime latest) const;
+
+    std::vector<StoryCandidate> stories_;      // in the order added: ties go to the earlier one
+    std::vector<std::uint64_t> fingerprints_;  // the same stories' fingerprints, side by side for the scan
+    std::unordered_map<std::string, std::vector<std::uint32_t>> by_url_;
+    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> by_block_;  // block << 16 | its bits -> positions
+};
 
 }  // namespace tributary::dedup

@@ -5,8 +5,11 @@
 #include <bit>
 #include <cstddef>
 #include <limits>
+#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
@@ -459,8 +462,52 @@ Result<FeedState> FeedStore::feed_state(std::string_view name) {
 
 Result<void> FeedStore::save_feed_state(const FeedState& state) { return impl_->save_state(state); }
 
+namespace {
+
+// StoryMatcher as a StoryIndex: each match offers the stories in the item's window as one list.
+class ScanningIndex final : public StoryIndex {
+public:
+    explicit ScanningIndex(const StoryMatcher& match) : match_(match) {}
+
+    void add(const StoryCandidate& story) override {
+        stories_.push_back(story);
+        if (!story.published) return;
+        earliest_ = earliest_ ? std::min(*earliest_, *story.published) : *story.published;
+        latest_ = latest_ ? std::max(*latest_, *story.published) : *story.published;
+    }
+
+    std::optional<std::int64_t> match(const ItemKeys& keys, const ParsedItem& item, SysTime earliest,
+                                      SysTime latest) override {
+        // Usually every story lies in the item's window (a poll's items are hours apart, the
+        // window is days): then they are offered as they are, not copied for each item.
+        if (!earliest_ || (*earliest_ >= earliest && *latest_ <= latest)) return match_(keys, item, stories_);
+        in_window_.clear();
+        for (const StoryCandidate& story : stories_)
+            if (!story.published || (*story.published >= earliest && *story.published <= latest))
+                in_window_.push_back(story);
+        return match_(keys, item, in_window_);
+    }
+
+private:
+    const StoryMatcher& match_;
+    std::vector<StoryCandidate> stories_;
+    std::vector<StoryCandidate> in_window_;
+    std::optional<SysTime> earliest_;  // of the dated stories
+    std::optional<SysTime> latest_;
+};
+
+}  // namespace
+
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                        const StoryMatcher& match, SysTime now, Seconds story_window,
+                                       const ItemPreparer& prepare) {
+    StoryIndexFactory make_index;
+    if (match) make_index = [&match] { return std::make_unique<ScanningIndex>(match); };
+    return ingest(state, feed, keys, make_index, now, story_window, prepare);
+}
+
+Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                       const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
                                        const ItemPreparer& prepare) {
     Impl& m = *impl_;
     ParsedItem prepared;
@@ -481,9 +528,15 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
     // The time an item is placed at for the story window.
     const auto item_time = [now](const ParsedItem& item) { return item.published.value_or(now); };
 
-    // Every story any item of this document may be matched with, loaded once.
-    std::vector<StoryCandidate> candidates;
-    if (!feed.items.empty()) {
+    // Every story any item of this document may be matched with, loaded once. The times are
+    // kept to check that an index answers with one of the stories in the item's window.
+    std::unique_ptr<StoryIndex> index = make_index ? make_index() : nullptr;
+    std::unordered_map<std::int64_t, std::optional<SysTime>> candidate_times;
+    const auto add_candidate = [&](const StoryCandidate& story) {
+        candidate_times.emplace(story.story_id, story.published);
+        index->add(story);
+    };
+    if (index && !feed.items.empty()) {
         SysTime lo = item_time(feed.items.front());
         SysTime hi = lo;
         for (const ParsedItem& item : feed.items) {
@@ -492,21 +545,11 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         }
         auto loaded = m.recent_stories(lo - story_window, hi + story_window);
         if (!loaded) return std::unexpected(loaded.error());
-        candidates = std::move(*loaded);
+        for (const StoryCandidate& story : *loaded) add_candidate(story);
     }
-    // The time span of the dated candidates (an undated one lies in every window).
-    std::optional<SysTime> earliest_candidate;
-    std::optional<SysTime> latest_candidate;
-    const auto widen_span = [&](const StoryCandidate& c) {
-        if (!c.published) return;
-        earliest_candidate = earliest_candidate ? std::min(*earliest_candidate, *c.published) : *c.published;
-        latest_candidate = latest_candidate ? std::max(*latest_candidate, *c.published) : *c.published;
-    };
-    for (const StoryCandidate& c : candidates) widen_span(c);
 
     IngestResult result;
     std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
-    std::vector<StoryCandidate> recent;
     for (std::size_t i = 0; i < feed.items.size(); ++i) {
         const ParsedItem& item = feed.items[i];
         const ItemKeys& key = keys[i];
@@ -533,32 +576,18 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         // A new item: same canonical URL first, then the matcher, else a new story.
         auto story = m.story_by_url(key.canonical_url);
         if (!story) return std::unexpected(story.error());
-        if (!*story) {
+        if (!*story && index) {
             const SysTime t = item_time(item);
-            // Usually every candidate lies in the item's window (a poll's items are hours apart,
-            // the window is days): then they are offered as they are, not copied for each item.
-            const bool all_in_window = !earliest_candidate || (*earliest_candidate >= t - story_window &&
-                                                               *latest_candidate <= t + story_window);
-            std::span<const StoryCandidate> offered_candidates = candidates;
-            if (!all_in_window) {
-                recent.clear();
-                for (const StoryCandidate& c : candidates) {
-                    const SysTime ct = c.published.value_or(t);
-                    if (ct >= t - story_window && ct <= t + story_window) recent.push_back(c);
-                }
-                offered_candidates = recent;
-            }
-            if (match) {
-                *story = match(key, item, offered_candidates);
-                if (*story) {
-                    const auto id = **story;
-                    const bool offered = std::any_of(offered_candidates.begin(), offered_candidates.end(),
-                                                     [id](const StoryCandidate& c) { return c.story_id == id; });
-                    if (!offered) {
-                        return fail(ErrorKind::Internal, "store: ingest " + state.name +
-                                                             ": the story matcher picked story " + std::to_string(id) +
-                                                             ", which was not one of its candidates");
-                    }
+            *story = index->match(key, item, t - story_window, t + story_window);
+            if (*story) {
+                const auto found = candidate_times.find(**story);
+                const bool offered =
+                    found != candidate_times.end() &&
+                    (!found->second || (*found->second >= t - story_window && *found->second <= t + story_window));
+                if (!offered) {
+                    return fail(ErrorKind::Internal, "store: ingest " + state.name +
+                                                         ": the story matcher picked story " + std::to_string(**story) +
+                                                         ", which was not one of its candidates");
                 }
             }
         }
@@ -574,11 +603,11 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         auto inserted = m.insert_item(*feed_id, *created, key, stored_form(item), now);
         if (!inserted) return std::unexpected(inserted.error());
         if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return std::unexpected(r.error());
-        candidates.push_back(StoryCandidate{.story_id = *created,
-                                            .canonical_url = key.canonical_url,
-                                            .fingerprint = key.fingerprint,
-                                            .published = item_time(item)});
-        widen_span(candidates.back());
+        if (index)
+            add_candidate(StoryCandidate{.story_id = *created,
+                                         .canonical_url = key.canonical_url,
+                                         .fingerprint = key.fingerprint,
+                                         .published = item_time(item)});
         ++result.new_items;
     }
 

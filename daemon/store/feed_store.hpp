@@ -14,6 +14,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/story_index.hpp"
 #include "core/types.hpp"
 
 namespace tributary::store {
@@ -24,6 +25,9 @@ namespace tributary::store {
 // The answer must be one of `recent`'s story_id values.
 using StoryMatcher = std::function<std::optional<std::int64_t>(const ItemKeys& keys, const ParsedItem& item,
                                                                std::span<const StoryCandidate> recent)>;
+
+// A fresh index for one ingest (see core/story_index.hpp); the daemon's is dedup's.
+using StoryIndexFactory = std::function<std::unique_ptr<StoryIndex>()>;
 
 using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
 
@@ -62,6 +66,12 @@ public:
     // keys[i] belongs to feed.items[i]. `prepare`, when given, turns an item
     // into what is stored, and runs only for new or changed items (so the
     // pipeline sanitizes HTML once per change, not for every item of every poll).
+    // A new item joins the story `make_index()` finds for it among the stories within `story_window` of
+    // the item's time (no index: every new item is a new story, unless its canonical URL is known).
+    Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
+                                const ItemPreparer& prepare = {});
+    // The same, with `match` offered each new item's candidates as a list: one scan per item.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                 const StoryMatcher& match, SysTime now, Seconds story_window,
                                 const ItemPreparer& prepare = {});
