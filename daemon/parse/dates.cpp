@@ -348,10 +348,10 @@ std::optional<SysTime> parse_rfc822(std::string_view text) {
     return make_time(year, *month, *day, time.hour, time.minute, time.second, offset);
 }
 
-// "Mon, 01 Dec 2025 08:30:00 +0100" or "… GMT", the shape of the dates of nearly every RSS feed,
-// read by position: one date per item made the general reader (words, languages, zones) a
-// measurable part of reading a feed. Anything else, nullopt: the general reader decides. The
-// fields go to make_time exactly as the general reader would pass them.
+// "Mon, 01 Dec 2025 08:30:00 +0100", "… GMT" or "… PST": the shape of the dates of nearly every
+// RSS feed, read by position: one date per item made the general reader (words, languages,
+// zones) a measurable part of reading a feed. Anything else, nullopt: the general reader
+// decides. The fields go to make_time exactly as the general reader would pass them.
 std::optional<std::optional<SysTime>> parse_common_rfc822(std::string_view t) {
     if (t.size() != 29 && t.size() != 31) return std::nullopt;
     const auto digit = [&](std::size_t i) { return is_digit(t[i]) ? t[i] - '0' : -1; };
@@ -370,7 +370,12 @@ std::optional<std::optional<SysTime>> parse_common_rfc822(std::string_view t) {
     if (day < 0 || year_high < 0 || year_low < 0 || hour < 0 || minute < 0 || second < 0) return std::nullopt;
     seconds offset{0};
     if (t.size() == 29) {
-        if (t.substr(26) != "GMT") return std::nullopt;
+        const std::string_view zone = t.substr(26);
+        if (!std::all_of(zone.begin(), zone.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }))
+            return std::nullopt;
+        const std::optional<seconds> named = named_zone(zone);
+        if (!named) return std::nullopt;
+        offset = *named;
     } else {
         const int zone_hours = two(27), zone_minutes = two(29);
         if ((t[26] != '+' && t[26] != '-') || zone_hours < 0 || zone_minutes < 0) return std::nullopt;

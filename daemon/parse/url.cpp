@@ -229,9 +229,11 @@ std::string resolve_iri(std::string_view base, std::string_view reference) {
 // ("/./" and "/../" are removed by it; a "/." anywhere, ".well-known" too, takes the long way
 // rather than risk a difference.)
 bool is_plain(std::string_view text) noexcept {
-    for (const char c : text)
-        if (c <= ' ' || c > '~') return false;  // spaces, controls, non-ASCII: cleaned or encoded
-    return text.find("/.") == std::string_view::npos;
+    // Spaces, controls, non-ASCII: cleaned or encoded. Without an early exit the loop is one the
+    // compiler vectorises; every link, enclosure and image URL of a feed comes this way.
+    bool printable = true;
+    for (const char c : text) printable &= static_cast<unsigned char>(c - '!') <= '~' - '!';
+    return printable && text.find("/.") == std::string_view::npos;
 }
 
 }  // namespace

@@ -63,6 +63,9 @@ TEST(ResolveUrl, PlainAbsoluteUrlsAreTheOnesResolutionLeavesAlone) {
     EXPECT_TRUE(is_plain_absolute_url("http://example.com"));
     EXPECT_FALSE(is_plain_absolute_url("HTTP://example.com/"));  // the scheme gets lower-cased
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a b"));
+    EXPECT_TRUE(is_plain_absolute_url("https://example.com/!~"));  // the ends of printable ASCII
+    EXPECT_FALSE(is_plain_absolute_url("https://example.com/a\x7F"));
+    EXPECT_FALSE(is_plain_absolute_url("https://example.com/a\tb"));
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/\xD9\x85"));
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a/../b"));
     EXPECT_FALSE(is_plain_absolute_url("/a"));
