@@ -33,6 +33,10 @@ namespace {
 // without letting an old story swallow a new one with a similar lead.
 constexpr Seconds kStoryWindow = 72h;
 
+// How often retention runs in service mode: items leave feeds at the pace of news, and a pass
+// that finds nothing costs one indexed query.
+constexpr Seconds kPruneEvery = 6h;
+
 // A permanent redirect seen this many fetches in a row is followed directly.
 constexpr int kStableMoveFetches = 3;
 
@@ -144,6 +148,11 @@ Result<void> Daemon::start() {
     if (!opened) return std::unexpected(opened.error());
     store_ = std::make_unique<store::FeedStore>(std::move(*opened));
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
+    if (config_.daemon.retention > Seconds{0}) {
+        // Before anything is served or polled, so the first merged feed is already the pruned one.
+        report_prune(store_->prune(clock_.now() - config_.daemon.retention));
+        next_prune_ = clock_.now() + kPruneEvery;
+    }
     auto states = store_->feed_states();
     if (!states) return std::unexpected(states.error());
 
@@ -251,6 +260,7 @@ void Daemon::on_wake() {
     if (stopping_) return;
     const SysTime now = clock_.now();
     holds_.prune(now);
+    maybe_prune(now);
     for (const std::string& name : due_.take_due(now)) {
         const auto it = feeds_.find(name);
         if (it == feeds_.end()) continue;
@@ -607,6 +617,32 @@ void Daemon::maybe_finish() {
         // Nothing of ours is pending: drop what still waits on the loop
         // (idle keep-alive connections, curl's timers) and let run() return.
         io_.stop();
+    }
+}
+
+void Daemon::maybe_prune(SysTime now) {
+    if (mode_ != Mode::service || config_.daemon.retention <= Seconds{0} || prune_running_ || now < next_prune_) return;
+    prune_running_ = true;
+    next_prune_ = now + kPruneEvery;
+    const SysTime unseen_since = now - config_.daemon.retention;
+    on_pool(
+        db_, [this, unseen_since] { return store_->prune(unseen_since); },
+        [this](Result<store::PruneResult> pruned) {
+            prune_running_ = false;
+            report_prune(pruned);
+            if (pruned && pruned->stories > 0) request_publish();
+        });
+}
+
+void Daemon::report_prune(const Result<store::PruneResult>& pruned) {
+    const auto days = std::chrono::duration_cast<std::chrono::hours>(config_.daemon.retention).count() / 24;
+    if (!pruned) {
+        spdlog::error("retention: {} (nothing was removed)", pruned.error().message);
+    } else if (pruned->items > 0) {
+        spdlog::info("retention: removed {} items gone from their feeds for over {} days, and {} stories left empty",
+                     pruned->items, days, pruned->stories);
+    } else {
+        spdlog::debug("retention: no item gone from its feed for over {} days", days);
     }
 }
 

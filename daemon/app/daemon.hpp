@@ -32,6 +32,7 @@ class HttpServer;
 }
 namespace tributary::store {
 class FeedStore;
+struct PruneResult;
 }
 
 namespace tributary::app {
@@ -92,6 +93,9 @@ private:
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
     void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
     void request_publish();
+    // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
+    void maybe_prune(SysTime now);
+    void report_prune(const Result<store::PruneResult>& pruned);
     void maybe_finish();
     void reschedule(const std::string& name, SysTime due);
     std::optional<Seconds> interval_of(const std::string& name) const;
@@ -126,6 +130,8 @@ private:
     bool publish_running_ = false;
     bool publish_again_ = false;
     bool changed_since_publish_ = false;
+    bool prune_running_ = false;
+    SysTime next_prune_{};
     std::mt19937_64 random_{std::random_device{}()};
 
     // Declared last: destroyed (stopped and joined) first, before the store

@@ -306,6 +306,10 @@ private:
             bad_value(line_no, key, value, "a whole number from 1 to " + std::to_string(max));
     }
 
+    // Shorter, and a story whose items left their feeds a few days ago could be forgotten while
+    // other sites still republish it: it would reach the merged feed a second time.
+    static constexpr Seconds kMinimumRetention = 168h;
+
     void daemon_key(const std::string& key, std::string_view value, int line_no) {
         DaemonSettings& d = config_.daemon;
         if (key == "database") {
@@ -331,6 +335,13 @@ private:
                 bad_value(line_no, key, value, "a fraction from 0 to 0.5");
         } else if (key == "startup_spread") {
             set_duration(d.schedule.startup_spread, key, value, line_no);
+        } else if (key == "retention") {
+            if (trim(value) == "0" || iequals_ascii(trim(value), "off"))  // keep every item forever
+                d.retention = Seconds{0};
+            else if (const auto r = parse_duration(value); r && *r >= kMinimumRetention)
+                d.retention = *r;
+            else
+                bad_value(line_no, key, value, "a duration of 7d or more such as 90d, or off");
         } else if (key == "allow_private") {
             if (const auto b = parse_bool(value))
                 d.allow_private = *b;

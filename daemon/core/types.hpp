@@ -87,6 +87,8 @@ struct DaemonSettings {
     std::uint16_t listen_port = 8080;  // 0: pick a free one
     bool allow_private = false;
     std::string log_level = "info";
+    // Items that left their feed are removed once unseen this long; 0 keeps everything.
+    Seconds retention = 2160h;  // 90 days
     FetchSettings fetch;
     ScheduleSettings schedule;
 

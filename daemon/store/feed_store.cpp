@@ -39,6 +39,9 @@ enum class Sql : std::size_t {
     set_representative,
     insert_item,
     merged_items,
+    prune_items,
+    repoint_stories,
+    prune_stories,
     count_,
 };
 
@@ -100,6 +103,18 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "i.categories, i.published, i.first_seen, f.name, CASE WHEN f.title <> '' THEN f.title ELSE f.name END, f.url "
      "FROM stories AS s JOIN items AS i ON i.id = s.first_item_id JOIN feeds AS f ON f.id = i.feed_id "
      "ORDER BY coalesce(s.published, s.first_seen) DESC, s.id DESC LIMIT ?1"},
+    // Every item an ingest sees gets that ingest's time as last_seen, so a feed's newest
+    // last_seen marks the items of its latest document: those stay, however old, since a feed
+    // that answers 304 or fails for months still lists them and would bring them back as news.
+    {Sql::prune_items, "remove old items",
+     "DELETE FROM items WHERE id IN (SELECT i.id FROM (SELECT feed_id, max(last_seen) AS latest FROM items "
+     "GROUP BY feed_id) AS f JOIN items AS i ON i.feed_id = f.feed_id AND i.last_seen < min(f.latest, ?1)) "
+     "RETURNING id"},
+    // A story whose representative was removed is shown through its earliest remaining item.
+    {Sql::repoint_stories, "choose representative items",
+     "UPDATE stories SET first_item_id = (SELECT id FROM items WHERE items.story_id = stories.id "
+     "ORDER BY first_seen, id LIMIT 1) WHERE first_item_id IS NULL"},
+    {Sql::prune_stories, "remove empty stories", "DELETE FROM stories WHERE first_item_id IS NULL RETURNING id"},
 }};
 
 #undef TRIBUTARY_FEED_STATE_COLUMNS
@@ -617,6 +632,36 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         auto use = s.use();
         if (auto r = s.bind(1, *feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r)
             return std::unexpected(r.error());
+    }
+    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    return result;
+}
+
+Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
+    Impl& m = *impl_;
+    auto tx = Transaction::begin(m.db);
+    if (!tx) return std::unexpected(tx.error());
+    const auto count_rows = [&](Sql id, std::optional<std::int64_t> cutoff) -> Result<std::int64_t> {
+        Statement& s = m[id];
+        auto use = s.use();
+        if (cutoff) s.bind(1, *cutoff);
+        std::int64_t rows = 0;
+        while (true) {
+            auto row = s.step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) return rows;
+            ++rows;
+        }
+    };
+    PruneResult result;
+    auto items = count_rows(Sql::prune_items, unseen_since.time_since_epoch().count());
+    if (!items) return std::unexpected(items.error());
+    result.items = *items;
+    if (result.items > 0) {
+        if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return std::unexpected(r.error());
+        auto stories = count_rows(Sql::prune_stories, std::nullopt);
+        if (!stories) return std::unexpected(stories.error());
+        result.stories = *stories;
     }
     if (auto r = tx->commit(); !r) return std::unexpected(r.error());
     return result;

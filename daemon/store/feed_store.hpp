@@ -31,6 +31,11 @@ using StoryIndexFactory = std::function<std::unique_ptr<StoryIndex>()>;
 
 using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
 
+struct PruneResult {
+    std::int64_t items = 0;    // removed
+    std::int64_t stories = 0;  // removed: none of their items was left
+};
+
 class FeedStore {
 public:
     // The parent directory must exist. WAL, synchronous=FULL, foreign_keys=ON,
@@ -75,6 +80,11 @@ public:
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                 const StoryMatcher& match, SysTime now, Seconds story_window,
                                 const ItemPreparer& prepare = {});
+
+    // Retention, in one transaction: removes the items last seen before `unseen_since` that
+    // are not in their feed's latest document, then the stories left without items; a story
+    // that lost its representative item is shown through its earliest remaining one.
+    Result<PruneResult> prune(SysTime unseen_since);
 
     // One entry per story (its representative item), newest first.
     Result<std::vector<MergedItem>> merged_items(std::size_t limit);

@@ -103,6 +103,19 @@ listen = nowhere
     EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 5) << message;
 }
 
+TEST(ConfigParse, RetentionIsADurationOfAWeekOrMoreOrOff) {
+    EXPECT_EQ(parse_ok("[feed a]\nurl = http://example.org/rss\n").daemon.retention, Seconds{90 * 86400});
+    EXPECT_EQ(parse_ok("[daemon]\nretention = 30d\n[feed a]\nurl = http://example.org/rss\n").daemon.retention,
+              Seconds{30 * 86400});
+    EXPECT_EQ(parse_ok("[daemon]\nretention = off\n[feed a]\nurl = http://example.org/rss\n").daemon.retention,
+              Seconds{0});
+    const std::string message = parse_error("[daemon]\nretention = 2d\n[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_NE(
+        message.find("feeds.conf:2: bad value '2d' for 'retention' in [daemon]: expected a duration of 7d or more"),
+        std::string::npos)
+        << message;
+}
+
 TEST(ConfigParse, RejectsDuplicateKeysAndStrayLines) {
     const std::string message = parse_error("[feed a]\nurl = http://a.example/\nurl = http://b.example/\njust words\n");
     EXPECT_NE(message.find(":3: duplicate key 'url' in [feed a]"), std::string::npos) << message;

@@ -131,6 +131,44 @@ protected:
 
 // --------------------------------------------------------------- feeds ---
 
+// ----------------------------------------------------------- retention ---
+
+// Items that left their feed's document are removed once unseen long enough; items of a feed's
+// latest document stay however old (the feed still lists them); a story that loses its
+// representative is shown through its remaining item, under the same guid; an emptied story goes.
+TEST_F(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) {
+    const std::string shared = "https://news.example/story";
+    ingest_ok("alpha", document({item("a1", "Shared", kT0, shared), item("a2", "Alpha only", kT0)}), kT0);
+    ingest_ok("beta", document({item("b1", "Shared elsewhere", kT0, shared)}), kT0 + 1min);
+    ingest_ok("alpha", document({item("a3", "Later", kT0 + 10 * 24h)}), kT0 + 10 * 24h);
+    ASSERT_EQ(merged().size(), 3u);
+
+    auto pruned = store->prune(kT0 + 5 * 24h);
+    ASSERT_TRUE(pruned) << pruned.error().message;
+    EXPECT_EQ(pruned->items, 2);    // a1 and a2; beta's b1 is in beta's latest document
+    EXPECT_EQ(pruned->stories, 1);  // a2's
+    EXPECT_EQ(item_count("alpha"), 1);
+    EXPECT_EQ(item_count("beta"), 1);
+
+    const std::vector<MergedItem> after = merged();
+    ASSERT_EQ(after.size(), 2u);
+    EXPECT_EQ(after[0].title, "Later");
+    EXPECT_EQ(after[1].guid, expected_guid("alpha", "g:a1"));  // the story keeps its guid…
+    EXPECT_EQ(after[1].title, "Shared elsewhere");             // …shown through beta's item
+    EXPECT_EQ(after[1].feed_name, "beta");
+
+    auto again = store->prune(kT0 + 5 * 24h);
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->items, 0);
+    EXPECT_EQ(again->stories, 0);
+
+    // A pruned item that comes back is a new item of its feed, and joins its story by URL.
+    const IngestResult back = ingest_ok(
+        "alpha", document({item("a3", "Later", kT0 + 10 * 24h), item("a1", "Shared", kT0, shared)}), kT0 + 11 * 24h);
+    expect_counts(back, 0, 0, 1, 1);
+    EXPECT_EQ(merged().size(), 2u);
+}
+
 int schema_version_of_this_build() { return detail::latest_version(detail::embedded_migrations()); }
 
 TEST_F(FeedStoreTest, InMemoryStoreIsMigrated) {
@@ -580,7 +618,7 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
     {
         auto s = FeedStore::open(file);
         ASSERT_TRUE(s) << s.error().message;
-        EXPECT_EQ(s->schema_version(), 2);
+        EXPECT_EQ(s->schema_version(), schema_version_of_this_build());
         ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
         FeedState saved = named("alpha", "", "\"keep\"");
         saved.next_due = kT0 + 1h;
