@@ -150,7 +150,9 @@ Result<void> Daemon::start() {
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
     if (config_.daemon.retention > Seconds{0}) {
         // Before anything is served or polled, so the first merged feed is already the pruned one.
-        report_prune(store_->prune(clock_.now() - config_.daemon.retention));
+        const auto pruned = store_->prune(clock_.now() - config_.daemon.retention);
+        report_prune(pruned);
+        if (pruned && pruned->stories > 0) changed_since_publish_ = true;  // `once` then rewrites the merged feed
         next_prune_ = clock_.now() + kPruneEvery;
     }
     auto states = store_->feed_states();

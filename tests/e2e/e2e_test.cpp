@@ -192,6 +192,46 @@ TEST_F(EndToEnd, OnceIngestsEveryStoryOnceWithArabicIntactThenGets304s) {
         << read_file(dir_ / "once2.log");
 }
 
+// Retention through the real binary: an item that left its feed stays while young, and goes at the
+// next start once unseen for longer than `retention` (aged here in the database); the items the
+// feed still lists stay, and the merged feed is rewritten without the removed story.
+TEST_F(EndToEnd, RetentionRemovesAnItemGoneFromItsFeedLongEnough) {
+    const auto write_feed = [&](const std::vector<std::string>& ids) {
+        std::string xml = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Rolling</title>";
+        for (const std::string& id : ids)
+            xml += "<item><guid>" + id + "</guid><title>خبر " + id + "</title><link>https://rolling.example/" + id +
+                   "</link><description>نص الخبر رقم " + id + " عن موضوع مختلف تماما " + id + "</description></item>";
+        std::ofstream(dir_ / "rolling.rss", std::ios::trunc) << xml << "</channel></rss>";
+    };
+    server_.serve_file("/rolling.rss", dir_ / "rolling.rss", "application/rss+xml; charset=utf-8");
+    write_config(
+        "[daemon]\ndatabase = tributary.db\nlisten = 127.0.0.1:0\nallow_private = yes\nlog_level = debug\n"
+        "startup_spread = 1s\nmin_host_spacing = 0\nretention = 30d\n\n[output merged]\npath = out/merged.xml\n"
+        "\n[feed rolling]\nurl = " +
+        server_.url("/rolling.rss") + "\n");
+    const fs::path db = dir_ / "tributary.db";
+
+    write_feed({"one", "two"});
+    ASSERT_EQ(run_once("once1.log"), 0) << read_file(dir_ / "once1.log");
+    write_feed({"two", "three"});  // "one" leaves the feed
+    ASSERT_EQ(run_once("once2.log"), 0) << read_file(dir_ / "once2.log");
+    ASSERT_EQ(read_merged(read_file(dir_ / "out" / "merged.xml")).titles.size(), 3u);
+
+    // Unseen for 40 days: only "one"; "two" and "three" were seen by the last poll.
+    execute(db, "UPDATE items SET last_seen = last_seen - 40 * 86400 WHERE guid = 'one'");
+    ASSERT_EQ(run_once("once3.log"), 0) << read_file(dir_ / "once3.log");
+    EXPECT_NE(read_file(dir_ / "once3.log")
+                  .find("retention: removed 1 items gone from their feeds for over 30 days, and 1 stories left empty"),
+              std::string::npos)
+        << read_file(dir_ / "once3.log");
+    EXPECT_EQ(query(db, "SELECT guid FROM items ORDER BY guid"),
+              (std::vector<std::vector<std::string>>{{"three"}, {"two"}}));
+    EXPECT_EQ(query(db, "SELECT count(*) FROM stories")[0][0], "2");
+    const MergedFeed merged = read_merged(read_file(dir_ / "out" / "merged.xml"));
+    EXPECT_EQ(std::set<std::string>(merged.titles.begin(), merged.titles.end()),
+              (std::set<std::string>{"خبر two", "خبر three"}));
+}
+
 TEST_F(EndToEnd, OnceReportsABrokenFeedAndKeepsTheOthers) {
     server_.route("/broken.rss", [](const RecordedRequest&) {
         return Response{.status = 200, .headers = {{"Content-Type", "text/html"}}, .body = "<html><body>oops"};

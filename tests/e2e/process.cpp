@@ -48,6 +48,19 @@ std::vector<std::vector<std::string>> query(const std::filesystem::path& db_file
     return rows;
 }
 
+void execute(const std::filesystem::path& db_file, const std::string& sql) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(db_file.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+    std::unique_ptr<sqlite3, SqliteCloser> db(raw);
+    if (rc != SQLITE_OK) throw std::runtime_error("cannot open " + db_file.string());
+    char* error = nullptr;
+    if (sqlite3_exec(db.get(), sql.c_str(), nullptr, nullptr, &error) != SQLITE_OK) {
+        const std::string message = error ? error : "unknown error";
+        sqlite3_free(error);
+        throw std::runtime_error("cannot run \"" + sql + "\": " + message);
+    }
+}
+
 std::string read_file(const std::filesystem::path& file) {
     std::ifstream in(file, std::ios::binary);
     std::ostringstream text;

@@ -44,6 +44,8 @@ private:
 
 // Rows of a query as strings, read through a read-only connection to `db_file`.
 std::vector<std::vector<std::string>> query(const std::filesystem::path& db_file, const std::string& sql);
+// Runs `sql` (one statement) through a read-write connection: for tests that age rows.
+void execute(const std::filesystem::path& db_file, const std::string& sql);
 
 // The whole file, "" when it cannot be read.
 std::string read_file(const std::filesystem::path& file);
