@@ -10,6 +10,10 @@
 #include <string>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "core/text.hpp"
 #include "parse/parse_feed.hpp"
 
@@ -229,11 +233,22 @@ std::string resolve_iri(std::string_view base, std::string_view reference) {
 // ("/./" and "/../" are removed by it; a "/." anywhere, ".well-known" too, takes the long way
 // rather than risk a difference.)
 bool is_plain(std::string_view text) noexcept {
-    // Spaces, controls, non-ASCII: cleaned or encoded. Without an early exit the loop is one the
-    // compiler vectorises; every link, enclosure and image URL of a feed comes this way.
-    bool printable = true;
-    for (const char c : text) printable &= static_cast<unsigned char>(c - '!') <= '~' - '!';
-    return printable && text.find("/.") == std::string_view::npos;
+    // Spaces, controls, non-ASCII: cleaned or encoded. Every link, enclosure and image URL of a
+    // feed comes this way: sixteen bytes at a time with SSE2 (as signed bytes, printable ASCII is
+    // exactly 0x21..0x7E; the rest is below or negative).
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i below = _mm_set1_epi8(' ');
+    const __m128i above = _mm_set1_epi8(0x7F);
+    for (; i + 16 <= text.size(); i += 16) {
+        const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+        const __m128i printable = _mm_and_si128(_mm_cmpgt_epi8(block, below), _mm_cmplt_epi8(block, above));
+        if (_mm_movemask_epi8(printable) != 0xFFFF) return false;
+    }
+#endif
+    for (; i < text.size(); ++i)
+        if (text[i] <= ' ' || text[i] > '~') return false;
+    return text.find("/.") == std::string_view::npos;
 }
 
 }  // namespace

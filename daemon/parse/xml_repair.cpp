@@ -94,11 +94,17 @@ private:
     void end_change() { flushed_ = pos_; }
 
     // Bytes that need no look: everything but '<', '&', C0 controls and 0xEF (which may start
-    // U+FFFE/U+FFFF). Sixteen at a time with SSE2 (every x86-64 has it), then one at a time.
-    void skip_plain() {
+    // U+FFFE/U+FFFF); '<' and '&' that begin ordinary markup are passed over too.
+    void skip_plain() { pos_ = next_look<true>(pos_, in_.size()); }
+
+    // The first position in [from, to) whose byte needs a look: a C0 control XML forbids, 0xEF,
+    // and with kMarkup a '<' or '&' that does not begin ordinary markup. Sixteen bytes at a time
+    // with SSE2 (every x86-64 has it), then one at a time. Without kMarkup it reads CDATA sections
+    // and comments, where WordPress and most CMSs put every description and content:encoded.
+    template <bool kMarkup>
+    std::size_t next_look(std::size_t from, std::size_t to) const {
         const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
-        const std::size_t n = in_.size();
-        std::size_t i = pos_;
+        std::size_t i = from;
 #if defined(__SSE2__)
         const __m128i less_than = _mm_set1_epi8('<');
         const __m128i ampersand = _mm_set1_epi8('&');
@@ -107,27 +113,31 @@ private:
         const __m128i tab = _mm_set1_epi8('\t');
         const __m128i line_feed = _mm_set1_epi8('\n');
         const __m128i carriage_return = _mm_set1_epi8('\r');
-        while (i + 16 <= n) {
+        while (i + 16 <= to) {
             const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
             const __m128i control = _mm_cmpeq_epi8(_mm_max_epu8(block, last_control), last_control);
             const __m128i allowed_control =
                 _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, tab), _mm_cmpeq_epi8(block, line_feed)),
                              _mm_cmpeq_epi8(block, carriage_return));
-            const __m128i look =
-                _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(block, less_than), _mm_cmpeq_epi8(block, ampersand)),
-                             _mm_or_si128(_mm_cmpeq_epi8(block, ef), _mm_andnot_si128(allowed_control, control)));
+            __m128i look = _mm_or_si128(_mm_cmpeq_epi8(block, ef), _mm_andnot_si128(allowed_control, control));
+            if constexpr (kMarkup)
+                look = _mm_or_si128(look,
+                                    _mm_or_si128(_mm_cmpeq_epi8(block, less_than), _mm_cmpeq_epi8(block, ampersand)));
             auto mask = static_cast<unsigned>(_mm_movemask_epi8(look));
             for (; mask != 0; mask &= mask - 1) {
                 const std::size_t at = i + static_cast<std::size_t>(__builtin_ctz(mask));
-                if (is_ordinary_markup(p + at, n - at)) continue;
-                pos_ = at;
-                return;
+                if (kMarkup && is_ordinary_markup(p + at, in_.size() - at)) continue;
+                return at;
             }
             i += 16;
         }
 #endif
-        while (i < n && (!kNeedsLook[p[i]] || is_ordinary_markup(p + i, n - i))) ++i;
-        pos_ = i;
+        for (; i < to; ++i) {
+            if (kMarkup ? !kNeedsLook[p[i]] : !kMayBeForbidden[p[i]]) continue;
+            if (kMarkup && is_ordinary_markup(p + i, in_.size() - i)) continue;
+            return i;
+        }
+        return to;
     }
 
     // A start or end tag ("<a", "</") or one of the five predefined entities: what most of the
@@ -192,11 +202,7 @@ private:
     void copy_through(std::string_view terminator) {
         const std::size_t end = in_.find(terminator, pos_);
         const std::size_t stop = end == std::string_view::npos ? in_.size() : end + terminator.size();
-        const auto* p = reinterpret_cast<const unsigned char*>(in_.data());
-        while (pos_ < stop) {
-            while (pos_ < stop && !kMayBeForbidden[p[pos_]]) ++pos_;
-            if (pos_ < stop) copy_one();
-        }
+        while ((pos_ = next_look<false>(pos_, stop)) < stop) copy_one();
     }
 
     static constexpr std::array<bool, 256> kMayBeForbidden = [] {

@@ -66,6 +66,11 @@ TEST(ResolveUrl, PlainAbsoluteUrlsAreTheOnesResolutionLeavesAlone) {
     EXPECT_TRUE(is_plain_absolute_url("https://example.com/!~"));  // the ends of printable ASCII
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a\x7F"));
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a\tb"));
+    // The same within the first sixteen bytes, which are checked together.
+    EXPECT_FALSE(is_plain_absolute_url("https://ex mple.com/abcdefgh"));
+    EXPECT_FALSE(is_plain_absolute_url("https://ex\xC3\xA9mple.com/abcdefgh"));
+    EXPECT_FALSE(is_plain_absolute_url("https://ex\x7F" "ample.com/abcdefgh"));
+    EXPECT_TRUE(is_plain_absolute_url("https://example.com/abcdefghijklmnopqrstuvwxyz0123456789!~"));
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/\xD9\x85"));
     EXPECT_FALSE(is_plain_absolute_url("https://example.com/a/../b"));
     EXPECT_FALSE(is_plain_absolute_url("/a"));
