@@ -119,9 +119,9 @@ void replace_sub_with_replacement_char(std::string& utf8) {
 }
 
 // The UTF-8 of each of the 256 bytes of a single-byte code page (windows-1256, ISO-8859-6,
-// KOI8-R…), asked of ICU once per code page and thread. Converting through it runs at memory
-// speed, where ICU's own pivot through UTF-16 read a windows-1256 feed at 180 MB/s, slower than
-// everything else parse_feed does put together.
+// KOI8-R…), asked of ICU once per code page and thread. Converting through it takes half the time
+// of ICU's own path (9.2 MB of Arabic in windows-1256: 14.5 ms, then 6 to 8 ms), and for our
+// windows-1256 sites the conversion was the largest part of reading a feed.
 class SingleByteTable {
 public:
     // nullopt when ICU's mapping is not one UTF-8 sequence per byte.
