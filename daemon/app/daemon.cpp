@@ -1,5 +1,6 @@
 #include "app/daemon.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/executor_work_guard.hpp>
@@ -12,6 +13,7 @@
 #include <set>
 #include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
 
+#include "app/systemd_notify.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
@@ -106,7 +108,13 @@ void Daemon::on_pool(asio::thread_pool& pool, Work work, Done done) {
 }
 
 Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& clock)
-    : io_(io), config_(std::move(config)), mode_(mode), clock_(clock), wake_timer_(io), signals_(io) {}
+    : io_(io),
+      config_(std::move(config)),
+      mode_(mode),
+      clock_(clock),
+      wake_timer_(io),
+      watchdog_timer_(io),
+      signals_(io) {}
 
 Daemon::~Daemon() {
     workers_.join();
@@ -188,6 +196,11 @@ Result<void> Daemon::start() {
         schedule_at_startup(*states, true);
         spdlog::info("tributary {} running: {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
                      config_.daemon.database.string());
+        notify_ready(fmt::format("running: {} feeds", feeds_.size()));
+        if (const auto period = watchdog_period()) {
+            watchdog_period_ = *period;
+            arm_watchdog();
+        }
     } else {
         spdlog::info("tributary {} once: polling {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
                      config_.daemon.database.string());
@@ -205,6 +218,16 @@ Result<void> Daemon::start() {
     }
     arm_wake_timer();
     return {};
+}
+
+// Sent from the loop thread: if the loop ever blocks, the pings stop and systemd restarts us.
+void Daemon::arm_watchdog() {
+    if (stopping_) return;
+    notify_watchdog();
+    watchdog_timer_.expires_after(watchdog_period_);
+    watchdog_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (!ec) arm_watchdog();
+    });
 }
 
 void Daemon::install_signals() {
@@ -590,11 +613,13 @@ void Daemon::finish_attempt(const std::string& name) {
     --in_flight_;
     if (in_flight_ == 0 && round_) {
         const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_->started);
-        spdlog::info(
+        const std::string summary = fmt::format(
             "cycle: {} feeds polled, {} not modified, {} failed, {} new items, {} updated, {} duplicates, "
             "{:.2f}s",
             round_->polled, round_->not_modified, round_->failed, round_->new_items, round_->updated_items,
             round_->duplicates, took.count());
+        spdlog::info("{}", summary);
+        if (mode_ == Mode::service) notify_status(summary);  // what `systemctl status` shows
         round_.reset();
     }
     maybe_finish();
@@ -702,8 +727,10 @@ void Daemon::request_publish() {
 void Daemon::stop() {
     if (stopping_) return;
     stopping_ = true;
+    if (mode_ == Mode::service) notify_stopping();
     signals_.cancel();
     wake_timer_.cancel();
+    watchdog_timer_.cancel();
     if (http_) http_->stop();
     if (fetcher_) fetcher_->cancel_all();
     spdlog::info("stopping: waiting for {} feeds in progress", in_flight_);
@@ -715,6 +742,7 @@ void Daemon::reload() {
         Result<Config> config;
         std::map<std::string, Credentials, std::less<>> credentials;
     };
+    notify_reloading();
     // Files are read on a worker: the config and every password file.
     on_pool(
         workers_,
@@ -729,9 +757,12 @@ void Daemon::reload() {
             if (stopping_) return;
             if (!loaded.config) {
                 spdlog::error("reload rejected, keeping the running configuration:\n{}", loaded.config.error().message);
+                notify_ready(
+                    fmt::format("running: {} feeds; the last reload was rejected, see the log", feeds_.size()));
                 return;
             }
             apply_config(std::move(*loaded.config), std::move(loaded.credentials));
+            notify_ready(fmt::format("running: {} feeds", feeds_.size()));
         });
 }
 

@@ -33,7 +33,7 @@ class HttpServer;
 namespace tributary::store {
 class FeedStore;
 struct PruneResult;
-}
+}  // namespace tributary::store
 
 namespace tributary::app {
 
@@ -78,6 +78,7 @@ private:
     void install_signals();
     void wait_for_signal();
     void arm_wake_timer();
+    void arm_watchdog();
     void on_wake();
     void poll(const std::string& name);
     FetchRequest make_request(const FeedRuntime& feed) const;
@@ -120,6 +121,8 @@ private:
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     boost::asio::steady_timer wake_timer_;
+    boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
+    std::chrono::microseconds watchdog_period_{0};
     boost::asio::signal_set signals_;
 
     std::map<std::string, FeedRuntime, std::less<>> feeds_;

@@ -7,9 +7,11 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <cstddef>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -394,6 +396,83 @@ TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     EXPECT_EQ(query(db, "PRAGMA integrity_check")[0][0], "ok");
     EXPECT_EQ(query(db, "SELECT count(*) FROM items")[0][0], "5");
     EXPECT_EQ(query(db, "SELECT name, active FROM feeds WHERE name = 'lequipe'")[0][1], "0");
+}
+
+// The systemd side of `run`, through a real notification socket as systemd would pass it: READY=1
+// once serving, STATUS= after a cycle, WATCHDOG=1 from the loop at half the watchdog interval,
+// RELOADING=1 then READY=1 around SIGHUP, STOPPING=1 on SIGTERM.
+class NotifySocket {
+public:
+    // In the abstract namespace ("@name" in NOTIFY_SOCKET, as sd_notify reads it): no path to
+    // outgrow sun_path under a long TMPDIR, nothing to remove.
+    NotifySocket() : name_("tributary-e2e-notify-" + std::to_string(::getpid())) {
+        fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        if (fd_ < 0) throw std::runtime_error("notify socket");
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::copy(name_.begin(), name_.end(), addr.sun_path + 1);  // sun_path[0] = 0: abstract
+        const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + 1 + name_.size());
+        if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), length) != 0) throw std::runtime_error("bind");
+    }
+    ~NotifySocket() { ::close(fd_); }
+    NotifySocket(const NotifySocket&) = delete;
+    NotifySocket& operator=(const NotifySocket&) = delete;
+
+    std::string address() const { return "@" + name_; }
+
+    // Datagrams until one contains `text` (returned), or "" after `limit`.
+    std::string wait_for(std::string_view text, std::chrono::milliseconds limit) {
+        const auto deadline = std::chrono::steady_clock::now() + limit;
+        while (std::chrono::steady_clock::now() < deadline) {
+            timeval tv{.tv_sec = 0, .tv_usec = 100'000};
+            ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            char buffer[4096];
+            const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+            if (n <= 0) continue;
+            std::string message(buffer, static_cast<std::size_t>(n));
+            received_.push_back(message);
+            if (message.find(text) != std::string::npos) return message;
+        }
+        return {};
+    }
+    std::string received() const {
+        std::string all;
+        for (const std::string& m : received_) all += "[" + m + "] ";
+        return all;
+    }
+
+private:
+    std::string name_;
+    int fd_ = -1;
+    std::vector<std::string> received_;
+};
+
+TEST_F(EndToEnd, RunTellsSystemdWhenReadyReloadingAndStoppingAndFeedsTheWatchdog) {
+    NotifySocket notify;
+    // The child inherits these; nothing else in this test process reads them.
+    ::setenv("NOTIFY_SOCKET", notify.address().c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "400000", 1);
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    ::unsetenv("NOTIFY_SOCKET");
+    ::unsetenv("WATCHDOG_USEC");
+
+    const std::string ready = notify.wait_for("READY=1", 20s);
+    EXPECT_NE(ready.find("STATUS=running: 3 feeds"), std::string::npos) << notify.received();
+    EXPECT_NE(notify.wait_for("STATUS=cycle: ", 30s), "") << notify.received() << daemon.log();
+    // 200 ms apart: a handful arrive in a second.
+    int pings = 0;
+    for (int i = 0; i < 4; ++i) pings += notify.wait_for("WATCHDOG=1", 1s).empty() ? 0 : 1;
+    EXPECT_EQ(pings, 4) << notify.received();
+
+    daemon.signal(SIGHUP);
+    EXPECT_NE(notify.wait_for("RELOADING=1", 10s).find("MONOTONIC_USEC="), std::string::npos) << notify.received();
+    EXPECT_NE(notify.wait_for("READY=1", 10s), "") << notify.received() << daemon.log();
+
+    daemon.signal(SIGTERM);
+    EXPECT_NE(notify.wait_for("STOPPING=1", 10s), "") << notify.received();
+    const auto status = daemon.wait(20s);
+    ASSERT_TRUE(status.has_value()) << daemon.log();
+    EXPECT_EQ(*status, 0) << daemon.log();
 }
 
 TEST_F(EndToEnd, CheckListsEveryErrorAndExitsOne) {
