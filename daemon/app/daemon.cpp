@@ -187,6 +187,8 @@ Result<void> Daemon::start() {
     if (mode_ == Mode::service) {
         http_ = std::make_unique<publish::HttpServer>(io_, config_.daemon.listen_host, config_.daemon.listen_port);
         for (const OutputSpec& output : config_.outputs) http_->publish(output.url, nullptr);
+        metrics_.started = clock_.now();
+        publish_metrics();
         if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
         for (const OutputSpec& output : config_.outputs)
             spdlog::info("output {}: file {}, served at {}", output.name, output.path.string(), self_url(output));
@@ -496,6 +498,9 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
         round_->updated_items += result->updated_items;
         round_->duplicates += result->duplicate_items;
     }
+    metrics_.new_items += static_cast<std::uint64_t>(result->new_items);
+    metrics_.updated_items += static_cast<std::uint64_t>(result->updated_items);
+    metrics_.duplicate_items += static_cast<std::uint64_t>(result->duplicate_items);
     spdlog::info("feed={} fetched in {}ms: {} items, {} new, {} updated, {} duplicates of known stories{}", name,
                  fetch_elapsed.count(), items, result->new_items, result->updated_items, result->duplicate_items,
                  warnings.empty() ? std::string{} : ", " + std::to_string(warnings.size()) + " parse warnings");
@@ -607,6 +612,9 @@ void Daemon::save_state(FeedState state) {
 
 void Daemon::finish_attempt(const std::string& name) {
     if (auto it = feeds_.find(name); it != feeds_.end()) {
+        // Every path of an attempt has left its outcome in the state by now; a fetch cancelled by
+        // shutdown or a feed dropped by a reload has not.
+        if (!stopping_ && !it->second.removed) ++metrics_.attempts[it->second.state.last_outcome];
         it->second.in_flight = false;
         if (it->second.removed) feeds_.erase(it);
     }
@@ -619,7 +627,12 @@ void Daemon::finish_attempt(const std::string& name) {
             round_->polled, round_->not_modified, round_->failed, round_->new_items, round_->updated_items,
             round_->duplicates, took.count());
         spdlog::info("{}", summary);
-        if (mode_ == Mode::service) notify_status(summary);  // what `systemctl status` shows
+        ++metrics_.cycles;
+        metrics_.last_cycle_seconds = took.count();
+        if (mode_ == Mode::service) {
+            notify_status(summary);  // what `systemctl status` shows
+            publish_metrics();
+        }
         round_.reset();
     }
     maybe_finish();
@@ -671,6 +684,19 @@ void Daemon::report_prune(const Result<store::PruneResult>& pruned) {
     } else {
         spdlog::debug("retention: no item gone from its feed for over {} days", days);
     }
+}
+
+// A few lines per feed: rendered and compressed on the loop thread, like a 304 answer.
+void Daemon::publish_metrics() {
+    if (!http_) return;
+    metrics_.feeds.clear();
+    for (const auto& [name, feed] : feeds_)
+        metrics_.feeds.push_back(publish::FeedGauges{.name = name,
+                                                     .last_outcome = feed.state.last_outcome,
+                                                     .consecutive_failures = feed.state.consecutive_failures,
+                                                     .last_success = feed.state.last_success});
+    http_->publish("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
+                                                      std::string(publish::kMetricsContentType)));
 }
 
 void Daemon::request_publish() {

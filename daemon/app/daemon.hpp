@@ -22,6 +22,7 @@
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/types.hpp"
+#include "publish/metrics.hpp"
 #include "schedule/schedule.hpp"
 
 namespace tributary::fetch {
@@ -94,6 +95,7 @@ private:
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
     void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
     void request_publish();
+    void publish_metrics();
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
     void maybe_prune(SysTime now);
     void report_prune(const Result<store::PruneResult>& pruned);
@@ -134,6 +136,7 @@ private:
     bool publish_again_ = false;
     bool changed_since_publish_ = false;
     bool prune_running_ = false;
+    publish::Metrics metrics_;  // what /metrics shows; updated on the loop thread
     SysTime next_prune_{};
     std::mt19937_64 random_{std::random_device{}()};
 

@@ -399,6 +399,8 @@ private:
         } else if (key == "url") {
             if (!value.starts_with('/') || value.find_first_of(" \t?#") != std::string_view::npos)
                 return bad_value(line_no, key, value, "a path starting with '/', such as /merged.xml");
+            if (value == "/healthz" || value == "/metrics")  // the daemon's own endpoints
+                return bad_value(line_no, key, value, "a path other than /healthz and /metrics");
             output_.url = std::string(value);
         } else if (key == "title") {
             output_.title = std::string(value);

@@ -116,6 +116,11 @@ TEST(ConfigParse, RetentionIsADurationOfAWeekOrMoreOrOff) {
         << message;
 }
 
+TEST(ConfigParse, AnOutputCannotTakeTheDaemonsOwnPaths) {
+    const std::string message = parse_error("[output m]\nurl = /metrics\n[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_NE(message.find("feeds.conf:2: bad value '/metrics' for 'url' in [output m]"), std::string::npos) << message;
+}
+
 TEST(ConfigParse, RejectsDuplicateKeysAndStrayLines) {
     const std::string message = parse_error("[feed a]\nurl = http://a.example/\nurl = http://b.example/\njust words\n");
     EXPECT_NE(message.find(":3: duplicate key 'url' in [feed a]"), std::string::npos) << message;

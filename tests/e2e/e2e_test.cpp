@@ -374,6 +374,23 @@ TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     EXPECT_EQ(read_merged(answer.body).titles.size(), 3u);
     EXPECT_NE(answer.head.find("ETag: \""), std::string::npos) << answer.head;
 
+    // The cycle's figures for monitoring: three feeds fetched, five items, one story from three.
+    HttpAnswer metrics;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        metrics = http_get(port, "/metrics");
+        if (metrics.body.find("tributary_feed_attempts_total{outcome=\"fetched\"} 3\n") != std::string::npos) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    EXPECT_EQ(metrics.status, 200) << metrics.head;
+    EXPECT_NE(metrics.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << metrics.head;
+    // (Start-up spreads the first polls over a second: they may end as one cycle or several.)
+    EXPECT_EQ(metrics.body.find("tributary_cycles_total 0\n"), std::string::npos) << metrics.body;
+    for (const std::string line :
+         {"tributary_feed_attempts_total{outcome=\"fetched\"} 3", "tributary_items_total{kind=\"new\"} 3",
+          "tributary_items_total{kind=\"duplicate\"} 2", "tributary_feed_up{feed=\"akhbar\"} 1",
+          "tributary_feed_consecutive_failures{feed=\"sahel\"} 0"})
+        EXPECT_NE(metrics.body.find(line + "\n"), std::string::npos) << line << "\n" << metrics.body;
+
     // A broken config on SIGHUP is rejected; the old one keeps running.
     write_config("[daemon]\ninterval = often\n[feed x]\n");
     daemon.signal(SIGHUP);

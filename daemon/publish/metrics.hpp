@@ -1,0 +1,39 @@
+#pragma once
+// The daemon's counters in the Prometheus text format (version 0.0.4), served at /metrics so that
+// an operator's monitoring sees failing feeds and stalled cycles without reading the log. Pure:
+// the caller gathers the figures.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace tributary::publish {
+
+struct FeedGauges {
+    std::string name;
+    std::string last_outcome;  // "" before the first attempt
+    int consecutive_failures = 0;
+    std::optional<SysTime> last_success;
+};
+
+struct Metrics {
+    SysTime started;
+    std::uint64_t cycles = 0;
+    std::map<std::string, std::uint64_t> attempts;  // by outcome: fetched, not_modified, http_error, parse_error…
+    std::uint64_t new_items = 0;
+    std::uint64_t updated_items = 0;
+    std::uint64_t duplicate_items = 0;
+    double last_cycle_seconds = 0;
+    std::vector<FeedGauges> feeds;
+};
+
+inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+std::string render_metrics(const Metrics& metrics);
+
+}  // namespace tributary::publish
