@@ -730,10 +730,13 @@ void Daemon::request_publish() {
                     continue;
                 }
                 const std::span<const MergedItem> shown(items->data(), std::min(items->size(), output.max_items));
-                std::string body = publish::render_rss(output, shown, now, url);
+                const bool atom = output.format == OutputSpec::Format::atom;
+                std::string body =
+                    atom ? publish::render_atom(output, shown, now, url) : publish::render_rss(output, shown, now, url);
                 if (auto written = publish::write_file_atomically(output.path, body); !written)
                     r.error = written.error().message;
-                r.snapshot = publish::make_snapshot(std::move(body), now);
+                r.snapshot = publish::make_snapshot(
+                    std::move(body), now, std::string(atom ? publish::kAtomContentType : publish::kRssContentType));
                 rendered.push_back(std::move(r));
             }
             return rendered;

@@ -411,6 +411,13 @@ private:
             output_.description = std::string(value);
         } else if (key == "max_items") {
             set_count(output_.max_items, key, value, line_no, 100000);
+        } else if (key == "format") {
+            if (iequals_ascii(value, "rss"))
+                output_.format = OutputSpec::Format::rss;
+            else if (iequals_ascii(value, "atom"))
+                output_.format = OutputSpec::Format::atom;
+            else
+                bad_value(line_no, key, value, "rss or atom");
         } else {
             unknown_key(line_no, key);
         }

@@ -50,6 +50,8 @@ struct OutputSpec {
     std::string link;  // the channel's <link>; empty: the output's own URL
     std::string description = "Merged feed published by Tributary";
     std::size_t max_items = 100;
+    enum class Format { rss, atom };
+    Format format = Format::rss;  // RSS 2.0 or Atom 1.0
 
     friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
 };

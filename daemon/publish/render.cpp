@@ -56,6 +56,56 @@ void render_item(std::string& out, const MergedItem& item) {
     out += "    </item>\n";
 }
 
+// <name>text</name> inside an atom:author.
+void atom_person(std::string& out, int indent, std::string_view name) {
+    out.append(static_cast<std::size_t>(indent), ' ');
+    out += "<author>";
+    out += "<name>";
+    append_xml_escaped(out, name);
+    out += "</name></author>\n";
+}
+
+void atom_link(std::string& out, int indent, std::string_view rel, std::string_view href, std::string_view type) {
+    out.append(static_cast<std::size_t>(indent), ' ');
+    out += "<link";
+    attribute(out, "rel", rel);
+    attribute(out, "href", href);
+    if (!type.empty()) attribute(out, "type", type);
+    out += "/>\n";
+}
+
+void render_entry(std::string& out, const MergedItem& item) {
+    out += "  <entry>\n";
+    element(out, 4, "id", item.guid);
+    out += "    <title type=\"text\">";
+    append_xml_escaped(out, item.title);
+    out += "</title>\n";
+    if (!item.link.empty()) atom_link(out, 4, "alternate", item.link, "");
+    const std::string time = format_rfc3339(item.published.value_or(item.first_seen));
+    element(out, 4, "published", time);
+    element(out, 4, "updated", time);
+    if (!item.author.empty()) atom_person(out, 4, item.author);
+    if (!item.description.empty()) {
+        out += "    <summary type=\"html\">";
+        append_xml_escaped(out, item.description);
+        out += "</summary>\n";
+    }
+    for (const std::string& category : item.categories) {
+        if (category.empty()) continue;
+        out += "    <category";
+        attribute(out, "term", category);
+        out += "/>\n";
+    }
+    if (!item.source_url.empty()) {
+        out += "    <source>\n";
+        element(out, 6, "id", item.source_url);
+        element(out, 6, "title", item.source_title.empty() ? item.feed_name : item.source_title);
+        atom_link(out, 6, "self", item.source_url, "");
+        out += "    </source>\n";
+    }
+    out += "  </entry>\n";
+}
+
 }  // namespace
 
 void append_xml_escaped(std::string& out, std::string_view text, bool in_attribute) {
@@ -119,6 +169,33 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
     }
     for (const MergedItem& item : items) render_item(out, item);
     out += "  </channel>\n</rss>\n";
+    return out;
+}
+
+std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                        std::string_view self_url) {
+    std::string out;
+    std::size_t estimate = 1024;
+    for (const MergedItem& item : items)
+        estimate += 640 + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4;
+    out.reserve(estimate);
+
+    out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed";
+    attribute(out, "xmlns", kAtomNs);
+    out += ">\n";
+    // A permanent id: the served URL when known, else one built from the output's name.
+    element(out, 2, "id", self_url.empty() ? "urn:tributary:output:" + output.name : std::string(self_url));
+    element(out, 2, "title", output.title);
+    if (!output.description.empty()) element(out, 2, "subtitle", output.description);
+    element(out, 2, "updated", format_rfc3339(build_time));
+    atom_person(out, 2, output.title);
+    if (!self_url.empty()) atom_link(out, 2, "self", self_url, "application/atom+xml");
+    if (!output.link.empty()) atom_link(out, 2, "alternate", output.link, "");
+    out += "  <generator";
+    attribute(out, "version", TRIBUTARY_VERSION);
+    out += ">Tributary</generator>\n";
+    for (const MergedItem& item : items) render_entry(out, item);
+    out += "</feed>\n";
     return out;
 }
 

@@ -20,6 +20,14 @@ namespace tributary::publish {
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        std::string_view self_url);
 
+// Atom 1.0 of the same items: the story's guid as each entry's id, published and updated from the
+// story's time, the sanitized HTML as summary type="html", the source feed as atom:source. The
+// feed's author is the output's title, so that every entry has one as RFC 4287 requires.
+std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                        std::string_view self_url);
+
+inline constexpr std::string_view kAtomContentType = "application/atom+xml; charset=utf-8";
+
 // Appends `text` to `out` made safe for XML 1.0 character data: ill-formed
 // UTF-8 becomes U+FFFD, forbidden code points are dropped, and & < > are
 // escaped, as are " when `in_attribute`. CR (and TAB/LF in attributes) are

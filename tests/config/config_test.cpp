@@ -116,6 +116,16 @@ TEST(ConfigParse, RetentionIsADurationOfAWeekOrMoreOrOff) {
         << message;
 }
 
+TEST(ConfigParse, OutputFormatIsRssOrAtom) {
+    EXPECT_EQ(parse_ok("[output m]\nformat = Atom\n[feed a]\nurl = http://example.org/rss\n").outputs[0].format,
+              OutputSpec::Format::atom);
+    EXPECT_EQ(parse_ok("[feed a]\nurl = http://example.org/rss\n").outputs[0].format, OutputSpec::Format::rss);
+    const std::string message = parse_error("[output m]\nformat = json\n[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_NE(message.find("feeds.conf:2: bad value 'json' for 'format' in [output m]: expected rss or atom"),
+              std::string::npos)
+        << message;
+}
+
 TEST(ConfigParse, AnOutputCannotTakeTheDaemonsOwnPaths) {
     const std::string message = parse_error("[output m]\nurl = /metrics\n[feed a]\nurl = http://example.org/rss\n");
     EXPECT_NE(message.find("feeds.conf:2: bad value '/metrics' for 'url' in [output m]"), std::string::npos) << message;

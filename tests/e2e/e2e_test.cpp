@@ -503,6 +503,33 @@ TEST_F(EndToEnd, CheckListsEveryErrorAndExitsOne) {
     EXPECT_NE(log.find("feeds.conf:4: duplicate feed name 'a'"), std::string::npos) << log;
 }
 
+// An Atom output beside the RSS one: the same stories, guids as entry ids, and a document our own
+// parser reads back as Atom with the Arabic titles intact.
+TEST_F(EndToEnd, AtomOutputCarriesTheSameStoriesAndReadsBack) {
+    write_config(config_text({"akhbar", "lequipe", "sahel"}) +
+                 "\n[output atom]\npath = out/merged.atom\nurl = /merged.atom\nformat = atom\ntitle = اختبار\n");
+    ASSERT_EQ(run_once("once.log"), 0) << read_file(dir_ / "once.log");
+    const MergedFeed rss = read_merged(read_file(dir_ / "out" / "merged.xml"));
+    const std::string atom = read_file(dir_ / "out" / "merged.atom");
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_buffer(atom.data(), atom.size(), pugi::parse_default, pugi::encoding_utf8)) << atom;
+    std::vector<std::string> ids, titles;
+    for (const auto entry : doc.child("feed").children("entry")) {
+        ids.emplace_back(entry.child_value("id"));
+        titles.emplace_back(entry.child_value("title"));
+    }
+    EXPECT_EQ(ids, rss.guids);
+    EXPECT_EQ(titles, rss.titles);
+
+    const int status = run_to_completion(kBinary, {"parse", (dir_ / "out" / "merged.atom").string(), "--json"},
+                                         dir_ / "parse.json", 10s);
+    ASSERT_EQ(status, 0) << read_file(dir_ / "parse.json");
+    const std::string json = read_file(dir_ / "parse.json");
+    EXPECT_NE(json.find("\"format\": \"atom\""), std::string::npos) << json;
+    for (const std::string& title : rss.titles)
+        EXPECT_NE(json.find("\"title\": \"" + title + "\""), std::string::npos) << title << "\n" << json;
+}
+
 TEST_F(EndToEnd, ParseJsonReadsTheWindows1256Fixture) {
     const int status = run_to_completion(kBinary,
                                          {"parse", (kFixtures / "akhbar-maghreb-windows1256.rss").string(), "--json",

@@ -245,5 +245,52 @@ TEST(RenderRss, ItemsKeepTheirOrder) {
     EXPECT_EQ(guids, (std::vector<std::string>{"g0", "g1", "g2"}));
 }
 
+// ---------------------------------------------------------------- atom ---
+
+TEST(RenderAtom, FeedAndEntryCarryWhatRfc4287Requires) {
+    const std::vector<MergedItem> items{item()};
+    const std::string xml = render_atom(output(), items, kBuild, "https://agg.example/merged.atom");
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << p->result.description() << "\n" << xml;
+    expect_xml10_chars(xml);
+    const pugi::xml_node feed = p->doc.child("feed");
+    EXPECT_STREQ(feed.attribute("xmlns").value(), "http://www.w3.org/2005/Atom");
+    EXPECT_STREQ(feed.child_value("id"), "https://agg.example/merged.atom");
+    EXPECT_STREQ(feed.child_value("title"), "All the news");
+    EXPECT_STREQ(feed.child_value("updated"), "2025-12-29T11:02:17Z");
+    EXPECT_STREQ(feed.child("author").child_value("name"), "All the news");
+    EXPECT_STREQ(feed.find_child_by_attribute("link", "rel", "self").attribute("href").value(),
+                 "https://agg.example/merged.atom");
+    EXPECT_STREQ(feed.find_child_by_attribute("link", "rel", "alternate").attribute("href").value(),
+                 "https://news.example/");
+
+    const pugi::xml_node entry = feed.child("entry");
+    EXPECT_STREQ(entry.child_value("id"), "tributary:story:42");
+    EXPECT_STREQ(entry.child_value("title"), "Fish & chips <today>");
+    EXPECT_STREQ(entry.child("link").attribute("href").value(), "https://example.org/a?x=1&y=2");
+    EXPECT_STREQ(entry.child_value("published"), "2025-12-28T11:00:00Z");
+    EXPECT_STREQ(entry.child_value("updated"), "2025-12-28T11:00:00Z");
+    EXPECT_STREQ(entry.child("author").child_value("name"), "Jane Doe");
+    EXPECT_STREQ(entry.child("summary").attribute("type").value(), "html");
+    EXPECT_EQ(std::string(entry.child_value("summary")), item().description);  // the HTML, escaped once
+    EXPECT_STREQ(entry.child("category").attribute("term").value(), "food");
+    EXPECT_STREQ(entry.child("source").child_value("title"), "Example \"Daily\"");
+    EXPECT_STREQ(entry.child("source").child_value("id"), "https://example.org/feed.xml?a=1&b=2");
+}
+
+TEST(RenderAtom, UndatedStoryUsesFirstSeenAndUnknownUrlGivesAnIdAnyway) {
+    MergedItem undated = item();
+    undated.published.reset();
+    undated.author.clear();
+    const std::vector<MergedItem> items{undated};
+    const std::string xml = render_atom(output(), items, kBuild, "");
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << xml;
+    EXPECT_STREQ(p->doc.child("feed").child_value("id"), "urn:tributary:output:main");
+    EXPECT_FALSE(p->doc.child("feed").find_child_by_attribute("link", "rel", "self"));
+    EXPECT_STREQ(p->doc.child("feed").child("entry").child_value("updated"), "2025-12-28T12:00:00Z");
+    EXPECT_FALSE(p->doc.child("feed").child("entry").child("author"));  // the feed's author covers it
+}
+
 }  // namespace
 }  // namespace tributary::publish
