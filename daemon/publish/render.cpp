@@ -56,6 +56,15 @@ void render_item(std::string& out, const MergedItem& item) {
     out += "    </item>\n";
 }
 
+// Room for the whole document at once: `markup` bytes of tags per item, its texts, and a quarter
+// more for the escaping of its HTML.
+void reserve_for(std::string& out, std::span<const MergedItem> items, std::size_t markup) {
+    std::size_t estimate = 1024;
+    for (const MergedItem& item : items)
+        estimate += markup + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4;
+    out.reserve(estimate);
+}
+
 // <name>text</name> inside an atom:author.
 void atom_person(std::string& out, int indent, std::string_view name) {
     out.append(static_cast<std::size_t>(indent), ' ');
@@ -143,11 +152,7 @@ void append_xml_escaped(std::string& out, std::string_view text, bool in_attribu
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        std::string_view self_url) {
     std::string out;
-    std::size_t estimate = 1024;
-    for (const MergedItem& item : items)
-        estimate += 512 + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4;
-    out.reserve(estimate);
-
+    reserve_for(out, items, 512);
     out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
     out += "<rss version=\"2.0\"";
     attribute(out, "xmlns:atom", kAtomNs);
@@ -175,11 +180,7 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                         std::string_view self_url) {
     std::string out;
-    std::size_t estimate = 1024;
-    for (const MergedItem& item : items)
-        estimate += 640 + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4;
-    out.reserve(estimate);
-
+    reserve_for(out, items, 640);
     out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed";
     attribute(out, "xmlns", kAtomNs);
     out += ">\n";
