@@ -421,8 +421,6 @@ void add_category(ParsedItem& item, std::string_view category) {
     if (value.empty()) return;
     for (const std::string& existing : item.categories)
         if (existing == value) return;
-    // Items that have categories mostly have a few: one allocation instead of growing 1, 2, 4.
-    if (item.categories.empty()) item.categories.reserve(4);
     item.categories.push_back(std::move(value));
 }
 
