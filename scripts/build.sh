@@ -14,6 +14,9 @@ case "$flavour" in
   *) echo "build.sh: unknown flavour '$flavour' (release or sanitize)" >&2; exit 2 ;;
 esac
 
+# A compiler cache, where the machine has one, makes rebuilds in several work trees cheap.
+if command -v ccache >/dev/null; then args+=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache); fi
+
 dir=build/$flavour
 cmake -S . -B "$dir" -G Ninja "${args[@]}" >/dev/null
 cmake --build "$dir" -- "$@"
