@@ -47,8 +47,8 @@ bool same_feed(const FeedSpec& a, const FeedSpec& b) {
     return a.name == b.name && a.url == b.url && a.tags == b.tags && a.interval == b.interval &&
            a.allow_private == b.allow_private && a.enabled == b.enabled && a.encoding == b.encoding &&
            a.headers == b.headers && a.username == b.username && a.password_file == b.password_file &&
-           a.password_env == b.password_env && a.proxy == b.proxy && a.user_agent == b.user_agent &&
-           a.ca_file == b.ca_file && a.verify_tls == b.verify_tls;
+           a.password_env == b.password_env && a.url_password == b.url_password && a.proxy == b.proxy &&
+           a.user_agent == b.user_agent && a.ca_file == b.ca_file && a.verify_tls == b.verify_tls;
 }
 
 std::string describe_error(std::string_view message) {
@@ -75,7 +75,9 @@ Credentials read_credentials(const FeedSpec& spec) {
         }
         std::getline(in, out.password);  // the first line; a trailing newline is not part of it
         if (!out.password.empty() && out.password.back() == '\r') out.password.pop_back();
+        return out;
     }
+    out.password = spec.url_password;
     return out;
 }
 
@@ -185,7 +187,13 @@ Result<void> Daemon::start() {
 
     install_signals();
     if (mode_ == Mode::service) {
-        http_ = std::make_unique<publish::HttpServer>(io_, config_.daemon.listen_host, config_.daemon.listen_port);
+        const HttpSettings& limits = config_.daemon.http;
+        http_ = std::make_unique<publish::HttpServer>(
+            io_, config_.daemon.listen_host, config_.daemon.listen_port,
+            publish::HttpLimits{
+                .max_connections = limits.max_connections,
+                .header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.header_timeout),
+                .idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.idle_timeout)});
         for (const OutputSpec& output : config_.outputs) http_->publish(output.url, nullptr);
         metrics_.started = clock_.now();
         publish_metrics();
@@ -295,11 +303,28 @@ void Daemon::on_wake() {
         if (const auto held = holds_.held_until(host, now); held && !it->second.spec.retry_after_override) {
             spdlog::debug("feed={} waits: host {} asked for patience until {}", name, host, format_rfc3339(*held));
             due_.set(name, *held);
+            note_host_hold(it->second, host, *held);
             continue;
         }
         poll(name);
     }
     arm_wake_timer();
+}
+
+// `status` reads the database: a feed held back by its host says so there, and why.
+void Daemon::note_host_hold(FeedRuntime& feed, const std::string& host, SysTime until) {
+    const auto hold = holds_.all().find(host);
+    const std::string asked_by = hold == holds_.all().end() || hold->second.feed.empty()
+                                     ? std::string{}
+                                     : " (asked by feed " + hold->second.feed + ")";
+    feed.state.next_due = until;
+    feed.state.schedule_reason = "host " + host + " held until " + format_rfc3339(until) + " by Retry-After" + asked_by;
+    if (feed.state.name.empty()) feed.state.name = feed.spec.name;
+    on_pool(
+        db_, [this, state = feed.state]() { return store_->save_feed_state(state); },
+        [name = feed.spec.name](Result<void> saved) {
+            if (!saved) spdlog::error("feed={} cannot save its state: {}", name, saved.error().message);
+        });
 }
 
 void Daemon::reschedule(const std::string& name, SysTime due) {
@@ -327,6 +352,11 @@ schedule::Decision Daemon::plan_next(const std::string& name, FeedState& state, 
 std::optional<Seconds> Daemon::interval_of(const std::string& name) const {
     const auto it = feeds_.find(name);
     return it == feeds_.end() ? std::nullopt : it->second.spec.interval;
+}
+
+std::size_t Daemon::active_feeds() const {
+    return static_cast<std::size_t>(
+        std::count_if(feeds_.begin(), feeds_.end(), [](const auto& entry) { return !entry.second.removed; }));
 }
 
 double Daemon::jitter_unit() { return std::uniform_real_distribution<double>(-1.0, 1.0)(random_); }
@@ -376,7 +406,8 @@ void Daemon::poll(const std::string& name) {
 
 void Daemon::on_fetched(const std::string& name, FetchResult result) {
     const auto it = feeds_.find(name);
-    if (it == feeds_.end()) return finish_attempt(name);
+    // A feed a reload removed while it was fetched: what it brought is not stored.
+    if (it == feeds_.end() || it->second.removed) return finish_attempt(name);
     if (result.outcome == FetchOutcome::cancelled || stopping_) return finish_attempt(name);
 
     FeedState state = it->second.state;
@@ -436,6 +467,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 return record_failure(name, std::move(state), "parse_error", parsed.feed.error().message, std::nullopt);
             }
             if (stopping_) return finish_attempt(name);
+            if (const auto feed = feeds_.find(name); feed == feeds_.end() || feed->second.removed)
+                return finish_attempt(name);  // removed by a reload while it was parsed
             state.last_outcome = to_string(fetched.outcome);
             state.last_error.clear();
             state.last_success = state.last_fetch;
@@ -535,7 +568,7 @@ void Daemon::note_redirect(const std::string& name, FeedState& state, const Fetc
     if (!moved) {
         // Polling the configured URL without a permanent redirect: no move (any more).
         if (result.requested_url == state.url && !state.moved_to.empty()) {
-            spdlog::info("feed={} no longer redirects to {}", name, state.moved_to);
+            spdlog::info("feed={} no longer redirects to {}", name, printable(state.moved_to));
             state.moved_to.clear();
             state.moved_count = 0;
         }
@@ -550,7 +583,7 @@ void Daemon::note_redirect(const std::string& name, FeedState& state, const Fetc
     if (state.moved_count == 1 || state.moved_count == kStableMoveFetches) {
         spdlog::warn(
             "feed={} url={} moved permanently to {} ({} fetches in a row{}): suggest editing url in {} line {}", name,
-            state.url, state.moved_to, state.moved_count,
+            state.url, printable(state.moved_to), state.moved_count,
             state.moved_count >= kStableMoveFetches ? ", now polled there directly" : "", config_.file.string(),
             feeds_.at(name).spec.source_line);
     }
@@ -575,17 +608,23 @@ void Daemon::record_failure(const std::string& name, FeedState state, std::strin
                             std::optional<Seconds> retry_after) {
     if (round_) ++round_->failed;
     state.last_outcome = std::move(outcome);
-    state.last_error = std::move(error);
+    // Error texts carry what servers sent (reason phrases, Location): one safe line.
+    state.last_error = printable(error, 1024);
     state.consecutive_failures += 1;
     const FeedRuntime* feed = nullptr;
     if (auto it = feeds_.find(name); it != feeds_.end()) feed = &it->second;
     if (retry_after && feed) {
         if (feed->spec.retry_after_override) {
             retry_after = feed->spec.retry_after_override;  // the operator's rule for this feed
-        } else {
-            // The server asked for patience: every feed on that host waits.
-            const std::string host = schedule::host_of(state.url);
-            if (!host.empty()) holds_.hold(host, clock_.now() + *retry_after);
+        } else if (const std::string host = schedule::host_of(state.url); !host.empty()) {
+            // The server asked for patience: every feed on that host waits, within reason.
+            const SysTime until = schedule::host_hold_end(config_.daemon.schedule, clock_.now(), *retry_after);
+            const auto before = holds_.held_until(host, clock_.now());
+            holds_.hold(host, until, name);
+            if (!before || until > *before)
+                spdlog::info("feed={} host {} holds every feed until {} (Retry-After {}{})", name, host,
+                             format_rfc3339(until), schedule::format_duration(*retry_after),
+                             until < clock_.now() + *retry_after ? ", capped at max_backoff" : "");
         }
     }
     const auto next = plan_next(name, state, schedule::AttemptKind::failure, retry_after);
@@ -691,10 +730,15 @@ void Daemon::publish_metrics() {
     if (!http_) return;
     metrics_.feeds.clear();
     for (const auto& [name, feed] : feeds_)
-        metrics_.feeds.push_back(publish::FeedGauges{.name = name,
-                                                     .last_outcome = feed.state.last_outcome,
-                                                     .consecutive_failures = feed.state.consecutive_failures,
-                                                     .last_success = feed.state.last_success});
+        if (!feed.removed)
+            metrics_.feeds.push_back(publish::FeedGauges{.name = name,
+                                                         .last_outcome = feed.state.last_outcome,
+                                                         .consecutive_failures = feed.state.consecutive_failures,
+                                                         .last_success = feed.state.last_success});
+    metrics_.host_holds.clear();
+    holds_.prune(clock_.now());
+    for (const auto& [host, hold] : holds_.all())
+        metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});
     http_->publish("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
                                                       std::string(publish::kMetricsContentType)));
 }
@@ -787,11 +831,11 @@ void Daemon::reload() {
             if (!loaded.config) {
                 spdlog::error("reload rejected, keeping the running configuration:\n{}", loaded.config.error().message);
                 notify_ready(
-                    fmt::format("running: {} feeds; the last reload was rejected, see the log", feeds_.size()));
+                    fmt::format("running: {} feeds; the last reload was rejected, see the log", active_feeds()));
                 return;
             }
             apply_config(std::move(*loaded.config), std::move(loaded.credentials));
-            notify_ready(fmt::format("running: {} feeds", feeds_.size()));
+            notify_ready(fmt::format("running: {} feeds", active_feeds()));
         });
 }
 
@@ -865,7 +909,7 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
     }
     config_ = std::move(fresh);
     spdlog::info("reload: {} feeds added, {} removed, {} changed; {} feeds active", added, removed, changed,
-                 feeds_.size());
+                 active_feeds());
 
     const SysTime now = clock_.now();
     on_pool(

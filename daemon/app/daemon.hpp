@@ -101,6 +101,8 @@ private:
     void report_prune(const Result<store::PruneResult>& pruned);
     void maybe_finish();
     void reschedule(const std::string& name, SysTime due);
+    void note_host_hold(FeedRuntime& feed, const std::string& host, SysTime until);
+    std::size_t active_feeds() const;  // feeds of the config in force (not those a reload removed)
     std::optional<Seconds> interval_of(const std::string& name) const;
     // Runs the schedule policy for the attempt just made; writes next_due and
     // its reason into `state`.

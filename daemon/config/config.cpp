@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -81,6 +82,14 @@ bool valid_http_url(std::string_view url) {
     for (const char c : url)
         if (static_cast<unsigned char>(c) <= 0x20) return false;  // whitespace or controls inside a URL
     return true;
+}
+
+// A url as messages may show it: user info is a credential.
+std::string shown_url(std::string_view url) {
+    const UrlUserinfo split = split_userinfo(url);
+    if (!split.present) return std::string(url);
+    const std::size_t start = split.url.find("://") + 3;
+    return split.url.substr(0, start) + "***@" + split.url.substr(start);
 }
 
 std::optional<std::uint64_t> parse_uint(std::string_view text) {
@@ -166,11 +175,62 @@ public:
             output.path = resolve_against(file_, "merged.xml");
             config_.outputs.push_back(std::move(output));
         }
+        check_feeds_present(line_no);
+        check_paths_apart();
         if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
         return std::move(config_);
     }
 
 private:
+    void check_feeds_present(int last_line) {
+        if (config_.daemon.allow_no_feeds) return;
+        const bool any_enabled =
+            std::any_of(config_.feeds.begin(), config_.feeds.end(), [](const FeedSpec& f) { return f.enabled; });
+        if (any_enabled) return;
+        diag_.add(std::max(1, last_line),
+                  config_.feeds.empty()
+                      ? "no [feed NAME] section: nothing would be polled (an empty or truncated file?); add feeds, "
+                        "or set allow_no_feeds = yes in [daemon] if this is meant"
+                      : "every feed is disabled: nothing would be polled; enable one, or set allow_no_feeds = yes "
+                        "in [daemon] if this is meant");
+    }
+
+    // Two things written to one path destroy each other: the first cycle would replace the
+    // database (or the config, or another output) with a feed.
+    void check_paths_apart() {
+        std::error_code ec;
+        const auto canonical = [&ec](const fs::path& p) {
+            fs::path c = fs::weakly_canonical(p, ec);
+            return ec ? p.lexically_normal() : c;
+        };
+        const fs::path database = canonical(config_.daemon.database);
+        std::vector<std::pair<fs::path, std::string>> taken{
+            {database, "the database (line " + std::to_string(database_line_) + ")"},
+            {fs::path(database.string() + "-wal"), "the database's write-ahead log"},
+            {fs::path(database.string() + "-shm"), "the database's shared-memory file"},
+            {fs::path(database.string() + "-journal"), "the database's journal"},
+            {fs::path(database.string() + ".lock"), "the database's lock file"},
+            {canonical(file_), "the configuration file"},
+        };
+        if (database == canonical(file_))
+            diag_.add(database_line_, "database " + config_.daemon.database.string() + " is the configuration file");
+        for (const OutputSpec& output : config_.outputs) {
+            const auto line_it = output_names_.find(output.name);
+            const int line = line_it == output_names_.end() ? 1 : line_it->second;
+            const fs::path path = canonical(output.path);
+            const auto same = std::find_if(taken.begin(), taken.end(), [&](const auto& t) { return t.first == path; });
+            if (same != taken.end()) {
+                diag_.add(line, "[output " + output.name + "] path " + output.path.string() + " is " + same->second);
+                continue;
+            }
+            if (fs::is_directory(path, ec)) {
+                diag_.add(line, "[output " + output.name + "] path " + output.path.string() + " is a directory");
+                continue;
+            }
+            taken.emplace_back(path, "the path of [output " + output.name + "] (line " + std::to_string(line) + ")");
+        }
+    }
+
     void handle_line(std::string_view line, int line_no) {
         if (line.empty()) return;
         if (line.front() == '[') {
@@ -179,7 +239,7 @@ private:
         }
         const auto eq = line.find('=');
         if (eq == std::string_view::npos) {
-            diag_.add(line_no, "expected 'key = value' or '[section]', got '" + std::string(line) + "'");
+            diag_.add(line_no, "expected 'key = value' or '[section]', got '" + printable(line, 120) + "'");
             return;
         }
         const std::string key = to_lower_ascii(trim(line.substr(0, eq)));
@@ -263,6 +323,13 @@ private:
         if (section_.kind == SectionKind::Feed) {
             if (feed_.url.empty() && !section_.keys_seen.contains("url"))
                 diag_.add(section_.line, "[feed " + feed_.name + "] has no url");
+            if (url_had_userinfo_ &&
+                (section_.keys_seen.contains("username") || section_.keys_seen.contains("password_file") ||
+                 section_.keys_seen.contains("password_env")))
+                diag_.add(url_line_, "[feed " + feed_.name +
+                                         "] has credentials both in its url and in username/password_file/"
+                                         "password_env: keep one (password_file is the safer place)");
+            url_had_userinfo_ = false;
             config_.feeds.push_back(std::move(feed_));
         } else if (section_.kind == SectionKind::Output) {
             config_.outputs.push_back(std::move(output_));
@@ -315,6 +382,18 @@ private:
         if (key == "database") {
             if (value.empty()) return bad_value(line_no, key, value, "a file path");
             d.database = resolve_against(file_, value);
+            database_line_ = line_no;
+        } else if (key == "allow_no_feeds") {
+            if (const auto b = parse_bool(value))
+                d.allow_no_feeds = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
+        } else if (key == "http_max_connections") {
+            set_count(d.http.max_connections, key, value, line_no, 100000);
+        } else if (key == "http_header_timeout") {
+            set_duration(d.http.header_timeout, key, value, line_no);
+        } else if (key == "http_idle_timeout") {
+            set_duration(d.http.idle_timeout, key, value, line_no);
         } else if (key == "listen") {
             const auto listen = parse_listen(value);
             if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
@@ -425,8 +504,18 @@ private:
 
     void feed_key(const std::string& key, std::string_view value, int line_no) {
         if (key == "url") {
-            if (!valid_http_url(value)) return bad_value(line_no, key, value, "an http:// or https:// URL");
-            feed_.url = std::string(value);
+            if (!valid_http_url(value)) return bad_value(line_no, key, shown_url(value), "an http:// or https:// URL");
+            // User info is a credential: it goes with the request, never into the stored or shown url.
+            UrlUserinfo split = split_userinfo(value);
+            if (split.present) {
+                url_had_userinfo_ = true;
+                url_line_ = line_no;
+                feed_.username = std::move(split.username);
+                feed_.url_password = std::move(split.password);
+            }
+            feed_.url = std::move(split.url);
+            if (!valid_http_url(feed_.url))
+                return bad_value(line_no, key, shown_url(value), "an http:// or https:// URL");
         } else if (key == "tags") {
             feed_.tags = split_tags(value);
         } else if (key == "interval") {
@@ -506,9 +595,58 @@ private:
     FeedSpec feed_;
     OutputSpec output_;
     bool daemon_seen_ = false;
+    int database_line_ = 1;  // where `database` is set; the default counts as line 1
+    bool url_had_userinfo_ = false;
+    int url_line_ = 0;
     std::map<std::string, int, std::less<>> feed_names_;
     std::map<std::string, int, std::less<>> output_names_;
 };
+
+}  // namespace
+
+namespace {
+
+struct BinaryByte {
+    int line;
+    std::size_t offset;
+    std::string byte;  // "0x00"
+};
+
+// A config is UTF-8 text: a NUL, a control other than tab/CR/LF/FF, or ill-formed UTF-8 means
+// the operator pointed us at another file (a database, an image); one line says so, without
+// echoing its bytes.
+std::optional<BinaryByte> first_binary_byte(std::string_view text) {
+    std::size_t bad = std::string_view::npos;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') || c == 0x7F) {
+            bad = i;
+            break;
+        }
+    }
+    if (bad == std::string_view::npos && !is_valid_utf8(text)) {
+        // Locate the first ill-formed sequence: printable() escapes exactly those bytes.
+        for (std::size_t i = 0; i < text.size(); ++i) {
+            if (static_cast<unsigned char>(text[i]) < 0x80) continue;
+            std::size_t len = 1;
+            while (i + len < text.size() && len < 4 && (static_cast<unsigned char>(text[i + len]) & 0xC0) == 0x80)
+                ++len;
+            if (!is_valid_utf8(text.substr(i, len))) {
+                bad = i;
+                break;
+            }
+            i += len - 1;
+        }
+        if (bad == std::string_view::npos) bad = 0;
+    }
+    if (bad == std::string_view::npos) return std::nullopt;
+    static constexpr char kHex[] = "0123456789abcdef";
+    const auto c = static_cast<unsigned char>(text[bad]);
+    return BinaryByte{
+        .line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(bad), '\n')),
+        .offset = bad,
+        .byte = std::string{'0', 'x', kHex[c >> 4], kHex[c & 0xF]}};
+}
 
 }  // namespace
 
@@ -567,6 +705,10 @@ std::optional<bool> parse_bool(std::string_view text) {
 }
 
 Result<Config> parse_config(std::string_view text, const std::filesystem::path& file) {
+    if (const auto binary = first_binary_byte(text))
+        return fail(ErrorKind::Config, file.string() + ":" + std::to_string(binary->line) + ": not a text file (byte " +
+                                           binary->byte + " at offset " + std::to_string(binary->offset) +
+                                           "): is this the right file?");
     auto config = Parser{file}.run(text);
     if (!config) return config;
     const ScheduleSettings& s = config->daemon.schedule;
@@ -581,12 +723,15 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
 }
 
 Result<Config> load_config(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec))
+        return fail(ErrorKind::Config, file.string() + ": is a directory, not a configuration file");
     std::ifstream in(file, std::ios::binary);
     if (!in) return fail(ErrorKind::Config, file.string() + ": cannot open: " + std::strerror(errno));
-    std::ostringstream text;
-    text << in.rdbuf();
+    std::ostringstream stream;
+    stream << in.rdbuf();
     if (in.bad()) return fail(ErrorKind::Config, file.string() + ": cannot read");
-    return parse_config(text.str(), file);
+    return parse_config(std::move(stream).str(), file);
 }
 
 }  // namespace tributary::config

@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdio>
@@ -109,6 +110,82 @@ std::string xml_safe_utf8(std::string_view s) {
         if (xml_allowed(d.cp)) out.append(s.substr(i, d.len));
         i += d.len;
     }
+    return out;
+}
+
+std::string printable(std::string_view text, std::size_t max_bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string out;
+    out.reserve(std::min(text.size(), max_bytes) + 8);
+    for (std::size_t i = 0; i < text.size();) {
+        if (out.size() >= max_bytes) {
+            out += "\u2026";
+            break;
+        }
+        const Decoded d = decode_one(text, i);
+        const bool control = d.len == 0 || d.cp < 0x20 || d.cp == 0x7F || (d.cp >= 0x80 && d.cp < 0xA0) ||
+                             d.cp == 0x2028 || d.cp == 0x2029;  // line separators end a line in some viewers
+        if (d.len == 1 && d.cp == '\\') {
+            out += "\\\\";
+        } else if (control) {
+            // One escape per byte: the bytes of an escaped character stay recoverable.
+            const std::size_t len = d.len == 0 ? 1 : d.len;
+            for (std::size_t k = 0; k < len; ++k) {
+                const auto b = static_cast<unsigned char>(text[i + k]);
+                out += "\\x";
+                out += kHex[b >> 4];
+                out += kHex[b & 0xF];
+            }
+            i += len;
+            continue;
+        } else {
+            out.append(text.substr(i, d.len));
+        }
+        i += d.len == 0 ? 1 : d.len;
+    }
+    return out;
+}
+
+namespace {
+
+int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+std::string percent_decoded(std::string_view s) {
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+            out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+UrlUserinfo split_userinfo(std::string_view url) {
+    UrlUserinfo out{.url = std::string(url), .username = {}, .password = {}, .present = false};
+    const std::size_t scheme_end = url.find("://");
+    if (scheme_end == std::string_view::npos) return out;
+    const std::size_t start = scheme_end + 3;
+    const std::size_t end = std::min(url.find_first_of("/?#", start), url.size());
+    // The last '@' of the authority: a password may itself hold an unescaped '@'.
+    const std::size_t at = url.substr(start, end - start).rfind('@');
+    if (at == std::string_view::npos) return out;
+    const std::string_view userinfo = url.substr(start, at);
+    const std::size_t colon = userinfo.find(':');
+    out.username = percent_decoded(userinfo.substr(0, colon));
+    if (colon != std::string_view::npos) out.password = percent_decoded(userinfo.substr(colon + 1));
+    out.url = std::string(url.substr(0, start)) + std::string(url.substr(start + at + 1));
+    out.present = true;
     return out;
 }
 

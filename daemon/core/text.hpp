@@ -27,6 +27,23 @@ bool is_valid_utf8(std::string_view s) noexcept;
 // safe to place in an XML 1.0 document.
 std::string xml_safe_utf8(std::string_view s);
 
+// Text that came from a server, a feed or a file, made safe for one log line, `status` or a
+// terminal: C0 and C1 controls, DEL and ill-formed UTF-8 bytes become \xNN (a backslash becomes
+// \\), so a hostile Location or error text can neither forge log lines nor drive a terminal.
+// Longer than `max_bytes`: cut at a character boundary, with "…" appended.
+std::string printable(std::string_view text, std::size_t max_bytes = 2048);
+
+// The user info of an http(s) URL ("http://user:secret@host/…") is a credential: the URL
+// without it, and the user name and password it carried, percent-decoded. `present` is false
+// (and `url` the input unchanged) when there is none.
+struct UrlUserinfo {
+    std::string url;
+    std::string username;
+    std::string password;
+    bool present = false;
+};
+UrlUserinfo split_userinfo(std::string_view url);
+
 // "Mon, 29 Dec 2025 11:02:17 GMT" and "2025-12-29T11:02:17Z".
 std::string format_rfc1123(SysTime t);
 std::string format_rfc3339(SysTime t);

@@ -31,9 +31,12 @@ struct FeedSpec {
     std::string username;                                      // HTTP basic auth
     std::string password_file;                                 // the password is read from this file…
     std::string password_env;                                  // …or from this environment variable; never logged
-    std::string proxy;                                         // "" = the standard proxy environment variables
-    std::string user_agent;                                    // "" = the daemon's
-    std::string ca_file;                                       // extra CA bundle for this feed's TLS
+    // The password of user info written in the url ("http://user:secret@host/"): the url itself
+    // is kept without it, so it never reaches the database, a log line or a published feed.
+    std::string url_password;
+    std::string proxy;       // "" = the standard proxy environment variables
+    std::string user_agent;  // "" = the daemon's
+    std::string ca_file;     // extra CA bundle for this feed's TLS
     bool verify_tls = true;
     std::optional<Seconds> retry_after_override;  // hold this feed back by its own rule, not its host's
     std::string source_file;                      // where the [feed …] section starts, for messages
@@ -83,6 +86,15 @@ struct ScheduleSettings {
     friend bool operator==(const ScheduleSettings&, const ScheduleSettings&) = default;
 };
 
+// The HTTP endpoint's limits: a client that is idle or slow never holds the server.
+struct HttpSettings {
+    std::size_t max_connections = 512;  // at the cap, the connection idle longest makes room
+    Seconds header_timeout = 5s;        // a request's whole header, from its first byte
+    Seconds idle_timeout = 15s;         // a kept-alive connection waiting for its next request
+
+    friend bool operator==(const HttpSettings&, const HttpSettings&) = default;
+};
+
 struct DaemonSettings {
     std::filesystem::path database;  // absolute after loading
     std::string listen_host = "127.0.0.1";
@@ -91,6 +103,10 @@ struct DaemonSettings {
     std::string log_level = "info";
     // Items that left their feed are removed once unseen this long; 0 keeps everything.
     Seconds retention = 2160h;  // 90 days
+    // A config without an enabled feed polls nothing: almost always a mistake (an empty or
+    // truncated file), so it is refused unless the operator says it is meant.
+    bool allow_no_feeds = false;
+    HttpSettings http;
     FetchSettings fetch;
     ScheduleSettings schedule;
 

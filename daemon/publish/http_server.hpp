@@ -42,8 +42,9 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
                                               std::string content_type = std::string(kRssContentType));
 
 struct HttpLimits {
-    std::size_t max_connections = 256;                // beyond it new connections are closed at once
-    std::chrono::milliseconds idle_timeout{30'000};   // waiting for a request header (also keep-alive idle)
+    std::size_t max_connections = 512;                // at the cap, the connection idle longest makes room
+    std::chrono::milliseconds header_timeout{5'000};  // a whole request header, however it trickles
+    std::chrono::milliseconds idle_timeout{15'000};   // keep-alive: waiting for the next request
     std::chrono::milliseconds write_timeout{30'000};  // sending one response
     std::uint32_t max_header_bytes = 16 * 1024;       // larger request headers get 431
 };

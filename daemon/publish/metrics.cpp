@@ -62,6 +62,11 @@ std::string render_metrics(const Metrics& m) {
         if (feed.last_success)
             out += fmt::format("tributary_feed_last_success_timestamp_seconds{{feed=\"{}\"}} {}\n", label(feed.name),
                                unix_seconds(*feed.last_success));
+    family(out, "tributary_host_hold_until_timestamp_seconds", "gauge",
+           "Unix time until which every feed of the host waits, at its server's request (Retry-After).");
+    for (const HostHoldGauge& hold : m.host_holds)
+        out += fmt::format("tributary_host_hold_until_timestamp_seconds{{host=\"{}\",feed=\"{}\"}} {}\n",
+                           label(hold.host), label(hold.feed), unix_seconds(hold.until));
     return out;
 }
 

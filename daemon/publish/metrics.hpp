@@ -21,6 +21,13 @@ struct FeedGauges {
     std::optional<SysTime> last_success;
 };
 
+// A host every feed of which waits, because one of its servers answered 429/503 with Retry-After.
+struct HostHoldGauge {
+    std::string host;
+    std::string feed;  // whose answer asked for it
+    SysTime until;
+};
+
 struct Metrics {
     SysTime started;
     std::uint64_t cycles = 0;
@@ -30,6 +37,7 @@ struct Metrics {
     std::uint64_t duplicate_items = 0;
     double last_cycle_seconds = 0;
     std::vector<FeedGauges> feeds;
+    std::vector<HostHoldGauge> host_holds;
 };
 
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

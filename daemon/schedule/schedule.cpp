@@ -305,22 +305,26 @@ std::optional<SysTime> fresh_until(std::string_view cache_control, std::string_v
     return parse_http_date(expires);  // invalid ("0", "-1"): already expired
 }
 
-void HostHolds::hold(const std::string& host, SysTime until) {
+void HostHolds::hold(const std::string& host, SysTime until, std::string feed) {
     if (host.empty()) return;
-    auto [it, inserted] = until_.try_emplace(host, until);
-    if (!inserted) it->second = std::max(it->second, until);
+    auto [it, inserted] = holds_.try_emplace(host, HostHold{.until = until, .feed = feed});
+    if (!inserted && until > it->second.until) it->second = HostHold{.until = until, .feed = std::move(feed)};
 }
 
 std::optional<SysTime> HostHolds::held_until(const std::string& host, SysTime now) const {
-    const auto it = until_.find(host);
-    if (it == until_.end() || it->second <= now) return std::nullopt;
-    return it->second;
+    const auto it = holds_.find(host);
+    if (it == holds_.end() || it->second.until <= now) return std::nullopt;
+    return it->second.until;
 }
 
-void HostHolds::release(const std::string& host) { until_.erase(host); }
+void HostHolds::release(const std::string& host) { holds_.erase(host); }
 
 void HostHolds::prune(SysTime now) {
-    std::erase_if(until_, [now](const auto& entry) { return entry.second <= now; });
+    std::erase_if(holds_, [now](const auto& entry) { return entry.second.until <= now; });
+}
+
+SysTime host_hold_end(const ScheduleSettings& settings, SysTime now, Seconds retry_after) {
+    return now + std::clamp(retry_after, Seconds{0}, settings.max_backoff);
 }
 
 std::string host_of(std::string_view url) {

@@ -122,18 +122,28 @@ std::optional<SysTime> parse_http_date(std::string_view text);
 // A host's Retry-After holds every feed on that host (a feed may override that
 // with its own rule: the app simply does not consult the holds for it).
 // Loop thread only.
+struct HostHold {
+    SysTime until;
+    std::string feed;  // whose server answer asked for it
+};
+
 class HostHolds {
 public:
     // Extends the host's hold to `until` (a shorter hold never shortens a longer one).
-    void hold(const std::string& host, SysTime until);
+    void hold(const std::string& host, SysTime until, std::string feed = {});
     std::optional<SysTime> held_until(const std::string& host, SysTime now) const;  // nullopt when not held
     void release(const std::string& host);
     void prune(SysTime now);  // forgets holds that have expired
-    std::size_t size() const { return until_.size(); }
+    std::size_t size() const { return holds_.size(); }
+    const std::unordered_map<std::string, HostHold>& all() const { return holds_; }
 
 private:
-    std::unordered_map<std::string, SysTime> until_;
+    std::unordered_map<std::string, HostHold> holds_;
 };
+
+// When a host's hold for a Retry-After of `retry_after` ends: a server may ask for a week, but no
+// server holds all of a host's feeds longer than max_backoff, the longest a failing feed waits.
+SysTime host_hold_end(const ScheduleSettings& settings, SysTime now, Seconds retry_after);
 
 // Lower-case host (no port, no user info, no trailing dot) of an http(s) URL, "" otherwise.
 // An IPv6 literal keeps its brackets: "[::1]".

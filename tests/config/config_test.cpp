@@ -182,6 +182,95 @@ TEST(ConfigParse, RejectsMalformedHeaders) {
     EXPECT_NE(message.find(":3: bad value 'NoColonHere' for 'header' in [feed a]"), std::string::npos) << message;
 }
 
+TEST(ConfigParse, UserInfoInAUrlBecomesCredentialsAndLeavesTheUrl) {
+    const Config config = parse_ok("[feed a]\nurl = https://reader:s%40cret:x@intranet.example:8443/feed?x=1\n");
+    const FeedSpec& feed = config.feeds.at(0);
+    EXPECT_EQ(feed.url, "https://intranet.example:8443/feed?x=1");
+    EXPECT_EQ(feed.username, "reader");
+    EXPECT_EQ(feed.url_password, "s@cret:x");
+}
+
+TEST(ConfigParse, CredentialsInBothUrlAndKeysAreAnErrorThatShowsNoSecret) {
+    const std::string message =
+        parse_error("[feed a]\nurl = http://u:topsecret@a.example/\npassword_file = /run/secret\n");
+    EXPECT_NE(message.find("feeds.conf:2: [feed a] has credentials both in its url and in username"), std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("topsecret"), std::string::npos) << message;
+    // A url rejected for another reason is shown without its user info either.
+    const std::string bad = parse_error("[feed a]\nurl = http://u:topsecret@/feed\n");
+    EXPECT_NE(bad.find("bad value 'http://***@/feed' for 'url'"), std::string::npos) << bad;
+    EXPECT_EQ(bad.find("topsecret"), std::string::npos) << bad;
+}
+
+TEST(ConfigParse, AConfigWithoutAnEnabledFeedNeedsAnExplicitOptIn) {
+    const std::string empty = parse_error("");
+    EXPECT_NE(empty.find("feeds.conf:1: no [feed NAME] section"), std::string::npos) << empty;
+    EXPECT_NE(empty.find("allow_no_feeds = yes"), std::string::npos) << empty;
+    const std::string comments_only = parse_error("# feeds go here\n[daemon]\ninterval = 5m\n");
+    EXPECT_NE(comments_only.find("feeds.conf:3: no [feed NAME] section"), std::string::npos) << comments_only;
+    const std::string disabled = parse_error("[feed a]\nurl = http://a.example/\nenabled = no\n");
+    EXPECT_NE(disabled.find("every feed is disabled"), std::string::npos) << disabled;
+    EXPECT_TRUE(parse_ok("[daemon]\nallow_no_feeds = yes\n").feeds.empty());
+}
+
+TEST(ConfigParse, PathsThatCollideAreErrorsWithTheirLines) {
+    const std::string feed = "[feed a]\nurl = http://a.example/\n";
+    const std::string on_db = parse_error("[daemon]\ndatabase = state/t.db\n[output m]\npath = state/t.db\n" + feed);
+    EXPECT_NE(on_db.find("feeds.conf:3: [output m] path /etc/tributary/state/t.db is the database (line 2)"),
+              std::string::npos)
+        << on_db;
+    const std::string on_wal = parse_error("[daemon]\ndatabase = t.db\n[output m]\npath = t.db-wal\n" + feed);
+    EXPECT_NE(on_wal.find("feeds.conf:3: [output m] path /etc/tributary/t.db-wal is the database's write-ahead log"),
+              std::string::npos)
+        << on_wal;
+    const std::string on_config = parse_error("[output m]\npath = ./feeds.conf\n" + feed);
+    EXPECT_NE(on_config.find("feeds.conf:1: [output m] path /etc/tributary/feeds.conf is the configuration file"),
+              std::string::npos)
+        << on_config;
+    const std::string twice =
+        parse_error("[output m]\npath = out.xml\nurl = /m.xml\n[output n]\npath = ./out.xml\n" + feed);
+    EXPECT_NE(twice.find("feeds.conf:4: [output n] path /etc/tributary/out.xml is the path of [output m] (line 1)"),
+              std::string::npos)
+        << twice;
+    const std::string default_db = parse_error("[output m]\npath = tributary.db\n" + feed);
+    EXPECT_NE(default_db.find("is the database (line 1)"), std::string::npos) << default_db;
+    const std::string db_is_config = parse_error("[daemon]\ndatabase = feeds.conf\n" + feed);
+    EXPECT_NE(db_is_config.find("feeds.conf:2: database /etc/tributary/feeds.conf is the configuration file"),
+              std::string::npos)
+        << db_is_config;
+}
+
+TEST(ConfigParse, BinaryInputIsOneLineWithoutItsBytes) {
+    const std::string sqlite_header("SQLite format 3\0\x10\x00\x01\x01\xff\xfe", 22);
+    const std::string message = parse_error(sqlite_header + "\n[feed a]\n");
+    EXPECT_EQ(message,
+              "/etc/tributary/feeds.conf:1: not a text file (byte 0x00 at offset 15): is this the right file?");
+    const std::string latin1 = parse_error("[feed a]\nurl = http://a.example/\n# caf\xe9\n");
+    EXPECT_NE(latin1.find("feeds.conf:3: not a text file (byte 0xe9 at offset"), std::string::npos) << latin1;
+}
+
+TEST(ConfigParse, ControlCharactersInAnEchoedLineAreEscaped) {
+    // A stray line is shown back to the operator; a terminal escape in it must not be replayed.
+    const std::string message = parse_error("[feed a]\nurl = http://a.example/\njust \x1b[2Jwords\n");
+    EXPECT_EQ(message.find('\x1b'), std::string::npos);
+}
+
+TEST(ConfigParse, ReadsHttpLimits) {
+    const Config config = parse_ok(
+        "[daemon]\nhttp_max_connections = 2000\nhttp_header_timeout = 3s\nhttp_idle_timeout = 20s\n[feed a]\nurl = "
+        "http://a.example/\n");
+    EXPECT_EQ(config.daemon.http.max_connections, 2000u);
+    EXPECT_EQ(config.daemon.http.header_timeout, Seconds{3});
+    EXPECT_EQ(config.daemon.http.idle_timeout, Seconds{20});
+}
+
+TEST(ConfigLoad, ADirectoryIsRefused) {
+    const auto config = load_config(std::filesystem::temp_directory_path());
+    ASSERT_FALSE(config);
+    EXPECT_NE(config.error().message.find("is a directory, not a configuration file"), std::string::npos)
+        << config.error().message;
+}
+
 TEST(ConfigLoad, MissingFileNamesTheFile) {
     const auto config = load_config("/nonexistent/dir/feeds.conf");
     ASSERT_FALSE(config);

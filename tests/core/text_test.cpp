@@ -52,5 +52,32 @@ TEST(Ascii, TrimLowerAndCompare) {
     EXPECT_FALSE(iequals_ascii("abc", "abd"));
 }
 
+TEST(Printable, EscapesControlsAndBrokenBytesKeepsArabic) {
+    EXPECT_EQ(printable("أخبار ok"), "أخبار ok");
+    EXPECT_EQ(printable("a\nb\rc\x1b[2J"), "a\\x0ab\\x0dc\\x1b[2J");
+    EXPECT_EQ(printable(std::string("x\0y", 3)), "x\\x00y");
+    EXPECT_EQ(printable("\xC2\x85"), "\\xc2\\x85");  // NEL, a C1 control
+    EXPECT_EQ(printable("\xE9t\xE9"), "\\xe9t\\xe9");
+    EXPECT_EQ(printable("back\\slash"), "back\\\\slash");  // so an escape cannot be forged
+    EXPECT_EQ(printable(std::string(100, 'a'), 10), std::string(10, 'a') + "\u2026");
+}
+
+TEST(SplitUserinfo, TakesTheCredentialOutOfTheUrl) {
+    const UrlUserinfo full = split_userinfo("https://reader:p%40ss@news.example:8443/feed?a=b@c");
+    EXPECT_TRUE(full.present);
+    EXPECT_EQ(full.url, "https://news.example:8443/feed?a=b@c");
+    EXPECT_EQ(full.username, "reader");
+    EXPECT_EQ(full.password, "p@ss");
+    const UrlUserinfo at_in_password = split_userinfo("http://u:a@b@host/x");
+    EXPECT_EQ(at_in_password.url, "http://host/x");
+    EXPECT_EQ(at_in_password.password, "a@b");
+    const UrlUserinfo user_only = split_userinfo("http://token@host/");
+    EXPECT_EQ(user_only.username, "token");
+    EXPECT_EQ(user_only.password, "");
+    const UrlUserinfo none = split_userinfo("http://host/path@x");
+    EXPECT_FALSE(none.present);
+    EXPECT_EQ(none.url, "http://host/path@x");
+}
+
 }  // namespace
 }  // namespace tributary

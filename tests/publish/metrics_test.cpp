@@ -48,6 +48,14 @@ TEST(RenderMetrics, CountersAndPerFeedGaugesInTheTextFormat) {
     EXPECT_TRUE(text.ends_with("\n"));
 }
 
+TEST(RenderMetrics, HostHoldsShowTheHostTheFeedAndTheEnd) {
+    Metrics m;
+    m.host_holds = {{.host = "news.example", .feed = "busy", .until = SysTime{1'700'003'600s}}};
+    EXPECT_TRUE(has_line(render_metrics(m),
+                         "tributary_host_hold_until_timestamp_seconds{host=\"news.example\",feed=\"busy\"} 1700003600"))
+        << render_metrics(m);
+}
+
 TEST(RenderMetrics, LabelValuesAreEscaped) {
     Metrics m;
     m.feeds = {{.name = "a\"b\\c\nd", .last_outcome = "", .consecutive_failures = 0, .last_success = std::nullopt}};

@@ -276,6 +276,23 @@ TEST(HostHolds, HoldsUntilTheLatestTime) {
     EXPECT_EQ(holds.held_until("b.net", kNow), std::nullopt);
 }
 
+TEST(HostHolds, RemembersWhichFeedAskedAndTheLongestHoldWins) {
+    HostHolds holds;
+    holds.hold("example.com", kNow + 2min, "a");
+    holds.hold("example.com", kNow + 1min, "b");
+    EXPECT_EQ(holds.all().at("example.com").feed, "a");
+    holds.hold("example.com", kNow + 5min, "c");
+    EXPECT_EQ(holds.all().at("example.com").feed, "c");
+    EXPECT_EQ(holds.all().at("example.com").until, kNow + 5min);
+}
+
+TEST(HostHolds, AHugeRetryAfterHoldsAHostNoLongerThanMaxBackoff) {
+    const ScheduleSettings s = settings();  // max_backoff 6h
+    EXPECT_EQ(host_hold_end(s, kNow, 30s), kNow + 30s);
+    EXPECT_EQ(host_hold_end(s, kNow, Seconds{std::int64_t{1} << 31}), kNow + 6h);
+    EXPECT_EQ(host_hold_end(s, kNow, Seconds{-5}), kNow);
+}
+
 TEST(HostOf, Table) {
     const std::pair<const char*, const char*> cases[] = {
         {"https://Example.COM:8443/feed.xml", "example.com"},
