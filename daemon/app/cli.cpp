@@ -210,10 +210,12 @@ int run_status(const Cli& cli) {
         std::string encoding = s.encoding_used.empty() ? "-" : s.encoding_used;
         if (!s.encoding_declared.empty() && s.encoding_declared != s.encoding_used)
             encoding += " (said " + s.encoding_declared + ")";
+        // What servers sent (errors, Location, charset names) is escaped: a terminal must not obey it.
         std::printf("%-24s %-14s %4ld %6lld %4d %-20s %-20s %-14s %s\n", s.name.c_str(),
-                    s.last_outcome.empty() ? "never" : s.last_outcome.c_str(), s.http_status,
+                    s.last_outcome.empty() ? "never" : printable(s.last_outcome).c_str(), s.http_status,
                     static_cast<long long>(s.item_count), s.consecutive_failures, when(s.last_fetch).c_str(),
-                    s.gone ? "stopped" : when(s.next_due).c_str(), encoding.c_str(), notes.c_str());
+                    s.gone ? "stopped" : when(s.next_due).c_str(), printable(encoding).c_str(),
+                    printable(notes).c_str());
     }
     return kExitOk;
 }

@@ -541,7 +541,8 @@ struct Fetcher::Impl {
     void complete(Transfer& t, FetchOutcome outcome, std::string_view cause) {
         FetchResult& r = t.result;
         r.outcome = outcome;
-        if (!cause.empty()) r.error = fmt::format("fetch: {}: {}", t.shown_url, cause);
+        // Causes quote what servers sent (a Location, a reason): escaped here, once, for every reader.
+        if (!cause.empty()) r.error = printable(fmt::format("fetch: {}: {}", t.shown_url, cause));
         if (t.started != std::chrono::steady_clock::time_point{}) {
             r.elapsed =
                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t.started);

@@ -44,42 +44,6 @@ const std::string kWeatherTitle = "أمطار رعدية مرتقبة بعدد �
 // The windows-1256 file's title, as UTF-8.
 const std::string kAkhbarTitle = "إسبانيا تشيد بالتعاون الأمني مع المغرب بعد حصيلة غير مسبوقة في مكافحة الإرهاب";
 
-struct HttpAnswer {
-    int status = 0;
-    std::string head;
-    std::string body;
-};
-
-// A minimal HTTP/1.0 GET: the server closes the connection after the answer.
-HttpAnswer http_get(std::uint16_t port, const std::string& path) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0) throw std::runtime_error("socket");
-    std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* p) {
-        ::close(*p);
-        delete p;
-    });
-    timeval tv{.tv_sec = 10, .tv_usec = 0};
-    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) throw std::runtime_error("connect");
-    const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-    if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size()))
-        throw std::runtime_error("send");
-    std::string raw;
-    char buf[16384];
-    for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) raw.append(buf, static_cast<std::size_t>(n));
-    HttpAnswer answer;
-    const auto split = raw.find("\r\n\r\n");
-    if (split == std::string::npos || raw.size() < 12) return answer;
-    answer.head = raw.substr(0, split);
-    answer.body = raw.substr(split + 4);
-    answer.status = std::stoi(raw.substr(9, 3));
-    return answer;
-}
-
 struct MergedFeed {
     std::vector<std::string> titles;
     std::vector<std::string> guids;

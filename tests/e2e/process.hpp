@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -49,6 +50,16 @@ void execute(const std::filesystem::path& db_file, const std::string& sql);
 
 // The whole file, "" when it cannot be read.
 std::string read_file(const std::filesystem::path& file);
+
+struct HttpAnswer {
+    int status = 0;
+    std::string head;
+    std::string body;
+};
+
+// A minimal HTTP/1.0 GET to 127.0.0.1:`port`: the server closes the connection after the answer.
+// Throws when it cannot connect or send.
+HttpAnswer http_get(std::uint16_t port, const std::string& path);
 
 // Runs the program to completion (bounded by `limit`) and returns its exit status.
 int run_to_completion(const std::filesystem::path& program, const std::vector<std::string>& args,
