@@ -1,6 +1,7 @@
 #include "app/cli.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
@@ -114,6 +115,18 @@ Result<Config> load(const Cli& cli) {
     return config;
 }
 
+// Each HTTP client and each transfer holds a descriptor; the usual soft limit of 1024 would let
+// a crowd of idle clients exhaust them before http_max_connections does. The hard limit is the
+// administrator's (systemd's LimitNOFILE=), so that is as far as we go.
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+    const rlim_t wanted = limit.rlim_max;
+    limit.rlim_cur = wanted;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0)
+        spdlog::warn("cannot raise the open-file limit to {}: {}", wanted, std::strerror(errno));
+}
+
 int run_daemon(const Cli& cli, Mode mode) {
     auto config = load(cli);
     if (!config) {
@@ -122,6 +135,7 @@ int run_daemon(const Cli& cli, Mode mode) {
         return kExitFailed;
     }
     init_logging(config->daemon.log_level);
+    raise_descriptor_limit();
     fetch::CurlGlobal curl;  // before any thread starts
     boost::asio::io_context io{1};
     SystemClock clock;
