@@ -1,11 +1,15 @@
 #include "config/config.hpp"
 
+#include <unicode/timezone.h>
+#include <unicode/unistr.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <set>
 #include <sstream>
 
@@ -82,6 +86,16 @@ bool valid_http_url(std::string_view url) {
     for (const char c : url)
         if (static_cast<unsigned char>(c) <= 0x20) return false;  // whitespace or controls inside a URL
     return true;
+}
+
+bool known_timezone(std::string_view name) {
+    if (name.empty() || name.size() > 64) return false;
+    const std::unique_ptr<icu::TimeZone> zone(icu::TimeZone::createTimeZone(
+        icu::UnicodeString::fromUTF8(icu::StringPiece(name.data(), static_cast<int32_t>(name.size())))));
+    if (!zone) return false;
+    icu::UnicodeString id;
+    zone->getID(id);
+    return id != icu::UnicodeString("Etc/Unknown");
 }
 
 // A url as messages may show it: user info is a credential.
@@ -490,6 +504,15 @@ private:
             output_.description = std::string(value);
         } else if (key == "max_items") {
             set_count(output_.max_items, key, value, line_no, 100000);
+        } else if (key == "dedup") {
+            if (iequals_ascii(value, "story"))
+                output_.dedup = OutputSpec::Dedup::story;
+            else if (iequals_ascii(value, "url"))
+                output_.dedup = OutputSpec::Dedup::url;
+            else if (iequals_ascii(value, "item"))
+                output_.dedup = OutputSpec::Dedup::item;
+            else
+                bad_value(line_no, key, value, "story, url or item");
         } else if (key == "format") {
             if (iequals_ascii(value, "rss"))
                 output_.format = OutputSpec::Format::rss;
@@ -560,6 +583,14 @@ private:
             Seconds wait{};
             set_duration(wait, key, value, line_no);
             if (wait.count() > 0) feed_.retry_after_override = wait;
+        } else if (key == "timezone") {
+            if (!known_timezone(value))
+                return bad_value(line_no, key, value, "an IANA time zone such as Africa/Casablanca or Europe/Paris");
+            feed_.timezone = std::string(value);
+        } else if (key == "priority") {
+            const auto n = parse_uint(value);
+            if (!n || *n > 100) return bad_value(line_no, key, value, "a whole number from 0 to 100");
+            feed_.priority = static_cast<int>(*n);
         } else if (key == "verify_tls") {
             if (const auto b = parse_bool(value))
                 feed_.verify_tls = *b;

@@ -39,7 +39,12 @@ struct FeedSpec {
     std::string ca_file;     // extra CA bundle for this feed's TLS
     bool verify_tls = true;
     std::optional<Seconds> retry_after_override;  // hold this feed back by its own rule, not its host's
-    std::string source_file;                      // where the [feed …] section starts, for messages
+    // IANA zone the site writes its zone-less dates in; "" = Africa/Casablanca (our first users').
+    std::string timezone;
+    // A story is shown through its earliest copy, unless a feed of higher priority carries it too
+    // (an agency's own feed over its republishers, say).
+    int priority = 0;
+    std::string source_file;  // where the [feed …] section starts, for messages
     int source_line = 0;
 
     friend bool operator==(const FeedSpec&, const FeedSpec&) = default;
@@ -55,6 +60,10 @@ struct OutputSpec {
     std::size_t max_items = 100;
     enum class Format { rss, atom };
     Format format = Format::rss;  // RSS 2.0 or Atom 1.0
+    // What counts as one entry: every item, items with one canonical URL, or one story however
+    // many sites carried it.
+    enum class Dedup { item, url, story };
+    Dedup dedup = Dedup::story;
 
     friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
 };

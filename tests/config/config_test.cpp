@@ -264,6 +264,24 @@ TEST(ConfigParse, ReadsHttpLimits) {
     EXPECT_EQ(config.daemon.http.idle_timeout, Seconds{20});
 }
 
+TEST(ConfigParse, ReadsTimezonePriorityAndDedup) {
+    const Config config = parse_ok(
+        "[output all]\ndedup = item\n[output links]\ndedup = URL\nurl = /links.xml\n[feed a]\nurl = "
+        "http://a.example/\ntimezone = Europe/Paris\npriority = 10\n");
+    EXPECT_EQ(config.outputs.at(0).dedup, OutputSpec::Dedup::item);
+    EXPECT_EQ(config.outputs.at(1).dedup, OutputSpec::Dedup::url);
+    EXPECT_EQ(config.feeds.at(0).timezone, "Europe/Paris");
+    EXPECT_EQ(config.feeds.at(0).priority, 10);
+    EXPECT_EQ(parse_ok("[feed a]\nurl = http://a.example/\n").outputs.at(0).dedup, OutputSpec::Dedup::story);
+    const std::string message = parse_error(
+        "[output m]\ndedup = fuzzy\n[feed a]\nurl = http://a.example/\ntimezone = Mars/Olympus\npriority = 101\n");
+    EXPECT_NE(message.find(":2: bad value 'fuzzy' for 'dedup' in [output m]: expected story, url or item"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find(":5: bad value 'Mars/Olympus' for 'timezone'"), std::string::npos) << message;
+    EXPECT_NE(message.find(":6: bad value '101' for 'priority'"), std::string::npos) << message;
+}
+
 TEST(ConfigLoad, ADirectoryIsRefused) {
     const auto config = load_config(std::filesystem::temp_directory_path());
     ASSERT_FALSE(config);
