@@ -48,7 +48,8 @@ bool same_feed(const FeedSpec& a, const FeedSpec& b) {
            a.allow_private == b.allow_private && a.enabled == b.enabled && a.encoding == b.encoding &&
            a.headers == b.headers && a.username == b.username && a.password_file == b.password_file &&
            a.password_env == b.password_env && a.url_password == b.url_password && a.proxy == b.proxy &&
-           a.user_agent == b.user_agent && a.ca_file == b.ca_file && a.verify_tls == b.verify_tls;
+           a.user_agent == b.user_agent && a.ca_file == b.ca_file && a.verify_tls == b.verify_tls &&
+           a.timezone == b.timezone && a.priority == b.priority;
 }
 
 std::string describe_error(std::string_view message) {
