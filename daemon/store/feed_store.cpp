@@ -150,12 +150,18 @@ std::string story_guid(std::string_view feed_name, std::string_view item_key) {
     return "urn:tributary:story:" + hex64(fnv1a64(seed));
 }
 
-// "store: /path: <rest>" from "store: <rest>".
-Error with_path(const std::filesystem::path& file, Error error) {
+// "store: <context>: <rest>" from "store: <rest>".
+Error in_context(std::string_view context, Error error) {
     std::string_view rest = error.message;
     if (rest.starts_with("store: ")) rest.remove_prefix(7);
-    error.message = "store: " + file.string() + ": " + std::string(rest);
+    error.message = "store: " + std::string(context) + ": " + std::string(rest);
     return error;
+}
+
+Error with_path(const std::filesystem::path& file, Error error) { return in_context(file.string(), std::move(error)); }
+
+std::unexpected<Error> no_feed(std::string_view name) {
+    return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
 }
 
 // Durations share the integer encoding of times (seconds), and so the binder.
@@ -205,10 +211,12 @@ struct FeedStore::Impl {
     int version = 0;
     std::vector<Statement> statements;  // indexed by Sql
 
+    Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
+
     Statement& operator[](Sql id) { return statements[static_cast<std::size_t>(id)]; }
 
     static Result<std::unique_ptr<Impl>> make(Db db, int version) {
-        auto impl = std::make_unique<Impl>(Impl{std::move(db), version, {}});
+        auto impl = std::make_unique<Impl>(std::move(db), version);
         impl->statements.reserve(kSql.size());
         for (const SqlText& q : kSql) {
             auto stmt = Statement::prepare(impl->db, q.sql, q.what);
@@ -218,16 +226,17 @@ struct FeedStore::Impl {
         return impl;
     }
 
-    Result<std::int64_t> feed_id(std::string_view name) {
+    Result<std::optional<std::int64_t>> feed_id(std::string_view name) {
         Statement& s = (*this)[Sql::find_feed];
         auto use = s.use();
         auto row = s.bind(1, name).step();
         if (!row) return std::unexpected(row.error());
-        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+        if (!*row) return std::nullopt;
         return s.column_int64(0);
     }
 
-    Result<void> save_state(const FeedState& state) {
+    // false: no feed of that name.
+    Result<bool> save_state(const FeedState& state) {
         Statement& s = (*this)[Sql::save_feed_state];
         auto use = s.use();
         auto row = s.bind(1, state.name)
@@ -253,8 +262,9 @@ struct FeedStore::Impl {
                        .bind(21, state.fresh_until)
                        .step();
         if (!row) return std::unexpected(row.error());
-        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + state.name + "\"");
-        return {};
+        if (!*row) return false;
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return true;
     }
 
     struct KnownItem {
@@ -311,7 +321,9 @@ struct FeedStore::Impl {
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert story", "no id returned");
-        return s.column_int64(0);
+        const std::int64_t id = s.column_int64(0);
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return id;
     }
 
     Result<std::int64_t> insert_item(std::int64_t feed, std::int64_t story, const ItemKeys& keys,
@@ -337,7 +349,9 @@ struct FeedStore::Impl {
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert item", "no id returned");
-        return s.column_int64(0);
+        const std::int64_t id = s.column_int64(0);
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return id;
     }
 
     Result<void> update_item(std::int64_t item_id, std::int64_t story, const ItemKeys& keys, const ParsedItem& item,
@@ -387,6 +401,15 @@ FeedStore::~FeedStore() = default;
 
 int FeedStore::schema_version() const { return impl_->version; }
 
+namespace {
+
+// Errors of a write: "store: <context>: <what>: <sqlite message>".
+auto failed_in(std::string context) {
+    return [context = std::move(context)](const Error& error) { return std::unexpected(in_context(context, error)); };
+}
+
+}  // namespace
+
 Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_write_create);
     if (!db) return std::unexpected(db.error());
@@ -433,12 +456,13 @@ Result<FeedStore> FeedStore::open_in_memory() {
 
 Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {
     Impl& m = *impl_;
+    const auto failed = failed_in("sync feeds");
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
+    if (!tx) return failed(tx.error());
     {
         Statement& s = m[Sql::deactivate_feeds];
         auto use = s.use();
-        if (auto r = s.run(); !r) return r;
+        if (auto r = s.run(); !r) return failed(r.error());
     }
     Statement& s = m[Sql::upsert_feed];
     for (const FeedSpec& spec : feeds) {
@@ -448,9 +472,10 @@ Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now)
                      .bind(3, static_cast<std::int64_t>(spec.enabled ? 1 : 0))
                      .bind(4, now)
                      .run();
-        if (!r) return r;
+        if (!r) return failed(r.error());
     }
-    return tx->commit();
+    if (auto r = tx->commit(); !r) return failed(r.error());
+    return {};
 }
 
 Result<std::vector<FeedState>> FeedStore::feed_states() {
@@ -471,11 +496,22 @@ Result<FeedState> FeedStore::feed_state(std::string_view name) {
     auto use = s.use();
     auto row = s.bind(1, name).step();
     if (!row) return std::unexpected(row.error());
-    if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+    if (!*row) return no_feed(name);
     return read_feed_state(s);
 }
 
-Result<void> FeedStore::save_feed_state(const FeedState& state) { return impl_->save_state(state); }
+Result<void> FeedStore::save_feed_state(const FeedState& state) {
+    // Its own transaction, not autocommit: SQLite would commit when the statement is
+    // reset, where the commit's error has no caller to go to.
+    const auto failed = failed_in("save state of feed " + state.name);
+    auto tx = Transaction::begin(impl_->db);
+    if (!tx) return failed(tx.error());
+    auto saved = impl_->save_state(state);
+    if (!saved) return failed(saved.error());
+    if (!*saved) return no_feed(state.name);
+    if (auto r = tx->commit(); !r) return failed(r.error());
+    return {};
+}
 
 namespace {
 
@@ -535,10 +571,13 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         return fail(ErrorKind::Internal, "store: ingest " + state.name + ": " + std::to_string(keys.size()) +
                                              " keys for " + std::to_string(feed.items.size()) + " items");
     }
+    const auto failed = failed_in("ingest " + state.name);
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
-    auto feed_id = m.feed_id(state.name);
-    if (!feed_id) return std::unexpected(feed_id.error());
+    if (!tx) return failed(tx.error());
+    auto feed_row = m.feed_id(state.name);
+    if (!feed_row) return failed(feed_row.error());
+    if (!*feed_row) return no_feed(state.name);
+    const std::int64_t feed_id = **feed_row;
 
     // The time an item is placed at for the story window.
     const auto item_time = [now](const ParsedItem& item) { return item.published.value_or(now); };
@@ -559,7 +598,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
             hi = std::max(hi, item_time(item));
         }
         auto loaded = m.recent_stories(lo - story_window, hi + story_window);
-        if (!loaded) return std::unexpected(loaded.error());
+        if (!loaded) return failed(loaded.error());
         for (const StoryCandidate& story : *loaded) add_candidate(story);
     }
 
@@ -573,16 +612,16 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
             continue;
         }
 
-        auto known = m.find_item(*feed_id, key.item_key);
-        if (!known) return std::unexpected(known.error());
+        auto known = m.find_item(feed_id, key.item_key);
+        if (!known) return failed(known.error());
         if (*known) {
             if ((*known)->content_hash != key.content_hash) {
                 if (auto r = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now); !r)
-                    return std::unexpected(r.error());
+                    return failed(r.error());
                 ++result.updated_items;
             } else {
                 if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)
-                    return std::unexpected(r.error());
+                    return failed(r.error());
                 ++result.unchanged_items;
             }
             continue;
@@ -590,7 +629,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
 
         // A new item: same canonical URL first, then the matcher, else a new story.
         auto story = m.story_by_url(key.canonical_url);
-        if (!story) return std::unexpected(story.error());
+        if (!story) return failed(story.error());
         if (!*story && index) {
             const SysTime t = item_time(item);
             *story = index->match(key, item, t - story_window, t + story_window);
@@ -608,16 +647,16 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         }
 
         if (*story) {
-            auto inserted = m.insert_item(*feed_id, **story, key, stored_form(item), now);
-            if (!inserted) return std::unexpected(inserted.error());
+            auto inserted = m.insert_item(feed_id, **story, key, stored_form(item), now);
+            if (!inserted) return failed(inserted.error());
             ++result.duplicate_items;
             continue;
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
-        if (!created) return std::unexpected(created.error());
-        auto inserted = m.insert_item(*feed_id, *created, key, stored_form(item), now);
-        if (!inserted) return std::unexpected(inserted.error());
-        if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return std::unexpected(r.error());
+        if (!created) return failed(created.error());
+        auto inserted = m.insert_item(feed_id, *created, key, stored_form(item), now);
+        if (!inserted) return failed(inserted.error());
+        if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return failed(r.error());
         if (index)
             add_candidate(StoryCandidate{.story_id = *created,
                                          .canonical_url = key.canonical_url,
@@ -626,21 +665,21 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         ++result.new_items;
     }
 
-    if (auto r = m.save_state(state); !r) return std::unexpected(r.error());
+    if (auto r = m.save_state(state); !r || !*r) return r ? no_feed(state.name) : failed(r.error());
     {
         Statement& s = m[Sql::save_feed_meta];
         auto use = s.use();
-        if (auto r = s.bind(1, *feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r)
-            return std::unexpected(r.error());
+        if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r) return failed(r.error());
     }
-    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    if (auto r = tx->commit(); !r) return failed(r.error());
     return result;
 }
 
 Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     Impl& m = *impl_;
+    const auto failed = failed_in("prune");
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
+    if (!tx) return failed(tx.error());
     const auto count_rows = [&](Sql id, std::optional<std::int64_t> cutoff) -> Result<std::int64_t> {
         Statement& s = m[id];
         auto use = s.use();
@@ -655,15 +694,15 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     };
     PruneResult result;
     auto items = count_rows(Sql::prune_items, unseen_since.time_since_epoch().count());
-    if (!items) return std::unexpected(items.error());
+    if (!items) return failed(items.error());
     result.items = *items;
     if (result.items > 0) {
-        if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return std::unexpected(r.error());
+        if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return failed(r.error());
         auto stories = count_rows(Sql::prune_stories, std::nullopt);
-        if (!stories) return std::unexpected(stories.error());
+        if (!stories) return failed(stories.error());
         result.stories = *stories;
     }
-    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    if (auto r = tx->commit(); !r) return failed(r.error());
     return result;
 }
 

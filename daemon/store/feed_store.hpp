@@ -57,13 +57,16 @@ public:
     // changed url (keeping state and items), marks names absent from `feeds`
     // (or with enabled=false) inactive (their items stay and still appear in
     // the merged feed until retention), reactivates names that come back.
+    // Errors: "store: sync feeds: <what>: <sqlite message>".
     Result<void> sync_feeds(std::span<const FeedSpec> feeds, SysTime now);
     // Active feeds, ordered by name, item_count filled.
     Result<std::vector<FeedState>> feed_states();
     // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
     Result<FeedState> feed_state(std::string_view name);
     // After a 304 or a failure (by name). Writes every field but url (owned by
-    // sync_feeds) and item_count (computed).
+    // sync_feeds) and item_count (computed), in its own transaction. Errors:
+    // "store: no feed named \"<name>\"", "store: save state of feed <name>: <what>:
+    // <sqlite message>" (e.g. "…: commit: database or disk is full").
     Result<void> save_feed_state(const FeedState& state);
 
     // One transaction: upserts every item of `feed` for state.name, assigns
@@ -73,6 +76,8 @@ public:
     // pipeline sanitizes HTML once per change, not for every item of every poll).
     // A new item joins the story `make_index()` finds for it among the stories within `story_window` of
     // the item's time (no index: every new item is a new story, unless its canonical URL is known).
+    // Errors: "store: no feed named …", "store: ingest <name>: <what>: <sqlite message>" (e.g.
+    // "store: ingest alpha: commit: database or disk is full"); a failed ingest keeps nothing.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                 const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
                                 const ItemPreparer& prepare = {});
@@ -84,6 +89,7 @@ public:
     // Retention, in one transaction: removes the items last seen before `unseen_since` that
     // are not in their feed's latest document, then the stories left without items; a story
     // that lost its representative item is shown through its earliest remaining one.
+    // Errors: "store: prune: <what>: <sqlite message>".
     Result<PruneResult> prune(SysTime unseen_since);
 
     // One entry per story (its representative item), newest first.

@@ -3,11 +3,16 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cassert>
 #include <cstdio>
 
 namespace tributary::store {
 
+// sqlite3_close_v2 only fails on misuse: with statements still open it defers the close
+// until the last one is finalized.
 void DbCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+// sqlite3_finalize repeats the last step's error, already reported by step(); a write
+// left unfinished, whose commit would happen here, is what Statement's rule rules out.
 void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 
 std::unexpected<Error> db_error(std::string_view what, std::string_view message) {
@@ -57,7 +62,9 @@ Result<std::string> Db::pragma_text(std::string_view sql, std::string_view what)
     if (!stmt) return std::unexpected(stmt.error());
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
-    return *row ? stmt->column_text(0) : std::string{};
+    std::string value = *row ? stmt->column_text(0) : std::string{};
+    if (auto done = stmt->finish(); !done) return std::unexpected(done.error());
+    return value;
 }
 
 Result<int> Db::user_version() {
@@ -87,6 +94,11 @@ Result<Statement> Statement::prepare(Db& db, std::string_view sql, std::string w
     }
     if (raw == nullptr) return db_error("prepare " + what, "empty statement");
     return Statement{db.get(), raw, std::move(what)};
+}
+
+Statement::Use::~Use() {
+    assert(stmt_->read_only() || !stmt_->unfinished());
+    stmt_->reset();
 }
 
 Statement& Statement::reset() noexcept {
@@ -146,6 +158,18 @@ Result<void> Statement::run() {
     return {};
 }
 
+Result<void> Statement::finish() {
+    for (;;) {
+        const int rc = sqlite3_step(stmt_.get());
+        if (rc == SQLITE_DONE) return {};
+        if (rc != SQLITE_ROW) return db_error(what_, sqlite3_errmsg(db_));
+    }
+}
+
+bool Statement::unfinished() const noexcept { return sqlite3_stmt_busy(stmt_.get()) != 0; }
+
+bool Statement::read_only() const noexcept { return sqlite3_stmt_readonly(stmt_.get()) != 0; }
+
 bool Statement::is_null(int column) const noexcept { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 std::int64_t Statement::column_int64(int column) const noexcept { return sqlite3_column_int64(stmt_.get(), column); }
@@ -170,7 +194,9 @@ Result<Transaction> Transaction::begin(Db& db) {
 }
 
 Transaction::~Transaction() {
-    // COMMIT may have failed and left the transaction open; roll back then too.
+    // COMMIT may have failed and left the transaction open; roll back then too. A
+    // ROLLBACK that fails (it does no I/O in WAL mode) leaves the transaction open, and
+    // the next begin() reports it ("cannot start a transaction within a transaction").
     if (db_ != nullptr && db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 

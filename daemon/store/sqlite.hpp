@@ -55,21 +55,28 @@ private:
 // A prepared statement, prepared once and reused: reset() (or use()) before each
 // execution. Bind errors are remembered and reported by the next step(), so
 // binds chain: stmt.bind(1, id).bind(2, name).step().
+//
+// A write runs to its end through run() or finish(), never just up to its first
+// row: SQLite completes a statement's work (in autocommit mode, its commit) when
+// the statement ends, and an end that comes from reset() has nobody to report to.
 class Statement {
 public:
     static Result<Statement> prepare(Db& db, std::string_view sql, std::string what);
 
-    // Resets the statement and clears its bindings.
+    // Resets the statement and clears its bindings. sqlite3_reset's result is
+    // dropped: it repeats the last step()'s error, which step() reported. Only a
+    // write stopped before its end could have more to say, and none is (see above).
     Statement& reset() noexcept;
 
     // Resets now and again when the returned guard dies, so a statement never
-    // keeps a read snapshot open between two calls of its owner.
+    // keeps a read snapshot open between two calls of its owner. The guard only
+    // ends reads: a write it finds unfinished is a bug (asserted in debug builds).
     class [[nodiscard]] Use {
     public:
         explicit Use(Statement& stmt) noexcept : stmt_(&stmt) { stmt_->reset(); }
         Use(const Use&) = delete;
         Use& operator=(const Use&) = delete;
-        ~Use() { stmt_->reset(); }
+        ~Use();
 
     private:
         Statement* stmt_;
@@ -87,6 +94,12 @@ public:
     Result<bool> step();
     // Steps a statement that returns no row (INSERT/UPDATE/DELETE).
     Result<void> run();
+    // Steps to the end, skipping any rows left (after a write's RETURNING row was
+    // read, or a pragma's value): its error, a commit's included, is reported here.
+    Result<void> finish();
+    // Started and not yet at its end.
+    bool unfinished() const noexcept;
+    bool read_only() const noexcept;
 
     // Columns are 0-based, as in sqlite3_column_*.
     bool is_null(int column) const noexcept;
@@ -109,6 +122,8 @@ private:
 
 // BEGIN IMMEDIATE on creation, ROLLBACK on destruction unless commit()
 // succeeded (SQLiteCpp's contract). Creation can fail (busy, I/O), hence begin().
+// Every write of the store runs inside one, so a commit's error (a full disk
+// fails in COMMIT, when SQLite writes the WAL) comes back from commit().
 class Transaction {
 public:
     [[nodiscard]] static Result<Transaction> begin(Db& db);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "full_disk_vfs.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -666,6 +667,61 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
     auto seen = reader->feed_state("alpha");
     ASSERT_TRUE(seen);
     EXPECT_EQ(seen->etag, "\"new\"");
+}
+
+// On a full disk a WAL-mode commit fails when SQLite writes the WAL. Every write must report it
+// (a lost feed state means a lost backoff), leave what was stored before untouched, and work again
+// once there is room.
+TEST_F(FeedStoreFileTest, FullDiskFailsEveryWriteAndLosesNothing) {
+    test_support::FullDiskVfs disk;
+    const ParsedFeed first = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min)});
+    const ParsedFeed second = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min), item("3", "Three", kT0)});
+    {
+        auto s = FeedStore::open(file);
+        ASSERT_TRUE(s) << s.error().message;
+        ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+        auto state = s->feed_state("alpha");
+        ASSERT_TRUE(state);
+        state->etag = "\"before\"";
+        ASSERT_TRUE(s->ingest(*state, first, keys_for(first), kNoMatch, kT0, kWindow));
+        const FeedState before = s->feed_state("alpha").value();
+
+        disk.set_full(true);
+        FeedState failing = before;
+        failing.last_outcome = "network_error";
+        failing.last_error = "fetch: connection refused";
+        failing.consecutive_failures = 1;
+        failing.next_due = kT0 + 10min;
+        auto saved = s->save_feed_state(failing);
+        ASSERT_FALSE(saved) << "a feed state was lost on a full disk without an error";
+        EXPECT_EQ(saved.error(),
+                  (Error{ErrorKind::Db, "store: save state of feed alpha: commit: database or disk is full"}));
+        auto ingested = s->ingest(failing, second, keys_for(second), kNoMatch, kT0 + 1h, kWindow);
+        ASSERT_FALSE(ingested) << "an ingest was lost on a full disk without an error";
+        EXPECT_EQ(ingested.error(), (Error{ErrorKind::Db, "store: ingest alpha: commit: database or disk is full"}));
+        auto synced = s->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b/"}}), kT0);
+        ASSERT_FALSE(synced);
+        EXPECT_EQ(synced.error(), (Error{ErrorKind::Db, "store: sync feeds: commit: database or disk is full"}));
+        EXPECT_GT(disk.refused_writes(), 0);
+
+        disk.set_full(false);
+        EXPECT_EQ(s->feed_state("alpha"), Result<FeedState>{before});  // nothing half-written
+        auto states = s->feed_states();
+        ASSERT_TRUE(states) << states.error().message;
+        EXPECT_EQ(states->size(), 1u);
+        ASSERT_TRUE(s->save_feed_state(failing));
+        auto again = s->ingest(failing, second, keys_for(second), kNoMatch, kT0 + 1h, kWindow);
+        ASSERT_TRUE(again) << again.error().message;
+        EXPECT_EQ(again->new_items, 1);
+    }
+    auto reopened = FeedStore::open(file);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto state = reopened->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->last_error, "fetch: connection refused");
+    EXPECT_EQ(state->consecutive_failures, 1);
+    EXPECT_EQ(state->etag, "\"before\"");
+    EXPECT_EQ(state->item_count, 3);
 }
 
 TEST_F(FeedStoreFileTest, NewerDatabaseIsRefused) {
