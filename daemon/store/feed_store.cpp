@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "core/text.hpp"
+#include "store/instance_lock.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -207,6 +208,8 @@ FeedState read_feed_state(const Statement& s) {
 }  // namespace
 
 struct FeedStore::Impl {
+    // First, so it dies last: the lock is released only once the connection is closed.
+    std::optional<InstanceLock> lock;
     Db db;
     int version = 0;
     std::vector<Statement> statements;  // indexed by Sql
@@ -413,6 +416,10 @@ auto failed_in(std::string context) {
 Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_write_create);
     if (!db) return std::unexpected(db.error());
+    // Taken after sqlite3_open, whose error names a missing directory best, and before
+    // anything is written, so a second daemon neither migrates nor configures the file.
+    auto lock = InstanceLock::acquire(file);
+    if (!lock) return std::unexpected(lock.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
         if (auto r = db->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", "configure"); !r)
             return std::unexpected(r.error());
@@ -426,6 +433,7 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     };
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
+    (*impl)->lock = std::move(*lock);
     return FeedStore{std::move(*impl)};
 }
 

@@ -38,11 +38,14 @@ struct PruneResult {
 
 class FeedStore {
 public:
-    // The parent directory must exist. WAL, synchronous=FULL, foreign_keys=ON,
-    // busy_timeout 5000 ms, then every pending migration.
+    // The daemon's writer. The parent directory must exist. Takes the instance
+    // lock "<file>.lock" (see instance_lock.hpp) and holds it while the store
+    // lives; fails with "store: <file> is in use by another tributary (pid N)"
+    // when another process holds it. Then WAL, synchronous=FULL, foreign_keys=ON,
+    // busy_timeout 5000 ms, and every pending migration.
     static Result<FeedStore> open(const std::filesystem::path& file);
-    // For `status` and readers: no migrations; refuses a database that is not
-    // exactly at this build's schema version.
+    // For `status` and readers: no instance lock, no migrations; refuses a
+    // database that is not exactly at this build's schema version.
     static Result<FeedStore> open_read_only(const std::filesystem::path& file);
     // Migrated, private to this object: for tests.
     static Result<FeedStore> open_in_memory();

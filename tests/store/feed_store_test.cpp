@@ -1,10 +1,13 @@
 #include "store/feed_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -757,6 +760,88 @@ TEST_F(FeedStoreFileTest, ReadOnlyNeedsAnExistingFile) {
     ASSERT_FALSE(ro);
     EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, "store: open " + file.string() + ": unable to open database file"}));
     EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+// ------------------------------------------------------- instance lock ---
+
+TEST_F(FeedStoreFileTest, SecondWriterIsRefusedWhileTheFirstLives) {
+    {
+        auto first = FeedStore::open(file);
+        ASSERT_TRUE(first) << first.error().message;
+        auto second = FeedStore::open(file);
+        ASSERT_FALSE(second);
+        EXPECT_EQ(second.error(),
+                  (Error{ErrorKind::Db, "store: " + file.string() + " is in use by another tributary (pid " +
+                                            std::to_string(::getpid()) + ")"}));
+        // The refused open changed nothing for the first.
+        EXPECT_TRUE(first->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    }
+    auto third = FeedStore::open(file);  // the first one's lock went with it
+    ASSERT_TRUE(third) << third.error().message;
+    auto state = third->feed_state("alpha");
+    EXPECT_TRUE(state) << state.error().message;
+}
+
+TEST_F(FeedStoreFileTest, LockFileIsPrivateAndNamesItsHolder) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    const auto lock = dir / "tributary.db.lock";
+    struct stat st {};
+    ASSERT_EQ(::stat(lock.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::ifstream in(lock);
+    std::string pid;
+    std::getline(in, pid);
+    EXPECT_EQ(pid, std::to_string(::getpid()));
+}
+
+TEST_F(FeedStoreFileTest, ReadersTakeNoLock) {
+    { ASSERT_TRUE(FeedStore::open(file)); }
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    auto writer = FeedStore::open(file);
+    ASSERT_TRUE(writer) << writer.error().message;
+    auto another_reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(another_reader) << another_reader.error().message;
+}
+
+// A daemon that dies without cleaning up (SIGKILL, a crash) leaves its lock file with its pid
+// in it; the kernel released the lock, so the next daemon starts.
+TEST_F(FeedStoreFileTest, LockOfADeadProcessDoesNotBlock) {
+    int ready[2];
+    int go[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(go), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto s = FeedStore::open(file);
+        const char status = s ? 'y' : 'n';
+        (void)!::write(ready[1], &status, 1);
+        char byte = 0;
+        (void)!::read(go[0], &byte, 1);
+        ::_exit(0);  // no destructors: the store is never closed, as in a crash
+    }
+    char status = 0;
+    ASSERT_EQ(::read(ready[0], &status, 1), 1);
+    ASSERT_EQ(status, 'y');
+
+    auto refused = FeedStore::open(file);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message,
+              "store: " + file.string() + " is in use by another tributary (pid " + std::to_string(child) + ")");
+
+    ASSERT_EQ(::write(go[1], "x", 1), 1);
+    int wstatus = 0;
+    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+    for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    std::ifstream in(dir / "tributary.db.lock");
+    std::string pid;
+    std::getline(in, pid);
+    EXPECT_EQ(pid, std::to_string(::getpid()));
 }
 
 TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {
