@@ -1,5 +1,7 @@
 #include "store/feed_store.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -9,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -165,6 +168,27 @@ std::unexpected<Error> no_feed(std::string_view name) {
     return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
 }
 
+// Which file a path names: what check_file() compares.
+struct FileId {
+    std::filesystem::path absolute;  // a later chdir must not change what check_file() looks at
+    dev_t device = 0;
+    ino_t inode = 0;
+};
+
+std::unexpected<Error> check_error(const std::filesystem::path& file, int error) {
+    return fail(ErrorKind::Db, "store: check the database " + file.string() + ": " +
+                                   std::error_code(error, std::generic_category()).message());
+}
+
+Result<FileId> identify(const std::filesystem::path& file) {
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(file, ec);
+    if (ec) return check_error(file, ec.value());
+    struct stat st {};
+    if (::stat(absolute.c_str(), &st) != 0) return check_error(file, errno);
+    return FileId{std::move(absolute), st.st_dev, st.st_ino};
+}
+
 // Durations share the integer encoding of times (seconds), and so the binder.
 std::optional<SysTime> as_time(const std::optional<Seconds>& d) {
     if (!d) return std::nullopt;
@@ -210,6 +234,8 @@ FeedState read_feed_state(const Statement& s) {
 struct FeedStore::Impl {
     // First, so it dies last: the lock is released only once the connection is closed.
     std::optional<InstanceLock> lock;
+    std::filesystem::path file;      // as given to open(), for messages; empty in memory
+    std::optional<FileId> identity;  // empty in memory
     Db db;
     int version = 0;
     std::vector<Statement> statements;  // indexed by Sql
@@ -420,6 +446,8 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     // anything is written, so a second daemon neither migrates nor configures the file.
     auto lock = InstanceLock::acquire(file);
     if (!lock) return std::unexpected(lock.error());
+    auto identity = identify(file);
+    if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
         if (auto r = db->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", "configure"); !r)
             return std::unexpected(r.error());
@@ -434,12 +462,16 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
     (*impl)->lock = std::move(*lock);
+    (*impl)->file = file;
+    (*impl)->identity = std::move(*identity);
     return FeedStore{std::move(*impl)};
 }
 
 Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_only);
     if (!db) return std::unexpected(db.error());
+    auto identity = identify(file);
+    if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
         if (auto r = db->exec("PRAGMA busy_timeout = 5000", "configure"); !r) return std::unexpected(r.error());
         auto version = detail::check_version(*db, detail::embedded_migrations());
@@ -448,6 +480,8 @@ Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
     };
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
+    (*impl)->file = file;
+    (*impl)->identity = std::move(*identity);
     return FeedStore{std::move(*impl)};
 }
 
@@ -460,6 +494,20 @@ Result<FeedStore> FeedStore::open_in_memory() {
     auto impl = Impl::make(std::move(*db), *version);
     if (!impl) return std::unexpected(impl.error());
     return FeedStore{std::move(*impl)};
+}
+
+Result<void> FeedStore::check_file() const {
+    const Impl& m = *impl_;
+    if (!m.identity) return {};
+    struct stat st {};
+    if (::stat(m.identity->absolute.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was deleted while the daemon ran");
+        return check_error(m.file, errno);
+    }
+    if (st.st_dev != m.identity->device || st.st_ino != m.identity->inode)
+        return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was replaced by another file");
+    return {};
 }
 
 Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {

@@ -56,6 +56,16 @@ public:
 
     int schema_version() const;
 
+    // Whether the database file is still the one opened: one stat() of its path,
+    // compared (device, inode) with the file at open. SQLite keeps writing to an
+    // open file that was deleted or replaced, and so would lose every later
+    // write without an error. Always succeeds for an in-memory store. Errors
+    // (ErrorKind::Db):
+    //   "store: the database <file> was deleted while the daemon ran"
+    //   "store: the database <file> was replaced by another file"
+    //   "store: check the database <file>: <strerror>"
+    Result<void> check_file() const;
+
     // Makes the feeds table match the config: inserts new names, updates a
     // changed url (keeping state and items), marks names absent from `feeds`
     // (or with enabled=false) inactive (their items stay and still appear in

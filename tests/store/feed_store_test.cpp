@@ -844,6 +844,45 @@ TEST_F(FeedStoreFileTest, LockOfADeadProcessDoesNotBlock) {
     EXPECT_EQ(pid, std::to_string(::getpid()));
 }
 
+// ---------------------------------------------------------- check_file ---
+
+TEST_F(FeedStoreFileTest, CheckFileAcceptsTheOpenedFile) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE(s->check_file());
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    EXPECT_TRUE(s->check_file());  // writes do not replace the file
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_TRUE(reader->check_file());
+    auto memory = FeedStore::open_in_memory();
+    ASSERT_TRUE(memory);
+    EXPECT_TRUE(memory->check_file());
+}
+
+TEST_F(FeedStoreFileTest, CheckFileReportsADeletedDatabase) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(std::filesystem::remove(file));
+    auto r = s->check_file();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(),
+              (Error{ErrorKind::Db, "store: the database " + file.string() + " was deleted while the daemon ran"}));
+}
+
+TEST_F(FeedStoreFileTest, CheckFileReportsAReplacedDatabase) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    // What a restore from backup does: a copy renamed over the path.
+    const auto copy = dir / "copy.db";
+    std::filesystem::copy_file(file, copy);
+    std::filesystem::rename(copy, file);
+    auto r = s->check_file();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(),
+              (Error{ErrorKind::Db, "store: the database " + file.string() + " was replaced by another file"}));
+}
+
 TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {
     const auto missing = dir / "missing" / "tributary.db";
     auto s = FeedStore::open(missing);
