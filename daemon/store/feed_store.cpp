@@ -24,6 +24,8 @@
 namespace tributary::store {
 namespace {
 
+constexpr std::chrono::milliseconds kBusyTimeout{5000};
+
 // Every statement FeedStore runs, prepared once per connection.
 enum class Sql : std::size_t {
     find_feed,
@@ -449,12 +451,19 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto identity = identify(file);
     if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = db->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", "configure"); !r)
-            return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
+        if (auto r = db->exec("PRAGMA foreign_keys = ON", "configure"); !r) return std::unexpected(r.error());
         auto mode = db->pragma_text("PRAGMA journal_mode = WAL", "enable WAL");
         if (!mode) return std::unexpected(mode.error());
         if (*mode != "wal") return db_error("enable WAL", "journal_mode is \"" + *mode + "\"");
-        if (auto r = db->exec("PRAGMA synchronous = FULL", "configure"); !r) return std::unexpected(r.error());
+        // The autocheckpoint keeps the WAL near 4 MiB while no reader blocks it; once
+        // one has and the WAL grew, the limit cuts it back when it next restarts, so a
+        // long read costs disk space only while it lasts (checkpoint() reports it).
+        if (auto r = db->exec("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000; "
+                              "PRAGMA journal_size_limit = 16777216",
+                              "configure");
+            !r)
+            return std::unexpected(r.error());
         auto version = detail::migrate(*db, detail::embedded_migrations());
         if (!version) return std::unexpected(version.error());
         return Impl::make(std::move(*db), *version);
@@ -473,7 +482,7 @@ Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
     auto identity = identify(file);
     if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = db->exec("PRAGMA busy_timeout = 5000", "configure"); !r) return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
         auto version = detail::check_version(*db, detail::embedded_migrations());
         if (!version) return std::unexpected(version.error());
         return Impl::make(std::move(*db), *version);
@@ -508,6 +517,27 @@ Result<void> FeedStore::check_file() const {
     if (st.st_dev != m.identity->device || st.st_ino != m.identity->inode)
         return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was replaced by another file");
     return {};
+}
+
+Result<CheckpointResult> FeedStore::checkpoint() {
+    Impl& m = *impl_;
+    auto done = m.db.checkpoint_wal();
+    if (!done) return std::unexpected(done.error());
+    CheckpointResult out{.busy = done->busy,
+                         .log_frames = done->log_frames,
+                         .checkpointed_frames = done->checkpointed_frames,
+                         .wal_bytes = 0};
+    if (!m.identity) return out;
+    std::filesystem::path wal = m.identity->absolute;
+    wal += "-wal";
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(wal, ec);
+    if (!ec) {
+        out.wal_bytes = size;
+    } else if (ec != std::errc::no_such_file_or_directory) {
+        return db_error("checkpoint", "size of " + wal.string() + ": " + ec.message());
+    }
+    return out;
 }
 
 Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {

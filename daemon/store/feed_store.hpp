@@ -31,6 +31,20 @@ using StoryIndexFactory = std::function<std::unique_ptr<StoryIndex>()>;
 
 using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
 
+// What FeedStore::checkpoint() did.
+struct CheckpointResult {
+    // A reader's open transaction kept the checkpoint from copying every frame
+    // and resetting the WAL; the WAL keeps growing while that reader lasts.
+    bool busy = false;
+    std::int64_t log_frames = 0;           // frames in the WAL when it began
+    std::int64_t checkpointed_frames = 0;  // of those, now in the database file
+    std::uintmax_t wal_bytes = 0;          // size of "<database>-wal" afterwards (0: none)
+};
+
+// A WAL this large after a checkpoint means a reader has blocked checkpoints for a
+// long time: worth a warning.
+inline constexpr std::uintmax_t kWalWarningBytes = std::uintmax_t{64} << 20;
+
 struct PruneResult {
     std::int64_t items = 0;    // removed
     std::int64_t stories = 0;  // removed: none of their items was left
@@ -42,7 +56,8 @@ public:
     // lock "<file>.lock" (see instance_lock.hpp) and holds it while the store
     // lives; fails with "store: <file> is in use by another tributary (pid N)"
     // when another process holds it. Then WAL, synchronous=FULL, foreign_keys=ON,
-    // busy_timeout 5000 ms, and every pending migration.
+    // busy_timeout 5000 ms, journal_size_limit 16 MiB, wal_autocheckpoint 1000
+    // pages, and every pending migration.
     static Result<FeedStore> open(const std::filesystem::path& file);
     // For `status` and readers: no instance lock, no migrations; refuses a
     // database that is not exactly at this build's schema version.
@@ -65,6 +80,11 @@ public:
     //   "store: the database <file> was replaced by another file"
     //   "store: check the database <file>: <strerror>"
     Result<void> check_file() const;
+
+    // Copies the WAL into the database and resets it to zero bytes, without
+    // waiting for readers: busy when one blocks it (try again next time).
+    // In-memory: all zeros. Errors: "store: checkpoint: <sqlite message>".
+    Result<CheckpointResult> checkpoint();
 
     // Makes the feeds table match the config: inserts new names, updates a
     // changed url (keeping state and items), marks names absent from `feeds`

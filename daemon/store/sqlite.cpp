@@ -75,6 +75,37 @@ Result<int> Db::user_version() {
     return *row ? static_cast<int>(stmt->column_int64(0)) : 0;
 }
 
+void Db::set_busy_timeout(std::chrono::milliseconds timeout) noexcept {
+    busy_timeout_ = timeout;
+    sqlite3_busy_timeout(handle_.get(), static_cast<int>(timeout.count()));
+}
+
+Result<WalCheckpoint> Db::checkpoint_wal() {
+    sqlite3_busy_timeout(handle_.get(), 0);
+    WalCheckpoint out;
+    int log = 0;
+    int done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc == SQLITE_OK) {
+        // -1: not in WAL mode (an in-memory database), nothing to do.
+        out.log_frames = log < 0 ? 0 : log;
+        out.checkpointed_frames = done < 0 ? 0 : done;
+        rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        if (rc == SQLITE_OK) {
+            out.checkpointed_frames = out.log_frames;  // TRUNCATE reports 0/0 once the WAL is reset
+        } else if ((rc & 0xff) == SQLITE_BUSY) {
+            // It went on as PASSIVE: what it copied counts, the reset did not happen.
+            out.busy = true;
+            if (log >= 0) out.log_frames = log;
+            if (done >= 0) out.checkpointed_frames = done;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_busy_timeout(handle_.get(), static_cast<int>(busy_timeout_.count()));
+    if (rc != SQLITE_OK) return db_error("checkpoint", sqlite3_errmsg(handle_.get()));
+    return out;
+}
+
 Result<void> Db::set_user_version(int version) {
     // PRAGMA takes no parameters; the value is an int we format ourselves.
     std::array<char, 48> sql{};

@@ -5,6 +5,7 @@
 //
 // Every failure is a value: Error{ErrorKind::Db, "store: <what>: <sqlite message>"}.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,6 +28,13 @@ struct StatementFinalizer {
     void operator()(sqlite3_stmt* stmt) const noexcept;  // sqlite3_finalize
 };
 
+// What one checkpoint did (sqlite3_wal_checkpoint_v2's outputs).
+struct WalCheckpoint {
+    bool busy = false;                     // a reader kept it from copying every frame and resetting the WAL
+    std::int64_t log_frames = 0;           // frames in the WAL when it began (0: not in WAL mode)
+    std::int64_t checkpointed_frames = 0;  // of those, copied into the database file
+};
+
 // One connection. Owned by one thread at a time (opened with SQLITE_OPEN_NOMUTEX).
 class Db {
 public:
@@ -47,9 +55,19 @@ public:
     Result<void> set_user_version(int version);
     bool in_transaction() const noexcept;
 
+    // How long a call waits for another connection's lock before SQLITE_BUSY.
+    void set_busy_timeout(std::chrono::milliseconds timeout) noexcept;
+
+    // PASSIVE, then TRUNCATE (which resets the WAL to zero bytes). Neither waits for a
+    // reader: the writer's thread must not stall behind a long read, and a blocked
+    // checkpoint is reported (busy) and tried again by the next call. Errors read
+    // "store: checkpoint: <sqlite message>".
+    Result<WalCheckpoint> checkpoint_wal();
+
 private:
     explicit Db(sqlite3* handle) : handle_(handle) {}
     std::unique_ptr<sqlite3, DbCloser> handle_;
+    std::chrono::milliseconds busy_timeout_{0};
 };
 
 // A prepared statement, prepared once and reused: reset() (or use()) before each

@@ -883,6 +883,66 @@ TEST_F(FeedStoreFileTest, CheckFileReportsAReplacedDatabase) {
               (Error{ErrorKind::Db, "store: the database " + file.string() + " was replaced by another file"}));
 }
 
+// ---------------------------------------------------------- checkpoint ---
+
+// A reader in a long transaction keeps the WAL from being reset; the checkpoint says so
+// instead of waiting, and completes, truncating the WAL, once the reader is done.
+TEST_F(FeedStoreFileTest, CheckpointReportsAReaderThatBlocksItAndCompletesAfter) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    const ParsedFeed first = document({item("1", "One", kT0)});
+    ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), first, keys_for(first), kNoMatch, kT0, kWindow));
+
+    auto reader = Db::open(file.string(), Db::Mode::read_only);
+    ASSERT_TRUE(reader) << reader.error().message;
+    ASSERT_TRUE(reader->exec("BEGIN", "test"));
+    {
+        auto count = Statement::prepare(*reader, "SELECT count(*) FROM items", "test");
+        ASSERT_TRUE(count);
+        ASSERT_EQ(count->step(), Result<bool>{true});  // the read transaction starts here
+    }
+
+    std::vector<ParsedItem> items;
+    for (int i = 0; i < 50; ++i)
+        items.push_back(item("m" + std::to_string(i), std::string(2000, 'x') + std::to_string(i)));
+    const ParsedFeed more = document(std::move(items));
+    ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), more, keys_for(more), kNoMatch, kT0, kWindow));
+
+    auto blocked = s->checkpoint();
+    ASSERT_TRUE(blocked) << blocked.error().message;
+    EXPECT_TRUE(blocked->busy);
+    EXPECT_GT(blocked->log_frames, 0);
+    EXPECT_LT(blocked->checkpointed_frames, blocked->log_frames);
+    EXPECT_GT(blocked->wal_bytes, 0u);
+
+    ASSERT_TRUE(reader->exec("COMMIT", "test"));
+    auto done = s->checkpoint();
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_FALSE(done->busy);
+    EXPECT_GE(done->log_frames, blocked->log_frames);
+    EXPECT_EQ(done->checkpointed_frames, done->log_frames);
+    EXPECT_EQ(done->wal_bytes, 0u);
+    EXPECT_EQ(std::filesystem::file_size(dir / "tributary.db-wal"), 0u);
+
+    // Nothing was lost on the way: the writer and a fresh reader see every item.
+    EXPECT_EQ(s->feed_state("alpha").value().item_count, 51);
+    auto later = FeedStore::open_read_only(file);
+    ASSERT_TRUE(later) << later.error().message;
+    EXPECT_EQ(later->feed_state("alpha").value().item_count, 51);
+}
+
+TEST_F(FeedStoreFileTest, CheckpointOfAnInMemoryStoreDoesNothing) {
+    auto s = FeedStore::open_in_memory();
+    ASSERT_TRUE(s);
+    auto r = s->checkpoint();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_FALSE(r->busy);
+    EXPECT_EQ(r->log_frames, 0);
+    EXPECT_EQ(r->checkpointed_frames, 0);
+    EXPECT_EQ(r->wal_bytes, 0u);
+}
+
 TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {
     const auto missing = dir / "missing" / "tributary.db";
     auto s = FeedStore::open(missing);
