@@ -1,5 +1,7 @@
 #include "store/feed_store.hpp"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <array>
 #include <bit>
@@ -9,16 +11,20 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
 #include "core/text.hpp"
+#include "store/instance_lock.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
 namespace tributary::store {
 namespace {
+
+constexpr std::chrono::milliseconds kBusyTimeout{5000};
 
 // Every statement FeedStore runs, prepared once per connection.
 enum class Sql : std::size_t {
@@ -150,12 +156,39 @@ std::string story_guid(std::string_view feed_name, std::string_view item_key) {
     return "urn:tributary:story:" + hex64(fnv1a64(seed));
 }
 
-// "store: /path: <rest>" from "store: <rest>".
-Error with_path(const std::filesystem::path& file, Error error) {
+// "store: <context>: <rest>" from "store: <rest>".
+Error in_context(std::string_view context, Error error) {
     std::string_view rest = error.message;
     if (rest.starts_with("store: ")) rest.remove_prefix(7);
-    error.message = "store: " + file.string() + ": " + std::string(rest);
+    error.message = "store: " + std::string(context) + ": " + std::string(rest);
     return error;
+}
+
+Error with_path(const std::filesystem::path& file, Error error) { return in_context(file.string(), std::move(error)); }
+
+std::unexpected<Error> no_feed(std::string_view name) {
+    return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+}
+
+// Which file a path names: what check_file() compares.
+struct FileId {
+    std::filesystem::path absolute;  // a later chdir must not change what check_file() looks at
+    dev_t device = 0;
+    ino_t inode = 0;
+};
+
+std::unexpected<Error> check_error(const std::filesystem::path& file, int error) {
+    return fail(ErrorKind::Db, "store: check the database " + file.string() + ": " +
+                                   std::error_code(error, std::generic_category()).message());
+}
+
+Result<FileId> identify(const std::filesystem::path& file) {
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(file, ec);
+    if (ec) return check_error(file, ec.value());
+    struct stat st {};
+    if (::stat(absolute.c_str(), &st) != 0) return check_error(file, errno);
+    return FileId{std::move(absolute), st.st_dev, st.st_ino};
 }
 
 // Durations share the integer encoding of times (seconds), and so the binder.
@@ -201,14 +234,20 @@ FeedState read_feed_state(const Statement& s) {
 }  // namespace
 
 struct FeedStore::Impl {
+    // First, so it dies last: the lock is released only once the connection is closed.
+    std::optional<InstanceLock> lock;
+    std::filesystem::path file;      // as given to open(), for messages; empty in memory
+    std::optional<FileId> identity;  // empty in memory
     Db db;
     int version = 0;
     std::vector<Statement> statements;  // indexed by Sql
 
+    Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
+
     Statement& operator[](Sql id) { return statements[static_cast<std::size_t>(id)]; }
 
     static Result<std::unique_ptr<Impl>> make(Db db, int version) {
-        auto impl = std::make_unique<Impl>(Impl{std::move(db), version, {}});
+        auto impl = std::make_unique<Impl>(std::move(db), version);
         impl->statements.reserve(kSql.size());
         for (const SqlText& q : kSql) {
             auto stmt = Statement::prepare(impl->db, q.sql, q.what);
@@ -218,16 +257,17 @@ struct FeedStore::Impl {
         return impl;
     }
 
-    Result<std::int64_t> feed_id(std::string_view name) {
+    Result<std::optional<std::int64_t>> feed_id(std::string_view name) {
         Statement& s = (*this)[Sql::find_feed];
         auto use = s.use();
         auto row = s.bind(1, name).step();
         if (!row) return std::unexpected(row.error());
-        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+        if (!*row) return std::nullopt;
         return s.column_int64(0);
     }
 
-    Result<void> save_state(const FeedState& state) {
+    // false: no feed of that name.
+    Result<bool> save_state(const FeedState& state) {
         Statement& s = (*this)[Sql::save_feed_state];
         auto use = s.use();
         auto row = s.bind(1, state.name)
@@ -253,8 +293,9 @@ struct FeedStore::Impl {
                        .bind(21, state.fresh_until)
                        .step();
         if (!row) return std::unexpected(row.error());
-        if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + state.name + "\"");
-        return {};
+        if (!*row) return false;
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return true;
     }
 
     struct KnownItem {
@@ -311,7 +352,9 @@ struct FeedStore::Impl {
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert story", "no id returned");
-        return s.column_int64(0);
+        const std::int64_t id = s.column_int64(0);
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return id;
     }
 
     Result<std::int64_t> insert_item(std::int64_t feed, std::int64_t story, const ItemKeys& keys,
@@ -337,7 +380,9 @@ struct FeedStore::Impl {
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert item", "no id returned");
-        return s.column_int64(0);
+        const std::int64_t id = s.column_int64(0);
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return id;
     }
 
     Result<void> update_item(std::int64_t item_id, std::int64_t story, const ItemKeys& keys, const ParsedItem& item,
@@ -387,36 +432,65 @@ FeedStore::~FeedStore() = default;
 
 int FeedStore::schema_version() const { return impl_->version; }
 
+namespace {
+
+// Errors of a write: "store: <context>: <what>: <sqlite message>".
+auto failed_in(std::string context) {
+    return [context = std::move(context)](const Error& error) { return std::unexpected(in_context(context, error)); };
+}
+
+}  // namespace
+
 Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_write_create);
     if (!db) return std::unexpected(db.error());
+    // Taken after sqlite3_open, whose error names a missing directory best, and before
+    // anything is written, so a second daemon neither migrates nor configures the file.
+    auto lock = InstanceLock::acquire(file);
+    if (!lock) return std::unexpected(lock.error());
+    auto identity = identify(file);
+    if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = db->exec("PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON", "configure"); !r)
-            return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
+        if (auto r = db->exec("PRAGMA foreign_keys = ON", "configure"); !r) return std::unexpected(r.error());
         auto mode = db->pragma_text("PRAGMA journal_mode = WAL", "enable WAL");
         if (!mode) return std::unexpected(mode.error());
         if (*mode != "wal") return db_error("enable WAL", "journal_mode is \"" + *mode + "\"");
-        if (auto r = db->exec("PRAGMA synchronous = FULL", "configure"); !r) return std::unexpected(r.error());
+        // The autocheckpoint keeps the WAL near 4 MiB while no reader blocks it; once
+        // one has and the WAL grew, the limit cuts it back when it next restarts, so a
+        // long read costs disk space only while it lasts (checkpoint() reports it).
+        if (auto r = db->exec("PRAGMA synchronous = FULL; PRAGMA wal_autocheckpoint = 1000; "
+                              "PRAGMA journal_size_limit = 16777216",
+                              "configure");
+            !r)
+            return std::unexpected(r.error());
         auto version = detail::migrate(*db, detail::embedded_migrations());
         if (!version) return std::unexpected(version.error());
         return Impl::make(std::move(*db), *version);
     };
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
+    (*impl)->lock = std::move(*lock);
+    (*impl)->file = file;
+    (*impl)->identity = std::move(*identity);
     return FeedStore{std::move(*impl)};
 }
 
 Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_only);
     if (!db) return std::unexpected(db.error());
+    auto identity = identify(file);
+    if (!identity) return std::unexpected(identity.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = db->exec("PRAGMA busy_timeout = 5000", "configure"); !r) return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
         auto version = detail::check_version(*db, detail::embedded_migrations());
         if (!version) return std::unexpected(version.error());
         return Impl::make(std::move(*db), *version);
     };
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
+    (*impl)->file = file;
+    (*impl)->identity = std::move(*identity);
     return FeedStore{std::move(*impl)};
 }
 
@@ -431,14 +505,50 @@ Result<FeedStore> FeedStore::open_in_memory() {
     return FeedStore{std::move(*impl)};
 }
 
+Result<void> FeedStore::check_file() const {
+    const Impl& m = *impl_;
+    if (!m.identity) return {};
+    struct stat st {};
+    if (::stat(m.identity->absolute.c_str(), &st) != 0) {
+        if (errno == ENOENT || errno == ENOTDIR)
+            return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was deleted while the daemon ran");
+        return check_error(m.file, errno);
+    }
+    if (st.st_dev != m.identity->device || st.st_ino != m.identity->inode)
+        return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was replaced by another file");
+    return {};
+}
+
+Result<CheckpointResult> FeedStore::checkpoint() {
+    Impl& m = *impl_;
+    auto done = m.db.checkpoint_wal();
+    if (!done) return std::unexpected(done.error());
+    CheckpointResult out{.busy = done->busy,
+                         .log_frames = done->log_frames,
+                         .checkpointed_frames = done->checkpointed_frames,
+                         .wal_bytes = 0};
+    if (!m.identity) return out;
+    std::filesystem::path wal = m.identity->absolute;
+    wal += "-wal";
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(wal, ec);
+    if (!ec) {
+        out.wal_bytes = size;
+    } else if (ec != std::errc::no_such_file_or_directory) {
+        return db_error("checkpoint", "size of " + wal.string() + ": " + ec.message());
+    }
+    return out;
+}
+
 Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {
     Impl& m = *impl_;
+    const auto failed = failed_in("sync feeds");
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
+    if (!tx) return failed(tx.error());
     {
         Statement& s = m[Sql::deactivate_feeds];
         auto use = s.use();
-        if (auto r = s.run(); !r) return r;
+        if (auto r = s.run(); !r) return failed(r.error());
     }
     Statement& s = m[Sql::upsert_feed];
     for (const FeedSpec& spec : feeds) {
@@ -448,9 +558,10 @@ Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now)
                      .bind(3, static_cast<std::int64_t>(spec.enabled ? 1 : 0))
                      .bind(4, now)
                      .run();
-        if (!r) return r;
+        if (!r) return failed(r.error());
     }
-    return tx->commit();
+    if (auto r = tx->commit(); !r) return failed(r.error());
+    return {};
 }
 
 Result<std::vector<FeedState>> FeedStore::feed_states() {
@@ -471,11 +582,22 @@ Result<FeedState> FeedStore::feed_state(std::string_view name) {
     auto use = s.use();
     auto row = s.bind(1, name).step();
     if (!row) return std::unexpected(row.error());
-    if (!*row) return fail(ErrorKind::Db, "store: no feed named \"" + std::string(name) + "\"");
+    if (!*row) return no_feed(name);
     return read_feed_state(s);
 }
 
-Result<void> FeedStore::save_feed_state(const FeedState& state) { return impl_->save_state(state); }
+Result<void> FeedStore::save_feed_state(const FeedState& state) {
+    // Its own transaction, not autocommit: SQLite would commit when the statement is
+    // reset, where the commit's error has no caller to go to.
+    const auto failed = failed_in("save state of feed " + state.name);
+    auto tx = Transaction::begin(impl_->db);
+    if (!tx) return failed(tx.error());
+    auto saved = impl_->save_state(state);
+    if (!saved) return failed(saved.error());
+    if (!*saved) return no_feed(state.name);
+    if (auto r = tx->commit(); !r) return failed(r.error());
+    return {};
+}
 
 namespace {
 
@@ -535,10 +657,13 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         return fail(ErrorKind::Internal, "store: ingest " + state.name + ": " + std::to_string(keys.size()) +
                                              " keys for " + std::to_string(feed.items.size()) + " items");
     }
+    const auto failed = failed_in("ingest " + state.name);
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
-    auto feed_id = m.feed_id(state.name);
-    if (!feed_id) return std::unexpected(feed_id.error());
+    if (!tx) return failed(tx.error());
+    auto feed_row = m.feed_id(state.name);
+    if (!feed_row) return failed(feed_row.error());
+    if (!*feed_row) return no_feed(state.name);
+    const std::int64_t feed_id = **feed_row;
 
     // The time an item is placed at for the story window.
     const auto item_time = [now](const ParsedItem& item) { return item.published.value_or(now); };
@@ -559,7 +684,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
             hi = std::max(hi, item_time(item));
         }
         auto loaded = m.recent_stories(lo - story_window, hi + story_window);
-        if (!loaded) return std::unexpected(loaded.error());
+        if (!loaded) return failed(loaded.error());
         for (const StoryCandidate& story : *loaded) add_candidate(story);
     }
 
@@ -573,16 +698,16 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
             continue;
         }
 
-        auto known = m.find_item(*feed_id, key.item_key);
-        if (!known) return std::unexpected(known.error());
+        auto known = m.find_item(feed_id, key.item_key);
+        if (!known) return failed(known.error());
         if (*known) {
             if ((*known)->content_hash != key.content_hash) {
                 if (auto r = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now); !r)
-                    return std::unexpected(r.error());
+                    return failed(r.error());
                 ++result.updated_items;
             } else {
                 if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)
-                    return std::unexpected(r.error());
+                    return failed(r.error());
                 ++result.unchanged_items;
             }
             continue;
@@ -590,7 +715,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
 
         // A new item: same canonical URL first, then the matcher, else a new story.
         auto story = m.story_by_url(key.canonical_url);
-        if (!story) return std::unexpected(story.error());
+        if (!story) return failed(story.error());
         if (!*story && index) {
             const SysTime t = item_time(item);
             *story = index->match(key, item, t - story_window, t + story_window);
@@ -608,16 +733,16 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         }
 
         if (*story) {
-            auto inserted = m.insert_item(*feed_id, **story, key, stored_form(item), now);
-            if (!inserted) return std::unexpected(inserted.error());
+            auto inserted = m.insert_item(feed_id, **story, key, stored_form(item), now);
+            if (!inserted) return failed(inserted.error());
             ++result.duplicate_items;
             continue;
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
-        if (!created) return std::unexpected(created.error());
-        auto inserted = m.insert_item(*feed_id, *created, key, stored_form(item), now);
-        if (!inserted) return std::unexpected(inserted.error());
-        if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return std::unexpected(r.error());
+        if (!created) return failed(created.error());
+        auto inserted = m.insert_item(feed_id, *created, key, stored_form(item), now);
+        if (!inserted) return failed(inserted.error());
+        if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return failed(r.error());
         if (index)
             add_candidate(StoryCandidate{.story_id = *created,
                                          .canonical_url = key.canonical_url,
@@ -626,21 +751,21 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         ++result.new_items;
     }
 
-    if (auto r = m.save_state(state); !r) return std::unexpected(r.error());
+    if (auto r = m.save_state(state); !r || !*r) return r ? no_feed(state.name) : failed(r.error());
     {
         Statement& s = m[Sql::save_feed_meta];
         auto use = s.use();
-        if (auto r = s.bind(1, *feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r)
-            return std::unexpected(r.error());
+        if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r) return failed(r.error());
     }
-    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    if (auto r = tx->commit(); !r) return failed(r.error());
     return result;
 }
 
 Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     Impl& m = *impl_;
+    const auto failed = failed_in("prune");
     auto tx = Transaction::begin(m.db);
-    if (!tx) return std::unexpected(tx.error());
+    if (!tx) return failed(tx.error());
     const auto count_rows = [&](Sql id, std::optional<std::int64_t> cutoff) -> Result<std::int64_t> {
         Statement& s = m[id];
         auto use = s.use();
@@ -655,15 +780,15 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     };
     PruneResult result;
     auto items = count_rows(Sql::prune_items, unseen_since.time_since_epoch().count());
-    if (!items) return std::unexpected(items.error());
+    if (!items) return failed(items.error());
     result.items = *items;
     if (result.items > 0) {
-        if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return std::unexpected(r.error());
+        if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return failed(r.error());
         auto stories = count_rows(Sql::prune_stories, std::nullopt);
-        if (!stories) return std::unexpected(stories.error());
+        if (!stories) return failed(stories.error());
         result.stories = *stories;
     }
-    if (auto r = tx->commit(); !r) return std::unexpected(r.error());
+    if (auto r = tx->commit(); !r) return failed(r.error());
     return result;
 }
 

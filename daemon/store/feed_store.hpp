@@ -31,6 +31,20 @@ using StoryIndexFactory = std::function<std::unique_ptr<StoryIndex>()>;
 
 using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
 
+// What FeedStore::checkpoint() did.
+struct CheckpointResult {
+    // A reader's open transaction kept the checkpoint from copying every frame
+    // and resetting the WAL; the WAL keeps growing while that reader lasts.
+    bool busy = false;
+    std::int64_t log_frames = 0;           // frames in the WAL when it began
+    std::int64_t checkpointed_frames = 0;  // of those, now in the database file
+    std::uintmax_t wal_bytes = 0;          // size of "<database>-wal" afterwards (0: none)
+};
+
+// A WAL this large after a checkpoint means a reader has blocked checkpoints for a
+// long time: worth a warning.
+inline constexpr std::uintmax_t kWalWarningBytes = std::uintmax_t{64} << 20;
+
 struct PruneResult {
     std::int64_t items = 0;    // removed
     std::int64_t stories = 0;  // removed: none of their items was left
@@ -38,11 +52,15 @@ struct PruneResult {
 
 class FeedStore {
 public:
-    // The parent directory must exist. WAL, synchronous=FULL, foreign_keys=ON,
-    // busy_timeout 5000 ms, then every pending migration.
+    // The daemon's writer. The parent directory must exist. Takes the instance
+    // lock "<file>.lock" (see instance_lock.hpp) and holds it while the store
+    // lives; fails with "store: <file> is in use by another tributary (pid N)"
+    // when another process holds it. Then WAL, synchronous=FULL, foreign_keys=ON,
+    // busy_timeout 5000 ms, journal_size_limit 16 MiB, wal_autocheckpoint 1000
+    // pages, and every pending migration.
     static Result<FeedStore> open(const std::filesystem::path& file);
-    // For `status` and readers: no migrations; refuses a database that is not
-    // exactly at this build's schema version.
+    // For `status` and readers: no instance lock, no migrations; refuses a
+    // database that is not exactly at this build's schema version.
     static Result<FeedStore> open_read_only(const std::filesystem::path& file);
     // Migrated, private to this object: for tests.
     static Result<FeedStore> open_in_memory();
@@ -53,17 +71,35 @@ public:
 
     int schema_version() const;
 
+    // Whether the database file is still the one opened: one stat() of its path,
+    // compared (device, inode) with the file at open. SQLite keeps writing to an
+    // open file that was deleted or replaced, and so would lose every later
+    // write without an error. Always succeeds for an in-memory store. Errors
+    // (ErrorKind::Db):
+    //   "store: the database <file> was deleted while the daemon ran"
+    //   "store: the database <file> was replaced by another file"
+    //   "store: check the database <file>: <strerror>"
+    Result<void> check_file() const;
+
+    // Copies the WAL into the database and resets it to zero bytes, without
+    // waiting for readers: busy when one blocks it (try again next time).
+    // In-memory: all zeros. Errors: "store: checkpoint: <sqlite message>".
+    Result<CheckpointResult> checkpoint();
+
     // Makes the feeds table match the config: inserts new names, updates a
     // changed url (keeping state and items), marks names absent from `feeds`
     // (or with enabled=false) inactive (their items stay and still appear in
     // the merged feed until retention), reactivates names that come back.
+    // Errors: "store: sync feeds: <what>: <sqlite message>".
     Result<void> sync_feeds(std::span<const FeedSpec> feeds, SysTime now);
     // Active feeds, ordered by name, item_count filled.
     Result<std::vector<FeedState>> feed_states();
     // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
     Result<FeedState> feed_state(std::string_view name);
     // After a 304 or a failure (by name). Writes every field but url (owned by
-    // sync_feeds) and item_count (computed).
+    // sync_feeds) and item_count (computed), in its own transaction. Errors:
+    // "store: no feed named \"<name>\"", "store: save state of feed <name>: <what>:
+    // <sqlite message>" (e.g. "…: commit: database or disk is full").
     Result<void> save_feed_state(const FeedState& state);
 
     // One transaction: upserts every item of `feed` for state.name, assigns
@@ -73,6 +109,8 @@ public:
     // pipeline sanitizes HTML once per change, not for every item of every poll).
     // A new item joins the story `make_index()` finds for it among the stories within `story_window` of
     // the item's time (no index: every new item is a new story, unless its canonical URL is known).
+    // Errors: "store: no feed named …", "store: ingest <name>: <what>: <sqlite message>" (e.g.
+    // "store: ingest alpha: commit: database or disk is full"); a failed ingest keeps nothing.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                 const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
                                 const ItemPreparer& prepare = {});
@@ -84,6 +122,7 @@ public:
     // Retention, in one transaction: removes the items last seen before `unseen_since` that
     // are not in their feed's latest document, then the stories left without items; a story
     // that lost its representative item is shown through its earliest remaining one.
+    // Errors: "store: prune: <what>: <sqlite message>".
     Result<PruneResult> prune(SysTime unseen_since);
 
     // One entry per story (its representative item), newest first.

@@ -3,11 +3,16 @@
 #include <sqlite3.h>
 
 #include <array>
+#include <cassert>
 #include <cstdio>
 
 namespace tributary::store {
 
+// sqlite3_close_v2 only fails on misuse: with statements still open it defers the close
+// until the last one is finalized.
 void DbCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+// sqlite3_finalize repeats the last step's error, already reported by step(); a write
+// left unfinished, whose commit would happen here, is what Statement's rule rules out.
 void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
 
 std::unexpected<Error> db_error(std::string_view what, std::string_view message) {
@@ -57,7 +62,9 @@ Result<std::string> Db::pragma_text(std::string_view sql, std::string_view what)
     if (!stmt) return std::unexpected(stmt.error());
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
-    return *row ? stmt->column_text(0) : std::string{};
+    std::string value = *row ? stmt->column_text(0) : std::string{};
+    if (auto done = stmt->finish(); !done) return std::unexpected(done.error());
+    return value;
 }
 
 Result<int> Db::user_version() {
@@ -66,6 +73,37 @@ Result<int> Db::user_version() {
     auto row = stmt->step();
     if (!row) return std::unexpected(row.error());
     return *row ? static_cast<int>(stmt->column_int64(0)) : 0;
+}
+
+void Db::set_busy_timeout(std::chrono::milliseconds timeout) noexcept {
+    busy_timeout_ = timeout;
+    sqlite3_busy_timeout(handle_.get(), static_cast<int>(timeout.count()));
+}
+
+Result<WalCheckpoint> Db::checkpoint_wal() {
+    sqlite3_busy_timeout(handle_.get(), 0);
+    WalCheckpoint out;
+    int log = 0;
+    int done = 0;
+    int rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if (rc == SQLITE_OK) {
+        // -1: not in WAL mode (an in-memory database), nothing to do.
+        out.log_frames = log < 0 ? 0 : log;
+        out.checkpointed_frames = done < 0 ? 0 : done;
+        rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_TRUNCATE, &log, &done);
+        if (rc == SQLITE_OK) {
+            out.checkpointed_frames = out.log_frames;  // TRUNCATE reports 0/0 once the WAL is reset
+        } else if ((rc & 0xff) == SQLITE_BUSY) {
+            // It went on as PASSIVE: what it copied counts, the reset did not happen.
+            out.busy = true;
+            if (log >= 0) out.log_frames = log;
+            if (done >= 0) out.checkpointed_frames = done;
+            rc = SQLITE_OK;
+        }
+    }
+    sqlite3_busy_timeout(handle_.get(), static_cast<int>(busy_timeout_.count()));
+    if (rc != SQLITE_OK) return db_error("checkpoint", sqlite3_errmsg(handle_.get()));
+    return out;
 }
 
 Result<void> Db::set_user_version(int version) {
@@ -87,6 +125,11 @@ Result<Statement> Statement::prepare(Db& db, std::string_view sql, std::string w
     }
     if (raw == nullptr) return db_error("prepare " + what, "empty statement");
     return Statement{db.get(), raw, std::move(what)};
+}
+
+Statement::Use::~Use() {
+    assert(stmt_->read_only() || !stmt_->unfinished());
+    stmt_->reset();
 }
 
 Statement& Statement::reset() noexcept {
@@ -146,6 +189,18 @@ Result<void> Statement::run() {
     return {};
 }
 
+Result<void> Statement::finish() {
+    for (;;) {
+        const int rc = sqlite3_step(stmt_.get());
+        if (rc == SQLITE_DONE) return {};
+        if (rc != SQLITE_ROW) return db_error(what_, sqlite3_errmsg(db_));
+    }
+}
+
+bool Statement::unfinished() const noexcept { return sqlite3_stmt_busy(stmt_.get()) != 0; }
+
+bool Statement::read_only() const noexcept { return sqlite3_stmt_readonly(stmt_.get()) != 0; }
+
 bool Statement::is_null(int column) const noexcept { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
 
 std::int64_t Statement::column_int64(int column) const noexcept { return sqlite3_column_int64(stmt_.get(), column); }
@@ -170,7 +225,9 @@ Result<Transaction> Transaction::begin(Db& db) {
 }
 
 Transaction::~Transaction() {
-    // COMMIT may have failed and left the transaction open; roll back then too.
+    // COMMIT may have failed and left the transaction open; roll back then too. A
+    // ROLLBACK that fails (it does no I/O in WAL mode) leaves the transaction open, and
+    // the next begin() reports it ("cannot start a transaction within a transaction").
     if (db_ != nullptr && db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 

@@ -5,6 +5,7 @@
 //
 // Every failure is a value: Error{ErrorKind::Db, "store: <what>: <sqlite message>"}.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -27,6 +28,13 @@ struct StatementFinalizer {
     void operator()(sqlite3_stmt* stmt) const noexcept;  // sqlite3_finalize
 };
 
+// What one checkpoint did (sqlite3_wal_checkpoint_v2's outputs).
+struct WalCheckpoint {
+    bool busy = false;                     // a reader kept it from copying every frame and resetting the WAL
+    std::int64_t log_frames = 0;           // frames in the WAL when it began (0: not in WAL mode)
+    std::int64_t checkpointed_frames = 0;  // of those, copied into the database file
+};
+
 // One connection. Owned by one thread at a time (opened with SQLITE_OPEN_NOMUTEX).
 class Db {
 public:
@@ -47,29 +55,46 @@ public:
     Result<void> set_user_version(int version);
     bool in_transaction() const noexcept;
 
+    // How long a call waits for another connection's lock before SQLITE_BUSY.
+    void set_busy_timeout(std::chrono::milliseconds timeout) noexcept;
+
+    // PASSIVE, then TRUNCATE (which resets the WAL to zero bytes). Neither waits for a
+    // reader: the writer's thread must not stall behind a long read, and a blocked
+    // checkpoint is reported (busy) and tried again by the next call. Errors read
+    // "store: checkpoint: <sqlite message>".
+    Result<WalCheckpoint> checkpoint_wal();
+
 private:
     explicit Db(sqlite3* handle) : handle_(handle) {}
     std::unique_ptr<sqlite3, DbCloser> handle_;
+    std::chrono::milliseconds busy_timeout_{0};
 };
 
 // A prepared statement, prepared once and reused: reset() (or use()) before each
 // execution. Bind errors are remembered and reported by the next step(), so
 // binds chain: stmt.bind(1, id).bind(2, name).step().
+//
+// A write runs to its end through run() or finish(), never just up to its first
+// row: SQLite completes a statement's work (in autocommit mode, its commit) when
+// the statement ends, and an end that comes from reset() has nobody to report to.
 class Statement {
 public:
     static Result<Statement> prepare(Db& db, std::string_view sql, std::string what);
 
-    // Resets the statement and clears its bindings.
+    // Resets the statement and clears its bindings. sqlite3_reset's result is
+    // dropped: it repeats the last step()'s error, which step() reported. Only a
+    // write stopped before its end could have more to say, and none is (see above).
     Statement& reset() noexcept;
 
     // Resets now and again when the returned guard dies, so a statement never
-    // keeps a read snapshot open between two calls of its owner.
+    // keeps a read snapshot open between two calls of its owner. The guard only
+    // ends reads: a write it finds unfinished is a bug (asserted in debug builds).
     class [[nodiscard]] Use {
     public:
         explicit Use(Statement& stmt) noexcept : stmt_(&stmt) { stmt_->reset(); }
         Use(const Use&) = delete;
         Use& operator=(const Use&) = delete;
-        ~Use() { stmt_->reset(); }
+        ~Use();
 
     private:
         Statement* stmt_;
@@ -87,6 +112,12 @@ public:
     Result<bool> step();
     // Steps a statement that returns no row (INSERT/UPDATE/DELETE).
     Result<void> run();
+    // Steps to the end, skipping any rows left (after a write's RETURNING row was
+    // read, or a pragma's value): its error, a commit's included, is reported here.
+    Result<void> finish();
+    // Started and not yet at its end.
+    bool unfinished() const noexcept;
+    bool read_only() const noexcept;
 
     // Columns are 0-based, as in sqlite3_column_*.
     bool is_null(int column) const noexcept;
@@ -109,6 +140,8 @@ private:
 
 // BEGIN IMMEDIATE on creation, ROLLBACK on destruction unless commit()
 // succeeded (SQLiteCpp's contract). Creation can fail (busy, I/O), hence begin().
+// Every write of the store runs inside one, so a commit's error (a full disk
+// fails in COMMIT, when SQLite writes the WAL) comes back from commit().
 class Transaction {
 public:
     [[nodiscard]] static Result<Transaction> begin(Db& db);

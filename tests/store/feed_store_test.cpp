@@ -1,15 +1,19 @@
 #include "store/feed_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/text.hpp"
+#include "full_disk_vfs.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -668,6 +672,61 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
     EXPECT_EQ(seen->etag, "\"new\"");
 }
 
+// On a full disk a WAL-mode commit fails when SQLite writes the WAL. Every write must report it
+// (a lost feed state means a lost backoff), leave what was stored before untouched, and work again
+// once there is room.
+TEST_F(FeedStoreFileTest, FullDiskFailsEveryWriteAndLosesNothing) {
+    test_support::FullDiskVfs disk;
+    const ParsedFeed first = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min)});
+    const ParsedFeed second = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min), item("3", "Three", kT0)});
+    {
+        auto s = FeedStore::open(file);
+        ASSERT_TRUE(s) << s.error().message;
+        ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+        auto state = s->feed_state("alpha");
+        ASSERT_TRUE(state);
+        state->etag = "\"before\"";
+        ASSERT_TRUE(s->ingest(*state, first, keys_for(first), kNoMatch, kT0, kWindow));
+        const FeedState before = s->feed_state("alpha").value();
+
+        disk.set_full(true);
+        FeedState failing = before;
+        failing.last_outcome = "network_error";
+        failing.last_error = "fetch: connection refused";
+        failing.consecutive_failures = 1;
+        failing.next_due = kT0 + 10min;
+        auto saved = s->save_feed_state(failing);
+        ASSERT_FALSE(saved) << "a feed state was lost on a full disk without an error";
+        EXPECT_EQ(saved.error(),
+                  (Error{ErrorKind::Db, "store: save state of feed alpha: commit: database or disk is full"}));
+        auto ingested = s->ingest(failing, second, keys_for(second), kNoMatch, kT0 + 1h, kWindow);
+        ASSERT_FALSE(ingested) << "an ingest was lost on a full disk without an error";
+        EXPECT_EQ(ingested.error(), (Error{ErrorKind::Db, "store: ingest alpha: commit: database or disk is full"}));
+        auto synced = s->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b/"}}), kT0);
+        ASSERT_FALSE(synced);
+        EXPECT_EQ(synced.error(), (Error{ErrorKind::Db, "store: sync feeds: commit: database or disk is full"}));
+        EXPECT_GT(disk.refused_writes(), 0);
+
+        disk.set_full(false);
+        EXPECT_EQ(s->feed_state("alpha"), Result<FeedState>{before});  // nothing half-written
+        auto states = s->feed_states();
+        ASSERT_TRUE(states) << states.error().message;
+        EXPECT_EQ(states->size(), 1u);
+        ASSERT_TRUE(s->save_feed_state(failing));
+        auto again = s->ingest(failing, second, keys_for(second), kNoMatch, kT0 + 1h, kWindow);
+        ASSERT_TRUE(again) << again.error().message;
+        EXPECT_EQ(again->new_items, 1);
+    }
+    auto reopened = FeedStore::open(file);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    auto state = reopened->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->last_error, "fetch: connection refused");
+    EXPECT_EQ(state->consecutive_failures, 1);
+    EXPECT_EQ(state->etag, "\"before\"");
+    EXPECT_EQ(state->item_count, 3);
+}
+
 TEST_F(FeedStoreFileTest, NewerDatabaseIsRefused) {
     ASSERT_TRUE(FeedStore::open(file));
     {
@@ -701,6 +760,187 @@ TEST_F(FeedStoreFileTest, ReadOnlyNeedsAnExistingFile) {
     ASSERT_FALSE(ro);
     EXPECT_EQ(ro.error(), (Error{ErrorKind::Db, "store: open " + file.string() + ": unable to open database file"}));
     EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+// ------------------------------------------------------- instance lock ---
+
+TEST_F(FeedStoreFileTest, SecondWriterIsRefusedWhileTheFirstLives) {
+    {
+        auto first = FeedStore::open(file);
+        ASSERT_TRUE(first) << first.error().message;
+        auto second = FeedStore::open(file);
+        ASSERT_FALSE(second);
+        EXPECT_EQ(second.error(),
+                  (Error{ErrorKind::Db, "store: " + file.string() + " is in use by another tributary (pid " +
+                                            std::to_string(::getpid()) + ")"}));
+        // The refused open changed nothing for the first.
+        EXPECT_TRUE(first->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    }
+    auto third = FeedStore::open(file);  // the first one's lock went with it
+    ASSERT_TRUE(third) << third.error().message;
+    auto state = third->feed_state("alpha");
+    EXPECT_TRUE(state) << state.error().message;
+}
+
+TEST_F(FeedStoreFileTest, LockFileIsPrivateAndNamesItsHolder) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    const auto lock = dir / "tributary.db.lock";
+    struct stat st {};
+    ASSERT_EQ(::stat(lock.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 0777, 0600u);
+    std::ifstream in(lock);
+    std::string pid;
+    std::getline(in, pid);
+    EXPECT_EQ(pid, std::to_string(::getpid()));
+}
+
+TEST_F(FeedStoreFileTest, ReadersTakeNoLock) {
+    { ASSERT_TRUE(FeedStore::open(file)); }
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    auto writer = FeedStore::open(file);
+    ASSERT_TRUE(writer) << writer.error().message;
+    auto another_reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(another_reader) << another_reader.error().message;
+}
+
+// A daemon that dies without cleaning up (SIGKILL, a crash) leaves its lock file with its pid
+// in it; the kernel released the lock, so the next daemon starts.
+TEST_F(FeedStoreFileTest, LockOfADeadProcessDoesNotBlock) {
+    int ready[2];
+    int go[2];
+    ASSERT_EQ(::pipe(ready), 0);
+    ASSERT_EQ(::pipe(go), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        auto s = FeedStore::open(file);
+        const char status = s ? 'y' : 'n';
+        (void)!::write(ready[1], &status, 1);
+        char byte = 0;
+        (void)!::read(go[0], &byte, 1);
+        ::_exit(0);  // no destructors: the store is never closed, as in a crash
+    }
+    char status = 0;
+    ASSERT_EQ(::read(ready[0], &status, 1), 1);
+    ASSERT_EQ(status, 'y');
+
+    auto refused = FeedStore::open(file);
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().message,
+              "store: " + file.string() + " is in use by another tributary (pid " + std::to_string(child) + ")");
+
+    ASSERT_EQ(::write(go[1], "x", 1), 1);
+    int wstatus = 0;
+    ASSERT_EQ(::waitpid(child, &wstatus, 0), child);
+    for (int fd : {ready[0], ready[1], go[0], go[1]}) ::close(fd);
+
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    std::ifstream in(dir / "tributary.db.lock");
+    std::string pid;
+    std::getline(in, pid);
+    EXPECT_EQ(pid, std::to_string(::getpid()));
+}
+
+// ---------------------------------------------------------- check_file ---
+
+TEST_F(FeedStoreFileTest, CheckFileAcceptsTheOpenedFile) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    EXPECT_TRUE(s->check_file());
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    EXPECT_TRUE(s->check_file());  // writes do not replace the file
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_TRUE(reader->check_file());
+    auto memory = FeedStore::open_in_memory();
+    ASSERT_TRUE(memory);
+    EXPECT_TRUE(memory->check_file());
+}
+
+TEST_F(FeedStoreFileTest, CheckFileReportsADeletedDatabase) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(std::filesystem::remove(file));
+    auto r = s->check_file();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(),
+              (Error{ErrorKind::Db, "store: the database " + file.string() + " was deleted while the daemon ran"}));
+}
+
+TEST_F(FeedStoreFileTest, CheckFileReportsAReplacedDatabase) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    // What a restore from backup does: a copy renamed over the path.
+    const auto copy = dir / "copy.db";
+    std::filesystem::copy_file(file, copy);
+    std::filesystem::rename(copy, file);
+    auto r = s->check_file();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error(),
+              (Error{ErrorKind::Db, "store: the database " + file.string() + " was replaced by another file"}));
+}
+
+// ---------------------------------------------------------- checkpoint ---
+
+// A reader in a long transaction keeps the WAL from being reset; the checkpoint says so
+// instead of waiting, and completes, truncating the WAL, once the reader is done.
+TEST_F(FeedStoreFileTest, CheckpointReportsAReaderThatBlocksItAndCompletesAfter) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    const ParsedFeed first = document({item("1", "One", kT0)});
+    ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), first, keys_for(first), kNoMatch, kT0, kWindow));
+
+    auto reader = Db::open(file.string(), Db::Mode::read_only);
+    ASSERT_TRUE(reader) << reader.error().message;
+    ASSERT_TRUE(reader->exec("BEGIN", "test"));
+    {
+        auto count = Statement::prepare(*reader, "SELECT count(*) FROM items", "test");
+        ASSERT_TRUE(count);
+        ASSERT_EQ(count->step(), Result<bool>{true});  // the read transaction starts here
+    }
+
+    std::vector<ParsedItem> items;
+    for (int i = 0; i < 50; ++i)
+        items.push_back(item("m" + std::to_string(i), std::string(2000, 'x') + std::to_string(i)));
+    const ParsedFeed more = document(std::move(items));
+    ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), more, keys_for(more), kNoMatch, kT0, kWindow));
+
+    auto blocked = s->checkpoint();
+    ASSERT_TRUE(blocked) << blocked.error().message;
+    EXPECT_TRUE(blocked->busy);
+    EXPECT_GT(blocked->log_frames, 0);
+    EXPECT_LT(blocked->checkpointed_frames, blocked->log_frames);
+    EXPECT_GT(blocked->wal_bytes, 0u);
+
+    ASSERT_TRUE(reader->exec("COMMIT", "test"));
+    auto done = s->checkpoint();
+    ASSERT_TRUE(done) << done.error().message;
+    EXPECT_FALSE(done->busy);
+    EXPECT_GE(done->log_frames, blocked->log_frames);
+    EXPECT_EQ(done->checkpointed_frames, done->log_frames);
+    EXPECT_EQ(done->wal_bytes, 0u);
+    EXPECT_EQ(std::filesystem::file_size(dir / "tributary.db-wal"), 0u);
+
+    // Nothing was lost on the way: the writer and a fresh reader see every item.
+    EXPECT_EQ(s->feed_state("alpha").value().item_count, 51);
+    auto later = FeedStore::open_read_only(file);
+    ASSERT_TRUE(later) << later.error().message;
+    EXPECT_EQ(later->feed_state("alpha").value().item_count, 51);
+}
+
+TEST_F(FeedStoreFileTest, CheckpointOfAnInMemoryStoreDoesNothing) {
+    auto s = FeedStore::open_in_memory();
+    ASSERT_TRUE(s);
+    auto r = s->checkpoint();
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_FALSE(r->busy);
+    EXPECT_EQ(r->log_frames, 0);
+    EXPECT_EQ(r->checkpointed_frames, 0);
+    EXPECT_EQ(r->wal_bytes, 0u);
 }
 
 TEST_F(FeedStoreFileTest, ParentDirectoryMustExist) {

@@ -1,8 +1,12 @@
 #include "store/sqlite.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
 #include <string>
+
+#include "full_disk_vfs.hpp"
 
 namespace tributary::store {
 namespace {
@@ -100,6 +104,56 @@ TEST(SqliteStatement, StepErrorNamesWhatAndSqliteMessage) {
     auto r = s->run();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().message, "store: insert t: NOT NULL constraint failed: t.x");
+}
+
+// In autocommit mode a write commits when the statement ends. A write with RETURNING ends after
+// its row was read: finish() is where a failed commit (here: a full disk, which fails the WAL
+// write) is reported, not the reset that would otherwise end it.
+TEST(SqliteStatement, FinishReportsTheCommitOfAnAutocommitWrite) {
+    const auto dir = std::filesystem::temp_directory_path() / ("tributary-sqlite-test-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    {
+        test_support::FullDiskVfs disk;
+        auto db = Db::open((dir / "t.db").string(), Db::Mode::read_write_create);
+        ASSERT_TRUE(db) << db.error().message;
+        ASSERT_EQ(db->pragma_text("PRAGMA journal_mode = WAL", "wal"), Result<std::string>{"wal"});
+        ASSERT_TRUE(db->exec("CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1)", "create"));
+
+        Statement bump = prepare(*db, "UPDATE t SET x = x + 1 RETURNING x");
+        disk.set_full(true);
+        ASSERT_EQ(bump.step(), Result<bool>{true});  // the row is there, the commit is still to come
+        EXPECT_EQ(bump.column_int64(0), 2);
+        auto done = bump.finish();
+        ASSERT_FALSE(done);
+        EXPECT_EQ(done.error(), (Error{ErrorKind::Db, "store: test: database or disk is full"}));
+        disk.set_full(false);
+        bump.reset();
+
+        Statement read = prepare(*db, "SELECT x FROM t");
+        ASSERT_EQ(read.step(), Result<bool>{true});
+        EXPECT_EQ(read.column_int64(0), 1);  // rolled back, and said so
+    }
+    std::filesystem::remove_all(dir);
+}
+
+// The guard ends reads; a write it would end could take its commit's error with it.
+TEST(SqliteStatement, UseGuardIsNotWhereAWriteEnds) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER)", "create"));
+    Statement insert = prepare(db, "INSERT INTO t VALUES (1) RETURNING x");
+    EXPECT_DEBUG_DEATH(
+        {
+            auto use = insert.use();
+            ASSERT_EQ(insert.step(), Result<bool>{true});
+        },
+        "unfinished");
+    {
+        auto use = insert.use();
+        ASSERT_EQ(insert.step(), Result<bool>{true});
+        ASSERT_TRUE(insert.finish());
+        EXPECT_FALSE(insert.unfinished());
+    }
 }
 
 TEST(SqliteTransaction, RollsBackUnlessCommitted) {
