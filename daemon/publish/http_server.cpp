@@ -51,6 +51,7 @@ constexpr std::string_view kAllow = "GET, HEAD";
 constexpr std::string_view kCacheControl = "public, max-age=60";
 constexpr std::size_t kMaxLingerBytes = 64 * 1024;  // discarded after an error reply before closing
 constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kReadChunk = 16 * 1024;
 
 using Response = http::response<http::span_body<const char>>;
 using Request = http::request<http::empty_body>;
@@ -330,10 +331,27 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
 
     beast::flat_buffer buffer(std::max<std::size_t>(64 * 1024, 2 * std::size_t{limits.max_header_bytes}));
     bool linger = false;  // unread request bytes may remain: drain before closing
-    while (!stopping) {
+    // One deadline for the whole header, not per read: a client trickling a
+    // byte at a time must not hold the connection any longer than a silent one.
+    stream.expires_after(limits.header_timeout);
+    for (bool first = true; !stopping; first = false) {
+        if (!first) {
+            if (buffer.size() == 0) {
+                // Keep-alive clients may think between requests; the header
+                // deadline starts with the next request's first byte.
+                stream.expires_after(limits.idle_timeout);
+                const auto [idle_ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
+                if (idle_ec) {
+                    if (!is_routine_disconnect(idle_ec))
+                        log->debug("publish: http read from connection {} failed: {}", id, idle_ec.message());
+                    break;
+                }
+                buffer.commit(n);
+            }
+            stream.expires_after(limits.header_timeout);
+        }
         http::request_parser<http::empty_body> parser;
         parser.header_limit(limits.max_header_bytes);
-        stream.expires_after(limits.idle_timeout);
         const auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
         (void)read_bytes;
         if (stopping) break;
@@ -404,7 +422,7 @@ asio::awaitable<void> HttpServer::Impl::linger_close(beast::tcp_stream& stream, 
     stream.expires_after(kLingerTimeout);
     while (discarded < kMaxLingerBytes && !stopping) {
         buffer.consume(buffer.size());
-        const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kNoThrow);
+        const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
         if (ec) break;
         discarded += n;
     }

@@ -41,9 +41,13 @@ struct Snapshot {
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified,
                                               std::string content_type = std::string(kRssContentType));
 
+// Filled from the daemon's configuration (http_max_connections and the timeouts).
 struct HttpLimits {
-    std::size_t max_connections = 256;                // beyond it new connections are closed at once
-    std::chrono::milliseconds idle_timeout{30'000};   // waiting for a request header (also keep-alive idle)
+    std::size_t max_connections = 256;  // beyond it new connections are closed at once
+    // A whole request header must arrive within this, counted from accept (or,
+    // on a keep-alive connection, from its first byte): a trickling client gets no more.
+    std::chrono::milliseconds header_timeout{5'000};
+    std::chrono::milliseconds idle_timeout{15'000};   // keep-alive: waiting for the first byte of the next request
     std::chrono::milliseconds write_timeout{30'000};  // sending one response
     std::uint32_t max_header_bytes = 16 * 1024;       // larger request headers get 431
 };
