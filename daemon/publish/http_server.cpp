@@ -25,6 +25,8 @@
 #include <boost/beast/http/write.hpp>
 #include <climits>
 #include <exception>
+#include <iterator>
+#include <list>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -141,6 +143,40 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         std::shared_ptr<const Snapshot> keep_alive;
     };
 
+    // A session sits in `waiting` while it has no request in progress (fresh,
+    // idle keep-alive, header still arriving, or draining before close), in
+    // `busy` while it answers one, and in `evicted` from being closed to make
+    // room until its coroutine ends. Sessions splice their own node between the
+    // lists (iterators stay valid) and join `waiting` at the back when they
+    // start waiting, so its front is always the longest-waiting: the victim.
+    enum class Phase { Waiting, Busy, Evicted };
+    struct Connection {
+        beast::tcp_stream* stream;  // owned by the session frame
+        std::uint64_t id;
+        Phase phase = Phase::Waiting;
+    };
+    using ConnectionList = std::list<Connection>;
+    ConnectionList& list_of(Phase phase) {
+        switch (phase) {
+            case Phase::Waiting: return waiting;
+            case Phase::Busy: return busy;
+            case Phase::Evicted: return evicted;
+        }
+        return evicted;
+    }
+    void move_to(ConnectionList::iterator conn, Phase to, bool to_front = false) {
+        ConnectionList& target = list_of(to);
+        target.splice(to_front ? target.begin() : target.end(), list_of(conn->phase), conn);
+        conn->phase = to;
+    }
+    std::size_t open_connections() const { return waiting.size() + busy.size(); }
+    bool evict_longest_waiting();
+
+    // Why new clients cannot simply be admitted; each is warned about once per episode.
+    enum Saturation : unsigned { AtCap = 1, AllBusy = 2 };
+    void note_saturation(Saturation why);
+    void note_admitted_freely();
+
     Result<void> start();
     void stop();
     Reply respond(const Request& req) const;
@@ -170,9 +206,13 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     std::uint16_t bound_port = 0;
     bool started = false;
     bool stopping = false;
-    bool capacity_warned = false;  // one warning per episode of saturation
+    unsigned saturation_warned = 0;  // Saturation bits warned about in the current episode
+    std::uint64_t evictions = 0;
+    std::uint64_t evictions_in_episode = 0;
     std::unordered_map<std::string, std::shared_ptr<const Snapshot>> snapshots;
-    std::unordered_map<std::uint64_t, beast::tcp_stream*> connections;  // owned by the session frames
+    ConnectionList waiting;
+    ConnectionList busy;
+    ConnectionList evicted;
     std::uint64_t next_connection_id = 0;
 };
 
@@ -223,9 +263,10 @@ void HttpServer::Impl::stop() {
     acceptor.close(ignored);
     accept_backoff.cancel();
     std::vector<beast::tcp_stream*> open;
-    open.reserve(connections.size());
-    for (const auto& [id, stream] : connections) open.push_back(stream);
-    // The sessions resume later (completions are posted), so the map is not
+    open.reserve(open_connections());
+    for (const ConnectionList* list : {&waiting, &busy})
+        for (const Connection& conn : *list) open.push_back(conn.stream);
+    // The sessions resume later (completions are posted), so the lists are not
     // modified while we walk the copy.
     for (beast::tcp_stream* stream : open) {
         stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -292,6 +333,51 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
     return reply;
 }
 
+bool HttpServer::Impl::evict_longest_waiting() {
+    if (waiting.empty()) return false;
+    const auto victim = waiting.begin();
+    // The session notices the aborted read when it resumes; until then it
+    // is in `evicted`, no longer counted.
+    beast::error_code ignored;
+    victim->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    victim->stream->close();
+    move_to(victim, Phase::Evicted);
+    ++evictions;
+    ++evictions_in_episode;
+    log->debug("publish: http closed connection {} (no request in progress) to make room", victim->id);
+    return true;
+}
+
+void HttpServer::Impl::note_saturation(Saturation why) {
+    if ((saturation_warned & why) != 0) return;
+    saturation_warned |= why;
+    switch (why) {
+        case AtCap:
+            log->warn(
+                "publish: http reached its limit of {} connections (http_max_connections); closing the longest-idle "
+                "connection for each new one",
+                limits.max_connections);
+            break;
+        case AllBusy:
+            log->warn(
+                "publish: http cannot make room for new clients: all {} open connections are sending a response "
+                "(http_max_connections is {})",
+                open_connections(), limits.max_connections);
+            break;
+    }
+}
+
+// The episode ends only with a quarter of the cap to spare: an attacker
+// holding the count just around the cap would otherwise turn the one warning
+// per episode into one per connection.
+void HttpServer::Impl::note_admitted_freely() {
+    if (saturation_warned == 0 || 4 * open_connections() >= 3 * limits.max_connections) return;
+    log->info("publish: http has room for new connections again; {} idle ones were closed to make room",
+              evictions_in_episode);
+    saturation_warned = 0;
+    evictions_in_episode = 0;
+}
+
 asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
@@ -303,16 +389,20 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
             co_await accept_backoff.async_wait(kNoThrow);
             continue;
         }
-        if (connections.size() >= limits.max_connections) {
-            if (!capacity_warned) {
-                log->warn("publish: http at its limit of {} connections; closing new ones", limits.max_connections);
-                capacity_warned = true;
+        if (open_connections() >= limits.max_connections) {
+            if (evict_longest_waiting()) {
+                note_saturation(AtCap);
+            } else {
+                // Every connection is sending a response: those are not
+                // abandoned for a client that has asked for nothing yet.
+                note_saturation(AllBusy);
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
             }
-            beast::error_code ignored;
-            socket.close(ignored);
-            continue;
+        } else {
+            note_admitted_freely();
         }
-        capacity_warned = false;
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         asio::co_spawn(io, session(self, std::move(socket)), on_coroutine_exit("connection"));
@@ -321,13 +411,13 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
 
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    const std::uint64_t id = next_connection_id++;
-    connections.emplace(id, &stream);
+    const auto conn = waiting.insert(waiting.end(), Connection{&stream, next_connection_id++});
+    const std::uint64_t id = conn->id;
     struct Unregister {
         Impl& impl;
-        std::uint64_t id;
-        ~Unregister() { impl.connections.erase(id); }
-    } unregister{*self, id};
+        ConnectionList::iterator conn;
+        ~Unregister() { impl.list_of(conn->phase).erase(conn); }
+    } unregister{*self, conn};
 
     beast::flat_buffer buffer(std::max<std::size_t>(64 * 1024, 2 * std::size_t{limits.max_header_bytes}));
     bool linger = false;  // unread request bytes may remain: drain before closing
@@ -354,7 +444,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
         parser.header_limit(limits.max_header_bytes);
         const auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
         (void)read_bytes;
-        if (stopping) break;
+        // Evicted: its read may have completed just before the close, but the
+        // socket is gone.
+        if (stopping || conn->phase == Phase::Evicted) break;
 
         Reply reply;
         bool keep_alive = false;
@@ -396,6 +488,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
         }
         reply.res.keep_alive(keep_alive);
 
+        move_to(conn, Phase::Busy);
         stream.expires_after(limits.write_timeout);
         const auto [write_ec, written] = co_await http::async_write(stream, reply.res, kNoThrow);
         (void)written;
@@ -406,11 +499,16 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
             break;
         }
         if (!keep_alive) break;
+        move_to(conn, Phase::Waiting);
     }
 
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (linger && !stopping) co_await linger_close(stream, buffer);
+    if (linger && !stopping && conn->phase != Phase::Evicted) {
+        // Already answered and on its way out: the first to go if room is needed.
+        move_to(conn, Phase::Waiting, true);
+        co_await linger_close(stream, buffer);
+    }
     stream.close();
 }
 
@@ -445,6 +543,8 @@ void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> s
 
 void HttpServer::stop() { impl_->stop(); }
 
-std::size_t HttpServer::connection_count() const { return impl_->connections.size(); }
+std::size_t HttpServer::connection_count() const { return impl_->open_connections(); }
+
+std::uint64_t HttpServer::evicted_count() const { return impl_->evictions; }
 
 }  // namespace tributary::publish

@@ -43,7 +43,8 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
 
 // Filled from the daemon's configuration (http_max_connections and the timeouts).
 struct HttpLimits {
-    std::size_t max_connections = 256;  // beyond it new connections are closed at once
+    // Open connections. At the cap the one idle longest is closed to admit a new one.
+    std::size_t max_connections = 512;
     // A whole request header must arrive within this, counted from accept (or,
     // on a keep-alive connection, from its first byte): a trickling client gets no more.
     std::chrono::milliseconds header_timeout{5'000};
@@ -58,6 +59,11 @@ struct HttpLimits {
 // not rendered yet): 503 with Retry-After: 5. Other paths: 404. Other methods:
 // 405 with Allow. Requests with a body: 413 (or 404/405), then the connection
 // is closed.
+//
+// Idle and trickling sockets must not lock clients out: a connection not in the
+// middle of answering a request is an eviction candidate, and at the cap the
+// one waiting longest is closed so the newcomer is served. Only when every connection is sending a response is the
+// newcomer closed instead.
 class HttpServer {
 public:
     HttpServer(boost::asio::io_context& io, std::string host, std::uint16_t port, HttpLimits limits = {});
@@ -80,6 +86,9 @@ public:
     void stop();
 
     std::size_t connection_count() const;  // open connections, for metrics and tests
+    // Connections closed to make room for new ones at max_connections, since
+    // start; for metrics.
+    std::uint64_t evicted_count() const;
 
 private:
     struct Impl;

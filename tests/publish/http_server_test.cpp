@@ -497,6 +497,7 @@ TEST_F(HttpServerTest, SilentNewConnectionIsClosedAtTheHeaderTimeout) {
     ASSERT_TRUE(closed) << "a connection that never sent a byte was kept open";
     EXPECT_GE(*closed - connected, 300ms);
     EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
+    EXPECT_EQ(server->evicted_count(), 0u);
 }
 
 // The header deadline is one total from accept: every byte arriving on time
@@ -558,20 +559,66 @@ TEST_F(HttpServerTest, KeepAliveRequestTricklingInGetsTheHeaderTimeoutFromItsFir
     EXPECT_LT(*closed - first_byte, 3s);
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheCapAreClosed) {
+// The victim is the connection waiting longest for a request, whether it is
+// fresh or kept alive, and not the one accepted first.
+TEST_F(HttpServerTest, AtTheCapTheLongestWaitingConnectionMakesRoom) {
     HttpLimits limits;
-    limits.max_connections = 2;
+    limits.max_connections = 3;
+    limits.header_timeout = 60s;  // only eviction closes anything here
+    limits.idle_timeout = 60s;
     start(limits);
-    const std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    Exchange a = exchange(ping);
-    Exchange b = exchange(ping);
-    ASSERT_EQ(server->connection_count(), 2u);
-    const Exchange refused = exchange("", {}, true);
-    EXPECT_TRUE(refused.closed_by_server);
-    a.socket->close();
-    ASSERT_TRUE(run_until([&] { return server->connection_count() == 1; }));
-    EXPECT_EQ(exchange(ping).responses.at(0).body(), "ok\n");
-    b.socket->close();
+    const auto a = open_silent();
+    const auto b = open_silent();
+    const auto c = open_silent();
+    ASSERT_EQ(request_on(b, kPing).body(), "ok\n");  // b waits again, now the most recent
+    ASSERT_EQ(server->connection_count(), 3u);
+
+    Exchange d = exchange(std::string(kPing));
+    EXPECT_EQ(d.responses.at(0).body(), "ok\n");
+    EXPECT_TRUE(closed_by_server_within(*a, 5s)) << "the connection waiting longest (a) was not the one closed";
+    EXPECT_EQ(server->evicted_count(), 1u);
+
+    Exchange e = exchange(std::string(kPing));
+    EXPECT_EQ(e.responses.at(0).body(), "ok\n");
+    EXPECT_TRUE(closed_by_server_within(*c, 5s)) << "c, silent since accept, should have gone before b";
+    EXPECT_EQ(server->evicted_count(), 2u);
+    EXPECT_EQ(request_on(b, kPing).body(), "ok\n");
+    EXPECT_EQ(server->connection_count(), 3u);
+}
+
+// A connection in the middle of sending a response is not abandoned for a
+// newcomer that has asked nothing yet: at a cap of busy connections the
+// newcomer is the one closed.
+TEST_F(HttpServerTest, ConnectionSendingAResponseIsNotEvicted) {
+    HttpLimits limits;
+    limits.max_connections = 1;
+    start(limits);
+    publish_feed(std::string(8u << 20, 'x'));
+
+    // A small receive window keeps the response from fitting in socket buffers,
+    // so the server is still writing while we do not read.
+    auto reader = std::make_shared<tcp::socket>(io);
+    reader->open(tcp::v4());
+    reader->set_option(asio::socket_base::receive_buffer_size(4096));
+    reader->connect(endpoint());
+    const std::string request = "GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(*reader, asio::buffer(request));
+    ASSERT_TRUE(run_until([&] { return reader->available() > 0; }));
+
+    const Exchange newcomer = exchange(std::string(kPing), {}, true);
+    EXPECT_TRUE(newcomer.closed_by_server);
+    EXPECT_EQ(server->evicted_count(), 0u);
+
+    auto read_all = [](std::shared_ptr<tcp::socket> socket) -> asio::awaitable<HttpResponse> {
+        beast::flat_buffer buffer;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(64u << 20);
+        co_await http::async_read(*socket, buffer, parser, asio::use_awaitable);
+        co_return parser.release();
+    };
+    const HttpResponse res = wait(asio::co_spawn(io, read_all(reader), asio::use_future));
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body().size(), snapshot->body.size());
 }
 
 TEST_F(HttpServerTest, ClientDisconnectingMidResponseHurtsNothing) {
