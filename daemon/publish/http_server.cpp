@@ -4,6 +4,7 @@
 
 #include "publish/http_server.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
@@ -23,6 +24,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/system/errc.hpp>
 #include <climits>
 #include <exception>
 #include <iterator>
@@ -54,6 +56,7 @@ constexpr std::string_view kCacheControl = "public, max-age=60";
 constexpr std::size_t kMaxLingerBytes = 64 * 1024;  // discarded after an error reply before closing
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 using Response = http::response<http::span_body<const char>>;
 using Request = http::request<http::empty_body>;
@@ -109,6 +112,10 @@ bool is_routine_disconnect(const beast::error_code& ec) {
     return ec == http::error::end_of_stream || ec == http::error::partial_message || ec == beast::error::timeout ||
            ec == asio::error::eof || ec == asio::error::operation_aborted || ec == asio::error::connection_reset ||
            ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor;
+}
+
+bool is_out_of_descriptors(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
 }
 
 }  // namespace
@@ -170,11 +177,15 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         conn->phase = to;
     }
     std::size_t open_connections() const { return waiting.size() + busy.size(); }
+    bool client_pending() {
+        pollfd listener{acceptor.native_handle(), POLLIN, 0};
+        return ::poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
+    }
     bool evict_longest_waiting();
 
     // Why new clients cannot simply be admitted; each is warned about once per episode.
-    enum Saturation : unsigned { AtCap = 1, AllBusy = 2 };
-    void note_saturation(Saturation why);
+    enum Saturation : unsigned { AtCap = 1, OutOfDescriptors = 2, AllBusy = 4 };
+    void note_saturation(Saturation why, std::string_view reason = {});
     void note_admitted_freely();
 
     Result<void> start();
@@ -201,7 +212,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     std::uint16_t requested_port;
     HttpLimits limits;
     tcp::acceptor acceptor;
-    asio::steady_timer accept_backoff;  // pause after a failed accept (EMFILE…) instead of spinning
+    asio::steady_timer accept_backoff;  // pause after a failed accept that eviction cannot cure, instead of spinning
     std::shared_ptr<spdlog::logger> log;
     std::uint16_t bound_port = 0;
     bool started = false;
@@ -336,8 +347,8 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
 bool HttpServer::Impl::evict_longest_waiting() {
     if (waiting.empty()) return false;
     const auto victim = waiting.begin();
-    // The session notices the aborted read when it resumes; until then it
-    // is in `evicted`, no longer counted.
+    // Closing releases the descriptor now, which a pending accept may need;
+    // the session notices the aborted read when it resumes.
     beast::error_code ignored;
     victim->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
     victim->stream->close();
@@ -348,7 +359,7 @@ bool HttpServer::Impl::evict_longest_waiting() {
     return true;
 }
 
-void HttpServer::Impl::note_saturation(Saturation why) {
+void HttpServer::Impl::note_saturation(Saturation why, std::string_view reason) {
     if ((saturation_warned & why) != 0) return;
     saturation_warned |= why;
     switch (why) {
@@ -357,6 +368,12 @@ void HttpServer::Impl::note_saturation(Saturation why) {
                 "publish: http reached its limit of {} connections (http_max_connections); closing the longest-idle "
                 "connection for each new one",
                 limits.max_connections);
+            break;
+        case OutOfDescriptors:
+            log->warn(
+                "publish: http cannot accept on port {}: {} (the process's open-file limit); closing idle "
+                "connections to make room, longest-idle first",
+                bound_port, reason);
             break;
         case AllBusy:
             log->warn(
@@ -379,13 +396,30 @@ void HttpServer::Impl::note_admitted_freely() {
 }
 
 asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
+    bool made_room = false;  // the accept now retried got its descriptor from an eviction
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
         if (stopping || ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            if (ec == asio::error::connection_aborted) continue;  // the client gave up first
+        if (ec == asio::error::connection_aborted) continue;  // the client gave up first
+        if (is_out_of_descriptors(ec)) {
+            // accept(2) fails so before it looks at the queue: with no client
+            // there, wait for one rather than close a connection for nobody.
+            // (The listener is edge-triggered, but nothing is pending now, so
+            // the next client is a new edge.)
+            if (!client_pending()) {
+                co_await acceptor.async_wait(tcp::acceptor::wait_read, kNoThrow);
+                continue;
+            }
+            note_saturation(OutOfDescriptors, ec.message());
+            // Sleeping instead would let the listen queue fill with clients we
+            // never serve; a closed idle connection frees a descriptor at once.
+            made_room = evict_longest_waiting();
+            if (made_room) continue;
+        } else if (ec) {
             log->error("publish: http accept on port {} failed: {}", bound_port, ec.message());
-            accept_backoff.expires_after(std::chrono::milliseconds(100));
+        }
+        if (ec) {
+            accept_backoff.expires_after(kAcceptBackoff);
             co_await accept_backoff.async_wait(kNoThrow);
             continue;
         }
@@ -400,9 +434,10 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
                 socket.close(ignored);
                 continue;
             }
-        } else {
+        } else if (!made_room) {
             note_admitted_freely();
         }
+        made_room = false;
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         asio::co_spawn(io, session(self, std::move(socket)), on_coroutine_exit("connection"));

@@ -61,8 +61,9 @@ struct HttpLimits {
 // is closed.
 //
 // Idle and trickling sockets must not lock clients out: a connection not in the
-// middle of answering a request is an eviction candidate, and at the cap the
-// one waiting longest is closed so the newcomer is served. Only when every connection is sending a response is the
+// middle of answering a request is an eviction candidate, and at the cap (or
+// when accept runs out of descriptors) the one waiting longest is closed so the
+// newcomer is served. Only when every connection is sending a response is the
 // newcomer closed instead.
 class HttpServer {
 public:
@@ -86,8 +87,8 @@ public:
     void stop();
 
     std::size_t connection_count() const;  // open connections, for metrics and tests
-    // Connections closed to make room for new ones at max_connections, since
-    // start; for metrics.
+    // Connections closed to make room for new ones (at max_connections, or when
+    // accept ran out of file descriptors), since start; for metrics.
     std::uint64_t evicted_count() const;
 
 private:

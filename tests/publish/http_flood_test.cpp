@@ -2,11 +2,12 @@
 #include <utility>  // before any Asio header (GCC 12 coroutine bug)
 // clang-format on
 
-// The endpoint under a connection flood: sockets that never send a request,
+// The endpoint under connection floods: sockets that never send a request,
 // or send it a byte at a time, and come straight back when dropped, must not
-// keep a normal client from its answer.
+// keep a normal client from its answer; nor must running out of descriptors.
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -16,9 +17,14 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/connect.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +42,7 @@ namespace tributary::publish {
 namespace {
 
 namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
 using namespace std::chrono;
 
 constexpr SysTime kModified = SysTime{seconds{1'767'006'137}};
@@ -378,6 +385,91 @@ TEST(HttpFlood, NormalClientIsAnsweredWithinASecondWhileIdleAndSlowSocketsFlood)
                 asked, static_cast<long long>(slowest.count()),
                 static_cast<unsigned long long>(http.server().evicted_count()),
                 static_cast<unsigned long long>(attacker.reconnects.load()), fewest_held);
+}
+
+// Out of descriptors, accept fails (EMFILE) while clients queue up. Closing
+// the longest-idle connection frees one, and the client gets its answer at
+// once, not after sleeps while the listen queue fills.
+TEST(HttpFdExhaustion, AcceptOutOfDescriptorsClosesTheLongestIdleConnection) {
+    asio::io_context io{1};
+    HttpServer server(io, "127.0.0.1", 0);
+    ASSERT_TRUE(server.start().has_value());
+    const tcp::endpoint endpoint(asio::ip::make_address_v4("127.0.0.1"), server.port());
+    const auto run_until = [&](auto done) {
+        const auto deadline = steady_clock::now() + 10s;
+        while (!done()) {
+            if (steady_clock::now() > deadline) return false;
+            if (io.stopped()) io.restart();
+            io.run_one_for(20ms);
+        }
+        return true;
+    };
+
+    tcp::socket oldest(io);
+    oldest.connect(endpoint);
+    ASSERT_TRUE(run_until([&] { return server.connection_count() == 1; }));
+    tcp::socket younger(io);
+    younger.connect(endpoint);
+    ASSERT_TRUE(run_until([&] { return server.connection_count() == 2; }));
+
+    // Leave exactly one descriptor free: the client's. The server's accept
+    // then finds none.
+    std::vector<Fd> fillers;
+    {
+        int highest = 0;
+        for (int probe = 0; probe < 4096; ++probe)
+            if (::fcntl(probe, F_GETFD) != -1) highest = probe;
+        const ScopedNofileLimit low(static_cast<rlim_t>(highest) + 32);
+        for (;;) {
+            Fd fd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+            if (fd.get() < 0) break;
+            fillers.push_back(std::move(fd));
+        }
+        ASSERT_EQ(errno, EMFILE);
+        fillers.pop_back();
+
+        tcp::socket client(io);
+        client.connect(endpoint);
+        const std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        asio::write(client, asio::buffer(ping));
+        std::string response;
+        bool done = false;
+        asio::async_read(client, asio::dynamic_buffer(response),
+                         [&](boost::system::error_code, std::size_t) { done = true; });
+        EXPECT_TRUE(run_until([&] { return done; })) << "no answer while out of descriptors";
+        EXPECT_TRUE(response.starts_with("HTTP/1.1 200 OK\r\n")) << response;
+        EXPECT_TRUE(response.ends_with("\r\n\r\nok\n")) << response;
+        if (!done) {
+            client.close();
+            run_until([&] { return done; });
+        }
+        fillers.clear();
+    }
+    EXPECT_EQ(server.evicted_count(), 1u);
+
+    boost::system::error_code oldest_ec;
+    bool oldest_done = false;
+    char byte = 0;
+    oldest.async_read_some(asio::buffer(&byte, 1), [&](boost::system::error_code ec, std::size_t) {
+        oldest_ec = ec;
+        oldest_done = true;
+    });
+    EXPECT_TRUE(run_until([&] { return oldest_done; }));
+    EXPECT_EQ(oldest_ec, asio::error::eof) << "the longest-idle connection should have made room";
+    oldest.close();
+
+    // The younger one is still served.
+    asio::write(younger, asio::buffer(std::string_view("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")));
+    std::string answer;
+    bool answered = false;
+    asio::async_read_until(younger, asio::dynamic_buffer(answer), "\r\n\r\nok\n",
+                           [&](boost::system::error_code, std::size_t) { answered = true; });
+    EXPECT_TRUE(run_until([&] { return answered; }));
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200 OK\r\n")) << answer;
+    if (!answered) {
+        younger.close();
+        run_until([&] { return answered; });
+    }
 }
 
 }  // namespace
