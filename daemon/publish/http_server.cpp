@@ -4,6 +4,7 @@
 
 #include "publish/http_server.hpp"
 
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <zlib.h>
 
@@ -23,8 +24,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/span_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/system/errc.hpp>
 #include <climits>
 #include <exception>
+#include <iterator>
+#include <list>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -51,6 +55,8 @@ constexpr std::string_view kAllow = "GET, HEAD";
 constexpr std::string_view kCacheControl = "public, max-age=60";
 constexpr std::size_t kMaxLingerBytes = 64 * 1024;  // discarded after an error reply before closing
 constexpr std::chrono::seconds kLingerTimeout{2};
+constexpr std::size_t kReadChunk = 16 * 1024;
+constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
 using Response = http::response<http::span_body<const char>>;
 using Request = http::request<http::empty_body>;
@@ -108,6 +114,10 @@ bool is_routine_disconnect(const beast::error_code& ec) {
            ec == asio::error::broken_pipe || ec == asio::error::bad_descriptor;
 }
 
+bool is_out_of_descriptors(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type) {
@@ -140,6 +150,44 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         std::shared_ptr<const Snapshot> keep_alive;
     };
 
+    // A session sits in `waiting` while it has no request in progress (fresh,
+    // idle keep-alive, header still arriving, or draining before close), in
+    // `busy` while it answers one, and in `evicted` from being closed to make
+    // room until its coroutine ends. Sessions splice their own node between the
+    // lists (iterators stay valid) and join `waiting` at the back when they
+    // start waiting, so its front is always the longest-waiting: the victim.
+    enum class Phase { Waiting, Busy, Evicted };
+    struct Connection {
+        beast::tcp_stream* stream;  // owned by the session frame
+        std::uint64_t id;
+        Phase phase = Phase::Waiting;
+    };
+    using ConnectionList = std::list<Connection>;
+    ConnectionList& list_of(Phase phase) {
+        switch (phase) {
+            case Phase::Waiting: return waiting;
+            case Phase::Busy: return busy;
+            case Phase::Evicted: return evicted;
+        }
+        return evicted;
+    }
+    void move_to(ConnectionList::iterator conn, Phase to, bool to_front = false) {
+        ConnectionList& target = list_of(to);
+        target.splice(to_front ? target.begin() : target.end(), list_of(conn->phase), conn);
+        conn->phase = to;
+    }
+    std::size_t open_connections() const { return waiting.size() + busy.size(); }
+    bool client_pending() {
+        pollfd listener{acceptor.native_handle(), POLLIN, 0};
+        return ::poll(&listener, 1, 0) > 0 && (listener.revents & POLLIN) != 0;
+    }
+    bool evict_longest_waiting();
+
+    // Why new clients cannot simply be admitted; each is warned about once per episode.
+    enum Saturation : unsigned { AtCap = 1, OutOfDescriptors = 2, AllBusy = 4 };
+    void note_saturation(Saturation why, std::string_view reason = {});
+    void note_admitted_freely();
+
     Result<void> start();
     void stop();
     Reply respond(const Request& req) const;
@@ -164,14 +212,18 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     std::uint16_t requested_port;
     HttpLimits limits;
     tcp::acceptor acceptor;
-    asio::steady_timer accept_backoff;  // pause after a failed accept (EMFILE…) instead of spinning
+    asio::steady_timer accept_backoff;  // pause after a failed accept that eviction cannot cure, instead of spinning
     std::shared_ptr<spdlog::logger> log;
     std::uint16_t bound_port = 0;
     bool started = false;
     bool stopping = false;
-    bool capacity_warned = false;  // one warning per episode of saturation
+    unsigned saturation_warned = 0;  // Saturation bits warned about in the current episode
+    std::uint64_t evictions = 0;
+    std::uint64_t evictions_in_episode = 0;
     std::unordered_map<std::string, std::shared_ptr<const Snapshot>> snapshots;
-    std::unordered_map<std::uint64_t, beast::tcp_stream*> connections;  // owned by the session frames
+    ConnectionList waiting;
+    ConnectionList busy;
+    ConnectionList evicted;
     std::uint64_t next_connection_id = 0;
 };
 
@@ -222,9 +274,10 @@ void HttpServer::Impl::stop() {
     acceptor.close(ignored);
     accept_backoff.cancel();
     std::vector<beast::tcp_stream*> open;
-    open.reserve(connections.size());
-    for (const auto& [id, stream] : connections) open.push_back(stream);
-    // The sessions resume later (completions are posted), so the map is not
+    open.reserve(open_connections());
+    for (const ConnectionList* list : {&waiting, &busy})
+        for (const Connection& conn : *list) open.push_back(conn.stream);
+    // The sessions resume later (completions are posted), so the lists are not
     // modified while we walk the copy.
     for (beast::tcp_stream* stream : open) {
         stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
@@ -291,27 +344,100 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
     return reply;
 }
 
+bool HttpServer::Impl::evict_longest_waiting() {
+    if (waiting.empty()) return false;
+    const auto victim = waiting.begin();
+    // Closing releases the descriptor now, which a pending accept may need;
+    // the session notices the aborted read when it resumes.
+    beast::error_code ignored;
+    victim->stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    victim->stream->close();
+    move_to(victim, Phase::Evicted);
+    ++evictions;
+    ++evictions_in_episode;
+    log->debug("publish: http closed connection {} (no request in progress) to make room", victim->id);
+    return true;
+}
+
+void HttpServer::Impl::note_saturation(Saturation why, std::string_view reason) {
+    if ((saturation_warned & why) != 0) return;
+    saturation_warned |= why;
+    switch (why) {
+        case AtCap:
+            log->warn(
+                "publish: http reached its limit of {} connections (http_max_connections); closing the longest-idle "
+                "connection for each new one",
+                limits.max_connections);
+            break;
+        case OutOfDescriptors:
+            log->warn(
+                "publish: http cannot accept on port {}: {} (the process's open-file limit); closing idle "
+                "connections to make room, longest-idle first",
+                bound_port, reason);
+            break;
+        case AllBusy:
+            log->warn(
+                "publish: http cannot make room for new clients: all {} open connections are sending a response "
+                "(http_max_connections is {})",
+                open_connections(), limits.max_connections);
+            break;
+    }
+}
+
+// The episode ends only with a quarter of the cap to spare: an attacker
+// holding the count just around the cap would otherwise turn the one warning
+// per episode into one per connection.
+void HttpServer::Impl::note_admitted_freely() {
+    if (saturation_warned == 0 || 4 * open_connections() >= 3 * limits.max_connections) return;
+    log->info("publish: http has room for new connections again; {} idle ones were closed to make room",
+              evictions_in_episode);
+    saturation_warned = 0;
+    evictions_in_episode = 0;
+}
+
 asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) {
+    bool made_room = false;  // the accept now retried got its descriptor from an eviction
     while (!stopping) {
         auto [ec, socket] = co_await acceptor.async_accept(kNoThrow);
         if (stopping || ec == asio::error::operation_aborted) co_return;
-        if (ec) {
-            if (ec == asio::error::connection_aborted) continue;  // the client gave up first
+        if (ec == asio::error::connection_aborted) continue;  // the client gave up first
+        if (is_out_of_descriptors(ec)) {
+            // accept(2) fails so before it looks at the queue: with no client
+            // there, wait for one rather than close a connection for nobody.
+            // (The listener is edge-triggered, but nothing is pending now, so
+            // the next client is a new edge.)
+            if (!client_pending()) {
+                co_await acceptor.async_wait(tcp::acceptor::wait_read, kNoThrow);
+                continue;
+            }
+            note_saturation(OutOfDescriptors, ec.message());
+            // Sleeping instead would let the listen queue fill with clients we
+            // never serve; a closed idle connection frees a descriptor at once.
+            made_room = evict_longest_waiting();
+            if (made_room) continue;
+        } else if (ec) {
             log->error("publish: http accept on port {} failed: {}", bound_port, ec.message());
-            accept_backoff.expires_after(std::chrono::milliseconds(100));
+        }
+        if (ec) {
+            accept_backoff.expires_after(kAcceptBackoff);
             co_await accept_backoff.async_wait(kNoThrow);
             continue;
         }
-        if (connections.size() >= limits.max_connections) {
-            if (!capacity_warned) {
-                log->warn("publish: http at its limit of {} connections; closing new ones", limits.max_connections);
-                capacity_warned = true;
+        if (open_connections() >= limits.max_connections) {
+            if (evict_longest_waiting()) {
+                note_saturation(AtCap);
+            } else {
+                // Every connection is sending a response: those are not
+                // abandoned for a client that has asked for nothing yet.
+                note_saturation(AllBusy);
+                beast::error_code ignored;
+                socket.close(ignored);
+                continue;
             }
-            beast::error_code ignored;
-            socket.close(ignored);
-            continue;
+        } else if (!made_room) {
+            note_admitted_freely();
         }
-        capacity_warned = false;
+        made_room = false;
         beast::error_code ignored;
         socket.set_option(tcp::no_delay(true), ignored);
         asio::co_spawn(io, session(self, std::move(socket)), on_coroutine_exit("connection"));
@@ -320,23 +446,42 @@ asio::awaitable<void> HttpServer::Impl::accept_loop(std::shared_ptr<Impl> self) 
 
 asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
-    const std::uint64_t id = next_connection_id++;
-    connections.emplace(id, &stream);
+    const auto conn = waiting.insert(waiting.end(), Connection{&stream, next_connection_id++});
+    const std::uint64_t id = conn->id;
     struct Unregister {
         Impl& impl;
-        std::uint64_t id;
-        ~Unregister() { impl.connections.erase(id); }
-    } unregister{*self, id};
+        ConnectionList::iterator conn;
+        ~Unregister() { impl.list_of(conn->phase).erase(conn); }
+    } unregister{*self, conn};
 
     beast::flat_buffer buffer(std::max<std::size_t>(64 * 1024, 2 * std::size_t{limits.max_header_bytes}));
     bool linger = false;  // unread request bytes may remain: drain before closing
-    while (!stopping) {
+    // One deadline for the whole header, not per read: a client trickling a
+    // byte at a time must not hold the connection any longer than a silent one.
+    stream.expires_after(limits.header_timeout);
+    for (bool first = true; !stopping; first = false) {
+        if (!first) {
+            if (buffer.size() == 0) {
+                // Keep-alive clients may think between requests; the header
+                // deadline starts with the next request's first byte.
+                stream.expires_after(limits.idle_timeout);
+                const auto [idle_ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
+                if (idle_ec) {
+                    if (!is_routine_disconnect(idle_ec))
+                        log->debug("publish: http read from connection {} failed: {}", id, idle_ec.message());
+                    break;
+                }
+                buffer.commit(n);
+            }
+            stream.expires_after(limits.header_timeout);
+        }
         http::request_parser<http::empty_body> parser;
         parser.header_limit(limits.max_header_bytes);
-        stream.expires_after(limits.idle_timeout);
         const auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
         (void)read_bytes;
-        if (stopping) break;
+        // Evicted: its read may have completed just before the close, but the
+        // socket is gone.
+        if (stopping || conn->phase == Phase::Evicted) break;
 
         Reply reply;
         bool keep_alive = false;
@@ -378,6 +523,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
         }
         reply.res.keep_alive(keep_alive);
 
+        move_to(conn, Phase::Busy);
         stream.expires_after(limits.write_timeout);
         const auto [write_ec, written] = co_await http::async_write(stream, reply.res, kNoThrow);
         (void)written;
@@ -388,11 +534,16 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
             break;
         }
         if (!keep_alive) break;
+        move_to(conn, Phase::Waiting);
     }
 
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    if (linger && !stopping) co_await linger_close(stream, buffer);
+    if (linger && !stopping && conn->phase != Phase::Evicted) {
+        // Already answered and on its way out: the first to go if room is needed.
+        move_to(conn, Phase::Waiting, true);
+        co_await linger_close(stream, buffer);
+    }
     stream.close();
 }
 
@@ -404,7 +555,7 @@ asio::awaitable<void> HttpServer::Impl::linger_close(beast::tcp_stream& stream, 
     stream.expires_after(kLingerTimeout);
     while (discarded < kMaxLingerBytes && !stopping) {
         buffer.consume(buffer.size());
-        const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(16 * 1024), kNoThrow);
+        const auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kNoThrow);
         if (ec) break;
         discarded += n;
     }
@@ -427,6 +578,8 @@ void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> s
 
 void HttpServer::stop() { impl_->stop(); }
 
-std::size_t HttpServer::connection_count() const { return impl_->connections.size(); }
+std::size_t HttpServer::connection_count() const { return impl_->open_connections(); }
+
+std::uint64_t HttpServer::evicted_count() const { return impl_->evictions; }
 
 }  // namespace tributary::publish

@@ -41,10 +41,14 @@ struct Snapshot {
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified,
                                               std::string content_type = std::string(kRssContentType));
 
+// Filled from the daemon's configuration (http_max_connections and the timeouts).
 struct HttpLimits {
-    std::size_t max_connections = 512;                // at the cap, the connection idle longest makes room
-    std::chrono::milliseconds header_timeout{5'000};  // a whole request header, however it trickles
-    std::chrono::milliseconds idle_timeout{15'000};   // keep-alive: waiting for the next request
+    // Open connections. At the cap the one idle longest is closed to admit a new one.
+    std::size_t max_connections = 512;
+    // A whole request header must arrive within this, counted from accept (or,
+    // on a keep-alive connection, from its first byte): a trickling client gets no more.
+    std::chrono::milliseconds header_timeout{5'000};
+    std::chrono::milliseconds idle_timeout{15'000};   // keep-alive: waiting for the first byte of the next request
     std::chrono::milliseconds write_timeout{30'000};  // sending one response
     std::uint32_t max_header_bytes = 16 * 1024;       // larger request headers get 431
 };
@@ -55,6 +59,12 @@ struct HttpLimits {
 // not rendered yet): 503 with Retry-After: 5. Other paths: 404. Other methods:
 // 405 with Allow. Requests with a body: 413 (or 404/405), then the connection
 // is closed.
+//
+// Idle and trickling sockets must not lock clients out: a connection not in the
+// middle of answering a request is an eviction candidate, and at the cap (or
+// when accept runs out of descriptors) the one waiting longest is closed so the
+// newcomer is served. Only when every connection is sending a response is the
+// newcomer closed instead.
 class HttpServer {
 public:
     HttpServer(boost::asio::io_context& io, std::string host, std::uint16_t port, HttpLimits limits = {});
@@ -77,6 +87,9 @@ public:
     void stop();
 
     std::size_t connection_count() const;  // open connections, for metrics and tests
+    // Connections closed to make room for new ones (at max_connections, or when
+    // accept ran out of file descriptors), since start; for metrics.
+    std::uint64_t evicted_count() const;
 
 private:
     struct Impl;

@@ -13,6 +13,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <boost/asio/write.hpp>
@@ -22,6 +23,8 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +44,9 @@ using HttpResponse = http::response<http::string_body>;
 
 constexpr SysTime kModified = SysTime{seconds{1'767'006'137}};  // Mon, 29 Dec 2025 11:02:17 GMT
 constexpr auto kDeadline = 10s;
+constexpr std::string_view kPing = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+// The start of a request header that never ends.
+const std::string kEndlessHeader = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + std::string(1000, 'a');
 
 std::string gunzip(std::string_view in) {
     z_stream zs{};
@@ -151,6 +157,78 @@ protected:
         socket.set_option(asio::socket_base::linger(true, 0));  // RST, the rudest goodbye
         socket.close();
         co_return n;
+    }
+
+    // Connects without sending anything and waits until the server has the
+    // connection open, so the server sees connections in the order opened.
+    std::shared_ptr<tcp::socket> open_silent() {
+        const std::size_t before = server->connection_count();
+        auto socket = std::make_shared<tcp::socket>(io);
+        socket->connect(endpoint());  // loopback: completes from the listen queue
+        if (!run_until([&] { return server->connection_count() > before; }))
+            throw std::runtime_error("the server did not take the connection");
+        return socket;
+    }
+
+    // Sends `raw` on an open connection and reads one response.
+    asio::awaitable<HttpResponse> request_on_coro(std::shared_ptr<tcp::socket> socket, std::string raw) {
+        co_await asio::async_write(*socket, asio::buffer(raw), asio::use_awaitable);
+        beast::flat_buffer buffer;
+        HttpResponse res;
+        co_await http::async_read(*socket, buffer, res, asio::use_awaitable);
+        co_return res;
+    }
+
+    HttpResponse request_on(std::shared_ptr<tcp::socket> socket, std::string_view raw) {
+        return wait(asio::co_spawn(io, request_on_coro(std::move(socket), std::string(raw)), asio::use_future));
+    }
+
+    // When the server closed `socket` (end of stream or reset before any byte
+    // arrived), if it did within `within`.
+    std::optional<steady_clock::time_point> closed_by_server_within(tcp::socket& socket,
+                                                                    steady_clock::duration within) {
+        struct Outcome {
+            bool done = false;
+            bool closed = false;
+            steady_clock::time_point at;
+            char byte = 0;
+        };
+        auto outcome = std::make_shared<Outcome>();
+        socket.async_read_some(asio::buffer(&outcome->byte, 1), [outcome](beast::error_code ec, std::size_t n) {
+            outcome->done = true;
+            outcome->at = steady_clock::now();
+            outcome->closed = n == 0 && (ec == asio::error::eof || ec == asio::error::connection_reset);
+        });
+        const auto deadline = steady_clock::now() + within;
+        while (!outcome->done && steady_clock::now() < deadline) {
+            if (io.stopped()) io.restart();
+            io.run_one_for(20ms);
+        }
+        if (!outcome->done) {
+            socket.cancel();
+            run_until([&] { return outcome->done; });
+            return std::nullopt;
+        }
+        if (!outcome->closed) return std::nullopt;
+        return outcome->at;
+    }
+
+    // Sends `bytes` one at a time, `every` apart, until done or the connection fails.
+    asio::awaitable<void> trickle_coro(std::shared_ptr<tcp::socket> socket, std::string bytes, milliseconds every) {
+        asio::steady_timer timer(io);
+        for (const char c : bytes) {
+            const auto [ec, n] =
+                co_await asio::async_write(*socket, asio::buffer(&c, 1), asio::as_tuple(asio::use_awaitable));
+            if (ec) co_return;
+            timer.expires_after(every);
+            co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+        }
+    }
+
+    void trickle(std::shared_ptr<tcp::socket> socket, std::string bytes, milliseconds every) {
+        asio::co_spawn(io, trickle_coro(std::move(socket), std::move(bytes), every), [](const std::exception_ptr& e) {
+            if (e) std::rethrow_exception(e);
+        });
     }
 
     HttpResponse get(const std::string& target, const std::string& extra_headers = "") {
@@ -408,29 +486,139 @@ TEST_F(HttpServerTest, Http10WithoutKeepAliveIsClosed) {
     EXPECT_TRUE(e.closed_by_server);
 }
 
-TEST_F(HttpServerTest, IdleConnectionsTimeOut) {
+TEST_F(HttpServerTest, SilentNewConnectionIsClosedAtTheHeaderTimeout) {
     HttpLimits limits;
-    limits.idle_timeout = 200ms;
+    limits.header_timeout = 300ms;
+    limits.idle_timeout = 60s;  // not what a fresh connection waits under
     start(limits);
-    const Exchange e = exchange("", {}, true);  // connects, sends nothing
-    EXPECT_TRUE(e.closed_by_server);
+    const auto connected = steady_clock::now();
+    const auto socket = open_silent();
+    const auto closed = closed_by_server_within(*socket, 5s);
+    ASSERT_TRUE(closed) << "a connection that never sent a byte was kept open";
+    EXPECT_GE(*closed - connected, 300ms);
+    EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
+    EXPECT_EQ(server->evicted_count(), 0u);
+}
+
+// The header deadline is one total from accept: every byte arriving on time
+// must not buy the client more time.
+TEST_F(HttpServerTest, TricklingClientIsClosedAtTheHeaderTimeout) {
+    HttpLimits limits;
+    limits.header_timeout = 500ms;
+    limits.idle_timeout = 60s;
+    start(limits);
+    const auto connected = steady_clock::now();
+    const auto socket = open_silent();
+    trickle(socket, kEndlessHeader, 50ms);
+    const auto closed = closed_by_server_within(*socket, 5s);
+    ASSERT_TRUE(closed) << "a client sending a byte every 50 ms kept its connection past the header deadline";
+    EXPECT_GE(*closed - connected, 500ms);
+    EXPECT_LT(*closed - connected, 3s);
+}
+
+TEST_F(HttpServerTest, IdleKeepAliveConnectionIsClosedAtTheIdleTimeout) {
+    HttpLimits limits;
+    limits.idle_timeout = 300ms;
+    limits.header_timeout = 60s;
+    start(limits);
+    Exchange e = exchange(std::string(kPing));
+    ASSERT_EQ(e.responses.at(0).body(), "ok\n");
+    ASSERT_TRUE(e.responses.at(0).keep_alive());
+    const auto answered = steady_clock::now();
+    const auto closed = closed_by_server_within(*e.socket, 5s);
+    ASSERT_TRUE(closed) << "an idle keep-alive connection outlived idle_timeout";
+    EXPECT_GE(*closed - answered, 300ms);
     EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
 }
 
-TEST_F(HttpServerTest, ConnectionsBeyondTheCapAreClosed) {
+// Between requests a keep-alive client waits under idle_timeout, not under
+// the (shorter) header deadline; that starts with the next request's first byte.
+TEST_F(HttpServerTest, KeepAlivePauseLongerThanTheHeaderTimeoutIsFine) {
     HttpLimits limits;
-    limits.max_connections = 2;
+    limits.idle_timeout = 30s;
+    limits.header_timeout = 200ms;
     start(limits);
-    const std::string ping = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
-    Exchange a = exchange(ping);
-    Exchange b = exchange(ping);
-    ASSERT_EQ(server->connection_count(), 2u);
-    const Exchange refused = exchange("", {}, true);
-    EXPECT_TRUE(refused.closed_by_server);
-    a.socket->close();
-    ASSERT_TRUE(run_until([&] { return server->connection_count() == 1; }));
-    EXPECT_EQ(exchange(ping).responses.at(0).body(), "ok\n");
-    b.socket->close();
+    Exchange e = exchange(std::string(kPing));
+    ASSERT_TRUE(e.responses.at(0).keep_alive());
+    ASSERT_FALSE(closed_by_server_within(*e.socket, 800ms)) << "closed while idle, before idle_timeout";
+    EXPECT_EQ(request_on(e.socket, kPing).body(), "ok\n");
+}
+
+TEST_F(HttpServerTest, KeepAliveRequestTricklingInGetsTheHeaderTimeoutFromItsFirstByte) {
+    HttpLimits limits;
+    limits.idle_timeout = 30s;
+    limits.header_timeout = 500ms;
+    start(limits);
+    Exchange e = exchange(std::string(kPing));
+    ASSERT_TRUE(e.responses.at(0).keep_alive());
+    const auto first_byte = steady_clock::now();
+    trickle(e.socket, kEndlessHeader, 50ms);
+    const auto closed = closed_by_server_within(*e.socket, 5s);
+    ASSERT_TRUE(closed) << "a trickled second request kept the connection past the header deadline";
+    EXPECT_GE(*closed - first_byte, 500ms);
+    EXPECT_LT(*closed - first_byte, 3s);
+}
+
+// The victim is the connection waiting longest for a request, whether it is
+// fresh or kept alive, and not the one accepted first.
+TEST_F(HttpServerTest, AtTheCapTheLongestWaitingConnectionMakesRoom) {
+    HttpLimits limits;
+    limits.max_connections = 3;
+    limits.header_timeout = 60s;  // only eviction closes anything here
+    limits.idle_timeout = 60s;
+    start(limits);
+    const auto a = open_silent();
+    const auto b = open_silent();
+    const auto c = open_silent();
+    ASSERT_EQ(request_on(b, kPing).body(), "ok\n");  // b waits again, now the most recent
+    ASSERT_EQ(server->connection_count(), 3u);
+
+    Exchange d = exchange(std::string(kPing));
+    EXPECT_EQ(d.responses.at(0).body(), "ok\n");
+    EXPECT_TRUE(closed_by_server_within(*a, 5s)) << "the connection waiting longest (a) was not the one closed";
+    EXPECT_EQ(server->evicted_count(), 1u);
+
+    Exchange e = exchange(std::string(kPing));
+    EXPECT_EQ(e.responses.at(0).body(), "ok\n");
+    EXPECT_TRUE(closed_by_server_within(*c, 5s)) << "c, silent since accept, should have gone before b";
+    EXPECT_EQ(server->evicted_count(), 2u);
+    EXPECT_EQ(request_on(b, kPing).body(), "ok\n");
+    EXPECT_EQ(server->connection_count(), 3u);
+}
+
+// A connection in the middle of sending a response is not abandoned for a
+// newcomer that has asked nothing yet: at a cap of busy connections the
+// newcomer is the one closed.
+TEST_F(HttpServerTest, ConnectionSendingAResponseIsNotEvicted) {
+    HttpLimits limits;
+    limits.max_connections = 1;
+    start(limits);
+    publish_feed(std::string(8u << 20, 'x'));
+
+    // A small receive window keeps the response from fitting in socket buffers,
+    // so the server is still writing while we do not read.
+    auto reader = std::make_shared<tcp::socket>(io);
+    reader->open(tcp::v4());
+    reader->set_option(asio::socket_base::receive_buffer_size(4096));
+    reader->connect(endpoint());
+    const std::string request = "GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n";
+    asio::write(*reader, asio::buffer(request));
+    ASSERT_TRUE(run_until([&] { return reader->available() > 0; }));
+
+    const Exchange newcomer = exchange(std::string(kPing), {}, true);
+    EXPECT_TRUE(newcomer.closed_by_server);
+    EXPECT_EQ(server->evicted_count(), 0u);
+
+    auto read_all = [](std::shared_ptr<tcp::socket> socket) -> asio::awaitable<HttpResponse> {
+        beast::flat_buffer buffer;
+        http::response_parser<http::string_body> parser;
+        parser.body_limit(64u << 20);
+        co_await http::async_read(*socket, buffer, parser, asio::use_awaitable);
+        co_return parser.release();
+    };
+    const HttpResponse res = wait(asio::co_spawn(io, read_all(reader), asio::use_future));
+    EXPECT_EQ(res.result_int(), 200u);
+    EXPECT_EQ(res.body().size(), snapshot->body.size());
 }
 
 TEST_F(HttpServerTest, ClientDisconnectingMidResponseHurtsNothing) {
