@@ -119,9 +119,10 @@ public:
         if (percent(35)) insert_somewhere(s, pick(kInside));
         if (percent(15)) {  // one letter as a character reference or a percent escape
             const std::size_t at = below(s.size());
-            static constexpr std::array<const char*, 3> kForms{"&#%d;", "&#x%X;", "%%%02X"};
+            static constexpr std::array<const char*, 3> kForms{"&#%u;", "&#x%X;", "%%%02X"};
             char encoded[16];
-            std::snprintf(encoded, sizeof encoded, pick(kForms), static_cast<unsigned char>(s[at]));
+            std::snprintf(encoded, sizeof encoded, pick(kForms),
+                          static_cast<unsigned>(static_cast<unsigned char>(s[at])));
             s.replace(at, 1, encoded);
         }
         return s;
