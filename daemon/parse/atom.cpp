@@ -156,16 +156,16 @@ void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed
             } else if (local == "title") {
                 item.title = as_title(child);
             } else if (local == "link") {
+                // Resolved only for the links we keep: a dropped one is warned about.
                 const std::string_view rel = trim(attribute(child, "rel"));
-                const std::string href = context.resolve(child, link_target(child));
                 if (is_alternate(rel) && item.link.empty()) {
-                    item.link = href;
+                    item.link = context.resolve(child, link_target(child));
                 } else if (rel == "enclosure") {
-                    add_enclosure(item, Enclosure{.url = href,
+                    add_enclosure(item, Enclosure{.url = context.resolve(child, link_target(child)),
                                                   .type = clean_text(attribute(child, "type")),
                                                   .length = parse_length(attribute(child, "length"))});
                 } else if (rel == "replies" && item.comments.empty()) {
-                    item.comments = href;
+                    item.comments = context.resolve(child, link_target(child));
                 }
             } else if (local == "author") {
                 if (item.author.empty()) item.author = person_name(child);

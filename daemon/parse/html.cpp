@@ -21,6 +21,7 @@
 #endif
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 #include "parse/html_entities.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/reader.hpp"
@@ -169,30 +170,22 @@ void append_escaped(std::string& out, std::string_view text, bool in_attribute) 
     }
 }
 
-std::string lower_scheme(std::string_view url) {
-    const std::size_t colon = url.find(':');
-    if (colon == std::string_view::npos) return {};
-    const std::size_t delimiter = url.find_first_of("/?#");
-    if (delimiter != std::string_view::npos && delimiter < colon) return {};
-    return to_lower_ascii(url.substr(0, colon));
-}
-
-// The URL to write, or "" to drop the attribute.
-std::string safe_url(std::string_view raw, std::string_view attribute, std::string_view element,
-                     std::string_view base_url) {
-    // The same cleaning browsers do, so "java\tscript:" cannot hide its scheme.
+// The URL to write, or "" to drop the attribute (its element and text stay). Every URL is made
+// absolute here, since the HTML is read far from the page it came from: a reference that cannot
+// be (no usable base) is dropped, as is anything whose scheme is not http(s), or mailto for a link.
+// That leaves out data: images too: they are how an SVG with script or a tracking pixel slips
+// past a scheme list, and no reader needs them.
+std::string safe_url(std::string_view raw, std::string_view attribute, std::string_view base_url) {
+    // Every control character goes, not only the tabs and newlines browsers ignore, so that
+    // "java\x01script:" is judged as the scheme it becomes if anything later drops the control.
     std::string url;
     for (const char c : trim(raw))
-        if (c != '\t' && c != '\n' && c != '\r' && static_cast<unsigned char>(c) >= 0x20) url += c;
+        if (static_cast<unsigned char>(c) >= 0x20) url += c;
     if (url.empty()) return {};
-    const std::string scheme = lower_scheme(url);
-    if (scheme.empty()) return resolve_url(base_url, url);
-    if (scheme == "http" || scheme == "https" || scheme == "mailto") return resolve_url("", url);
-    if (scheme == "data" && element == "img" && attribute == "src") {
-        const std::string lower = to_lower_ascii(std::string_view(url).substr(0, 32));
-        if (lower.starts_with("data:image/") && !lower.starts_with("data:image/svg")) return url;
-    }
-    return {};
+    std::string resolved = resolve_url(base_url, url);
+    const bool allowed = attribute == "href" ? is_publishable_href(resolved) : is_publishable_url(resolved);
+    if (!allowed) resolved.clear();
+    return resolved;
 }
 
 class Sanitizer {
@@ -234,7 +227,7 @@ private:
             if (!contains(kAllowedAttributes, attribute_name)) continue;
             std::string value = attribute.value;
             if (attribute_name == "href" || attribute_name == "src" || attribute_name == "cite") {
-                value = safe_url(value, attribute_name, name, base_url_);
+                value = safe_url(value, attribute_name, base_url_);
                 if (value.empty()) continue;
                 if (attribute_name == "src") has_source = true;
             }
@@ -451,7 +444,10 @@ std::string sanitize_html(std::string_view html, std::string_view base_url) {
     const std::string valid = limit_nesting(xml_safe(html));  // gumbo wants UTF-8 it can trust
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};
-    Sanitizer sanitizer{base_url};
+    // A base that is no web page (an item whose link is "javascript:…") is no base at all, so
+    // that its relative URLs are dropped rather than resolved into its scheme; callers may pass
+    // any link they have.
+    Sanitizer sanitizer{is_publishable_url(base_url) ? base_url : std::string_view{}};
     sanitizer.node(*parsed->root, 0);
     return xml_safe(sanitizer.take());
 }

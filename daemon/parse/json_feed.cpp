@@ -10,6 +10,7 @@
 #include <string>
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 #include "parse/location.hpp"
 #include "parse/reader.hpp"
 #include "parse/utf8.hpp"
@@ -74,6 +75,8 @@ public:
         feed_.title = title_text(string_member(document, "title"), Markup::none);
         feed_.subtitle = title_text(string_member(document, "description"), Markup::none);
         feed_.language = clean_text(string_member(document, "language"));
+        // The document's own feed_url is a base only when nothing better is known, and only as a
+        // web page (resolve_url ignores any other).
         const std::string base =
             options_.base_url.empty() ? string_member(document, "feed_url") : std::string(options_.base_url);
         feed_.link = resolve(base, string_member(document, "home_page_url"));
@@ -103,10 +106,13 @@ public:
     }
 
 private:
+    // An absolute http(s) URL, or "" (see resolve_web_url).
     static std::string resolve(std::string_view base, std::string_view reference) {
         const std::string_view trimmed = trim(reference);
         if (trimmed.empty()) return {};
-        return xml_safe(resolve_url(base, trimmed));
+        std::string url = xml_safe(resolve_url(base, trimmed));
+        if (!is_publishable_url(url)) url.clear();
+        return url;
     }
 
     // 1.1 "authors": [{name, url, avatar}]; 1.0 "author": {name, url, avatar}. Names joined.

@@ -36,8 +36,12 @@ std::string sanitize_html(std::string_view html, std::string_view base_url);
 // Plain text, entities decoded, whitespace collapsed and trimmed.
 std::string html_to_text(std::string_view html);
 
-// RFC 3986 reference resolution; returns the reference unchanged when base is not absolute.
+// RFC 3986 reference resolution. A base that is not an absolute http(s) URL (is_publishable_url)
+// is no base: the reference then comes back as it is, cleaned of what browsers ignore.
 std::string resolve_url(std::string_view base, std::string_view reference);
+// resolve_url, kept only when the result is an absolute http(s) URL, "" otherwise: what every
+// link, enclosure and image of a feed goes through before it is published.
+std::string resolve_web_url(std::string_view base, std::string_view reference);
 // True when resolve_url returns `reference` as it is, whatever the base: an absolute http(s) URL
 // of printable ASCII with no dot segments. Most links in feeds are; they skip the resolution.
 bool is_plain_absolute_url(std::string_view reference) noexcept;

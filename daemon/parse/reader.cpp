@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 #include "parse/parse_feed.hpp"
 #include "parse/utf8.hpp"
 
@@ -466,13 +467,29 @@ std::string_view ReadContext::document_base() const noexcept {
 
 std::string ReadContext::base_from(const std::vector<std::string_view>& bases) const {
     std::string current(document_base());
-    for (auto it = bases.rbegin(); it != bases.rend(); ++it) current = resolve_url(current, *it);
+    // An xml:base that does not come out as a web page is skipped, and the outer base stays:
+    // "javascript:…//" would otherwise turn every relative link inside it into script.
+    for (auto it = bases.rbegin(); it != bases.rend(); ++it)
+        if (std::string next = resolve_url(current, *it); is_publishable_url(next)) current = std::move(next);
     return current;
 }
 
 std::string ReadContext::base_for(pugi::xml_node element) const { return base_from(bases_in_scope(element)); }
 
-std::string ReadContext::resolve(pugi::xml_node element, std::string_view reference) const {
+namespace {
+
+// A value quoted in a warning: its first 80 bytes, cut where a character starts.
+std::string shortened(std::string_view text) {
+    constexpr std::size_t kShown = 80;
+    if (text.size() <= kShown) return xml_safe(text);
+    std::size_t end = kShown;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return xml_safe(text.substr(0, end)) + "…";
+}
+
+}  // namespace
+
+std::string ReadContext::resolve(pugi::xml_node element, std::string_view reference) {
     const std::string_view trimmed = trim(reference);
     if (trimmed.empty()) return {};
     if (is_plain_absolute_url(trimmed)) return std::string(trimmed);
@@ -487,7 +504,13 @@ std::string ReadContext::resolve(pugi::xml_node element, std::string_view refere
             return url;
         }
     }
-    return xml_safe(resolve_url(base_from(bases), trimmed));
+    std::string url = xml_safe(resolve_url(base_from(bases), trimmed));
+    if (!is_publishable_url(url)) {
+        warn("dropped the URL \"" + shortened(trimmed) + "\" of <" + std::string(element.name()) +
+             ">: not an http(s) URL once resolved");
+        url.clear();
+    }
+    return url;
 }
 
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {

@@ -144,7 +144,9 @@ public:
     void set_feed_link(std::string_view link);
     // The base URI in effect at `element`: its xml:base chain over the feed link or base_url.
     std::string base_for(pugi::xml_node element) const;
-    std::string resolve(pugi::xml_node element, std::string_view reference) const;
+    // `reference` resolved against base_for(element): an absolute http(s) URL, or "" (with a
+    // warning) when it is none, whatever its scheme or its base's.
+    std::string resolve(pugi::xml_node element, std::string_view reference);
 
     // xml:lang in scope at `element` (nearest_language, remembering where there is none).
     std::string language_at(pugi::xml_node element) const;

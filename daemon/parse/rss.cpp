@@ -24,7 +24,7 @@ bool looks_like_web_url(std::string_view text) {
 // A media:group holds the alternatives of one media object; groups do not nest, and reading a
 // group inside a group is refused so that a hostile document cannot recurse us off the stack
 // (300,000 nested groups did).
-void read_media(pugi::xml_node element, ParsedItem& item, const ReadContext& context, bool inside_group = false) {
+void read_media(pugi::xml_node element, ParsedItem& item, ReadContext& context, bool inside_group = false) {
     const std::string_view local = local_name(element);
     if (local == "group") {
         if (inside_group) return;
@@ -50,7 +50,8 @@ void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item,
         if (local == "title") {
             item.title = title_text(element_text(child), Markup::guess);
         } else if (local == "link") {
-            rss_link = context.resolve(child, element_text(child));
+            // The last link that can be published: a hostile second <link> does not erase a good one.
+            if (std::string url = context.resolve(child, element_text(child)); !url.empty()) rss_link = std::move(url);
         } else if (local == "description") {
             item.summary = context.html(child, text_or_markup(child));
         } else if (local == "guid") {
@@ -157,14 +158,16 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
         if (local == "item") continue;  // read later; most of a channel's children
         if (read_feed_hint(child, name, context)) continue;
         if (is_rss_core(ns)) {
-            if (local == "title")
+            if (local == "title") {
                 feed.title = title_text(element_text(child), Markup::guess);
-            else if (local == "link")
-                feed.link = context.resolve(child, element_text(child));
-            else if (local == "description")
+            } else if (local == "link") {
+                if (std::string url = context.resolve(child, element_text(child)); !url.empty())
+                    feed.link = std::move(url);
+            } else if (local == "description") {
                 feed.subtitle = title_text(element_text(child), Markup::guess);
-            else if (local == "language")
+            } else if (local == "language") {
                 feed.language = clean_text(element_text(child));
+            }
         } else if (ns == Ns::dc) {
             if (local == "language" && feed.language.empty())
                 feed.language = clean_text(element_text(child));

@@ -15,6 +15,7 @@
 #endif
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 #include "parse/parse_feed.hpp"
 
 namespace tributary::parse {
@@ -204,8 +205,11 @@ std::string resolve_iri(std::string_view base, std::string_view reference) {
     const std::string cleaned_base = clean_reference(base);
     const UrlParts ref = split(cleaned_reference);
     if (ref.scheme) return join(ref, remove_dot_segments(ref.path));
+    // Only a web page is a base: against "javascript:alert(1)//" (an item link, an xml:base) the
+    // harmless "page.html" would come out as script, and against "data:" or "file:" as something
+    // we would not publish either. So such a base counts as none.
+    if (!is_publishable_url(cleaned_base)) return cleaned_reference;
     const UrlParts b = split(cleaned_base);
-    if (!b.scheme) return cleaned_reference;
 
     UrlParts target;
     target.scheme = b.scheme;
@@ -278,6 +282,12 @@ std::string resolve_url(std::string_view base, std::string_view reference) {
         return out;
     }
     return to_uri(resolve_iri(base, reference));
+}
+
+std::string resolve_web_url(std::string_view base, std::string_view reference) {
+    std::string url = resolve_url(base, reference);
+    if (!is_publishable_url(url)) url.clear();
+    return url;
 }
 
 }  // namespace tributary::parse

@@ -1,6 +1,11 @@
+// Every URL written here passes is_publishable_url, or its element is left out (never rewritten).
+// The parse stage lets only http(s) links through already; this is the second lock on the same
+// door, for whatever reaches the store another way (rows from an older version, a future reader).
+
 #include "publish/render.hpp"
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 
 #ifndef TRIBUTARY_VERSION
 #define TRIBUTARY_VERSION "unknown"
@@ -32,10 +37,15 @@ void attribute(std::string& out, std::string_view name, std::string_view value) 
     out += '"';
 }
 
+// "/merged.xml", but not "//host/…" or "/\\host/…" (another site) nor anything with a scheme.
+bool is_root_path(std::string_view path) {
+    return path.starts_with('/') && !path.starts_with("//") && path.find_first_of(":\\") == std::string_view::npos;
+}
+
 void render_item(std::string& out, const MergedItem& item) {
     out += "    <item>\n";
     element(out, 6, "title", item.title);
-    if (!item.link.empty()) element(out, 6, "link", item.link);
+    if (is_publishable_url(item.link)) element(out, 6, "link", item.link);
     if (!item.guid.empty()) {
         out += "      <guid isPermaLink=\"false\">";
         append_xml_escaped(out, item.guid);
@@ -46,7 +56,7 @@ void render_item(std::string& out, const MergedItem& item) {
     if (!item.author.empty()) element(out, 6, "dc:creator", item.author);
     for (const std::string& category : item.categories)
         if (!category.empty()) element(out, 6, "category", category);
-    if (!item.source_url.empty()) {
+    if (is_publishable_url(item.source_url)) {
         out += "      <source";
         attribute(out, "url", item.source_url);
         out += '>';
@@ -89,7 +99,7 @@ void render_entry(std::string& out, const MergedItem& item) {
     out += "    <title type=\"text\">";
     append_xml_escaped(out, item.title);
     out += "</title>\n";
-    if (!item.link.empty()) atom_link(out, 4, "alternate", item.link, "");
+    if (is_publishable_url(item.link)) atom_link(out, 4, "alternate", item.link, "");
     const std::string time = format_rfc3339(item.published.value_or(item.first_seen));
     element(out, 4, "published", time);
     element(out, 4, "updated", time);
@@ -105,7 +115,7 @@ void render_entry(std::string& out, const MergedItem& item) {
         attribute(out, "term", category);
         out += "/>\n";
     }
-    if (!item.source_url.empty()) {
+    if (is_publishable_url(item.source_url)) {
         out += "    <source>\n";
         element(out, 6, "id", item.source_url);
         element(out, 6, "title", item.source_title.empty() ? item.feed_name : item.source_title);
@@ -159,15 +169,18 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
     attribute(out, "xmlns:dc", kDcNs);
     out += ">\n  <channel>\n";
     element(out, 4, "title", output.title);
-    // The channel's <link> is the site; with none configured, the feed itself.
+    // The channel's <link> is the site; with none configured, the feed itself. RSS 2.0 requires
+    // one, so when no absolute URL is known (`once` on port 0) the output's path stands in: a
+    // path that starts with a single '/' names no scheme, and resolves to wherever the file is
+    // served from.
     std::string_view link = output.link;
-    if (link.empty()) link = self_url;
-    if (link.empty()) link = output.url;
-    element(out, 4, "link", link);
+    if (!is_publishable_url(link)) link = self_url;
+    if (!is_publishable_url(link)) link = is_root_path(output.url) ? std::string_view{output.url} : std::string_view{};
+    if (!link.empty()) element(out, 4, "link", link);
     element(out, 4, "description", output.description);
     element(out, 4, "lastBuildDate", format_rfc1123(build_time));
     element(out, 4, "generator", "Tributary " TRIBUTARY_VERSION);
-    if (!self_url.empty()) {
+    if (is_publishable_url(self_url)) {
         out += "    <atom:link";
         attribute(out, "href", self_url);
         out += " rel=\"self\" type=\"application/rss+xml\"/>\n";
@@ -185,13 +198,14 @@ std::string render_atom(const OutputSpec& output, std::span<const MergedItem> it
     attribute(out, "xmlns", kAtomNs);
     out += ">\n";
     // A permanent id: the served URL when known, else one built from the output's name.
-    element(out, 2, "id", self_url.empty() ? "urn:tributary:output:" + output.name : std::string(self_url));
+    const bool self_known = is_publishable_url(self_url);
+    element(out, 2, "id", self_known ? std::string(self_url) : "urn:tributary:output:" + output.name);
     element(out, 2, "title", output.title);
     if (!output.description.empty()) element(out, 2, "subtitle", output.description);
     element(out, 2, "updated", format_rfc3339(build_time));
     atom_person(out, 2, output.title);
-    if (!self_url.empty()) atom_link(out, 2, "self", self_url, "application/atom+xml");
-    if (!output.link.empty()) atom_link(out, 2, "alternate", output.link, "");
+    if (self_known) atom_link(out, 2, "self", self_url, "application/atom+xml");
+    if (is_publishable_url(output.link)) atom_link(out, 2, "alternate", output.link, "");
     out += "  <generator";
     attribute(out, "version", TRIBUTARY_VERSION);
     out += ">Tributary</generator>\n";

@@ -16,7 +16,8 @@ namespace tributary::publish {
 //
 // The result is always well-formed XML 1.0 in UTF-8 whatever bytes the strings
 // hold: every string goes through xml_safe_utf8 and is escaped. Descriptions
-// (sanitized HTML) are emitted as escaped text, never as raw markup or CDATA.
+// (sanitized HTML) are emitted as escaped text, never as raw markup or CDATA. A link, source
+// or self URL that is not an absolute http(s) URL is left out with its element.
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        std::string_view self_url);
 

@@ -42,11 +42,49 @@ TEST(SanitizeHtml, RemovesJavascriptAndVbscriptAndDataUrls) {
               "<a>a</a><a>b</a><a>c</a><a>d</a><a>e</a>");
 }
 
-TEST(SanitizeHtml, KeepsDataImageOnlyInImgSrc) {
-    EXPECT_EQ(sanitize_html("<img src=\"data:image/png;base64,iVBOR\" alt=\"x\">", kBase),
-              "<img src=\"data:image/png;base64,iVBOR\" alt=\"x\"/>");
+TEST(SanitizeHtml, SourcesAreHttpOnlyEvenDataImages) {
+    EXPECT_EQ(sanitize_html("<img src=\"data:image/png;base64,iVBOR\" alt=\"x\">", kBase), "");
     EXPECT_EQ(sanitize_html("<img src=\"data:image/svg+xml;base64,PHN2Zz4=\">", kBase), "");
     EXPECT_EQ(sanitize_html("<img src=\"javascript:x\" alt=\"gone\">", kBase), "");
+    EXPECT_EQ(sanitize_html("<img src=\"mailto:a@b.example\">", kBase), "");  // mailto is for links only
+    EXPECT_EQ(sanitize_html("<q cite=\"mailto:a@b.example\">q</q>", kBase), "<q>q</q>");
+    EXPECT_EQ(sanitize_html("<img src=\"HTTPS://cdn.example/a.png\">", kBase),
+              "<img src=\"https://cdn.example/a.png\"/>");
+}
+
+TEST(SanitizeHtml, IgnoresABaseThatIsNoWebPage) {
+    // The daemon sanitizes with the item's link as base; a hostile link must not become the
+    // scheme of the item's relative URLs, which are then dropped (they cannot be made absolute).
+    for (const std::string_view base : {"javascript:alert(1)//", " JavaScript:alert(1)/", "data:text/html,x/",
+                                        "vbscript:x/", "file:///etc/", "ftp://files.example/", "about:blank", ""}) {
+        SCOPED_TRACE(base);
+        EXPECT_EQ(sanitize_html("<a href=\"page.html\">a</a><img src=\"i.png\"><a href=\"//cdn.example/x\">c</a>"
+                                "<a href=\"?q\">q</a><a href=\"#top\">t</a>",
+                                base),
+                  "<a>a</a><a>c</a><a>q</a><a>t</a>");
+        // Absolute http(s) and mailto links do not need a base.
+        EXPECT_EQ(sanitize_html("<a href=\"https://a.example/\">a</a><a href=\"mailto:x@a.example\">m</a>", base),
+                  "<a href=\"https://a.example/\">a</a><a href=\"mailto:x@a.example\">m</a>");
+    }
+}
+
+TEST(SanitizeHtml, ProtocolRelativeUrlsTakeTheBasesScheme) {
+    EXPECT_EQ(sanitize_html("<a href=\"//cdn.example/x\">c</a>", "http://news.example/"),
+              "<a href=\"http://cdn.example/x\">c</a>");
+    EXPECT_EQ(sanitize_html("<a href=\"//cdn.example/x\">c</a>", kBase), "<a href=\"https://cdn.example/x\">c</a>");
+}
+
+TEST(SanitizeHtml, DisguisedSchemesAreRemoved) {
+    // Each as a browser would read it: character references decoded, controls and spaces around
+    // and tabs or newlines inside ignored.
+    for (const std::string_view href :
+         {"&#106;avascript:alert(1)", "&#x6A;avascript:alert(1)", "javascript&colon;alert(1)", "java&#9;script:x",
+          "java&NewLine;script:x", "\x01javascript:x", " \x0C javascript:x", "JAVASCRIPT:x", "jav\nascript:x",
+          "vbscript:x", "data:text/html,<script>x</script>", "DaTa:text/html,x", "file:///etc/passwd",
+          "blob:https://a.example/1", "about:blank", "ftp://a.example/x", "view-source:https://a.example/"}) {
+        SCOPED_TRACE(href);
+        EXPECT_EQ(sanitize_html("<a href=\"" + std::string(href) + "\">x</a>", kBase), "<a>x</a>");
+    }
 }
 
 TEST(SanitizeHtml, ResolvesRelativeUrlsAgainstBase) {

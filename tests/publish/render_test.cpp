@@ -128,6 +128,60 @@ TEST(RenderRss, NoSelfLinkWhenUrlUnknownAndChannelLinkFallsBack) {
     EXPECT_STREQ(q->doc.child("rss").child("channel").child_value("link"), "https://h.example/merged.xml");
 }
 
+// What the parse stage would never hand over, in case something else does: each URL that is not
+// an absolute http(s) URL is left out with its element, whatever disguises its scheme.
+const std::vector<std::string> kUnpublishableUrls{
+    "javascript:alert(1)",
+    " JAVASCRIPT:alert(1)",
+    "java\tscript:alert(1)",
+    "\x01javascript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "mailto:a@b.example",
+    "ftp://files.example/a",
+    "//cdn.example/a",
+    "/relative/path",
+    "http:",
+    "https://",
+    " https://leading.space.example/",
+};
+
+TEST(RenderRss, LinksThatAreNotHttpAreLeftOut) {
+    for (const std::string& url : kUnpublishableUrls) {
+        SCOPED_TRACE(url);
+        OutputSpec o = output();
+        o.link = url;
+        MergedItem in = item();
+        in.link = url;
+        in.source_url = url;
+        const std::vector<MergedItem> items{in};
+        const std::string xml = render_rss(o, items, kBuild, url);
+        const auto p = parse(xml);
+        ASSERT_TRUE(p->result) << p->result.description();
+        const pugi::xml_node channel = p->doc.child("rss").child("channel");
+        // RSS 2.0 requires a channel link: the output's path stands in for it.
+        EXPECT_STREQ(channel.child_value("link"), "/merged.xml");
+        EXPECT_FALSE(channel.child("atom:link"));
+        const pugi::xml_node it = channel.child("item");
+        ASSERT_TRUE(it);
+        EXPECT_FALSE(it.child("link"));
+        EXPECT_FALSE(it.child("source"));
+        EXPECT_STREQ(it.child_value("title"), "Fish & chips <today>");  // the item itself stays
+    }
+}
+
+TEST(RenderRss, ChannelLinkPrefersAnHttpUrlAndNeverTakesAnotherSitesPath) {
+    OutputSpec o = output();
+    o.link = "javascript:alert(1)";
+    const auto p = parse(render_rss(o, {}, kBuild, "https://h.example/merged.xml"));
+    EXPECT_STREQ(p->doc.child("rss").child("channel").child_value("link"), "https://h.example/merged.xml");
+    o.url = "//evil.example/merged.xml";
+    const auto q = parse(render_rss(o, {}, kBuild, ""));
+    EXPECT_FALSE(q->doc.child("rss").child("channel").child("link"));
+}
+
 TEST(RenderRss, PubDateFallsBackToFirstSeenAndOptionalFieldsAreOmitted) {
     MergedItem in = item();
     in.published.reset();
@@ -174,15 +228,18 @@ TEST(RenderRss, HostileStringsStayWellFormed) {
     };
     for (const std::string& s : hostile) {
         SCOPED_TRACE(s);
+        // URLs keep an http(s) scheme in front, or they would not be written at all.
+        const std::string url = "https://h.example/" + s;
         OutputSpec o = output();
         o.title = s;
         o.description = s;
-        o.link = s;
+        o.link = url;
         MergedItem in = item();
-        in.guid = in.title = in.link = in.description = in.author = in.source_title = in.source_url = s;
+        in.guid = in.title = in.description = in.author = in.source_title = s;
+        in.link = in.source_url = url;
         in.categories = {s, s};
         const std::vector<MergedItem> items{in};
-        const std::string xml = render_rss(o, items, kBuild, s);
+        const std::string xml = render_rss(o, items, kBuild, url);
         const auto p = parse(xml);
         ASSERT_TRUE(p->result) << p->result.description() << " at " << p->result.offset;
         expect_xml10_chars(xml);
@@ -190,9 +247,9 @@ TEST(RenderRss, HostileStringsStayWellFormed) {
         ASSERT_TRUE(it);
         // What comes back is exactly the sanitized string.
         EXPECT_EQ(std::string(it.child_value("description")), xml_safe_utf8(s));
-        EXPECT_EQ(std::string(it.child("source").attribute("url").value()), xml_safe_utf8(s));
+        EXPECT_EQ(std::string(it.child("source").attribute("url").value()), xml_safe_utf8(url));
         EXPECT_EQ(std::string(p->doc.child("rss").child("channel").child("atom:link").attribute("href").value()),
-                  xml_safe_utf8(s));
+                  xml_safe_utf8(url));
     }
 }
 
@@ -290,6 +347,28 @@ TEST(RenderAtom, UndatedStoryUsesFirstSeenAndUnknownUrlGivesAnIdAnyway) {
     EXPECT_FALSE(p->doc.child("feed").find_child_by_attribute("link", "rel", "self"));
     EXPECT_STREQ(p->doc.child("feed").child("entry").child_value("updated"), "2025-12-28T12:00:00Z");
     EXPECT_FALSE(p->doc.child("feed").child("entry").child("author"));  // the feed's author covers it
+}
+
+TEST(RenderAtom, LinksThatAreNotHttpAreLeftOut) {
+    for (const std::string& url : kUnpublishableUrls) {
+        SCOPED_TRACE(url);
+        OutputSpec o = output();
+        o.link = url;
+        MergedItem in = item();
+        in.link = url;
+        in.source_url = url;
+        const std::vector<MergedItem> items{in};
+        const auto p = parse(render_atom(o, items, kBuild, url));
+        ASSERT_TRUE(p->result) << p->result.description();
+        const pugi::xml_node feed = p->doc.child("feed");
+        EXPECT_STREQ(feed.child_value("id"), "urn:tributary:output:main");
+        EXPECT_FALSE(feed.child("link"));
+        const pugi::xml_node entry = feed.child("entry");
+        ASSERT_TRUE(entry);
+        EXPECT_FALSE(entry.child("link"));
+        EXPECT_FALSE(entry.child("source"));
+        EXPECT_STREQ(entry.child_value("id"), "tributary:story:42");
+    }
 }
 
 }  // namespace
