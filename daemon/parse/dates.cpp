@@ -3,11 +3,20 @@
 // four-digit year and a '-'; everything else (RFC 822 / 1123, and dates as Arabic and French
 // news sites write them, with weekday and month names, "1er", "الساعة", ص/م) is read by one
 // liberal reader of words and numbers, which the date's own fields keep honest.
+// A date that names no zone names a wall-clock time; parse_date(text, zone) places it in the
+// feed's zone with ICU's zone data, which knows the summer times and Morocco's Ramadan hour.
+
+#include <unicode/basictz.h>
+#include <unicode/timezone.h>
+#include <unicode/ucal.h>
+#include <unicode/unistr.h>
 
 #include <algorithm>
 #include <array>
 #include <cctype>
 #include <chrono>
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,10 +29,12 @@
 namespace tributary::parse {
 namespace {
 
-using std::chrono::days;
 using std::chrono::hours;
+using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
+
+constexpr std::string_view kDefaultZone = "Africa/Casablanca";
 
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
@@ -627,12 +638,71 @@ std::optional<Reading> read_date(std::string_view raw) {
     return parse_written(text);
 }
 
+icu::UnicodeString unicode(std::string_view ascii) {
+    return icu::UnicodeString::fromUTF8(icu::StringPiece(ascii.data(), static_cast<std::int32_t>(ascii.size())));
+}
+
+// The zone named `name`, or the default one. Kept per thread, for the last name asked: all of
+// a feed's dates ask for the same, and building a zone reads its rules from ICU's data.
+const icu::BasicTimeZone* zone_named(std::string_view name) {
+    struct Cached {
+        std::string name;
+        std::unique_ptr<icu::TimeZone> zone;
+    };
+    thread_local Cached cached;
+    if (cached.zone == nullptr || cached.name != name) {
+        cached.zone.reset(icu::TimeZone::createTimeZone(unicode(is_known_timezone(name) ? name : kDefaultZone)));
+        cached.name.assign(name);
+    }
+    // ICU's zones from its data are all BasicTimeZones; only those answer for a wall-clock time.
+    return dynamic_cast<const icu::BasicTimeZone*>(cached.zone.get());
+}
+
+// A wall-clock time in a zone, to UTC. Where the offset changes, RFC 5545's rule (iCalendar,
+// 3.3.5), so that a feed's "02:30" means what a calendar's would: a time that happens twice is
+// the first one, and a time that the clocks skipped is read with the offset before the change.
+std::optional<SysTime> wall_time_in(std::string_view timezone, SysTime wall) {
+    const icu::BasicTimeZone* zone = zone_named(timezone);
+    if (zone == nullptr) return std::nullopt;
+    std::int32_t raw = 0;
+    std::int32_t dst = 0;
+    UErrorCode status = U_ZERO_ERROR;
+    const auto wall_ms = static_cast<UDate>(wall.time_since_epoch().count()) * 1000.0;
+    zone->getOffsetFromLocal(wall_ms, UCAL_TZ_LOCAL_FORMER, UCAL_TZ_LOCAL_FORMER, raw, dst, status);
+    if (U_FAILURE(status)) return std::nullopt;
+    return wall - std::chrono::duration_cast<seconds>(milliseconds{std::int64_t{raw} + dst});
+}
+
 }  // namespace
 
 std::optional<SysTime> parse_date(std::string_view text) {
     const std::optional<Reading> read = read_date(text);
     if (!read) return std::nullopt;
     return read->wall - read->offset.value_or(seconds{0});
+}
+
+std::optional<SysTime> parse_date(std::string_view text, std::string_view timezone) {
+    const std::optional<Reading> read = read_date(text);
+    if (!read) return std::nullopt;
+    if (read->offset) return read->wall - *read->offset;
+    return wall_time_in(timezone, read->wall);
+}
+
+bool is_known_timezone(std::string_view name) {
+    // IANA names are short and ASCII ("America/Argentina/ComodRivadavia" is among the longest);
+    // anything else is refused before ICU sees it. ICU also takes custom ids such as
+    // "GMT+01:00", which are no IANA names: the ':' keeps them out here, and ICU says they are
+    // no system zone.
+    if (name.empty() || name.size() > 64) return false;
+    const bool plain = std::all_of(name.begin(), name.end(), [](char c) {
+        return is_letter(c) || is_digit(c) || c == '/' || c == '_' || c == '-' || c == '+';
+    });
+    if (!plain) return false;
+    icu::UnicodeString canonical;
+    UBool system_zone = false;
+    UErrorCode status = U_ZERO_ERROR;
+    icu::TimeZone::getCanonicalID(unicode(name), canonical, system_zone, status);
+    return U_SUCCESS(status) && system_zone;
 }
 
 }  // namespace tributary::parse
