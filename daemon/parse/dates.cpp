@@ -391,6 +391,8 @@ std::optional<seconds> read_zone(Cursor& in) {
 
 // A day of the month, with the ordinal suffix French ("1er", "1ᵉʳ") or English ("1st") may give it.
 std::optional<int> read_day(Cursor& in) {
+    // One or two digits and no more: "Décembre 2025" has no day 20 of the year 25 in it.
+    if (in.digits_ahead() > 2) return std::nullopt;
     const std::optional<int> day = in.number(1, 2);
     if (!day) return std::nullopt;
     if (in.accept("\xE1\xB5\x89\xCA\xB3")) return day;  // U+1D49 U+02B3

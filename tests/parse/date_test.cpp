@@ -232,6 +232,10 @@ const DateCase kDateCases[] = {
     {"5 décembre 2025 10h30 demain", nullptr},
     {"5 décembre 2025 10h61", nullptr},
     {"5 trucs 2025", nullptr},
+    {"Décembre 2025, 10:30", nullptr},  // found by fuzzing: once day 20 of the year 25
+    {"Dec 2025", nullptr},
+    {"دجنبر ٢٠٢٥", nullptr},
+    {"Dec. 1025 10:30 AM", nullptr},
 };
 
 TEST(ParseDate, Table) {
