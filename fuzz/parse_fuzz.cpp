@@ -34,6 +34,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     options.content_type = kContentTypes[selector % kContentTypes.size()];
     options.base_url = (selector & 0x08) != 0 ? "https://example.com/feeds/a.xml" : "";
     options.sanitize = (selector & 0x10) == 0;
+    options.timezone = (selector & 0x20) != 0 ? "Europe/Paris" : "";
     const auto feed = tributary::parse::parse_feed(body, options);
     if (feed) {
         // The readers rely on the document being clean UTF-8 once converted and repaired, and do
@@ -58,6 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // What the pipeline does later with an unsanitized feed.
         for (const auto& item : feed->items) (void)tributary::parse::sanitize_html(item.content, item.link);
     }
-    if (size < 256) (void)tributary::parse::parse_date(body);
+    if (size < 256) {
+        (void)tributary::parse::parse_date(body);
+        (void)tributary::parse::parse_date(body, options.timezone);
+    }
     return 0;
 }

@@ -156,7 +156,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
             feed.warnings.push_back("dropped the last item: it was cut off by the error");
     }
 
-    ReadContext context{feed, options.base_url, options.sanitize};
+    ReadContext context{feed, options.base_url, options.sanitize, options.timezone};
     const DocumentTextCheck check_text{!parsed};
     if (kind == RootKind::atom)
         read_atom(root, context);

@@ -19,6 +19,9 @@ struct ParseOptions {
     // written (made valid UTF-8 and XML-safe, nothing more), so that the caller can sanitize only
     // the items that are new or changed with sanitize_html(html, item link or feed URL).
     bool sanitize = true;
+    // The IANA zone of the dates that name none ("2025-12-05 10:30", "الجمعة 5 دجنبر 2025 - 10:30"):
+    // feeds.conf's `timezone =`. "" and names ICU does not know mean Africa/Casablanca.
+    std::string_view timezone{};
 };
 
 // RSS 0.9x/2.0, RSS 1.0 (RDF), Atom 0.3/1.0 and JSON Feed 1.0/1.1, told apart by content. Repairs
@@ -27,8 +30,14 @@ struct ParseOptions {
 // (Error UnsupportedFormat).
 Result<ParsedFeed> parse_feed(std::string_view body, const ParseOptions& options);
 
-// RFC 822/1123 and RFC 3339/ISO 8601 dates, to UTC. Never "now" on failure.
+// RFC 822/1123 and RFC 3339/ISO 8601 dates, and dates as Arabic and French news sites write
+// them, to UTC. Never "now" on failure. A date that names no zone is read as UTC here, and as
+// a wall-clock time in `timezone` (as ParseOptions::timezone) by the second form, which the
+// feed readers use; a zone or offset in the text always wins.
 std::optional<SysTime> parse_date(std::string_view text);
+std::optional<SysTime> parse_date(std::string_view text, std::string_view timezone);
+// True for a zone name ICU's data knows, spelled as IANA spells it ("Europe/Paris").
+bool is_known_timezone(std::string_view name);
 
 // Allowlist HTML sanitizer (gumbo HTML5 parse); output is well-formed and safe inside XML.
 std::string sanitize_html(std::string_view html, std::string_view base_url);

@@ -517,7 +517,7 @@ std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t ite
     const ElementText raw(element);
     const std::string_view text = trim(raw);
     if (text.empty()) return std::nullopt;
-    if (std::optional<SysTime> parsed = parse_date(text)) return parsed;
+    if (std::optional<SysTime> parsed = parse_date(text, timezone_)) return parsed;
     std::string where = item == nullptr ? std::string("the feed")
                                         : "item " + std::to_string(item_index + 1) +
                                               (item->title.empty() ? std::string{} : " (\"" + item->title + "\")");

@@ -121,8 +121,8 @@ std::size_t take_values_over_limit() noexcept;  // and reset the count
 
 class ReadContext {
 public:
-    ReadContext(ParsedFeed& feed, std::string_view base_url, bool sanitize = true)
-        : feed_(feed), base_url_(base_url), sanitize_(sanitize) {}
+    ReadContext(ParsedFeed& feed, std::string_view base_url, bool sanitize = true, std::string_view timezone = {})
+        : feed_(feed), base_url_(base_url), timezone_(timezone), sanitize_(sanitize) {}
 
     ParsedFeed& feed() { return feed_; }
     // Warnings about single items (an unparseable date in each of 10,000 items) are listed up to a
@@ -190,6 +190,7 @@ private:
     mutable NoneInScope no_base_;
     mutable NoneInScope no_language_;
     std::string_view base_url_;
+    std::string_view timezone_;  // of the dates that name none
     std::string document_base_;
     bool sanitize_ = true;
     bool warned_double_escaped_ = false;
