@@ -153,6 +153,7 @@ int run_daemon(const Cli& cli, Mode mode) {
         return kExitCannotWork;
     }
     daemon.join();
+    if (daemon.failed()) return kExitCannotWork;
     spdlog::info("stopped");
     // Feeds that failed are the operator's news, not the daemon's failure.
     return kExitOk;

@@ -440,9 +440,10 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
 
     // 200: parse and compute keys on a worker, then ingest on the writer.
     const std::string encoding_override = it->second.spec.encoding;
+    const std::string timezone = it->second.spec.timezone;
     on_pool(
         workers_,
-        [result = std::move(result), encoding_override]() mutable {
+        [result = std::move(result), encoding_override, timezone]() mutable {
             struct Parsed {
                 FetchResult fetched;
                 Result<ParsedFeed> feed;
@@ -454,7 +455,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 .content_type = result.content_type,
                 .base_url = result.final_url.empty() ? result.requested_url : result.final_url,
                 .encoding_override = encoding_override,
-                .sanitize = false};
+                .sanitize = false,
+                .timezone = timezone};
             Parsed out{.fetched = {}, .feed = parse::parse_feed(result.body, options), .keys = {}};
             if (out.feed) out.keys = dedup::compute_keys(out.feed->items);
             result.body.clear();
@@ -505,6 +507,9 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                     const store::StoryIndexFactory story_index = [] {
                         return std::make_unique<dedup::FingerprintIndex>();
                     };
+                    // SQLite would write on into a deleted or replaced file and lose it all.
+                    if (auto ours = store_->check_file(); !ours)
+                        return Result<IngestResult>(std::unexpected(ours.error()));
                     return store_->ingest(state, feed, keys, story_index, now, kStoryWindow, sanitize);
                 },
                 [this, name, state, item_count, warnings = std::move(warnings),
@@ -516,6 +521,10 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
 
 void Daemon::on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
                          std::vector<std::string> warnings, std::chrono::milliseconds fetch_elapsed) {
+    if (!result && result.error().kind == ErrorKind::DbLost) {
+        on_store_lost(result.error());
+        return finish_attempt(name);
+    }
     if (!result) {
         // The transaction rolled back: keep the old validators so the next
         // poll fetches the document again instead of getting a 304.
@@ -674,12 +683,53 @@ void Daemon::finish_attempt(const std::string& name) {
             publish_metrics();
         }
         round_.reset();
+        maintain_store();
     }
     maybe_finish();
 }
 
+void Daemon::on_store_lost(const Error& error) {
+    if (failed_) return;
+    failed_ = true;
+    spdlog::critical("{}; stopping, since nothing written from now on would be kept", error.message);
+    stop();
+}
+
+void Daemon::maintain_store() {
+    if (maintenance_running_ || stopping_) return;
+    maintenance_running_ = true;
+    struct Checked {
+        Result<void> file;
+        Result<store::CheckpointResult> checkpoint;
+    };
+    on_pool(
+        db_,
+        [this] {
+            Checked checked{.file = store_->check_file(), .checkpoint = store::CheckpointResult{}};
+            if (checked.file) checked.checkpoint = store_->checkpoint();
+            return checked;
+        },
+        [this](Checked checked) {
+            maintenance_running_ = false;
+            if (!checked.file && checked.file.error().kind == ErrorKind::DbLost) {
+                on_store_lost(checked.file.error());
+            } else if (!checked.file) {
+                spdlog::error("{}", checked.file.error().message);
+            } else if (!checked.checkpoint) {
+                spdlog::error("{}", checked.checkpoint.error().message);
+            } else if (checked.checkpoint->busy && checked.checkpoint->wal_bytes > store::kWalWarningBytes) {
+                spdlog::warn(
+                    "store: the write-ahead log of {} is {} MiB: a reader's long transaction keeps it from "
+                    "being copied back (close long-running readers of the database)",
+                    config_.daemon.database.string(), checked.checkpoint->wal_bytes >> 20);
+            }
+            maybe_finish();
+        });
+}
+
 void Daemon::maybe_finish() {
     if (in_flight_ > 0) return;
+    if (maintenance_running_) return;
     if (mode_ == Mode::once && !stopping_ && due_.size() == 0) {
         namespace fs = std::filesystem;
         bool output_missing = false;
@@ -736,6 +786,7 @@ void Daemon::publish_metrics() {
                                                          .last_outcome = feed.state.last_outcome,
                                                          .consecutive_failures = feed.state.consecutive_failures,
                                                          .last_success = feed.state.last_success});
+    metrics_.http_connections_evicted = http_->evicted_count();
     metrics_.host_holds.clear();
     holds_.prune(clock_.now());
     for (const auto& [host, hold] : holds_.all())

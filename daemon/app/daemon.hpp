@@ -71,8 +71,16 @@ public:
     void join();
 
     std::uint16_t http_port() const;
+    // The daemon stopped because it could not go on (its database file was
+    // deleted or replaced): the process must exit with an error, so that
+    // systemd restarts it and the operator sees why.
+    bool failed() const { return failed_; }
 
 private:
+    // A write found the database file gone or replaced: log it once, stop.
+    void on_store_lost(const Error& error);
+    // After a round: is the file still ours, and copy the WAL into it.
+    void maintain_store();
     struct FeedRuntime;
     struct RoundStats;
 
@@ -120,6 +128,8 @@ private:
     Mode mode_;
     const Clock& clock_;
     bool stopping_ = false;
+    bool failed_ = false;
+    bool maintenance_running_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;

@@ -14,6 +14,7 @@ std::string_view to_string(ErrorKind kind) noexcept {
         case ErrorKind::Parse: return "parse";
         case ErrorKind::UnsupportedFormat: return "unsupported_format";
         case ErrorKind::Db: return "db";
+        case ErrorKind::DbLost: return "db_lost";
         case ErrorKind::Io: return "io";
         case ErrorKind::Internal: return "internal";
     }

@@ -21,6 +21,7 @@ enum class ErrorKind {
     Parse,              // nothing could be salvaged from the document
     UnsupportedFormat,  // a well-formed document that is not a feed
     Db,                 // SQLite
+    DbLost,             // the database file was deleted or replaced under the daemon: it must stop
     Io,                 // files
     Internal,           // a bug: should never reach a user
 };

@@ -134,7 +134,7 @@ private:
     std::optional<SysTime> date(const Json& entry, const char* key, std::size_t index, const ParsedItem& item) {
         const std::string text = clean_text(string_member(entry, key));
         if (text.empty()) return std::nullopt;
-        if (std::optional<SysTime> parsed = parse_date(text)) return parsed;
+        if (std::optional<SysTime> parsed = parse_date(text, options_.timezone)) return parsed;
         feed_.warnings.push_back(fmt::format("unparseable date \"{}\" in \"{}\" of item {}{}", text, key, index + 1,
                                              item.title.empty() ? "" : " (\"" + item.title + "\")"));
         return std::nullopt;

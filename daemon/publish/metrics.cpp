@@ -47,6 +47,9 @@ std::string render_metrics(const Metrics& m) {
     out += fmt::format("tributary_items_total{{kind=\"new\"}} {}\n", m.new_items);
     out += fmt::format("tributary_items_total{{kind=\"updated\"}} {}\n", m.updated_items);
     out += fmt::format("tributary_items_total{{kind=\"duplicate\"}} {}\n", m.duplicate_items);
+    family(out, "tributary_http_connections_evicted_total", "counter",
+           "Idle or slow HTTP connections closed to admit a new one at http_max_connections.");
+    out += fmt::format("tributary_http_connections_evicted_total {}\n", m.http_connections_evicted);
     family(out, "tributary_feed_up", "gauge", "1 when the feed's last poll succeeded (200 or 304), else 0.");
     for (const FeedGauges& feed : m.feeds) {
         const bool up = feed.last_outcome == "fetched" || feed.last_outcome == "not_modified";

@@ -36,6 +36,9 @@ struct Metrics {
     std::uint64_t updated_items = 0;
     std::uint64_t duplicate_items = 0;
     double last_cycle_seconds = 0;
+    // Connections the HTTP server closed to admit new ones at http_max_connections: a steady
+    // rise means idle or slow clients (or an attack) press on the cap.
+    std::uint64_t http_connections_evicted = 0;
     std::vector<FeedGauges> feeds;
     std::vector<HostHoldGauge> host_holds;
 };

@@ -511,11 +511,12 @@ Result<void> FeedStore::check_file() const {
     struct stat st {};
     if (::stat(m.identity->absolute.c_str(), &st) != 0) {
         if (errno == ENOENT || errno == ENOTDIR)
-            return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was deleted while the daemon ran");
+            return fail(ErrorKind::DbLost,
+                        "store: the database " + m.file.string() + " was deleted while the daemon ran");
         return check_error(m.file, errno);
     }
     if (st.st_dev != m.identity->device || st.st_ino != m.identity->inode)
-        return fail(ErrorKind::Db, "store: the database " + m.file.string() + " was replaced by another file");
+        return fail(ErrorKind::DbLost, "store: the database " + m.file.string() + " was replaced by another file");
     return {};
 }
 

@@ -74,11 +74,10 @@ public:
     // Whether the database file is still the one opened: one stat() of its path,
     // compared (device, inode) with the file at open. SQLite keeps writing to an
     // open file that was deleted or replaced, and so would lose every later
-    // write without an error. Always succeeds for an in-memory store. Errors
-    // (ErrorKind::Db):
-    //   "store: the database <file> was deleted while the daemon ran"
-    //   "store: the database <file> was replaced by another file"
-    //   "store: check the database <file>: <strerror>"
+    // write without an error. Always succeeds for an in-memory store. Errors:
+    //   ErrorKind::DbLost "store: the database <file> was deleted while the daemon ran"
+    //   ErrorKind::DbLost "store: the database <file> was replaced by another file"
+    //   ErrorKind::Db     "store: check the database <file>: <strerror>"
     Result<void> check_file() const;
 
     // Copies the WAL into the database and resets it to zero bytes, without

@@ -285,5 +285,52 @@ TEST_F(Security, ControlCharactersFromAServerAreEscapedInTheLogAndStatus) {
     EXPECT_NE(table.find("\\x1b[2J"), std::string::npos) << table;
 }
 
+// Two daemons writing one database would interleave their schedules and overwrite each
+// other's state: the second is refused at start-up and names the first.
+TEST_F(Security, ASecondDaemonOnTheSameDatabaseIsRefusedAndNamesTheFirst) {
+    server_.serve_file("/lequipe.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
+    write_config(daemon_section() + "\n[feed lequipe]\nurl = " + server_.url("/lequipe.rss") + "\n");
+    ChildProcess first(kBinary, {"-c", config().string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(first.wait_for_log("feed=lequipe fetched in", 20s)) << first.log();
+
+    EXPECT_EQ(run({"once"}, "second.log"), 3);
+    const std::string second = read_file(dir_ / "second.log");
+    EXPECT_NE(second.find("is in use by another tributary (pid "), std::string::npos) << second;
+    EXPECT_TRUE(first.running());
+    // `status` only reads: it still works beside the running daemon.
+    EXPECT_EQ(run({"status"}, "status.txt"), 0) << read_file(dir_ / "status.txt");
+
+    first.signal(SIGTERM);
+    ASSERT_EQ(first.wait(20s), std::optional<int>(0)) << first.log();
+    // Once the first is gone, the lock is free again.
+    EXPECT_EQ(run({"once"}, "after.log"), 0) << read_file(dir_ / "after.log");
+}
+
+// SQLite writes on into a deleted file without an error, and everything written after is
+// lost. The next write notices, says so, and the daemon exits with an error (so that systemd
+// restarts it on a fresh database) instead of polling into the void.
+TEST_F(Security, ADeletedDatabaseStopsTheDaemonWithAnError) {
+    server_.serve_file("/lequipe.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
+    server_.serve_file("/sahel.atom", kFixtures / "sahel-press.atom", "application/atom+xml");
+    const std::string first_feed = "\n[feed lequipe]\nurl = " + server_.url("/lequipe.rss") + "\n";
+    write_config(daemon_section() + first_feed);
+    ChildProcess daemon(kBinary, {"-c", config().string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(daemon.wait_for_log("cycle: 1 feeds polled", 20s)) << daemon.log();
+
+    const fs::path db = dir_ / "tributary.db";
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(db.string() + suffix);
+    // A feed added by a reload is polled at once: its ingest is the next write.
+    write_config(daemon_section() + first_feed + "\n[feed sahel]\nurl = " + server_.url("/sahel.atom") + "\n");
+    daemon.signal(SIGHUP);
+    const auto status = daemon.wait(20s);
+    ASSERT_TRUE(status.has_value()) << daemon.log();
+    EXPECT_EQ(*status, 3) << daemon.log();
+    const std::string log = daemon.log();
+    EXPECT_NE(log.find("store: the database " + db.string() + " was deleted while the daemon ran; stopping"),
+              std::string::npos)
+        << log;
+    EXPECT_EQ(log.find("feed=sahel fetched in"), std::string::npos) << log;
+}
+
 }  // namespace
 }  // namespace tributary::testing

@@ -22,6 +22,7 @@ TEST(RenderMetrics, CountersAndPerFeedGaugesInTheTextFormat) {
     m.new_items = 40;
     m.updated_items = 2;
     m.duplicate_items = 5;
+    m.http_connections_evicted = 12;
     m.feeds = {{.name = "hespress-ar",
                 .last_outcome = "not_modified",
                 .consecutive_failures = 0,
@@ -37,6 +38,7 @@ TEST(RenderMetrics, CountersAndPerFeedGaugesInTheTextFormat) {
              "tributary_feed_attempts_total{outcome=\"http_error\"} 2",
              "tributary_items_total{kind=\"new\"} 40",
              "tributary_items_total{kind=\"duplicate\"} 5",
+             "tributary_http_connections_evicted_total 12",
              "tributary_feed_up{feed=\"hespress-ar\"} 1",
              "tributary_feed_up{feed=\"dead\"} 0",
              "tributary_feed_consecutive_failures{feed=\"dead\"} 3",

@@ -867,7 +867,7 @@ TEST_F(FeedStoreFileTest, CheckFileReportsADeletedDatabase) {
     auto r = s->check_file();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(),
-              (Error{ErrorKind::Db, "store: the database " + file.string() + " was deleted while the daemon ran"}));
+              (Error{ErrorKind::DbLost, "store: the database " + file.string() + " was deleted while the daemon ran"}));
 }
 
 TEST_F(FeedStoreFileTest, CheckFileReportsAReplacedDatabase) {
@@ -880,7 +880,7 @@ TEST_F(FeedStoreFileTest, CheckFileReportsAReplacedDatabase) {
     auto r = s->check_file();
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(),
-              (Error{ErrorKind::Db, "store: the database " + file.string() + " was replaced by another file"}));
+              (Error{ErrorKind::DbLost, "store: the database " + file.string() + " was replaced by another file"}));
 }
 
 // ---------------------------------------------------------- checkpoint ---
