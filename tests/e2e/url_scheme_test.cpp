@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "process.hpp"
+#include "support/browser_url.hpp"
 #include "support/test_http_server.hpp"
 
 namespace tributary::testing {
@@ -93,22 +94,6 @@ const std::set<std::string> kTitles{
 };
 
 // ------------------------------------------------------------------- reading URLs as a browser ---
-
-// The scheme a browser reads from a decoded URL value, lower-cased; "" for a relative reference.
-// (WHATWG URL: leading C0 controls and spaces skipped, tab and newlines ignored anywhere.)
-std::string browser_scheme(std::string_view url) {
-    while (!url.empty() && static_cast<unsigned char>(url.front()) <= 0x20) url.remove_prefix(1);
-    std::string scheme;
-    for (const char c : url) {
-        if (c == '\t' || c == '\n' || c == '\r') continue;
-        if (c == ':') return scheme;
-        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const bool other = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-        if (!letter && !(other && !scheme.empty())) return {};
-        scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    return {};
-}
 
 // An absolute http(s) URL from its first byte (mailto too when `mailto`), as written and as read.
 ::testing::AssertionResult is_web_url(std::string_view url, bool mailto = false) {

@@ -22,6 +22,7 @@
 
 #include "core/url_safety.hpp"
 #include "parse/parse_feed.hpp"
+#include "support/browser_url.hpp"
 
 namespace tributary::parse {
 namespace {
@@ -32,22 +33,7 @@ constexpr std::uint64_t kSeed = 20251229;
 
 bool is_c0_or_space(char c) { return static_cast<unsigned char>(c) <= 0x20; }
 
-// The scheme a browser reads from a URL attribute's (already decoded) value, lower-cased, or ""
-// when it reads the value as relative (WHATWG URL: leading and trailing C0 controls and spaces
-// stripped, tab and newlines removed anywhere, then a letter and letters, digits, '+', '-', '.').
-std::string browser_scheme(std::string_view url) {
-    while (!url.empty() && is_c0_or_space(url.front())) url.remove_prefix(1);
-    std::string scheme;
-    for (const char c : url) {
-        if (c == '\t' || c == '\n' || c == '\r') continue;
-        if (c == ':') return scheme;
-        const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-        const bool other = (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
-        if (!letter && !(other && !scheme.empty())) return {};
-        scheme += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    }
-    return {};
-}
+using testing::browser_scheme;
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
     if (text.size() < prefix.size()) return false;
