@@ -5,7 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
-#include <map>
+#include <type_traits>
 
 #include "dedup/dedup.hpp"
 
@@ -15,8 +15,29 @@ namespace {
 // Quantities take part in the whole-text vector as terms of their own, apart from words.
 constexpr std::string_view kQuantityPrefix = "#";
 
-float count_weight(std::uint32_t count) {
-    return 1.0f + std::log(static_cast<float>(std::max<std::uint32_t>(count, 1)));
+// Sub-linear term counts: a word said three times is not three times the evidence.
+double count_weight(std::uint32_t count) {
+    static const auto table = [] {
+        std::array<double, 64> t{};
+        for (std::size_t c = 1; c < t.size(); ++c) t[c] = 1.0 + std::log(static_cast<double>(c));
+        return t;
+    }();
+    if (count < table.size()) return table[std::max<std::uint32_t>(count, 1)];
+    return 1.0 + std::log(static_cast<double>(count));
+}
+
+// ln(df + 1), read for every term of every story scored: a table for the common range.
+double log_df(std::uint32_t df) {
+    static const auto table = [] {
+        std::vector<double> t(4096);
+        for (std::size_t d = 0; d < t.size(); ++d) t[d] = std::log(static_cast<double>(d) + 1.0);
+        return t;
+    }();
+    return df < table.size() ? table[df] : std::log(static_cast<double>(df) + 1.0);
+}
+
+std::uint16_t clamp_count(std::uint32_t count) {
+    return static_cast<std::uint16_t>(std::min<std::uint32_t>(count, 0xFFFF));
 }
 
 std::vector<std::string> entity_words(const std::vector<Entity>& entities, std::optional<EntityKind> kind) {
@@ -50,13 +71,11 @@ bool distinguishes(const std::vector<std::string>& entity_terms, const std::stri
     return contains_sorted(entity_terms, term) || term.starts_with(kQuantityPrefix) || is_number(term);
 }
 
-// The terms of title and lead with their counts added, and the quantities as terms.
-std::map<std::string, std::uint32_t> text_counts(const StoryFeatures& f) {
-    std::map<std::string, std::uint32_t> counts;
-    for (const auto* part : {&f.title, &f.lead})
-        for (const TermCount& t : *part) counts[t.term] += t.count;
-    for (const std::string& q : f.quantities) counts[std::string(kQuantityPrefix) + q] = 1;
-    return counts;
+std::vector<std::string> quantity_terms(const StoryFeatures& f) {
+    std::vector<std::string> out;
+    for (const std::string& q : f.quantities) out.push_back(std::string(kQuantityPrefix) + q);
+    std::sort(out.begin(), out.end());
+    return out;
 }
 
 std::pair<std::string_view, std::string_view> split_quantity(std::string_view q) {
@@ -115,23 +134,29 @@ std::string MatchDecision::to_string() const {
 // ------------------------------------------------------------------ engine ---
 
 struct StoryEngine::Query {
+    double log_n = 0;
     std::vector<WeightedTerm> title, lead, text;             // known terms only, sorted by id
     double title_norm2 = 0, lead_norm2 = 0, text_norm2 = 0;  // known and unknown terms
-    std::vector<TermId> all;                                 // known terms of the whole text, sorted
     std::vector<TermId> entities, places, persons;           // known entity words, sorted
     double unknown_entity_idf = 0;                           // summed IDF of entity words no story has
     bool unknown_place = false, unknown_person = false;
     std::vector<std::string> quantities;
     std::uint64_t fingerprint = 0;
     std::string canonical_url;
+
+    bool has(TermId id) const {  // the item's text (or names) contain the term
+        const auto it = std::lower_bound(text.begin(), text.end(), WeightedTerm{id});
+        return (it != text.end() && it->id == id) || std::binary_search(entities.begin(), entities.end(), id);
+    }
 };
 
 StoryEngine::StoryEngine(MatchWeights weights, EngineLimits limits) : weights_(weights), limits_(limits) {}
 
-double StoryEngine::idf(std::uint32_t df) const {
-    const double n = static_cast<double>(slot_of_.size()) + weights_.prior_stories;
-    return std::max(std::log(n / (static_cast<double>(df) + 1.0)), 0.0);
+double StoryEngine::log_n() const {
+    return std::log(static_cast<double>(slot_of_.size()) + std::max(weights_.prior_stories, 1.0));
 }
+
+double StoryEngine::idf(std::uint32_t df, double log_n) const { return std::max(log_n - log_df(df), 0.0); }
 
 StoryEngine::TermId StoryEngine::intern(const std::string& term) {
     if (const auto it = term_ids_.find(term); it != term_ids_.end()) return it->second;
@@ -142,6 +167,7 @@ StoryEngine::TermId StoryEngine::intern(const std::string& term) {
     } else {
         id = static_cast<TermId>(terms_.size());
         terms_.emplace_back();
+        df_.push_back(0);
     }
     terms_[id].text = term;
     term_ids_.emplace(term, id);
@@ -152,10 +178,39 @@ void StoryEngine::release(TermId id, Slot slot) {
     TermEntry& entry = terms_[id];
     if (const auto it = std::find(entry.postings.begin(), entry.postings.end(), slot); it != entry.postings.end())
         entry.postings.erase(it);
-    if (--entry.df > 0) return;
+    if (--df_[id] > 0) return;
     term_ids_.erase(entry.text);
     entry = TermEntry{};
     free_terms_.push_back(id);
+}
+
+void StoryEngine::text_of(const Story& story, std::vector<WeightedTerm>& out) {
+    out.clear();
+    out.insert(out.end(), story.title.begin(), story.title.end());
+    out.insert(out.end(), story.lead.begin(), story.lead.end());
+    for (const TermId id : story.quantity_terms) out.push_back({id, 1, true});
+    std::sort(out.begin(), out.end());
+    std::size_t kept = 0;
+    for (std::size_t k = 0; k < out.size(); ++k) {
+        if (kept > 0 && out[kept - 1].id == out[k].id) {
+            out[kept - 1].count = clamp_count(std::uint32_t{out[kept - 1].count} + out[k].count);
+            out[kept - 1].entity = out[kept - 1].entity || out[k].entity;
+        } else {
+            out[kept++] = out[k];
+        }
+    }
+    out.resize(kept);
+}
+
+std::vector<StoryEngine::TermId> StoryEngine::all_terms_of(const Story& story) {
+    std::vector<TermId> all;
+    for (const auto* part : {&story.title, &story.lead})
+        for (const WeightedTerm& t : *part) all.push_back(t.id);
+    all.insert(all.end(), story.quantity_terms.begin(), story.quantity_terms.end());
+    all.insert(all.end(), story.entity_terms.begin(), story.entity_terms.end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    return all;
 }
 
 void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time) {
@@ -174,25 +229,24 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     s.time = time;
 
     const std::vector<std::string> entity_terms = entity_words(f.entities, std::nullopt);
-    const auto weighted = [&](auto&& pairs) {
+    const auto weighted = [&](const std::vector<TermCount>& terms) {
         std::vector<WeightedTerm> out;
-        for (const auto& [term, count] : pairs)
-            out.push_back({intern(term), count_weight(count), distinguishes(entity_terms, term)});
+        out.reserve(terms.size());
+        for (const TermCount& t : terms)
+            out.push_back({intern(t.term), clamp_count(t.count), distinguishes(entity_terms, t.term)});
         std::sort(out.begin(), out.end());
         return out;
     };
-    std::vector<std::pair<std::string, std::uint32_t>> title, lead;
-    for (const TermCount& t : f.title) title.emplace_back(t.term, t.count);
-    for (const TermCount& t : f.lead) lead.emplace_back(t.term, t.count);
-    s.title = weighted(title);
-    s.lead = weighted(lead);
-    s.text = weighted(text_counts(f));
     const auto ids_of = [&](const std::vector<std::string>& words) {
         std::vector<TermId> ids;
+        ids.reserve(words.size());
         for (const std::string& w : words) ids.push_back(intern(w));
         std::sort(ids.begin(), ids.end());
         return ids;
     };
+    s.title = weighted(f.title);
+    s.lead = weighted(f.lead);
+    s.quantity_terms = ids_of(quantity_terms(f));
     s.entity_terms = ids_of(entity_terms);
     s.places = ids_of(entity_words(f.entities, EntityKind::place));
     s.persons = ids_of(entity_words(f.entities, EntityKind::person));
@@ -201,18 +255,12 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     s.canonical_url = f.canonical_url;
 
     // Every term of the story counts once in its document frequency and its posting list.
-    std::vector<TermId> all;
-    for (const WeightedTerm& t : s.text) all.push_back(t.id);
-    all.insert(all.end(), s.entity_terms.begin(), s.entity_terms.end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    for (const TermId id : all) {
-        TermEntry& entry = terms_[id];
-        ++entry.df;
-        if (entry.postings.size() >= limits_.postings) entry.postings.erase(entry.postings.begin());
-        entry.postings.push_back(slot);
+    for (const TermId id : all_terms_of(s)) {
+        ++df_[id];
+        std::vector<Slot>& postings = terms_[id].postings;
+        if (postings.size() >= limits_.postings) postings.erase(postings.begin());
+        postings.push_back(slot);
     }
-    s.all = std::move(all);
 
     slot_of_.emplace(story_id, slot);
     by_time_.emplace(time, story_id);
@@ -229,7 +277,7 @@ void StoryEngine::remove(std::int64_t story_id) {
     if (found == slot_of_.end()) return;
     const Slot slot = found->second;
     Story& s = stories_[slot];
-    for (const TermId id : s.all) release(id, slot);
+    for (const TermId id : all_terms_of(s)) release(id, slot);
     const auto drop_from = [slot](auto& map, const auto& key) {
         const auto it = map.find(key);
         if (it == map.end()) return;
@@ -255,33 +303,64 @@ std::size_t StoryEngine::expire(SysTime before) {
 
 StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
     Query q;
+    q.log_n = log_n();
     const std::vector<std::string> entity_terms = entity_words(f.entities, std::nullopt);
     const double boost = weights_.entity_boost;
-    const auto build = [&](const auto& pairs, std::vector<WeightedTerm>& out, double& norm2) {
-        for (const auto& [term, count] : pairs) {
-            const bool entity = distinguishes(entity_terms, term);
-            const float tf = count_weight(count);
-            const auto it = term_ids_.find(term);
-            const std::uint32_t df = it == term_ids_.end() ? 0 : terms_[it->second].df;
-            const double w = tf * idf(df) * (entity ? boost : 1.0);
+    // Each distinct term looked up once.
+    struct Known {
+        std::string_view term;
+        TermId id = kNoTerm;
+        std::uint32_t df = 0;
+    };
+    std::vector<Known> known;
+    const auto look_up = [&](std::string_view term) -> const Known& {
+        const auto it = std::lower_bound(known.begin(), known.end(), term,
+                                         [](const Known& k, std::string_view t) { return k.term < t; });
+        if (it != known.end() && it->term == term) return *it;
+        Known k{term};
+        if (const auto found = term_ids_.find(std::string(term)); found != term_ids_.end()) {
+            k.id = found->second;
+            k.df = df_[k.id];
+        }
+        return *known.insert(it, k);
+    };
+    const std::vector<std::string> quantities = quantity_terms(f);
+    const auto build = [&](std::vector<WeightedTerm>& out, double& norm2, auto&&... parts) {
+        std::vector<std::pair<std::string_view, std::uint32_t>> counts;
+        (
+            [&](const auto& part) {
+                for (const auto& t : part) {
+                    if constexpr (std::is_same_v<std::decay_t<decltype(t)>, TermCount>) {
+                        counts.emplace_back(t.term, t.count);
+                    } else {
+                        counts.emplace_back(t, 1);
+                    }
+                }
+            }(parts),
+            ...);
+        std::sort(counts.begin(), counts.end());
+        for (std::size_t k = 0; k < counts.size();) {
+            std::uint32_t count = 0;
+            const std::string_view term = counts[k].first;
+            for (; k < counts.size() && counts[k].first == term; ++k) count += counts[k].second;
+            const bool entity = distinguishes(entity_terms, std::string(term));
+            const Known& found = look_up(term);
+            const double w = count_weight(count) * idf(found.df, q.log_n) * (entity ? boost : 1.0);
             norm2 += w * w;
-            if (it != term_ids_.end()) out.push_back({it->second, tf, entity});
+            if (found.id != kNoTerm) out.push_back({found.id, clamp_count(count), entity});
         }
         std::sort(out.begin(), out.end());
     };
-    std::vector<std::pair<std::string, std::uint32_t>> title, lead;
-    for (const TermCount& t : f.title) title.emplace_back(t.term, t.count);
-    for (const TermCount& t : f.lead) lead.emplace_back(t.term, t.count);
-    build(title, q.title, q.title_norm2);
-    build(lead, q.lead, q.lead_norm2);
-    build(text_counts(f), q.text, q.text_norm2);
-    for (const WeightedTerm& t : q.text) q.all.push_back(t.id);
+    build(q.title, q.title_norm2, f.title);
+    build(q.lead, q.lead_norm2, f.lead);
+    build(q.text, q.text_norm2, f.title, f.lead, quantities);
     // Known words by id; a word no story has can only be unshared: it is counted, not listed.
-    const auto known = [&](const std::vector<std::string>& words, std::vector<TermId>& ids) {
+    const auto known_ids = [&](const std::vector<std::string>& words, std::vector<TermId>& ids) {
         std::size_t unknown = 0;
         for (const std::string& w : words) {
-            if (const auto it = term_ids_.find(w); it != term_ids_.end()) {
-                ids.push_back(it->second);
+            const Known& found = look_up(w);
+            if (found.id != kNoTerm) {
+                ids.push_back(found.id);
             } else {
                 ++unknown;
             }
@@ -289,13 +368,9 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
         std::sort(ids.begin(), ids.end());
         return unknown;
     };
-    q.unknown_entity_idf = static_cast<double>(known(entity_terms, q.entities)) * idf(0);
-    q.unknown_place = known(entity_words(f.entities, EntityKind::place), q.places) > 0;
-    q.unknown_person = known(entity_words(f.entities, EntityKind::person), q.persons) > 0;
-    // Entity words are text terms too (they come from the title or lead), so `all` has them.
-    q.all.insert(q.all.end(), q.entities.begin(), q.entities.end());
-    std::sort(q.all.begin(), q.all.end());
-    q.all.erase(std::unique(q.all.begin(), q.all.end()), q.all.end());
+    q.unknown_entity_idf = static_cast<double>(known_ids(entity_terms, q.entities)) * idf(0, q.log_n);
+    q.unknown_place = known_ids(entity_words(f.entities, EntityKind::place), q.places) > 0;
+    q.unknown_person = known_ids(entity_words(f.entities, EntityKind::person), q.persons) > 0;
     q.quantities = f.quantities;
     q.fingerprint = f.fingerprint;
     q.canonical_url = f.canonical_url;
@@ -310,16 +385,16 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
     // complete but for stories that were once crowded out.
     std::vector<const WeightedTerm*> probes;
     for (const WeightedTerm& t : q.text)
-        if (terms_[t.id].df <= limits_.postings) probes.push_back(&t);
+        if (df_[t.id] <= limits_.postings) probes.push_back(&t);
     std::sort(probes.begin(), probes.end(), [&](const WeightedTerm* a, const WeightedTerm* b) {
-        const auto da = terms_[a->id].df, db = terms_[b->id].df;
+        const auto da = df_[a->id], db = df_[b->id];
         return da != db ? da < db : terms_[a->id].text < terms_[b->id].text;
     });
     if (probes.size() > limits_.query_terms) probes.resize(limits_.query_terms);
 
     std::unordered_map<Slot, double> weight;
     for (const WeightedTerm* t : probes) {
-        const double w = idf(terms_[t->id].df) * (t->entity ? weights_.entity_boost : 1.0);
+        const double w = idf(df_[t->id], q.log_n) * (t->entity ? weights_.entity_boost : 1.0);
         for (const Slot slot : terms_[t->id].postings) {
             ++out.postings_read;
             if (in_window(stories_[slot].time, time, window)) weight[slot] += w;
@@ -356,53 +431,57 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
     return out;
 }
 
-MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot) const {
+MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::vector<WeightedTerm>& s_text,
+                                 bool explain) const {
     const Story& s = stories_[slot];
     MatchDecision d;
     d.story_id = s.id;
     MatchExplanation& why = d.explanation;
     const double boost = weights_.entity_boost;
+    text_of(s, s_text);
 
     // Cosine of the item's and the story's vectors, both weighted with today's IDF.
     const auto cosine = [&](const std::vector<WeightedTerm>& a, double a_norm2, const std::vector<WeightedTerm>& b) {
         double dot = 0, b_norm2 = 0;
         auto ia = a.begin();
         for (const WeightedTerm& t : b) {
-            const double term_idf = idf(terms_[t.id].df);
-            const double wb = t.tf * term_idf * (t.entity ? boost : 1.0);
+            const double term_idf = idf(df_[t.id], q.log_n);
+            const double wb = count_weight(t.count) * term_idf * (t.entity ? boost : 1.0);
             b_norm2 += wb * wb;
             while (ia != a.end() && ia->id < t.id) ++ia;
-            if (ia != a.end() && ia->id == t.id) dot += wb * ia->tf * term_idf * (ia->entity ? boost : 1.0);
+            if (ia != a.end() && ia->id == t.id)
+                dot += wb * count_weight(ia->count) * term_idf * (ia->entity ? boost : 1.0);
         }
         return a_norm2 > 0 && b_norm2 > 0 ? dot / std::sqrt(a_norm2 * b_norm2) : 0.0;
     };
     why.title_cosine = cosine(q.title, q.title_norm2, s.title);
     why.lead_cosine = cosine(q.lead, q.lead_norm2, s.lead);
-    why.text_cosine = cosine(q.text, q.text_norm2, s.text);
+    why.text_cosine = cosine(q.text, q.text_norm2, s_text);
 
-    // Names: the share of both sides' entity words, by IDF, that the other text also has.
-    const std::vector<TermId>& s_all = s.all;
-    const auto has = [](const std::vector<TermId>& sorted, TermId id) {
-        return std::binary_search(sorted.begin(), sorted.end(), id);
+    const auto story_has = [&](TermId id) {
+        const auto it = std::lower_bound(s_text.begin(), s_text.end(), WeightedTerm{id});
+        return (it != s_text.end() && it->id == id) ||
+               std::binary_search(s.entity_terms.begin(), s.entity_terms.end(), id);
     };
+    // Names: the share of both sides' entity words, by IDF, that the other text also has.
     double shared = 0, unshared = q.unknown_entity_idf;
     std::vector<std::pair<double, TermId>> shared_terms;
     for (const TermId id : q.entities) {
-        const double w = idf(terms_[id].df);
-        if (has(s_all, id)) {
+        const double w = idf(df_[id], q.log_n);
+        if (story_has(id)) {
             shared += w;
-            shared_terms.emplace_back(w, id);
+            if (explain) shared_terms.emplace_back(w, id);
         } else {
             unshared += w;
         }
     }
     for (const TermId id : s.entity_terms) {
-        const double w = idf(terms_[id].df);
-        if (!has(q.all, id)) {
+        const double w = idf(df_[id], q.log_n);
+        if (!q.has(id)) {
             unshared += w;
-        } else if (!has(q.entities, id)) {
+        } else if (!std::binary_search(q.entities.begin(), q.entities.end(), id)) {
             shared += w;
-            shared_terms.emplace_back(w, id);
+            if (explain) shared_terms.emplace_back(w, id);
         }
     }
     why.entity_agreement = shared + unshared > 0 ? shared / (shared + unshared) : 0.0;
@@ -412,20 +491,27 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot) const 
     for (const auto& [w, id] : shared_terms) why.shared_entities.push_back(terms_[id].text);
 
     double conflicts = 0;
+    bool any_conflict = false;
+    const auto conflict = [&](const auto& describe) {
+        any_conflict = true;
+        conflicts += weights_.conflict;
+        if (explain) why.conflicts.push_back(describe());
+    };
     // A place (or person) on each side, and neither side mentions any of the other's.
     const auto role_conflict = [&](const char* role, const std::vector<TermId>& mine, bool unknown_mine,
                                    const std::vector<TermId>& theirs) {
         if ((mine.empty() && !unknown_mine) || theirs.empty()) return;
         for (const TermId id : mine)
-            if (has(s_all, id)) return;
+            if (story_has(id)) return;
         for (const TermId id : theirs)
-            if (has(q.all, id)) return;
-        std::string side_a, side_b;
-        for (const TermId id : mine) side_a += (side_a.empty() ? "" : " ") + terms_[id].text;
-        if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
-        for (const TermId id : theirs) side_b += (side_b.empty() ? "" : " ") + terms_[id].text;
-        why.conflicts.push_back(std::string(role) + ":" + side_a + "|" + side_b);
-        conflicts += weights_.conflict;
+            if (q.has(id)) return;
+        conflict([&] {
+            std::string side_a, side_b;
+            for (const TermId id : mine) side_a += (side_a.empty() ? "" : " ") + terms_[id].text;
+            if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
+            for (const TermId id : theirs) side_b += (side_b.empty() ? "" : " ") + terms_[id].text;
+            return std::string(role) + ":" + side_a + "|" + side_b;
+        });
     };
     role_conflict("place", q.places, q.unknown_place, s.places);
     role_conflict("person", q.persons, q.unknown_person, s.persons);
@@ -443,12 +529,11 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot) const 
         const auto common = std::find_first_of(mine.begin(), mine.end(), theirs.begin(), theirs.end());
         if (common != mine.end()) {
             if (unit != "wday") ++agreeing_units;
-            why.shared_quantities.push_back(std::string(unit) + ":" + std::string(*common));
+            if (explain) why.shared_quantities.push_back(std::string(unit) + ":" + std::string(*common));
             continue;
         }
-        why.conflicts.push_back(std::string(unit) + ":" + std::string(mine.front()) + "|" +
-                                std::string(theirs.front()));
-        conflicts += weights_.conflict;
+        conflict(
+            [&] { return std::string(unit) + ":" + std::string(mine.front()) + "|" + std::string(theirs.front()); });
     }
 
     why.time_gap = s.time > time ? s.time - time : time - s.time;
@@ -460,7 +545,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot) const 
 
     if (!q.canonical_url.empty() && q.canonical_url == s.canonical_url) {
         why.fast_path = "url";
-    } else if (why.fingerprint_distance <= kMaxStoryDistance && why.conflicts.empty()) {
+    } else if (why.fingerprint_distance <= kMaxStoryDistance && !any_conflict) {
         // The same lead, give or take a few words, unless it names another date, score or place:
         // then it is the next edition of one template (a weather bulletin).
         why.fast_path = "fingerprint";
@@ -479,7 +564,8 @@ std::optional<MatchDecision> StoryEngine::score_against(const StoryFeatures& ite
                                                         std::int64_t story_id) const {
     const auto found = slot_of_.find(story_id);
     if (found == slot_of_.end()) return std::nullopt;
-    return score(make_query(item), time, found->second);
+    std::vector<WeightedTerm> scratch;
+    return score(make_query(item), time, found->second, scratch, true);
 }
 
 std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTime time, Seconds window) const {
@@ -501,8 +587,9 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         const Story& b = stories_[*best_slot];
         return a.time != b.time ? a.time < b.time : a.id < b.id;
     };
+    std::vector<WeightedTerm> scratch;
     for (const Slot slot : slots) {
-        MatchDecision d = score(q, time, slot);
+        MatchDecision d = score(q, time, slot, scratch, false);
         const int rank = d.explanation.fast_path == "url"           ? 3
                          : d.explanation.fast_path == "fingerprint" ? 2
                          : d.score >= weights_.threshold            ? 1
@@ -512,6 +599,7 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         best_slot = slot;
         best_rank = rank;
     }
+    if (best) best = score(q, time, *best_slot, scratch, true);  // the winner's explanation in full
     return best;
 }
 

@@ -170,23 +170,23 @@ private:
 
     struct TermEntry {
         std::string text;
-        std::uint32_t df = 0;        // stories held whose text contains the term
-        std::vector<Slot> postings;  // the newest of them (EngineLimits::postings), oldest first
+        std::vector<Slot> postings;  // its newest stories (EngineLimits::postings), oldest first
     };
-    // A term of a text with its sub-linear count weight and whether it names something.
+    // A term of a text: how often the text uses it, and whether it names something (a name, a
+    // place, a number or a date: weighed MatchWeights::entity_boost times more).
     struct WeightedTerm {
         TermId id = kNoTerm;
-        float tf = 0;
+        std::uint16_t count = 0;
         bool entity = false;
         friend bool operator<(const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; }
     };
     struct Story {
         std::int64_t id = 0;
         SysTime time{};
-        std::vector<WeightedTerm> title, lead, text;        // each sorted by id; text has quantities too
-        std::vector<TermId> all;                            // every term once: text and entity words
+        std::vector<WeightedTerm> title, lead;              // sorted by id
+        std::vector<TermId> quantity_terms;                 // "#unit:value", sorted
         std::vector<TermId> entity_terms, places, persons;  // sorted
-        std::vector<std::string> quantities;
+        std::vector<std::string> quantities;                // as in StoryFeatures
         std::uint64_t fingerprint = 0;
         std::string canonical_url;
     };
@@ -195,14 +195,24 @@ private:
 
     TermId intern(const std::string& term);
     void release(TermId id, Slot slot);
-    double idf(std::uint32_t df) const;
+    // ln(N + prior) - ln(df + 1), clamped at 0; log_n = ln(N + prior) is computed once per call.
+    double idf(std::uint32_t df, double log_n) const;
+    double log_n() const;
+    // Headline and lead together, with the quantities: what the whole-text cosine compares.
+    static void text_of(const Story& story, std::vector<WeightedTerm>& out);
+    // Every term of the story once: what its document frequencies and postings count.
+    static std::vector<TermId> all_terms_of(const Story& story);
     Query make_query(const StoryFeatures& item) const;
     Candidates candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
-    MatchDecision score(const Query& q, SysTime time, Slot slot) const;
+    // The evidence for the item against one story; the explanation's words and strings only when
+    // `explain` (the other candidates only need the numbers).
+    MatchDecision score(const Query& q, SysTime time, Slot slot, std::vector<WeightedTerm>& scratch,
+                        bool explain) const;
 
     MatchWeights weights_;
     EngineLimits limits_;
     std::vector<TermEntry> terms_;
+    std::vector<std::uint32_t> df_;  // per term: stories holding it (apart from terms_: read per scored term)
     std::vector<TermId> free_terms_;
     std::unordered_map<std::string, TermId> term_ids_;
     std::vector<Story> stories_;
