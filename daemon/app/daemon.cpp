@@ -17,6 +17,7 @@
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
+#include "dedup/story_engine.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/parse_feed.hpp"
 #include "publish/atomic_file.hpp"
@@ -159,6 +160,16 @@ Result<void> Daemon::start() {
     if (!opened) return std::unexpected(opened.error());
     store_ = std::make_unique<store::FeedStore>(std::move(*opened));
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
+    {
+        story_index_ = std::make_unique<dedup::StoryEngineIndex>();
+        const auto started = std::chrono::steady_clock::now();
+        auto loaded = store_->load_story_index(*story_index_, clock_.now() - kStoryWindow);
+        if (!loaded) return std::unexpected(loaded.error());
+        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+        spdlog::info("story index: {} stories of the last {}h loaded in {:.2f}s ({} recomputed from their text)",
+                     loaded->stories, std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count(),
+                     took.count(), loaded->recomputed);
+    }
     if (config_.daemon.retention > Seconds{0}) {
         // Before anything is served or polled, so the first merged feed is already the pruned one.
         const auto pruned = store_->prune(clock_.now() - config_.daemon.retention);
@@ -504,13 +515,13 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                         clean.content = parse::sanitize_html(item.content, item_base);
                         return clean;
                     };
-                    const store::StoryIndexFactory story_index = [] {
-                        return std::make_unique<dedup::FingerprintIndex>();
-                    };
                     // SQLite would write on into a deleted or replaced file and lose it all.
                     if (auto ours = store_->check_file(); !ours)
                         return Result<IngestResult>(std::unexpected(ours.error()));
-                    return store_->ingest(state, feed, keys, story_index, now, kStoryWindow, sanitize);
+                    auto ingested = store_->ingest(state, feed, keys, *story_index_, now, kStoryWindow, sanitize);
+                    // What arrived before the window can no longer be matched: memory stays the window's.
+                    story_index_->expire(now - kStoryWindow);
+                    return ingested;
                 },
                 [this, name, state, item_count, warnings = std::move(warnings),
                  elapsed](Result<IngestResult> ingested) mutable {
@@ -536,6 +547,8 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
         return record_failure(name, std::move(state), "store_error", result.error().message, std::nullopt);
     }
     for (const std::string& warning : warnings) spdlog::debug("feed={} parse warning: {}", name, warning);
+    for (const IngestResult::Join& join : result->joins)
+        spdlog::debug("feed={} item {} joined story {}: {}", name, printable(join.link), join.story_id, join.reason);
     if (round_) {
         round_->new_items += result->new_items;
         round_->updated_items += result->updated_items;

@@ -21,6 +21,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/story_index.hpp"
 #include "core/types.hpp"
 #include "publish/metrics.hpp"
 #include "schedule/schedule.hpp"
@@ -132,6 +133,7 @@ private:
     bool maintenance_running_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
+    std::unique_ptr<StoryIndex> story_index_;  // the story engine; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     boost::asio::steady_timer wake_timer_;

@@ -284,6 +284,9 @@ struct ItemKeys {
     std::string canonical_url;      // "" when the item has no link
     std::uint64_t fingerprint = 0;  // story fingerprint (simhash of normalised text)
     std::string content_hash;       // changes when anything a reader sees changes
+    // What the story engine compares (dedup/story_features.hpp, serialized): computed with the
+    // other keys on a worker, persisted with a story it starts. "" when not computed.
+    std::string features;
 
     friend bool operator==(const ItemKeys&, const ItemKeys&) = default;
 };
@@ -303,6 +306,13 @@ struct IngestResult {
     int updated_items = 0;
     int unchanged_items = 0;
     int duplicate_items = 0;  // new for this feed, but a story already known from another
+    // Each duplicate: its link, the story it joined and why ("url", "score=0.71 …"), for the log.
+    struct Join {
+        std::string link;
+        std::int64_t story_id = 0;
+        std::string reason;
+    };
+    std::vector<Join> joins;
 
     bool changed() const noexcept { return new_items + updated_items + duplicate_items > 0; }
 };

@@ -603,4 +603,46 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
     return best;
 }
 
+StoryEngineIndex::StoryEngineIndex(MatchWeights weights, EngineLimits limits) : engine_(weights, limits) {}
+
+bool StoryEngineIndex::add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) {
+    const std::optional<StoryFeatures> features = deserialize(keys.features);
+    if (!features) return false;
+    engine_.add(story_id, *features, time);
+    by_arrival_.emplace(arrived, story_id);
+    arrival_of_[story_id] = arrived;
+    return true;
+}
+
+void StoryEngineIndex::remove(std::int64_t story_id) {
+    engine_.remove(story_id);
+    arrival_of_.erase(story_id);
+}
+
+std::size_t StoryEngineIndex::expire(SysTime arrived_before) {
+    std::size_t gone = 0;
+    while (!by_arrival_.empty() && by_arrival_.begin()->first < arrived_before) {
+        const auto [arrived, id] = *by_arrival_.begin();
+        by_arrival_.erase(by_arrival_.begin());
+        // An entry left by a replaced or removed story is not the story's arrival any more.
+        const auto held = arrival_of_.find(id);
+        if (held == arrival_of_.end() || held->second != arrived) continue;
+        arrival_of_.erase(held);
+        engine_.remove(id);
+        ++gone;
+    }
+    return gone;
+}
+
+std::optional<StoryMatch> StoryEngineIndex::match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
+                                                  Seconds window) const {
+    std::optional<StoryFeatures> features = deserialize(keys.features);
+    if (!features) features = extract_features(item);
+    const std::optional<MatchDecision> decision = engine_.match(*features, time, window);
+    if (!decision) return std::nullopt;
+    return StoryMatch{.story_id = decision->story_id, .reason = decision->explanation.to_string(decision->score)};
+}
+
+std::string StoryEngineIndex::features_of(const ParsedItem& item) const { return serialize(extract_features(item)); }
+
 }  // namespace tributary::dedup

@@ -30,6 +30,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/story_index.hpp"
 #include "core/types.hpp"
 #include "dedup/story_features.hpp"
 
@@ -221,6 +222,31 @@ private:
     std::unordered_map<std::string, std::vector<Slot>> by_url_;
     std::unordered_map<std::uint64_t, std::vector<Slot>> by_fingerprint_;  // exact: the same lead
     std::set<std::pair<SysTime, std::int64_t>> by_time_;                   // what expire() removes first
+};
+
+// The daemon's StoryIndex (core/story_index.hpp): a StoryEngine fed with the features ItemKeys
+// carry, whose stories leave in the order they arrived. Arrival, not the item's date, bounds
+// what is held: a first poll may bring items dated weeks ago, which must still meet each other
+// (the item's date decides the match window), yet nothing stays longer than the window after
+// it came. One thread uses it (the store's).
+class StoryEngineIndex final : public StoryIndex {
+public:
+    explicit StoryEngineIndex(MatchWeights weights = {}, EngineLimits limits = {});
+
+    bool add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) override;
+    void remove(std::int64_t story_id) override;
+    std::size_t expire(SysTime arrived_before) override;
+    std::size_t size() const override { return engine_.size(); }
+    std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
+                                    Seconds window) const override;
+    std::string features_of(const ParsedItem& item) const override;
+
+    const StoryEngine& engine() const { return engine_; }
+
+private:
+    StoryEngine engine_;
+    std::set<std::pair<SysTime, std::int64_t>> by_arrival_;  // may hold stale entries of replaced stories
+    std::unordered_map<std::int64_t, SysTime> arrival_of_;
 };
 
 }  // namespace tributary::dedup
