@@ -6,6 +6,7 @@
 
 import json
 import os
+import re
 import statistics
 import sys
 
@@ -50,6 +51,32 @@ def fmt(x, spec):
 
 def verdict(ok):
     return "met" if ok else "MISSED"
+
+
+def short_symbol(symbol, width=100):
+    """C++ symbols with their template arguments folded, innermost first, until they fit."""
+    before = None
+    while len(symbol) > width and symbol != before:
+        before = symbol
+        symbol = re.sub(r"<[^<>]*>", "\u2039\u203a", symbol)    # a folded <...> no longer counts as brackets
+    symbol = symbol.replace("\u2039\u203a", "<…>")
+    while len(symbol) > width and symbol != before:          # then parameter lists
+        before = symbol
+        symbol = re.sub(r"\([^()]*\)", "\u2039\u203a", symbol)
+    symbol = symbol.replace("\u2039\u203a", "(…)")
+    return symbol if len(symbol) <= width else symbol[:width - 1] + "…"
+
+
+def perf_line(line, children=False):
+    """'  6.04%  libsqlite3.so.0  [.] sqlite3BtreeTableMoveto  - -' -> '  6.04%  sqlite3BtreeTableMoveto  (libsqlite3.so.0)'"""
+    parts = line.split()
+    if children:                 # '  93.24%  2.51%  tributary  [.] tributary::store::FeedStore::ingest  - -'
+        parts = parts[:1] + parts[2:]
+    if len(parts) < 4 or not parts[0].endswith("%"):
+        return " ".join(parts)
+    symbol = " ".join(parts[3:])
+    symbol = re.sub(r"(\s+-)+$", "", symbol)
+    return f"{parts[0]:>7}  {short_symbol(symbol)}  ({parts[1]})"
 
 
 def main():
@@ -145,11 +172,20 @@ def main():
                       f"{int(c['arabic_titles']):,} Arabic titles")
             elif c:
                 print(f"  newsboat  {kind:7} {c['error']}")
-        perf = counts.get((n, 0, "perf"), {}).get("top")
-        if perf:
+        perf = counts.get((n, 0, "perf"), {})
+        if perf.get("top"):
             print("perf, one cold cycle (self time, top symbols):")
-            for line in perf.split("|")[:10]:
-                print("  " + " ".join(line.split()))
+            for line in perf["top"].split("|")[:10]:
+                print("  " + perf_line(line))
+        if perf.get("children"):
+            print("perf, the same cycle (tributary's functions, time including their callees):")
+            shown = []
+            for line in perf["children"].split("|"):
+                text = perf_line(line, children=True)
+                name = text.split(None, 1)[-1]
+                if name not in shown and len(shown) < 10:       # overloads and clones: the largest once
+                    shown.append(name)
+                    print("  " + text)
 
     if 1000 in cold and 10000 in cold and cold[1000]["wall"] and cold[10000]["wall"]:
         rw = cold[10000]["wall"] / cold[1000]["wall"]

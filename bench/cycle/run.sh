@@ -14,7 +14,8 @@
 #   CONCURRENCY=16    tributary max_concurrent and max_per_host, newsboat reload-threads
 #   TIMEOUT=1800      seconds allowed to each measured command
 #   PERF=1            after the runs of each N, one more cold tributary cycle under `perf record -g`,
-#                     and its top symbols
+#                     and its top symbols by self time; PERF=dwarf: DWARF call graphs (the release
+#                     build keeps no frame pointers), and tributary's functions by inclusive time too
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +29,9 @@ CONCURRENCY=${CONCURRENCY:-16}
 TIMEOUT=${TIMEOUT:-1800}
 NEWSBOAT=${NEWSBOAT:-1}
 PERF=${PERF:-0}
+perf_mode=$PERF
+[[ $PERF == dwarf ]] && PERF=1
+[[ $PERF =~ ^[01]$ ]] || die "PERF is 1 or dwarf"
 TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
 
 die() { echo "bench/cycle: $*" >&2; exit 1; }
@@ -255,12 +259,19 @@ for n in "${sizes[@]}"; do
     rm -rf "$d/tributary"
     mkdir -p "$d/tributary"
     echo "  perf record -g: one more cold cycle"
-    perf record -g -q -o "$d/perf.data" -- "$TRIBUTARY" -c "$d/feeds.conf" once >"$d/logs/perf.log" 2>&1 ||
+    graph=(-g)
+    [[ $perf_mode == dwarf ]] && graph=(-F 250 --call-graph dwarf,16384)
+    perf record "${graph[@]}" -q -o "$d/perf.data" -- "$TRIBUTARY" -c "$d/feeds.conf" once >"$d/logs/perf.log" 2>&1 ||
       echo "  perf record failed, see $d/logs/perf.log" >&2
     if [[ -s $d/perf.data ]]; then
       perf report -i "$d/perf.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.5 \
         2>/dev/null | grep -E '^ +[0-9]' | head -n 15 >"$d/perf.txt" || true
       count "$n" 0 perf top "$(paste -sd '|' "$d/perf.txt")"
+      if [[ $perf_mode == dwarf ]]; then
+        perf report -i "$d/perf.data" --stdio --children -g none --sort dso,symbol --percent-limit 2 \
+          2>/dev/null | grep -E '^ +[0-9].* tributary +\[\.\] tributary::' | head -n 30 >"$d/perf-children.txt" || true
+        count "$n" 0 perf children "$(paste -sd '|' "$d/perf-children.txt")"
+      fi
     fi
   fi
 done
