@@ -87,12 +87,15 @@ def make_feeds(seed, n):
             authors = [f"{r.choice(T.FR_FIRST)} {r.choice(T.FR_LAST)}" for _ in range(r.randint(2, 8))]
         encoding = "windows-1256" if i in legacy else "UTF-8"
         style = r.choices(["short", "medium", "long"], weights=[30, 45, 25])[0]
+        if r.random() >= 0.8:
+            authors = []
+        n_items = r.randint(15, 40)
+        # The mean gap between items: 30 minutes to a day, log-uniform, and the whole feed within ten days.
+        lo, hi = 30 * 60, 24 * 3600
+        gap = min(lo * (hi / lo) ** r.random(), TEN_DAYS / n_items)
         feeds.append({
             "i": i, "name": f"f{i:05d}", "lang": lang, "format": fmt, "encoding": encoding,
-            "title": title, "domain": domain, "authors": authors if r.random() < 0.8 else [],
-            "n": r.randint(15, 40),
-            # mean gap between items: 30 minutes to 24 hours, log-uniform, the whole feed within ten days
-            "gap": 0.0, "gap_seed": r.random(),
+            "title": title, "domain": domain, "authors": authors, "n": n_items, "gap": gap,
             "desc": {"short": (200, 450), "medium": (450, 900), "long": (900, 1500)}[style],
             "html_desc": r.random() < 0.6,
             "cdata": encoding == "UTF-8" and r.random() < 0.7,
@@ -104,15 +107,13 @@ def make_feeds(seed, n):
             "ortho": lang == "ar" and r.random() < 0.3,             # writes alef without hamza, uses tatweel
             "indic": lang == "ar" and encoding == "UTF-8" and r.random() < 0.15,   # Arabic-Indic digits
         })
-        f = feeds[-1]
-        lo, hi = 30 * 60, 24 * 3600
-        f["gap"] = min(lo * (hi / lo) ** f["gap_seed"], TEN_DAYS / f["n"])
     return feeds
 
 
 def group_stories(rng, slots, first_id):
     """Groups the shared slots of one language (sorted by time) into stories of 2-5 feeds.
-    slots: [(t, feed, seq)]. Returns {(feed, seq): (story id, variant)} and {story id: (feed, seq)} (origins)."""
+    slots: [(t, feed, seq)]. Returns {(feed, seq): (story id, variant)}, {story id: (feed, seq)} (the
+    first publication, whose link aggregator-style copies reuse) and the next free story id."""
     assignment, origins = {}, {}
     sizes, size_weights = zip(*CHUNK_SIZES)
     names, name_weights = zip(*VARIANTS)

@@ -49,6 +49,14 @@ def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
 
+def num(counts, key):
+    """A count as 12,345, or '?' when the query failed (another schema, a missing store)."""
+    try:
+        return f"{int(counts.get(key, '')):,}"
+    except ValueError:
+        return "?"
+
+
 def verdict(ok):
     return "met" if ok else "MISSED"
 
@@ -154,10 +162,10 @@ def main():
             e = expect.get(kind)
             langs = before.get("items_by_language", {})
             arabic = sum(v for k, v in langs.items() if k.startswith("ar"))
-            print(f"  tributary {kind:7} {int(c['items']):>7,} items (expected {fmt(e, ',')}), "
-                  f"{int(c['stories']):>7,} stories, {int(c['arabic_titles']):,} Arabic titles"
+            print(f"  tributary {kind:7} {num(c, 'items'):>7} items (expected {fmt(e, ',')}), "
+                  f"{num(c, 'stories'):>7} stories, {num(c, 'arabic_titles')} Arabic titles"
                   + (f" (farm: {arabic:,})" if kind == "cold" else "")
-                  + f", {c['mojibake']} garbled; feeds {c['outcomes']}")
+                  + f", {num(c, 'mojibake')} garbled; feeds {c.get('outcomes') or '?'}")
             if c.get("cycle"):
                 print(f"            {c['cycle']}")
         print(f"  farm before run {last}: {before.get('items', 0):,} items in {before.get('stories', 0):,} story groups "
@@ -168,8 +176,8 @@ def main():
         for kind in ("cold", "second", "third"):
             c = counts.get((n, last, "newsboat-" + kind))
             if c and "error" not in c:
-                print(f"  newsboat  {kind:7} {int(c['items']):>7,} items, {c['feeds']} feeds, "
-                      f"{int(c['arabic_titles']):,} Arabic titles")
+                print(f"  newsboat  {kind:7} {num(c, 'items'):>7} items, {num(c, 'feeds')} feeds, "
+                      f"{num(c, 'arabic_titles')} Arabic titles")
             elif c:
                 print(f"  newsboat  {kind:7} {c['error']}")
         perf = counts.get((n, 0, "perf"), {})

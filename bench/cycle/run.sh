@@ -137,7 +137,7 @@ start_nginx() {
       echo "  scgi_temp_path $B/nginx/tmp/scgi;"
       echo "  server {"
       echo "    listen 127.0.0.1:$port;"
-      echo "    location = /alive { return 200 \"ok\n\"; }"
+      echo "    location = /alive { return 200 ok; }"
       for n in "${sizes[@]}"; do echo "    location /n$n/ { alias $B/n$n/feeds/; }"; done
       echo "  }"
       echo "}"
@@ -218,7 +218,7 @@ newsboat_reload() { # DIR KIND RUN
   measure "$n" "$3" "newsboat-$2" "$1/logs/newsboat-$2.$3.log" \
     env HOME="$nb/home" XDG_CONFIG_HOME="$nb/home/.config" XDG_DATA_HOME="$nb/home/.local/share" \
     newsboat -q -C "$nb/config" -u "$1/urls.txt" -c "$nb/cache.db" -x reload
-  newsboat_counts "$n" "$3" "$2" "$nb/cache.db"
+  newsboat_counts "$n" "$3" "newsboat-$2" "$nb/cache.db"
 }
 
 echo "bench/cycle: work directory $B; $($TRIBUTARY --version 2>&1 | head -n 1)"
@@ -260,7 +260,7 @@ for n in "${sizes[@]}"; do
     mkdir -p "$d/tributary"
     echo "  perf record -g: one more cold cycle"
     graph=(-g)
-    [[ $perf_mode == dwarf ]] && graph=(-F 250 --call-graph dwarf,16384)
+    [[ $perf_mode == dwarf ]] && graph=(-F 250 --call-graph "dwarf,16384")
     perf record "${graph[@]}" -q -o "$d/perf.data" -- "$TRIBUTARY" -c "$d/feeds.conf" once >"$d/logs/perf.log" 2>&1 ||
       echo "  perf record failed, see $d/logs/perf.log" >&2
     if [[ -s $d/perf.data ]]; then
