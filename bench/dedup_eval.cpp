@@ -64,7 +64,8 @@ struct Counts {
 };
 
 bool predicted_same(const Outcome& o, double threshold) {
-    return o.candidate && o.d && (!o.d->explanation.fast_path.empty() || o.d->score >= threshold);
+    return o.candidate && o.d &&
+           (!o.d->explanation.fast_path.empty() || (o.d->explanation.scored_match_allowed && o.d->score >= threshold));
 }
 
 Counts count(const std::vector<Outcome>& outcomes, double threshold) {
@@ -122,6 +123,8 @@ bool set_weight(MatchWeights& w, const std::string& assignment) {
         {"lead", &w.lead},
         {"text", &w.text},
         {"entity_boost", &w.entity_boost},
+        {"number_boost", &w.number_boost},
+        {"number_idf_cap", &w.number_idf_cap},
         {"quantity_agrees", &w.quantity_agrees},
         {"conflict", &w.conflict},
         {"time", &w.time},
@@ -189,7 +192,18 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
 
     std::vector<Outcome> outcomes;
     int daemon_hits = 0, daemon_false = 0, daemon_elsewhere = 0, daemon_new = 0, positives = 0;
+    int alone_hits = 0, alone_false = 0;
     for (const Pair& pair : pairs) {
+        // As a new user meets it: a store that holds nothing but a, then b from another site.
+        StoryEngine alone(weights);
+        alone.add(static_cast<std::int64_t>(pair.a), features[pair.a], t0);
+        if (const auto m = alone.match(features[pair.b], t0 + 40min, window)) {
+            (pair.same ? alone_hits : alone_false)++;
+            if (!pair.same)
+                std::printf("  FALSE MERGE (alone) %s\n      %s\n", pair.id.c_str(),
+                            m->explanation.to_string(m->score).c_str());
+        }
+
         StoryEngine engine = background;
         engine.remove(static_cast<std::int64_t>(pair.b));
         engine.add(static_cast<std::int64_t>(pair.a), features[pair.a], t0);
@@ -229,6 +243,8 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
                 items.size());
     std::printf("  pair    threshold %.2f: precision %.3f  recall %.3f  F1 %.3f  (tp %d fp %d fn %d tn %d)\n",
                 threshold, c.precision(), c.recall(), c.f1(), c.tp, c.fp, c.fn, c.tn);
+    std::printf("  alone   match(b) = a with nothing else held: %d of %d same pairs; false merges %d of %zu\n",
+                alone_hits, positives, alone_false, pairs.size() - static_cast<std::size_t>(positives));
     std::printf("  daemon  match(b) = a: %d of %d same pairs; false merges %d; another story %d; new story %d\n",
                 daemon_hits, positives, daemon_false, daemon_elsewhere, daemon_new);
     std::printf("  threshold  precision  recall  F1     false merges\n");

@@ -32,10 +32,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-// Republications of one story arrive within hours; three days is generous
-// without letting an old story swallow a new one with a similar lead.
-constexpr Seconds kStoryWindow = 72h;
-
 // How often retention runs in service mode: items leave feeds at the pace of news, and a pass
 // that finds nothing costs one indexed query.
 constexpr Seconds kPruneEvery = 6h;

@@ -39,6 +39,10 @@ struct PruneResult;
 
 namespace tributary::app {
 
+// How far apart in time two items of one story may be, and how long a story stays in the story
+// index after it arrived: a wire story is republished within hours, rarely after three days.
+inline constexpr Seconds kStoryWindow = std::chrono::hours{72};
+
 // A feed's basic-auth password, read from its password_file or password_env
 // off the loop thread; `error` says why it could not be read.
 struct Credentials {

@@ -67,9 +67,25 @@ bool is_number(const std::string& term) {
 
 // What tells one event from another of its kind (names, places, numbers, dates) weighs
 // MatchWeights::entity_boost times a word of the same rarity.
-bool distinguishes(const std::vector<std::string>& entity_terms, const std::string& term) {
-    return contains_sorted(entity_terms, term) || term.starts_with(kQuantityPrefix) || is_number(term);
+
+// A term that says something in words: not a quantity ("#pct:10.7"), not a bare number.
+bool is_word(std::string_view term) {
+    if (term.starts_with(kQuantityPrefix)) return false;
+    return std::any_of(term.begin(), term.end(), [](char c) {
+        return !((c >= '0' && c <= '9') || c == '.' || c == ',' || c == ':' || c == '-' || c == '/');
+    });
 }
+
+}  // namespace
+
+// A name's word, a number or quantity, or a word.
+StoryEngine::TermKind StoryEngine::kind_of(const std::vector<std::string>& entity_terms, const std::string& term) {
+    if (contains_sorted(entity_terms, term)) return TermKind::name;
+    if (term.starts_with(kQuantityPrefix) || is_number(term)) return TermKind::number;
+    return TermKind::word;
+}
+
+namespace {
 
 std::vector<std::string> quantity_terms(const StoryFeatures& f) {
     std::vector<std::string> out;
@@ -123,6 +139,8 @@ std::string MatchExplanation::to_string(double score) const {
     if (!shared_quantities.empty()) out += " same=[" + joined(shared_quantities, ',') + "]";
     if (!conflicts.empty()) out += " conflicts=[" + joined(conflicts, ',') + "]";
     if (fingerprint_distance < 64) out += " fingerprint=" + std::to_string(fingerprint_distance);
+    out += " words=" + std::to_string(shared_words);
+    if (!same_language) out += " other-language";
     out += " gap=" + gap_text(time_gap);
     return out;
 }
@@ -143,6 +161,7 @@ struct StoryEngine::Query {
     std::vector<std::string> quantities;
     std::uint64_t fingerprint = 0;
     std::string canonical_url;
+    std::string language;
 
     bool has(TermId id) const {  // the item's text (or names) contain the term
         const auto it = std::lower_bound(text.begin(), text.end(), WeightedTerm{id});
@@ -188,13 +207,13 @@ void StoryEngine::text_of(const Story& story, std::vector<WeightedTerm>& out) {
     out.clear();
     out.insert(out.end(), story.title.begin(), story.title.end());
     out.insert(out.end(), story.lead.begin(), story.lead.end());
-    for (const TermId id : story.quantity_terms) out.push_back({id, 1, true});
+    for (const TermId id : story.quantity_terms) out.push_back({id, 1, TermKind::number});
     std::sort(out.begin(), out.end());
     std::size_t kept = 0;
     for (std::size_t k = 0; k < out.size(); ++k) {
         if (kept > 0 && out[kept - 1].id == out[k].id) {
             out[kept - 1].count = clamp_count(std::uint32_t{out[kept - 1].count} + out[k].count);
-            out[kept - 1].entity = out[kept - 1].entity || out[k].entity;
+            out[kept - 1].kind = std::max(out[kept - 1].kind, out[k].kind);
         } else {
             out[kept++] = out[k];
         }
@@ -233,7 +252,7 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
         std::vector<WeightedTerm> out;
         out.reserve(terms.size());
         for (const TermCount& t : terms)
-            out.push_back({intern(t.term), clamp_count(t.count), distinguishes(entity_terms, t.term)});
+            out.push_back({intern(t.term), clamp_count(t.count), kind_of(entity_terms, t.term)});
         std::sort(out.begin(), out.end());
         return out;
     };
@@ -253,6 +272,7 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     s.quantities = f.quantities;
     s.fingerprint = f.fingerprint;
     s.canonical_url = f.canonical_url;
+    s.language = f.language;
 
     // Every term of the story counts once in its document frequency and its posting list.
     for (const TermId id : all_terms_of(s)) {
@@ -305,7 +325,6 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
     Query q;
     q.log_n = log_n();
     const std::vector<std::string> entity_terms = entity_words(f.entities, std::nullopt);
-    const double boost = weights_.entity_boost;
     // Each distinct term looked up once.
     struct Known {
         std::string_view term;
@@ -343,11 +362,11 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
             std::uint32_t count = 0;
             const std::string_view term = counts[k].first;
             for (; k < counts.size() && counts[k].first == term; ++k) count += counts[k].second;
-            const bool entity = distinguishes(entity_terms, std::string(term));
+            const TermKind kind = kind_of(entity_terms, std::string(term));
             const Known& found = look_up(term);
-            const double w = count_weight(count) * idf(found.df, q.log_n) * (entity ? boost : 1.0);
+            const double w = count_weight(count) * weight_of(kind, found.df, q.log_n);
             norm2 += w * w;
-            if (found.id != kNoTerm) out.push_back({found.id, clamp_count(count), entity});
+            if (found.id != kNoTerm) out.push_back({found.id, clamp_count(count), kind});
         }
         std::sort(out.begin(), out.end());
     };
@@ -374,6 +393,7 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
     q.quantities = f.quantities;
     q.fingerprint = f.fingerprint;
     q.canonical_url = f.canonical_url;
+    q.language = f.language;
     return q;
 }
 
@@ -394,7 +414,7 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
 
     std::unordered_map<Slot, double> weight;
     for (const WeightedTerm* t : probes) {
-        const double w = idf(df_[t->id], q.log_n) * (t->entity ? weights_.entity_boost : 1.0);
+        const double w = weight_of(t->kind, df_[t->id], q.log_n);
         for (const Slot slot : terms_[t->id].postings) {
             ++out.postings_read;
             if (in_window(stories_[slot].time, time, window)) weight[slot] += w;
@@ -437,7 +457,6 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::v
     MatchDecision d;
     d.story_id = s.id;
     MatchExplanation& why = d.explanation;
-    const double boost = weights_.entity_boost;
     text_of(s, s_text);
 
     // Cosine of the item's and the story's vectors, both weighted with today's IDF.
@@ -445,12 +464,11 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::v
         double dot = 0, b_norm2 = 0;
         auto ia = a.begin();
         for (const WeightedTerm& t : b) {
-            const double term_idf = idf(df_[t.id], q.log_n);
-            const double wb = count_weight(t.count) * term_idf * (t.entity ? boost : 1.0);
+            const double wb = count_weight(t.count) * weight_of(t.kind, df_[t.id], q.log_n);
             b_norm2 += wb * wb;
             while (ia != a.end() && ia->id < t.id) ++ia;
             if (ia != a.end() && ia->id == t.id)
-                dot += wb * count_weight(ia->count) * term_idf * (ia->entity ? boost : 1.0);
+                dot += wb * count_weight(ia->count) * weight_of(ia->kind, df_[t.id], q.log_n);
         }
         return a_norm2 > 0 && b_norm2 > 0 ? dot / std::sqrt(a_norm2 * b_norm2) : 0.0;
     };
@@ -536,6 +554,21 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::v
             [&] { return std::string(unit) + ":" + std::string(mine.front()) + "|" + std::string(theirs.front()); });
     }
 
+    // Words (and names) in common, numbers and dates apart: both lists are sorted by id.
+    for (auto a = q.text.cbegin(), b = s_text.cbegin(); a != q.text.cend() && b != s_text.cend();) {
+        if (a->id < b->id) {
+            ++a;
+        } else if (b->id < a->id) {
+            ++b;
+        } else {
+            if (is_word(terms_[a->id].text)) ++why.shared_words;
+            ++a;
+            ++b;
+        }
+    }
+    why.same_language = q.language == s.language;
+    why.scored_match_allowed = why.same_language && why.shared_words >= weights_.min_shared_words;
+
     why.time_gap = s.time > time ? s.time - time : time - s.time;
     if (q.fingerprint != 0 && s.fingerprint != 0)
         why.fingerprint_distance = std::popcount(q.fingerprint ^ s.fingerprint);
@@ -590,10 +623,10 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
     std::vector<WeightedTerm> scratch;
     for (const Slot slot : slots) {
         MatchDecision d = score(q, time, slot, scratch, false);
-        const int rank = d.explanation.fast_path == "url"           ? 3
-                         : d.explanation.fast_path == "fingerprint" ? 2
-                         : d.score >= weights_.threshold            ? 1
-                                                                    : 0;
+        const int rank = d.explanation.fast_path == "url"                                      ? 3
+                         : d.explanation.fast_path == "fingerprint"                            ? 2
+                         : d.explanation.scored_match_allowed && d.score >= weights_.threshold ? 1
+                                                                                               : 0;
         if (rank == 0 || !better(rank, d, slot)) continue;
         best = std::move(d);
         best_slot = slot;

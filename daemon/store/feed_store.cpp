@@ -883,8 +883,13 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
     if (unreadable.empty()) return load;
 
     // Stories from before schema 4, or from an older extractor: once, from their item's text.
-    auto tx = Transaction::begin(m.db);
-    if (!tx) return failed(tx.error());
+    const bool writable = m.lock.has_value() || !m.identity;  // the daemon's store, or one in memory
+    std::optional<Transaction> tx;
+    if (writable) {
+        auto begun = Transaction::begin(m.db);
+        if (!begun) return failed(begun.error());
+        tx.emplace(std::move(*begun));
+    }
     for (const auto& [id, time, arrived] : unreadable) {
         ParsedItem item;
         {
@@ -903,7 +908,7 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
                       .fingerprint = 0,
                       .content_hash = {},
                       .features = index.features_of(item)};
-        {
+        if (writable) {
             Statement& s = m[Sql::save_story_features];
             auto use = s.use();
             if (auto r = s.bind(1, id).bind_blob(2, keys.features).run(); !r) return failed(r.error());
@@ -913,8 +918,64 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
             ++load.recomputed;
         }
     }
-    if (auto r = tx->commit(); !r) return failed(r.error());
+    if (tx)
+        if (auto r = tx->commit(); !r) return failed(r.error());
     return load;
+}
+
+namespace {
+
+constexpr const char* kItemTraceColumns =
+    "SELECT i.id, f.name, s.id, s.guid, i.story_reason, s.first_item_id = i.id, i.title, i.link, i.summary, "
+    "i.content, i.published, i.updated, i.first_seen, coalesce(s.published, s.first_seen), s.first_seen "
+    "FROM items AS i JOIN stories AS s ON s.id = i.story_id JOIN feeds AS f ON f.id = i.feed_id ";
+
+Result<std::vector<FeedStore::ItemTrace>> read_traces(Statement& s) {
+    std::vector<FeedStore::ItemTrace> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return out;
+        FeedStore::ItemTrace t;
+        t.item_id = s.column_int64(0);
+        t.feed_name = s.column_text(1);
+        t.story_id = s.column_int64(2);
+        t.story_guid = s.column_text(3);
+        t.reason = s.column_text(4);
+        t.representative = s.column_int64(5) != 0;
+        t.item.title = s.column_text(6);
+        t.item.link = s.column_text(7);
+        t.item.summary = s.column_text(8);
+        t.item.content = s.column_text(9);
+        t.item.published = s.column_time(10);
+        t.item.updated = s.column_time(11);
+        t.first_seen = s.column_time(12).value_or(SysTime{});
+        t.story_arrived = s.column_time(14).value_or(t.first_seen);
+        t.story_time = std::min(s.column_time(13).value_or(t.story_arrived), t.story_arrived);
+        out.push_back(std::move(t));
+    }
+}
+
+}  // namespace
+
+Result<std::vector<FeedStore::ItemTrace>> FeedStore::items_at(std::string_view link, std::string_view canonical_url) {
+    auto s =
+        Statement::prepare(impl_->db,
+                           std::string(kItemTraceColumns) +
+                               "WHERE i.link = ?1 OR (?2 <> '' AND i.canonical_url = ?2) ORDER BY i.first_seen, i.id",
+                           "find items by link");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, link).bind(2, canonical_url);
+    return read_traces(*s);
+}
+
+Result<std::vector<FeedStore::ItemTrace>> FeedStore::story_items(std::int64_t story_id) {
+    auto s = Statement::prepare(impl_->db,
+                                std::string(kItemTraceColumns) + "WHERE i.story_id = ?1 ORDER BY i.first_seen, i.id",
+                                "read a story's items");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, story_id);
+    return read_traces(*s);
 }
 
 Result<PruneResult> FeedStore::prune(SysTime unseen_since) {

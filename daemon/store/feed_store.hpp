@@ -127,7 +127,26 @@ public:
         std::size_t stories = 0;
         std::size_t recomputed = 0;
     };
+    // A read-only store recomputes without writing back.
     Result<StoryIndexLoad> load_story_index(StoryIndex& index, SysTime arrived_since);
+
+    // An item as `tributary explain-story` shows it: where it is, which story it joined and why.
+    struct ItemTrace {
+        std::int64_t item_id = 0;
+        std::string feed_name;
+        std::int64_t story_id = 0;
+        std::string story_guid;
+        std::string reason;  // items.story_reason: "new story", "url", "score=0.71 …"
+        bool representative = false;
+        ParsedItem item;  // title, link, summary, content, published, updated
+        SysTime first_seen{};
+        SysTime story_time{};     // the story's place in the window (its date, else arrival)
+        SysTime story_arrived{};  // the story's first_seen
+    };
+    // Items whose link is `link` or whose canonical URL is `canonical_url`, oldest first.
+    Result<std::vector<ItemTrace>> items_at(std::string_view link, std::string_view canonical_url);
+    // Every item of a story, oldest first.
+    Result<std::vector<ItemTrace>> story_items(std::int64_t story_id);
 
     // Retention, in one transaction: removes the items last seen before `unseen_since` that
     // are not in their feed's latest document, then the stories left without items; a story
