@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
 
@@ -824,11 +826,25 @@ void Daemon::request_publish() {
         db_,
         [this, outputs = std::move(outputs), now]() {
             std::vector<Rendered> rendered;
-            std::size_t limit = 0;
-            for (const auto& [output, url] : outputs) limit = std::max(limit, output.max_items);
-            auto items = store_->merged_items(limit);
+            // One read per dedup mode in use, of as many entries as its longest output shows.
+            struct Read {
+                OutputSpec::Dedup mode;
+                std::size_t limit = 0;
+                std::optional<Result<std::vector<MergedItem>>> items;
+            };
+            std::vector<Read> reads;
+            for (const auto& [output, url] : outputs) {
+                const auto same = [&output](const Read& r) { return r.mode == output.dedup; };
+                if (auto it = std::find_if(reads.begin(), reads.end(), same); it != reads.end())
+                    it->limit = std::max(it->limit, output.max_items);
+                else
+                    reads.push_back(Read{.mode = output.dedup, .limit = output.max_items, .items = std::nullopt});
+            }
+            for (Read& r : reads) r.items.emplace(store_->merged_items(r.limit, r.mode));
             for (const auto& [output, url] : outputs) {
                 Rendered r{.url = output.url, .snapshot = nullptr, .error = {}};
+                const auto same = [&output](const Read& read) { return read.mode == output.dedup; };
+                const Result<std::vector<MergedItem>>& items = *std::find_if(reads.begin(), reads.end(), same)->items;
                 if (!items) {
                     r.error = items.error().message;
                     rendered.push_back(std::move(r));

@@ -22,6 +22,9 @@ namespace tributary {
 struct StoryMatch {
     std::int64_t story_id = 0;
     std::string reason;  // "url", "fingerprint distance=3", "score=0.71 text=0.64 …"
+    // Decided by weighing the wording, not by a fast path (same URL, near-identical lead): the
+    // store then never joins an item to a story its own feed already reports.
+    bool by_score = false;
 
     friend bool operator==(const StoryMatch&, const StoryMatch&) = default;
 };

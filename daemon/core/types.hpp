@@ -317,21 +317,47 @@ struct IngestResult {
     bool changed() const noexcept { return new_items + updated_items + duplicate_items > 0; }
 };
 
-// One entry of the merged feed: a story, shown through its first-seen item.
+// Another feed that carried the story of a merged entry ("also reported by").
+struct OtherSource {
+    std::string feed_name;
+    std::string feed_title;  // the feed's title, else its name
+    std::string feed_link;   // the feed's site (its <link>) when that is publishable, else the feed's URL
+    std::string item_link;   // that feed's copy of the story
+
+    friend bool operator==(const OtherSource&, const OtherSource&) = default;
+};
+
+// One entry of the merged feed: a story (or, with `dedup = url` or `item`, the part of it with one
+// canonical URL, or one item), shown through its representative item: the copy of the feed with
+// the highest priority, the earliest among equals.
 struct MergedItem {
-    std::string guid;  // stable per story: never changes once published
+    std::string guid;  // stable per entry: never changes once published
     std::string title;
     std::string link;
     std::string description;  // sanitized HTML
     std::string author;
     std::vector<std::string> categories;
-    std::optional<SysTime> published;
-    SysTime first_seen;
+    std::optional<SysTime> published;  // the representative item's, as its feed wrote them
+    std::optional<SysTime> updated;
+    SysTime first_seen;  // when the representative item was first seen
     std::string feed_name;
     std::string source_title;  // the feed's title
     std::string source_url;    // the feed's URL (RSS <source url>)
+    std::string source_link;   // the feed's site (its <link>), "" when unknown
+    // The story's other feeds, one item each (that feed's earliest), in the order they were first
+    // seen; never the representative's own feed.
+    std::vector<OtherSource> also_reported_by;
 
     friend bool operator==(const MergedItem&, const MergedItem&) = default;
 };
+
+// A date later than first seen by more than this is not believed (see shown_date).
+inline constexpr Seconds kFutureDateTolerance = 10min;
+
+// The date an entry shows: its item's published date, else its updated date, else when it was first
+// seen. A date later than first_seen + kFutureDateTolerance is in the future of the moment we saw the
+// item (a wrong zone, a scheduled post, a broken clock) and is replaced by first_seen: the entry
+// neither sits at the top of a reader's list nor moves when its feed re-dates it.
+SysTime shown_date(const MergedItem& item) noexcept;
 
 }  // namespace tributary

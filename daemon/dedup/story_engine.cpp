@@ -673,7 +673,9 @@ std::optional<StoryMatch> StoryEngineIndex::match(const ItemKeys& keys, const Pa
     if (!features) features = extract_features(item);
     const std::optional<MatchDecision> decision = engine_.match(*features, time, window);
     if (!decision) return std::nullopt;
-    return StoryMatch{.story_id = decision->story_id, .reason = decision->explanation.to_string(decision->score)};
+    return StoryMatch{.story_id = decision->story_id,
+                      .reason = decision->explanation.to_string(decision->score),
+                      .by_score = decision->explanation.fast_path.empty()};
 }
 
 std::string StoryEngineIndex::features_of(const ParsedItem& item) const { return serialize(extract_features(item)); }

@@ -6,7 +6,6 @@
 #include <array>
 #include <bit>
 #include <cstddef>
-#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +17,7 @@
 
 #include "core/text.hpp"
 #include "store/instance_lock.hpp"
+#include "store/merged_feed.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -44,7 +44,6 @@ enum class Sql : std::size_t {
     insert_story,
     set_representative,
     insert_item,
-    merged_items,
     indexed_stories,
     representative_text,
     save_story_features,
@@ -72,8 +71,8 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::find_feed, "find feed", "SELECT id FROM feeds WHERE name = ?1"},
     {Sql::deactivate_feeds, "deactivate feeds", "UPDATE feeds SET active = 0 WHERE active = 1"},
     {Sql::upsert_feed, "save feed",
-     "INSERT INTO feeds (name, url, active, created) VALUES (?1, ?2, ?3, ?4) "
-     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active"},
+     "INSERT INTO feeds (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
+     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority"},
     {Sql::active_feed_states, "read feed states",
      "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE active = 1 ORDER BY name"},
     {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
@@ -108,11 +107,6 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "INSERT INTO items (feed_id, item_key, canonical_url, fingerprint, content_hash, story_id, guid, title, link, "
      "author, summary, content, categories, published, updated, first_seen, last_seen, story_reason) "
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17) RETURNING id"},
-    {Sql::merged_items, "read merged items",
-     "SELECT s.guid, i.title, i.link, CASE WHEN i.summary <> '' THEN i.summary ELSE i.content END, i.author, "
-     "i.categories, i.published, i.first_seen, f.name, CASE WHEN f.title <> '' THEN f.title ELSE f.name END, f.url "
-     "FROM stories AS s JOIN items AS i ON i.id = s.first_item_id JOIN feeds AS f ON f.id = i.feed_id "
-     "ORDER BY coalesce(s.published, s.first_seen) DESC, s.id DESC LIMIT ?1"},
     {Sql::indexed_stories, "read the stories of the window",
      "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE first_seen >= ?1 "
      "ORDER BY id"},
@@ -150,15 +144,6 @@ std::uint64_t from_db(std::int64_t fingerprint) noexcept { return std::bit_cast<
 // items.categories: a JSON array of strings (see schema/0001_init.sql).
 std::string categories_to_json(const std::vector<std::string>& categories) {
     return nlohmann::json(categories).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> categories_from_json(const std::string& text) {
-    std::vector<std::string> out;
-    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_array()) return out;
-    for (const auto& value : json)
-        if (value.is_string()) out.push_back(value.get<std::string>());
-    return out;
 }
 
 std::string story_guid(std::string_view feed_name, std::string_view item_key) {
@@ -252,7 +237,8 @@ struct FeedStore::Impl {
     std::optional<FileId> identity;  // empty in memory
     Db db;
     int version = 0;
-    std::vector<Statement> statements;  // indexed by Sql
+    std::vector<Statement> statements;               // indexed by Sql
+    std::optional<detail::MergedFeedReader> merged;  // prepared on the first merged_items()
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -588,6 +574,7 @@ Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now)
                      .bind(2, spec.url)
                      .bind(3, static_cast<std::int64_t>(spec.enabled ? 1 : 0))
                      .bind(4, now)
+                     .bind(5, static_cast<std::int64_t>(std::clamp(spec.priority, 0, 100)))
                      .run();
         if (!r) return failed(r.error());
     }
@@ -815,8 +802,8 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
                                                      ", which was not one of its candidates");
             }
             // A site does not report one event twice under two addresses: two of its own items
-            // that read alike are two editions of a template (two bulletins, two matchdays).
-            if (story) {
+            // that merely read alike are two editions of a template (two bulletins, two matchdays).
+            if (story && story->by_score) {
                 auto own = m.story_has_feed(story->story_id, feed_id);
                 if (!own) return failed(own.error());
                 if (*own) story.reset();
@@ -1009,31 +996,14 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     return result;
 }
 
-Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit) {
-    Statement& s = (*impl_)[Sql::merged_items];
-    auto use = s.use();
-    constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-    s.bind(1, static_cast<std::int64_t>(std::min(limit, max)));
-    std::vector<MergedItem> out;
-    for (;;) {
-        auto row = s.step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        MergedItem item;
-        item.guid = s.column_text(0);
-        item.title = s.column_text(1);
-        item.link = s.column_text(2);
-        item.description = s.column_text(3);
-        item.author = s.column_text(4);
-        item.categories = categories_from_json(s.column_text(5));
-        item.published = s.column_time(6);
-        item.first_seen = s.column_time(7).value_or(SysTime{});
-        item.feed_name = s.column_text(8);
-        item.source_title = s.column_text(9);
-        item.source_url = s.column_text(10);
-        out.push_back(std::move(item));
+Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit, OutputSpec::Dedup mode) {
+    Impl& m = *impl_;
+    if (!m.merged) {
+        auto reader = detail::MergedFeedReader::prepare(m.db);
+        if (!reader) return std::unexpected(reader.error());
+        m.merged.emplace(std::move(*reader));
     }
-    return out;
+    return m.merged->read(limit, mode);
 }
 
 }  // namespace tributary::store

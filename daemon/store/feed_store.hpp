@@ -83,7 +83,7 @@ public:
     Result<CheckpointResult> checkpoint();
 
     // Makes the feeds table match the config: inserts new names, updates a
-    // changed url (keeping state and items), marks names absent from `feeds`
+    // changed url and priority (keeping state and items), marks names absent from `feeds`
     // (or with enabled=false) inactive (their items stay and still appear in
     // the merged feed until retention), reactivates names that come back.
     // Errors: "store: sync feeds: <what>: <sqlite message>".
@@ -154,8 +154,17 @@ public:
     // Errors: "store: prune: <what>: <sqlite message>".
     Result<PruneResult> prune(SysTime unseen_since);
 
-    // One entry per story (its representative item), newest first.
-    Result<std::vector<MergedItem>> merged_items(std::size_t limit);
+    // The merged feed's newest `limit` entries, newest first by when they were first seen (then by
+    // id, newest first). What an entry is depends on `mode`:
+    //   story: one per story (ordered by the story's first_seen), under the story's guid;
+    //   url:   one per canonical URL of a story (ordered by its earliest item), and one per item
+    //          without a URL;
+    //   item:  one per stored item.
+    // An entry is shown through its representative item: the item of the feed with the highest
+    // priority (sync_feeds), the earliest among equals (first_seen, then id). also_reported_by
+    // names the story's other feeds (see MergedItem). Guids: see store/merged_feed.hpp.
+    // The cost is that of the entries read, whatever the size of the store.
+    Result<std::vector<MergedItem>> merged_items(std::size_t limit, OutputSpec::Dedup mode = OutputSpec::Dedup::story);
 
 private:
     // A test matcher's answer that was not among the stories it was offered.

@@ -47,7 +47,8 @@ public:
     std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem&, SysTime, Seconds) const override {
         if (answer) return StoryMatch{.story_id = *answer, .reason = "forced"};
         for (const auto& [id, features] : held)
-            if (features == keys.features) return StoryMatch{.story_id = id, .reason = "same features"};
+            if (features == keys.features)
+                return StoryMatch{.story_id = id, .reason = "same features", .by_score = true};
         return std::nullopt;
     }
     std::string features_of(const ParsedItem& item) const override { return "v1:" + item.title; }
@@ -270,6 +271,20 @@ TEST_F(StoreStoryIndexTest, ARepresentativesNewTextReachesTheIndex) {
     // Beta's copy is not its story's representative: its change is not the story's.
     ASSERT_TRUE(ingest("beta", document({{"b1", "Other words"}}), kT0 + 20min));
     EXPECT_EQ(index.added.size(), 2u);
+}
+
+// Two items of one site that merely read alike are two events of one kind (two bulletins, two
+// matchdays): a scored match never joins an item to a story its own feed reports. A fast path
+// (here the same URL) still does.
+TEST_F(StoreStoryIndexTest, AScoredMatchNeverJoinsAStoryOfTheItemsOwnFeed) {
+    ASSERT_TRUE(ingest("alpha", document({{"1", "Weather bulletin"}}), kT0));
+    auto r = ingest("alpha", document({{"1", "Weather bulletin"}, {"2", "Weather bulletin"}}), kT0 + 24h);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->new_items, 1);
+    EXPECT_EQ(r->duplicate_items, 0);
+    auto other = ingest("beta", document({{"b", "Weather bulletin"}}), kT0 + 25h);
+    ASSERT_TRUE(other) << other.error().message;
+    EXPECT_EQ(other->duplicate_items, 1);  // another site's copy joins
 }
 
 }  // namespace
