@@ -158,16 +158,6 @@ Result<void> Daemon::start() {
     if (!opened) return std::unexpected(opened.error());
     store_ = std::make_unique<store::FeedStore>(std::move(*opened));
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
-    {
-        story_index_ = std::make_unique<dedup::StoryEngineIndex>();
-        const auto started = std::chrono::steady_clock::now();
-        auto loaded = store_->load_story_index(*story_index_, clock_.now() - kStoryWindow);
-        if (!loaded) return std::unexpected(loaded.error());
-        const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
-        spdlog::info("story index: {} stories of the last {}h loaded in {:.2f}s ({} recomputed from their text)",
-                     loaded->stories, std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count(),
-                     took.count(), loaded->recomputed);
-    }
     if (config_.daemon.retention > Seconds{0}) {
         // Before anything is served or polled, so the first merged feed is already the pruned one.
         const auto pruned = store_->prune(clock_.now() - config_.daemon.retention);
@@ -516,6 +506,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                     // SQLite would write on into a deleted or replaced file and lose it all.
                     if (auto ours = store_->check_file(); !ours)
                         return Result<IngestResult>(std::unexpected(ours.error()));
+                    if (auto index = story_index(now); !index)
+                        return Result<IngestResult>(std::unexpected(index.error()));
                     auto ingested = store_->ingest(state, feed, keys, *story_index_, now, kStoryWindow, sanitize);
                     // What arrived before the window can no longer be matched: memory stays the window's.
                     story_index_->expire(now - kStoryWindow);
@@ -699,6 +691,22 @@ void Daemon::finish_attempt(const std::string& name) {
     maybe_finish();
 }
 
+// The story index is read when the first document with new items needs it, not at start-up:
+// a cycle in which every feed answers 304 (most of them) never pays for it.
+Result<void> Daemon::story_index(SysTime now) {
+    if (story_index_) return {};
+    auto index = std::make_unique<dedup::StoryEngineIndex>();
+    const auto started = std::chrono::steady_clock::now();
+    auto loaded = store_->load_story_index(*index, now - kStoryWindow);
+    if (!loaded) return std::unexpected(loaded.error());
+    story_index_ = std::move(index);
+    const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    spdlog::info("story index: {} stories of the last {}h read in {:.2f}s ({} recomputed from their text)",
+                 loaded->stories, std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count(), took.count(),
+                 loaded->recomputed);
+    return {};
+}
+
 void Daemon::on_store_lost(const Error& error) {
     if (failed_) return;
     failed_ = true;
@@ -767,7 +775,13 @@ void Daemon::maybe_prune(SysTime now) {
     next_prune_ = now + kPruneEvery;
     const SysTime unseen_since = now - config_.daemon.retention;
     on_pool(
-        db_, [this, unseen_since] { return store_->prune(unseen_since); },
+        db_,
+        [this, unseen_since] {
+            auto pruned = store_->prune(unseen_since);
+            // The index may hold a story just removed: read it again at the next ingest.
+            if (pruned && pruned->stories > 0) story_index_.reset();
+            return pruned;
+        },
         [this](Result<store::PruneResult> pruned) {
             prune_running_ = false;
             report_prune(pruned);

@@ -86,6 +86,8 @@ private:
     void on_store_lost(const Error& error);
     // After a round: is the file still ours, and copy the WAL into it.
     void maintain_store();
+    // On db_: reads the story index from the store unless it is already held.
+    Result<void> story_index(SysTime now);
     struct FeedRuntime;
     struct RoundStats;
 
@@ -137,7 +139,7 @@ private:
     bool maintenance_running_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
-    std::unique_ptr<StoryIndex> story_index_;  // the story engine; used on db_ only
+    std::unique_ptr<StoryIndex> story_index_;  // the story engine, read at the first ingest; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     boost::asio::steady_timer wake_timer_;

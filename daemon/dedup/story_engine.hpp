@@ -117,7 +117,7 @@ struct EngineLimits {
     // than this is too common to look for candidates with.
     std::size_t postings = 256;
     // Stories scored in full per match: those sharing the most rare-term weight with the item.
-    std::size_t candidates = 48;
+    std::size_t candidates = 24;
 };
 
 // Why a story was (or would be) chosen: the features that decided, for logs and `explain-story`.
