@@ -94,6 +94,7 @@ private:
     void install_signals();
     void wait_for_signal();
     void arm_wake_timer();
+    std::size_t admission_room() const;  // how many more feeds may start now
     void arm_watchdog();
     void on_wake();
     void poll(const std::string& name);
