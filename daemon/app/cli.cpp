@@ -1,5 +1,6 @@
 #include "app/cli.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
 
@@ -19,6 +20,9 @@
 #include "app/logging.hpp"
 #include "config/config.hpp"
 #include "core/text.hpp"
+#include "dedup/dedup.hpp"
+#include "dedup/story_engine.hpp"
+#include "dedup/story_features.hpp"
 #include "fetch/curl_handles.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/parse_feed.hpp"
@@ -44,6 +48,8 @@ Commands:
   status [--json]      show each feed's last fetch, outcome and next due time
   parse FILE|URL [--json] [--content-type TYPE] [--base URL] [--encoding NAME]
                        parse one feed and print what Tributary reads from it
+  explain-story URL    which story the stored item with this link joined, and why;
+                       how it scores now against its story and the nearest others
 
 Options:
   -c, --config FILE    configuration file (default: ./feeds.conf)
@@ -302,6 +308,83 @@ int run_parse(const Cli& cli) {
     return kExitOk;
 }
 
+// For a user who sees a wrong merge (or a missed one): what the store recorded when the item
+// arrived, and what the engine says now, with the features that decide.
+int run_explain_story(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary: explain-story takes one item URL\n\n" << kUsage;
+        return kExitUsage;
+    }
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    auto store = store::FeedStore::open_read_only(config->daemon.database);
+    if (!store) {
+        std::cerr << store.error().message << '\n';
+        return kExitCannotWork;
+    }
+    const std::string& url = cli.arguments[0];
+    const auto items = store->items_at(url, dedup::canonical_url(url));
+    if (!items) {
+        std::cerr << items.error().message << '\n';
+        return kExitCannotWork;
+    }
+    if (items->empty()) {
+        std::cerr << "no stored item has the link " << printable(url) << '\n';
+        return kExitFailed;
+    }
+    // The engine as the daemon holds it now: the stories of the window.
+    dedup::StoryEngineIndex index;
+    const SysTime now = std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now());
+    if (auto loaded = store->load_story_index(index, now - kStoryWindow); !loaded) {
+        std::cerr << loaded.error().message << '\n';
+        return kExitCannotWork;
+    }
+    const dedup::StoryEngine& engine = index.engine();
+    std::cout << "story engine: " << engine.size() << " stories of the last "
+              << std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count() << "h held, threshold "
+              << fmt::format("{:.2f}", engine.weights().threshold) << "\n";
+    for (const store::FeedStore::ItemTrace& trace : *items) {
+        std::cout << "\nitem " << printable(trace.item.link) << "\n  feed " << printable(trace.feed_name)
+                  << ", first seen " << format_rfc3339(trace.first_seen) << ", dated "
+                  << (trace.item.published ? format_rfc3339(*trace.item.published) : std::string("-")) << "\n  title "
+                  << printable(trace.item.title) << "\n  joined story " << trace.story_id << " ("
+                  << printable(trace.story_guid) << ") as: " << printable(trace.reason.empty() ? "-" : trace.reason)
+                  << '\n';
+        const auto members = store->story_items(trace.story_id);
+        if (!members) {
+            std::cerr << members.error().message << '\n';
+            return kExitCannotWork;
+        }
+        std::cout << "  story " << trace.story_id << " holds " << members->size() << " items:\n";
+        for (const auto& member : *members)
+            std::cout << "    " << (member.representative ? "* " : "  ") << printable(member.feed_name) << "  "
+                      << format_rfc3339(member.first_seen) << "  " << printable(member.item.title) << "\n      "
+                      << printable(member.item.link) << "  [" << printable(member.reason) << "]\n";
+
+        const dedup::StoryFeatures features = dedup::extract_features(trace.item);
+        const SysTime time = std::min(trace.item.published.value_or(trace.first_seen), trace.first_seen);
+        std::vector<std::int64_t> compared;
+        if (!trace.representative) compared.push_back(trace.story_id);
+        for (const std::int64_t id : engine.candidates(features, time, kStoryWindow).stories)
+            if (id != trace.story_id && compared.size() < 6) compared.push_back(id);
+        std::cout << "  scored now (language " << features.language << "):\n";
+        if (compared.empty()) std::cout << "    no other story of the window shares its rare words\n";
+        for (const std::int64_t id : compared) {
+            const auto decision = engine.score_against(features, time, id);
+            if (!decision) {
+                std::cout << "    story " << id << ": not in the window any more\n";
+                continue;
+            }
+            std::cout << "    " << (id == trace.story_id ? "its story " : "story ") << id << ": "
+                      << printable(decision->explanation.to_string(decision->score)) << '\n';
+        }
+    }
+    return kExitOk;
+}
+
 }  // namespace
 
 int run_cli(int argc, char** argv) {
@@ -325,6 +408,7 @@ int run_cli(int argc, char** argv) {
         if (cli->command == "check") return run_check(*cli);
         if (cli->command == "status") return run_status(*cli);
         if (cli->command == "parse") return run_parse(*cli);
+        if (cli->command == "explain-story") return run_explain_story(*cli);
     } catch (const std::exception& e) {
         std::cerr << "tributary: fatal: " << e.what() << '\n';
         return kExitCannotWork;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <set>
 #include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
 
@@ -17,6 +19,7 @@
 #include "config/config.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
+#include "dedup/story_engine.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/parse_feed.hpp"
 #include "publish/atomic_file.hpp"
@@ -30,10 +33,6 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
-
-// Republications of one story arrive within hours; three days is generous
-// without letting an old story swallow a new one with a similar lead.
-constexpr Seconds kStoryWindow = 72h;
 
 // How often retention runs in service mode: items leave feeds at the pace of news, and a pass
 // that finds nothing costs one indexed query.
@@ -276,10 +275,20 @@ void Daemon::schedule_at_startup(const std::vector<FeedState>& states, bool spre
     }
 }
 
+// Feeds between their fetch and their final write are held in memory (a parsed document waits
+// for the database thread): this many at most, so that a cold start of 10,000 feeds does not
+// hold 10,000 parsed documents while the database thread works through them.
+std::size_t Daemon::admission_room() const {
+    const auto cap = static_cast<std::size_t>(std::max(1, config_.daemon.fetch.max_concurrent)) * 4;
+    const auto busy = static_cast<std::size_t>(std::max(0, in_flight_));
+    return busy >= cap ? 0 : cap - busy;
+}
+
 void Daemon::arm_wake_timer() {
     if (stopping_) return;
     const auto earliest = due_.earliest();
-    if (!earliest) {
+    // Nothing due, or no room: finish_attempt() re-arms once a feed is done.
+    if (!earliest || (admission_room() == 0 && *earliest <= clock_.now())) {
         wake_timer_.cancel();
         return;
     }
@@ -297,7 +306,7 @@ void Daemon::on_wake() {
     const SysTime now = clock_.now();
     holds_.prune(now);
     maybe_prune(now);
-    for (const std::string& name : due_.take_due(now)) {
+    for (const std::string& name : due_.take_due(now, admission_room())) {
         const auto it = feeds_.find(name);
         if (it == feeds_.end()) continue;
         const std::string host = schedule::host_of(it->second.spec.url);
@@ -504,13 +513,15 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                         clean.content = parse::sanitize_html(item.content, item_base);
                         return clean;
                     };
-                    const store::StoryIndexFactory story_index = [] {
-                        return std::make_unique<dedup::FingerprintIndex>();
-                    };
                     // SQLite would write on into a deleted or replaced file and lose it all.
                     if (auto ours = store_->check_file(); !ours)
                         return Result<IngestResult>(std::unexpected(ours.error()));
-                    return store_->ingest(state, feed, keys, story_index, now, kStoryWindow, sanitize);
+                    if (auto index = story_index(now); !index)
+                        return Result<IngestResult>(std::unexpected(index.error()));
+                    auto ingested = store_->ingest(state, feed, keys, *story_index_, now, kStoryWindow, sanitize);
+                    // What arrived before the window can no longer be matched: memory stays the window's.
+                    story_index_->expire(now - kStoryWindow);
+                    return ingested;
                 },
                 [this, name, state, item_count, warnings = std::move(warnings),
                  elapsed](Result<IngestResult> ingested) mutable {
@@ -536,6 +547,8 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
         return record_failure(name, std::move(state), "store_error", result.error().message, std::nullopt);
     }
     for (const std::string& warning : warnings) spdlog::debug("feed={} parse warning: {}", name, warning);
+    for (const IngestResult::Join& join : result->joins)
+        spdlog::debug("feed={} item {} joined story {}: {}", name, printable(join.link), join.story_id, join.reason);
     if (round_) {
         round_->new_items += result->new_items;
         round_->updated_items += result->updated_items;
@@ -668,6 +681,7 @@ void Daemon::finish_attempt(const std::string& name) {
         if (it->second.removed) feeds_.erase(it);
     }
     --in_flight_;
+    if (admission_room() == 1) arm_wake_timer();  // room again for feeds that waited
     if (in_flight_ == 0 && round_) {
         const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_->started);
         const std::string summary = fmt::format(
@@ -686,6 +700,22 @@ void Daemon::finish_attempt(const std::string& name) {
         maintain_store();
     }
     maybe_finish();
+}
+
+// The story index is read when the first document with new items needs it, not at start-up:
+// a cycle in which every feed answers 304 (most of them) never pays for it.
+Result<void> Daemon::story_index(SysTime now) {
+    if (story_index_) return {};
+    auto index = std::make_unique<dedup::StoryEngineIndex>();
+    const auto started = std::chrono::steady_clock::now();
+    auto loaded = store_->load_story_index(*index, now - kStoryWindow);
+    if (!loaded) return std::unexpected(loaded.error());
+    story_index_ = std::move(index);
+    const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - started);
+    spdlog::info("story index: {} stories of the last {}h read in {:.2f}s ({} recomputed from their text)",
+                 loaded->stories, std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count(), took.count(),
+                 loaded->recomputed);
+    return {};
 }
 
 void Daemon::on_store_lost(const Error& error) {
@@ -756,7 +786,13 @@ void Daemon::maybe_prune(SysTime now) {
     next_prune_ = now + kPruneEvery;
     const SysTime unseen_since = now - config_.daemon.retention;
     on_pool(
-        db_, [this, unseen_since] { return store_->prune(unseen_since); },
+        db_,
+        [this, unseen_since] {
+            auto pruned = store_->prune(unseen_since);
+            // The index may hold a story just removed: read it again at the next ingest.
+            if (pruned && pruned->stories > 0) story_index_.reset();
+            return pruned;
+        },
         [this](Result<store::PruneResult> pruned) {
             prune_running_ = false;
             report_prune(pruned);
@@ -815,11 +851,25 @@ void Daemon::request_publish() {
         db_,
         [this, outputs = std::move(outputs), now]() {
             std::vector<Rendered> rendered;
-            std::size_t limit = 0;
-            for (const auto& [output, url] : outputs) limit = std::max(limit, output.max_items);
-            auto items = store_->merged_items(limit);
+            // One read per dedup mode in use, of as many entries as its longest output shows.
+            struct Read {
+                OutputSpec::Dedup mode;
+                std::size_t limit = 0;
+                std::optional<Result<std::vector<MergedItem>>> items;
+            };
+            std::vector<Read> reads;
+            for (const auto& [output, url] : outputs) {
+                const auto same = [&output](const Read& r) { return r.mode == output.dedup; };
+                if (auto it = std::find_if(reads.begin(), reads.end(), same); it != reads.end())
+                    it->limit = std::max(it->limit, output.max_items);
+                else
+                    reads.push_back(Read{.mode = output.dedup, .limit = output.max_items, .items = std::nullopt});
+            }
+            for (Read& r : reads) r.items.emplace(store_->merged_items(r.limit, r.mode));
             for (const auto& [output, url] : outputs) {
                 Rendered r{.url = output.url, .snapshot = nullptr, .error = {}};
+                const auto same = [&output](const Read& read) { return read.mode == output.dedup; };
+                const Result<std::vector<MergedItem>>& items = *std::find_if(reads.begin(), reads.end(), same)->items;
                 if (!items) {
                     r.error = items.error().message;
                     rendered.push_back(std::move(r));

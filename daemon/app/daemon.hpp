@@ -21,6 +21,7 @@
 
 #include "core/clock.hpp"
 #include "core/error.hpp"
+#include "core/story_index.hpp"
 #include "core/types.hpp"
 #include "publish/metrics.hpp"
 #include "schedule/schedule.hpp"
@@ -37,6 +38,10 @@ struct PruneResult;
 }  // namespace tributary::store
 
 namespace tributary::app {
+
+// How far apart in time two items of one story may be, and how long a story stays in the story
+// index after it arrived: a wire story is republished within hours, rarely after three days.
+inline constexpr Seconds kStoryWindow = std::chrono::hours{72};
 
 // A feed's basic-auth password, read from its password_file or password_env
 // off the loop thread; `error` says why it could not be read.
@@ -81,12 +86,15 @@ private:
     void on_store_lost(const Error& error);
     // After a round: is the file still ours, and copy the WAL into it.
     void maintain_store();
+    // On db_: reads the story index from the store unless it is already held.
+    Result<void> story_index(SysTime now);
     struct FeedRuntime;
     struct RoundStats;
 
     void install_signals();
     void wait_for_signal();
     void arm_wake_timer();
+    std::size_t admission_room() const;  // how many more feeds may start now
     void arm_watchdog();
     void on_wake();
     void poll(const std::string& name);
@@ -132,6 +140,7 @@ private:
     bool maintenance_running_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
+    std::unique_ptr<StoryIndex> story_index_;  // the story engine, read at the first ingest; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     boost::asio::steady_timer wake_timer_;

@@ -28,4 +28,9 @@ const char* to_string(FeedFormat format) noexcept {
     return "unknown";
 }
 
+SysTime shown_date(const MergedItem& item) noexcept {
+    const SysTime date = item.published ? *item.published : item.updated.value_or(item.first_seen);
+    return date > item.first_seen + kFutureDateTolerance ? item.first_seen : date;
+}
+
 }  // namespace tributary

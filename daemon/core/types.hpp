@@ -284,6 +284,9 @@ struct ItemKeys {
     std::string canonical_url;      // "" when the item has no link
     std::uint64_t fingerprint = 0;  // story fingerprint (simhash of normalised text)
     std::string content_hash;       // changes when anything a reader sees changes
+    // What the story engine compares (dedup/story_features.hpp, serialized): computed with the
+    // other keys on a worker, persisted with a story it starts. "" when not computed.
+    std::string features;
 
     friend bool operator==(const ItemKeys&, const ItemKeys&) = default;
 };
@@ -303,25 +306,58 @@ struct IngestResult {
     int updated_items = 0;
     int unchanged_items = 0;
     int duplicate_items = 0;  // new for this feed, but a story already known from another
+    // Each duplicate: its link, the story it joined and why ("url", "score=0.71 …"), for the log.
+    struct Join {
+        std::string link;
+        std::int64_t story_id = 0;
+        std::string reason;
+    };
+    std::vector<Join> joins;
 
     bool changed() const noexcept { return new_items + updated_items + duplicate_items > 0; }
 };
 
-// One entry of the merged feed: a story, shown through its first-seen item.
+// Another feed that carried the story of a merged entry ("also reported by").
+struct OtherSource {
+    std::string feed_name;
+    std::string feed_title;  // the feed's title, else its name
+    std::string feed_link;   // the feed's site (its <link>) when that is publishable, else the feed's URL
+    std::string item_link;   // that feed's copy of the story
+
+    friend bool operator==(const OtherSource&, const OtherSource&) = default;
+};
+
+// One entry of the merged feed: a story (or, with `dedup = url` or `item`, the part of it with one
+// canonical URL, or one item), shown through its representative item: the copy of the feed with
+// the highest priority, the earliest among equals.
 struct MergedItem {
-    std::string guid;  // stable per story: never changes once published
+    std::string guid;  // stable per entry: never changes once published
     std::string title;
     std::string link;
     std::string description;  // sanitized HTML
     std::string author;
     std::vector<std::string> categories;
-    std::optional<SysTime> published;
-    SysTime first_seen;
+    std::optional<SysTime> published;  // the representative item's, as its feed wrote them
+    std::optional<SysTime> updated;
+    SysTime first_seen;  // when the representative item was first seen
     std::string feed_name;
     std::string source_title;  // the feed's title
     std::string source_url;    // the feed's URL (RSS <source url>)
+    std::string source_link;   // the feed's site (its <link>), "" when unknown
+    // The story's other feeds, one item each (that feed's earliest), in the order they were first
+    // seen; never the representative's own feed.
+    std::vector<OtherSource> also_reported_by;
 
     friend bool operator==(const MergedItem&, const MergedItem&) = default;
 };
+
+// A date later than first seen by more than this is not believed (see shown_date).
+inline constexpr Seconds kFutureDateTolerance = 10min;
+
+// The date an entry shows: its item's published date, else its updated date, else when it was first
+// seen. A date later than first_seen + kFutureDateTolerance is in the future of the moment we saw the
+// item (a wrong zone, a scheduled post, a broken clock) and is replaced by first_seen: the entry
+// neither sits at the top of a reader's list nor moves when its feed re-dates it.
+SysTime shown_date(const MergedItem& item) noexcept;
 
 }  // namespace tributary

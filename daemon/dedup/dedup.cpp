@@ -12,6 +12,7 @@
 #include <set>
 
 #include "core/text.hpp"
+#include "dedup/story_features.hpp"
 
 namespace tributary::dedup {
 namespace {
@@ -243,6 +244,7 @@ std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items) {
         seen.insert(k.item_key);
         k.fingerprint = story_fingerprint(item);
         k.content_hash = content_hash(item);
+        k.features = serialize(extract_features(item));
         keys.push_back(std::move(k));
     }
     return keys;
@@ -262,80 +264,6 @@ std::optional<std::int64_t> match_story(const ItemKeys& keys, const ParsedItem& 
         }
     }
     return best;
-}
-
-namespace {
-
-// Nine blocks of a fingerprint: bits [7b, 7b + 7), the last the remaining 8. Two fingerprints at
-// most 8 bits apart agree exactly on one of them at least (8 differing bits touch at most 8
-// blocks), so the stories worth comparing are those filed under one of the item's blocks.
-// (Five blocks of 13 bits, probed with each one-bit variant, were slower on a feed of many
-// similar texts: a third more time for 70,000 items.)
-constexpr int kBlocks = 9;
-constexpr int kBlockBits = 7;
-
-std::uint32_t block_key(std::uint64_t fingerprint, int block) {
-    const std::uint64_t shifted = fingerprint >> (block * kBlockBits);
-    const std::uint64_t bits = block == kBlocks - 1 ? shifted : shifted & ((1u << kBlockBits) - 1);
-    return static_cast<std::uint32_t>(block) << 16 | static_cast<std::uint32_t>(bits);
-}
-
-// Appends to `near` the positions in `bucket` whose fingerprint lies within kMaxStoryDistance bits
-// of `fingerprint`. Built twice, and the CPU's choice taken once at load: with POPCNT, which
-// Debian's x86-64 baseline leaves out, and without, where each count was a libgcc call (a sixth of
-// a 70,000-item first poll).
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-__attribute__((target_clones("popcnt", "default")))
-#endif
-void append_near(const std::vector<std::uint32_t>& bucket, const std::vector<std::uint64_t>& fingerprints,
-                 std::uint64_t fingerprint, std::vector<std::uint32_t>& near) {
-    for (const std::uint32_t position : bucket)
-        if (std::popcount(fingerprint ^ fingerprints[position]) <= kMaxStoryDistance) near.push_back(position);
-}
-
-}  // namespace
-
-void FingerprintIndex::add(const StoryCandidate& story) {
-    const auto position = static_cast<std::uint32_t>(stories_.size());
-    stories_.push_back(story);
-    fingerprints_.push_back(story.fingerprint);
-    if (!story.canonical_url.empty()) by_url_[story.canonical_url].push_back(position);
-    if (story.fingerprint != 0)
-        for (int block = 0; block < kBlocks; ++block)
-            by_block_[block_key(story.fingerprint, block)].push_back(position);
-}
-
-bool FingerprintIndex::in_window(std::uint32_t position, SysTime earliest, SysTime latest) const {
-    const std::optional<SysTime>& published = stories_[position].published;
-    return !published || (*published >= earliest && *published <= latest);
-}
-
-std::optional<std::int64_t> FingerprintIndex::match(const ItemKeys& keys, const ParsedItem& /*item*/, SysTime earliest,
-                                                    SysTime latest) {
-    if (!keys.canonical_url.empty())
-        if (const auto found = by_url_.find(keys.canonical_url); found != by_url_.end())
-            for (const std::uint32_t position : found->second)
-                if (in_window(position, earliest, latest)) return stories_[position].story_id;
-    if (keys.fingerprint == 0) return std::nullopt;
-    // The nearest, and of equally near ones the first added: what match_story's scan finds.
-    std::optional<std::uint32_t> best;
-    int best_distance = 0;
-    std::vector<std::uint32_t> near;
-    for (int block = 0; block < kBlocks; ++block) {
-        const auto found = by_block_.find(block_key(keys.fingerprint, block));
-        if (found == by_block_.end()) continue;
-        near.clear();
-        append_near(found->second, fingerprints_, keys.fingerprint, near);
-        for (const std::uint32_t position : near) {
-            const int distance = std::popcount(keys.fingerprint ^ fingerprints_[position]);
-            const bool nearer = !best || distance < best_distance || (distance == best_distance && position < *best);
-            if (!nearer || !in_window(position, earliest, latest)) continue;
-            best = position;
-            best_distance = distance;
-        }
-    }
-    if (!best) return std::nullopt;
-    return stories_[*best].story_id;
 }
 
 }  // namespace tributary::dedup

@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "core/clock.hpp"
-#include "core/story_index.hpp"
 #include "core/types.hpp"
 
 namespace tributary::dedup {
@@ -36,7 +35,8 @@ std::string text_of_html(std::string_view html);
 // content), or the title when the item has almost no text.
 std::uint64_t story_fingerprint(const ParsedItem& item);
 
-// Keys for every item of a document, in order. A key repeated inside one
+// Keys for every item of a document, in order, with the story engine's features (serialized
+// StoryFeatures) of each. A key repeated inside one
 // document is disambiguated by the item's link, else by its position, so two
 // different items never collapse into one.
 std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items);
@@ -47,23 +47,5 @@ std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items);
 inline constexpr int kMaxStoryDistance = 8;
 std::optional<std::int64_t> match_story(const ItemKeys& keys, const ParsedItem& item,
                                         std::span<const StoryCandidate> recent);
-
-// match_story's answers without its scan: stories are found by canonical URL
-// and by blocks of their fingerprint, so that only stories whose fingerprint
-// shares a block with the item's are compared (see dedup.cpp).
-class FingerprintIndex final : public StoryIndex {
-public:
-    void add(const StoryCandidate& story) override;
-    std::optional<std::int64_t> match(const ItemKeys& keys, const ParsedItem& item, SysTime earliest,
-                                      SysTime latest) override;
-
-private:
-    bool in_window(std::uint32_t position, SysTime earliest, SysTime latest) const;
-
-    std::vector<StoryCandidate> stories_;      // in the order added: ties go to the earlier one
-    std::vector<std::uint64_t> fingerprints_;  // the same stories' fingerprints, side by side for the scan
-    std::unordered_map<std::string, std::vector<std::uint32_t>> by_url_;
-    std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> by_block_;  // block << 16 | its bits -> positions
-};
 
 }  // namespace tributary::dedup

@@ -51,7 +51,7 @@ void render_item(std::string& out, const MergedItem& item) {
         append_xml_escaped(out, item.guid);
         out += "</guid>\n";
     }
-    element(out, 6, "pubDate", format_rfc1123(item.published.value_or(item.first_seen)));
+    element(out, 6, "pubDate", format_rfc1123(shown_date(item)));
     if (!item.description.empty()) element(out, 6, "description", item.description);
     if (!item.author.empty()) element(out, 6, "dc:creator", item.author);
     for (const std::string& category : item.categories)
@@ -63,6 +63,16 @@ void render_item(std::string& out, const MergedItem& item) {
         append_xml_escaped(out, item.source_title.empty() ? item.feed_name : item.source_title);
         out += "</source>\n";
     }
+    // <tributary:also-reported-by url="their item" source="their site">Their title</…>: an attribute
+    // whose URL is not publishable is left out, the element stays (the name is worth showing).
+    for (const OtherSource& other : item.also_reported_by) {
+        out += "      <tributary:also-reported-by";
+        if (is_publishable_url(other.item_link)) attribute(out, "url", other.item_link);
+        if (is_publishable_url(other.feed_link)) attribute(out, "source", other.feed_link);
+        out += '>';
+        append_xml_escaped(out, other.feed_title.empty() ? other.feed_name : other.feed_title);
+        out += "</tributary:also-reported-by>\n";
+    }
     out += "    </item>\n";
 }
 
@@ -71,7 +81,8 @@ void render_item(std::string& out, const MergedItem& item) {
 void reserve_for(std::string& out, std::span<const MergedItem> items, std::size_t markup) {
     std::size_t estimate = 1024;
     for (const MergedItem& item : items)
-        estimate += markup + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4;
+        estimate += markup + item.title.size() + item.link.size() + item.guid.size() + item.description.size() * 5 / 4 +
+                    item.also_reported_by.size() * 256;
     out.reserve(estimate);
 }
 
@@ -100,7 +111,7 @@ void render_entry(std::string& out, const MergedItem& item) {
     append_xml_escaped(out, item.title);
     out += "</title>\n";
     if (is_publishable_url(item.link)) atom_link(out, 4, "alternate", item.link, "");
-    const std::string time = format_rfc3339(item.published.value_or(item.first_seen));
+    const std::string time = format_rfc3339(shown_date(item));
     element(out, 4, "published", time);
     element(out, 4, "updated", time);
     if (!item.author.empty()) atom_person(out, 4, item.author);
@@ -120,7 +131,16 @@ void render_entry(std::string& out, const MergedItem& item) {
         element(out, 6, "id", item.source_url);
         element(out, 6, "title", item.source_title.empty() ? item.feed_name : item.source_title);
         atom_link(out, 6, "self", item.source_url, "");
+        if (is_publishable_url(item.source_link)) atom_link(out, 6, "alternate", item.source_link, "");
         out += "    </source>\n";
+    }
+    // The story's other sites: a related link each, titled with the feed's title (none without a URL).
+    for (const OtherSource& other : item.also_reported_by) {
+        if (!is_publishable_url(other.item_link)) continue;
+        out += "    <link rel=\"related\"";
+        attribute(out, "href", other.item_link);
+        attribute(out, "title", other.feed_title.empty() ? other.feed_name : other.feed_title);
+        out += "/>\n";
     }
     out += "  </entry>\n";
 }
@@ -167,6 +187,7 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
     out += "<rss version=\"2.0\"";
     attribute(out, "xmlns:atom", kAtomNs);
     attribute(out, "xmlns:dc", kDcNs);
+    attribute(out, "xmlns:tributary", kTributaryNs);
     out += ">\n  <channel>\n";
     element(out, 4, "title", output.title);
     // The channel's <link> is the site; with none configured, the feed itself. RSS 2.0 requires

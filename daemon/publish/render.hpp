@@ -11,8 +11,17 @@
 
 namespace tributary::publish {
 
+// Our own namespace, for what RSS 2.0 has no element for. A URI of the reserved .invalid domain
+// (RFC 2606): it names no host anyone could own, and is never fetched.
+inline constexpr std::string_view kTributaryNs = "https://tributary.invalid/ns/1";
+
 // RSS 2.0 of the given items (already newest first, already limited).
 // `self_url` is the absolute URL the feed is served at ("" if unknown).
+// Each item is dated by shown_date() (pubDate), names its feed in <source url="feed URL">, and each
+// other feed that carried its story (MergedItem::also_reported_by) in
+//   <tributary:also-reported-by url="their item's link" source="their site, else their feed URL">
+//     their feed's title</tributary:also-reported-by>
+// with xmlns:tributary = kTributaryNs declared on <rss>.
 //
 // The result is always well-formed XML 1.0 in UTF-8 whatever bytes the strings
 // hold: every string goes through xml_safe_utf8 and is escaped. Descriptions
@@ -21,8 +30,10 @@ namespace tributary::publish {
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        std::string_view self_url);
 
-// Atom 1.0 of the same items: the story's guid as each entry's id, published and updated from the
-// story's time, the sanitized HTML as summary type="html", the source feed as atom:source. The
+// Atom 1.0 of the same items: the entry's guid as its id, published and updated both shown_date(),
+// the sanitized HTML as summary type="html", the source feed as atom:source (id and rel="self": the
+// feed's URL; rel="alternate": its site), and each other feed that carried the story as
+// <link rel="related" href="their item's link" title="their feed's title"/>. The
 // feed's author is the output's title, so that every entry has one as RFC 4287 requires.
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                         std::string_view self_url);

@@ -169,9 +169,9 @@ std::optional<SysTime> DueQueue::earliest() const {
     return order_.begin()->first;
 }
 
-std::vector<std::string> DueQueue::take_due(SysTime now) {
+std::vector<std::string> DueQueue::take_due(SysTime now, std::size_t limit) {
     std::vector<std::string> due;
-    while (!order_.empty() && order_.begin()->first <= now) {
+    while (!order_.empty() && order_.begin()->first <= now && due.size() < limit) {
         due.push_back(order_.begin()->second);
         due_by_feed_.erase(order_.begin()->second);
         order_.erase(order_.begin());

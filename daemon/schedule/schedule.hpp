@@ -160,8 +160,8 @@ public:
     bool contains(const std::string& feed) const { return due_by_feed_.contains(feed); }
     std::size_t size() const { return due_by_feed_.size(); }
     std::optional<SysTime> earliest() const;
-    // Removes and returns the feeds due at or before `now`, earliest first.
-    std::vector<std::string> take_due(SysTime now);
+    // Removes and returns the feeds due at or before `now`, earliest first, at most `limit`.
+    std::vector<std::string> take_due(SysTime now, std::size_t limit = SIZE_MAX);
 
 private:
     std::map<std::string, SysTime, std::less<>> due_by_feed_;

@@ -6,7 +6,6 @@
 #include <array>
 #include <bit>
 #include <cstddef>
-#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -18,6 +17,7 @@
 
 #include "core/text.hpp"
 #include "store/instance_lock.hpp"
+#include "store/merged_feed.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -44,7 +44,10 @@ enum class Sql : std::size_t {
     insert_story,
     set_representative,
     insert_item,
-    merged_items,
+    indexed_stories,
+    representative_text,
+    save_story_features,
+    story_has_feed,
     prune_items,
     repoint_stories,
     prune_stories,
@@ -68,8 +71,8 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::find_feed, "find feed", "SELECT id FROM feeds WHERE name = ?1"},
     {Sql::deactivate_feeds, "deactivate feeds", "UPDATE feeds SET active = 0 WHERE active = 1"},
     {Sql::upsert_feed, "save feed",
-     "INSERT INTO feeds (name, url, active, created) VALUES (?1, ?2, ?3, ?4) "
-     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active"},
+     "INSERT INTO feeds (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
+     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority"},
     {Sql::active_feed_states, "read feed states",
      "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE active = 1 ORDER BY name"},
     {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
@@ -88,8 +91,8 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "author = ?8, summary = ?9, content = ?10, categories = ?11, published = ?12, updated = ?13, last_seen = ?14 "
      "WHERE id = ?1"},
     {Sql::sync_story, "update story",
-     "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5 "
-     "WHERE id = ?1 AND first_item_id = ?2"},
+     "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5, features = ?6 "
+     "WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen"},
     {Sql::touch_item, "update item", "UPDATE items SET last_seen = ?2 WHERE id = ?1"},
     {Sql::story_by_url, "find story by URL",
      "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' ORDER BY story_id LIMIT 1"},
@@ -97,18 +100,21 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "SELECT id, canonical_url, fingerprint, coalesce(published, first_seen) FROM stories "
      "WHERE coalesce(published, first_seen) BETWEEN ?1 AND ?2 ORDER BY id"},
     {Sql::insert_story, "insert story",
-     "INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen) "
-     "VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id"},
+     "INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen, features) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {Sql::set_representative, "insert story", "UPDATE stories SET first_item_id = ?2 WHERE id = ?1"},
     {Sql::insert_item, "insert item",
      "INSERT INTO items (feed_id, item_key, canonical_url, fingerprint, content_hash, story_id, guid, title, link, "
-     "author, summary, content, categories, published, updated, first_seen, last_seen) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16) RETURNING id"},
-    {Sql::merged_items, "read merged items",
-     "SELECT s.guid, i.title, i.link, CASE WHEN i.summary <> '' THEN i.summary ELSE i.content END, i.author, "
-     "i.categories, i.published, i.first_seen, f.name, CASE WHEN f.title <> '' THEN f.title ELSE f.name END, f.url "
-     "FROM stories AS s JOIN items AS i ON i.id = s.first_item_id JOIN feeds AS f ON f.id = i.feed_id "
-     "ORDER BY coalesce(s.published, s.first_seen) DESC, s.id DESC LIMIT ?1"},
+     "author, summary, content, categories, published, updated, first_seen, last_seen, story_reason) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17) RETURNING id"},
+    {Sql::indexed_stories, "read the stories of the window",
+     "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE first_seen >= ?1 "
+     "ORDER BY id"},
+    {Sql::representative_text, "read a story's item",
+     "SELECT i.title, i.link, i.summary, i.content FROM stories AS s JOIN items AS i ON i.id = s.first_item_id "
+     "WHERE s.id = ?1"},
+    {Sql::save_story_features, "save story features", "UPDATE stories SET features = ?2 WHERE id = ?1"},
+    {Sql::story_has_feed, "read a story's items", "SELECT 1 FROM items WHERE story_id = ?1 AND feed_id = ?2 LIMIT 1"},
     // Every item an ingest sees gets that ingest's time as last_seen, so a feed's newest
     // last_seen marks the items of its latest document: those stay, however old, since a feed
     // that answers 304 or fails for months still lists them and would bring them back as news.
@@ -138,15 +144,6 @@ std::uint64_t from_db(std::int64_t fingerprint) noexcept { return std::bit_cast<
 // items.categories: a JSON array of strings (see schema/0001_init.sql).
 std::string categories_to_json(const std::vector<std::string>& categories) {
     return nlohmann::json(categories).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-}
-
-std::vector<std::string> categories_from_json(const std::string& text) {
-    std::vector<std::string> out;
-    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (!json.is_array()) return out;
-    for (const auto& value : json)
-        if (value.is_string()) out.push_back(value.get<std::string>());
-    return out;
 }
 
 std::string story_guid(std::string_view feed_name, std::string_view item_key) {
@@ -240,7 +237,8 @@ struct FeedStore::Impl {
     std::optional<FileId> identity;  // empty in memory
     Db db;
     int version = 0;
-    std::vector<Statement> statements;  // indexed by Sql
+    std::vector<Statement> statements;               // indexed by Sql
+    std::optional<detail::MergedFeedReader> merged;  // prepared on the first merged_items()
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -330,6 +328,14 @@ struct FeedStore::Impl {
         return out;
     }
 
+    Result<bool> story_has_feed(std::int64_t story, std::int64_t feed) {
+        Statement& s = (*this)[Sql::story_has_feed];
+        auto use = s.use();
+        auto row = s.bind(1, story).bind(2, feed).step();
+        if (!row) return std::unexpected(row.error());
+        return *row;
+    }
+
     Result<std::optional<std::int64_t>> story_by_url(std::string_view canonical_url) {
         if (canonical_url.empty()) return std::nullopt;
         Statement& s = (*this)[Sql::story_by_url];
@@ -349,6 +355,7 @@ struct FeedStore::Impl {
                        .bind(3, to_db(keys.fingerprint))
                        .bind(4, item.published)
                        .bind(5, now)
+                       .bind_blob(6, keys.features)
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert story", "no id returned");
@@ -358,7 +365,7 @@ struct FeedStore::Impl {
     }
 
     Result<std::int64_t> insert_item(std::int64_t feed, std::int64_t story, const ItemKeys& keys,
-                                     const ParsedItem& item, SysTime now) {
+                                     const ParsedItem& item, SysTime now, std::string_view story_reason) {
         Statement& s = (*this)[Sql::insert_item];
         auto use = s.use();
         auto row = s.bind(1, feed)
@@ -377,6 +384,7 @@ struct FeedStore::Impl {
                        .bind(14, item.published)
                        .bind(15, item.updated)
                        .bind(16, now)
+                       .bind(17, story_reason)
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert item", "no id returned");
@@ -385,8 +393,10 @@ struct FeedStore::Impl {
         return id;
     }
 
-    Result<void> update_item(std::int64_t item_id, std::int64_t story, const ItemKeys& keys, const ParsedItem& item,
-                             SysTime now) {
+    // The item's new text; when it is its story's representative, the story's too, and then
+    // the story's first_seen (the story's text changed: the index must learn it).
+    Result<std::optional<SysTime>> update_item(std::int64_t item_id, std::int64_t story, const ItemKeys& keys,
+                                               const ParsedItem& item, SysTime now) {
         {
             Statement& s = (*this)[Sql::update_item];
             auto use = s.use();
@@ -405,17 +415,23 @@ struct FeedStore::Impl {
                          .bind(13, item.updated)
                          .bind(14, now)
                          .run();
-            if (!r) return r;
+            if (!r) return std::unexpected(r.error());
         }
         // A story mirrors its representative item (a no-op for other items).
         Statement& s = (*this)[Sql::sync_story];
         auto use = s.use();
-        return s.bind(1, story)
-            .bind(2, item_id)
-            .bind(3, keys.canonical_url)
-            .bind(4, to_db(keys.fingerprint))
-            .bind(5, item.published)
-            .run();
+        auto row = s.bind(1, story)
+                       .bind(2, item_id)
+                       .bind(3, keys.canonical_url)
+                       .bind(4, to_db(keys.fingerprint))
+                       .bind(5, item.published)
+                       .bind_blob(6, keys.features)
+                       .step();
+        if (!row) return std::unexpected(row.error());
+        std::optional<SysTime> first_seen;
+        if (*row) first_seen = s.column_time(0);
+        if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        return first_seen;
     }
 
     Result<void> run(Sql id, std::int64_t a, std::int64_t b) {
@@ -558,6 +574,7 @@ Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now)
                      .bind(2, spec.url)
                      .bind(3, static_cast<std::int64_t>(spec.enabled ? 1 : 0))
                      .bind(4, now)
+                     .bind(5, static_cast<std::int64_t>(std::clamp(spec.priority, 0, 100)))
                      .run();
         if (!r) return failed(r.error());
     }
@@ -602,36 +619,88 @@ Result<void> FeedStore::save_feed_state(const FeedState& state) {
 
 namespace {
 
-// StoryMatcher as a StoryIndex: each match offers the stories in the item's window as one list.
+// StoryMatcher as a StoryIndex, for one ingest: each match offers the stories in the item's
+// window as one list, and an answer that is not among them is remembered as stray.
 class ScanningIndex final : public StoryIndex {
 public:
     explicit ScanningIndex(const StoryMatcher& match) : match_(match) {}
 
-    void add(const StoryCandidate& story) override {
+    void add_candidate(const StoryCandidate& story) {
         stories_.push_back(story);
         if (!story.published) return;
         earliest_ = earliest_ ? std::min(*earliest_, *story.published) : *story.published;
         latest_ = latest_ ? std::max(*latest_, *story.published) : *story.published;
     }
+    bool add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime /*arrived*/) override {
+        add_candidate(StoryCandidate{.story_id = story_id,
+                                     .canonical_url = keys.canonical_url,
+                                     .fingerprint = keys.fingerprint,
+                                     .published = time});
+        return true;
+    }
+    void remove(std::int64_t story_id) override {
+        std::erase_if(stories_, [story_id](const StoryCandidate& story) { return story.story_id == story_id; });
+    }
+    std::size_t expire(SysTime /*arrived_before*/) override { return 0; }
+    std::size_t size() const override { return stories_.size(); }
+    std::string features_of(const ParsedItem& /*item*/) const override { return {}; }
 
-    std::optional<std::int64_t> match(const ItemKeys& keys, const ParsedItem& item, SysTime earliest,
-                                      SysTime latest) override {
+    std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
+                                    Seconds window) const override {
+        const SysTime earliest = time - window;
+        const SysTime latest = time + window;
         // Usually every story lies in the item's window (a poll's items are hours apart, the
         // window is days): then they are offered as they are, not copied for each item.
-        if (!earliest_ || (*earliest_ >= earliest && *latest_ <= latest)) return match_(keys, item, stories_);
-        in_window_.clear();
-        for (const StoryCandidate& story : stories_)
-            if (!story.published || (*story.published >= earliest && *story.published <= latest))
-                in_window_.push_back(story);
-        return match_(keys, item, in_window_);
+        std::span<const StoryCandidate> offered = stories_;
+        if (earliest_ && (*earliest_ < earliest || *latest_ > latest)) {
+            in_window_.clear();
+            for (const StoryCandidate& story : stories_)
+                if (!story.published || (*story.published >= earliest && *story.published <= latest))
+                    in_window_.push_back(story);
+            offered = in_window_;
+        }
+        const std::optional<std::int64_t> chosen = match_(keys, item, offered);
+        if (!chosen) return std::nullopt;
+        if (std::none_of(offered.begin(), offered.end(),
+                         [&](const StoryCandidate& story) { return story.story_id == *chosen; }))
+            stray_ = *chosen;
+        return StoryMatch{.story_id = *chosen, .reason = "matcher"};
     }
+    std::optional<std::int64_t> stray() const { return stray_; }
 
 private:
     const StoryMatcher& match_;
     std::vector<StoryCandidate> stories_;
-    std::vector<StoryCandidate> in_window_;
+    mutable std::vector<StoryCandidate> in_window_;
+    mutable std::optional<std::int64_t> stray_;
     std::optional<SysTime> earliest_;  // of the dated stories
     std::optional<SysTime> latest_;
+};
+
+// Stories an ingest added to the daemon's index: taken back out unless the ingest commits,
+// since their rows are rolled back (and SQLite may give their ids to the next ones).
+// Where an item sits in time for the story window: its date, else when it arrived; a date in
+// the future (a wrong clock, a wrong zone) counts as arrival.
+SysTime story_time(const ParsedItem& item, SysTime now) { return std::min(item.published.value_or(now), now); }
+
+class IndexAdditions {
+public:
+    explicit IndexAdditions(StoryIndex& index) : index_(index) {}
+    IndexAdditions(const IndexAdditions&) = delete;
+    IndexAdditions& operator=(const IndexAdditions&) = delete;
+    ~IndexAdditions() {
+        if (!kept_)
+            for (const std::int64_t id : added_) index_.remove(id);
+    }
+    void add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) {
+        if (index_.add(story_id, keys, time, arrived)) added_.push_back(story_id);
+    }
+    void keep() { kept_ = true; }
+
+private:
+    StoryIndex& index_;
+    std::vector<std::int64_t> added_;
+    bool kept_ = false;
 };
 
 }  // namespace
@@ -639,14 +708,38 @@ private:
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                        const StoryMatcher& match, SysTime now, Seconds story_window,
                                        const ItemPreparer& prepare) {
-    StoryIndexFactory make_index;
-    if (match) make_index = [&match] { return std::make_unique<ScanningIndex>(match); };
-    return ingest(state, feed, keys, make_index, now, story_window, prepare);
+    if (!match) {
+        // No matcher: every new item is a new story unless its URL is known.
+        ScanningIndex none([](const ItemKeys&, const ParsedItem&,
+                              std::span<const StoryCandidate>) -> std::optional<std::int64_t> { return std::nullopt; });
+        return ingest_with(state, feed, keys, none, {}, now, story_window, prepare);
+    }
+    ScanningIndex index(match);
+    // Every story any item of this document may be matched with, loaded once.
+    if (!feed.items.empty()) {
+        SysTime lo = story_time(feed.items.front(), now);
+        SysTime hi = lo;
+        for (const ParsedItem& item : feed.items) {
+            lo = std::min(lo, story_time(item, now));
+            hi = std::max(hi, story_time(item, now));
+        }
+        auto loaded = impl_->recent_stories(lo - story_window, hi + story_window);
+        if (!loaded) return failed_in("ingest " + state.name)(loaded.error());
+        for (const StoryCandidate& story : *loaded) index.add_candidate(story);
+    }
+    return ingest_with(
+        state, feed, keys, index, [&index] { return index.stray(); }, now, story_window, prepare);
 }
 
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                       const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
+                                       StoryIndex& index, SysTime now, Seconds story_window,
                                        const ItemPreparer& prepare) {
+    return ingest_with(state, feed, keys, index, {}, now, story_window, prepare);
+}
+
+Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const ParsedFeed& feed,
+                                            std::span<const ItemKeys> keys, StoryIndex& index, const StrayAnswer& stray,
+                                            SysTime now, Seconds story_window, const ItemPreparer& prepare) {
     Impl& m = *impl_;
     ParsedItem prepared;
     const auto stored_form = [&](const ParsedItem& item) -> const ParsedItem& {
@@ -665,29 +758,7 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
     if (!feed_row) return failed(feed_row.error());
     if (!*feed_row) return no_feed(state.name);
     const std::int64_t feed_id = **feed_row;
-
-    // The time an item is placed at for the story window.
-    const auto item_time = [now](const ParsedItem& item) { return item.published.value_or(now); };
-
-    // Every story any item of this document may be matched with, loaded once. The times are
-    // kept to check that an index answers with one of the stories in the item's window.
-    std::unique_ptr<StoryIndex> index = make_index ? make_index() : nullptr;
-    std::unordered_map<std::int64_t, std::optional<SysTime>> candidate_times;
-    const auto add_candidate = [&](const StoryCandidate& story) {
-        candidate_times.emplace(story.story_id, story.published);
-        index->add(story);
-    };
-    if (index && !feed.items.empty()) {
-        SysTime lo = item_time(feed.items.front());
-        SysTime hi = lo;
-        for (const ParsedItem& item : feed.items) {
-            lo = std::min(lo, item_time(item));
-            hi = std::max(hi, item_time(item));
-        }
-        auto loaded = m.recent_stories(lo - story_window, hi + story_window);
-        if (!loaded) return failed(loaded.error());
-        for (const StoryCandidate& story : *loaded) add_candidate(story);
-    }
+    IndexAdditions additions(index);
 
     IngestResult result;
     std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
@@ -703,8 +774,12 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         if (!known) return failed(known.error());
         if (*known) {
             if ((*known)->content_hash != key.content_hash) {
-                if (auto r = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now); !r)
-                    return failed(r.error());
+                auto story_first_seen = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now);
+                if (!story_first_seen) return failed(story_first_seen.error());
+                // The story's own text changed: the index compares the new one from now on
+                // (a story that has left the window stays out).
+                if (*story_first_seen && **story_first_seen >= now - story_window)
+                    index.add((*known)->story_id, key, story_time(item, now), **story_first_seen);
                 ++result.updated_items;
             } else {
                 if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)
@@ -714,41 +789,41 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
             continue;
         }
 
-        // A new item: same canonical URL first, then the matcher, else a new story.
-        auto story = m.story_by_url(key.canonical_url);
-        if (!story) return failed(story.error());
-        if (!*story && index) {
-            const SysTime t = item_time(item);
-            *story = index->match(key, item, t - story_window, t + story_window);
-            if (*story) {
-                const auto found = candidate_times.find(**story);
-                const bool offered =
-                    found != candidate_times.end() &&
-                    (!found->second || (*found->second >= t - story_window && *found->second <= t + story_window));
-                if (!offered) {
-                    return fail(ErrorKind::Internal, "store: ingest " + state.name +
-                                                         ": the story matcher picked story " + std::to_string(**story) +
-                                                         ", which was not one of its candidates");
-                }
+        // A new item: same canonical URL first, then the index, else a new story.
+        std::optional<StoryMatch> story;
+        auto by_url = m.story_by_url(key.canonical_url);
+        if (!by_url) return failed(by_url.error());
+        if (*by_url) story = StoryMatch{.story_id = **by_url, .reason = "url"};
+        if (!story) {
+            story = index.match(key, item, story_time(item, now), story_window);
+            if (story && stray && stray()) {
+                return fail(ErrorKind::Internal, "store: ingest " + state.name + ": the story matcher picked story " +
+                                                     std::to_string(*stray()) +
+                                                     ", which was not one of its candidates");
+            }
+            // A site does not report one event twice under two addresses: two of its own items
+            // that merely read alike are two editions of a template (two bulletins, two matchdays).
+            if (story && story->by_score) {
+                auto own = m.story_has_feed(story->story_id, feed_id);
+                if (!own) return failed(own.error());
+                if (*own) story.reset();
             }
         }
 
-        if (*story) {
-            auto inserted = m.insert_item(feed_id, **story, key, stored_form(item), now);
+        if (story) {
+            auto inserted = m.insert_item(feed_id, story->story_id, key, stored_form(item), now, story->reason);
             if (!inserted) return failed(inserted.error());
             ++result.duplicate_items;
+            result.joins.push_back(
+                {.link = item.link, .story_id = story->story_id, .reason = std::move(story->reason)});
             continue;
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
         if (!created) return failed(created.error());
-        auto inserted = m.insert_item(feed_id, *created, key, stored_form(item), now);
+        auto inserted = m.insert_item(feed_id, *created, key, stored_form(item), now, "new story");
         if (!inserted) return failed(inserted.error());
         if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return failed(r.error());
-        if (index)
-            add_candidate(StoryCandidate{.story_id = *created,
-                                         .canonical_url = key.canonical_url,
-                                         .fingerprint = key.fingerprint,
-                                         .published = item_time(item)});
+        additions.add(*created, key, story_time(item, now), now);
         ++result.new_items;
     }
 
@@ -759,7 +834,135 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r) return failed(r.error());
     }
     if (auto r = tx->commit(); !r) return failed(r.error());
+    additions.keep();
     return result;
+}
+
+Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index, SysTime arrived_since) {
+    Impl& m = *impl_;
+    const auto failed = failed_in("load the story index");
+    StoryIndexLoad load;
+    struct Unreadable {
+        std::int64_t id;
+        SysTime time;
+        SysTime arrived;
+    };
+    std::vector<Unreadable> unreadable;
+    {
+        Statement& s = m[Sql::indexed_stories];
+        auto use = s.use();
+        s.bind(1, arrived_since);
+        ItemKeys keys;
+        for (;;) {
+            auto row = s.step();
+            if (!row) return failed(row.error());
+            if (!*row) break;
+            const std::int64_t id = s.column_int64(0);
+            const SysTime arrived = s.column_time(2).value_or(arrived_since);
+            const SysTime time = std::min(s.column_time(1).value_or(arrived), arrived);
+            keys.features = s.column_blob(3);
+            if (!keys.features.empty() && index.add(id, keys, time, arrived))
+                ++load.stories;
+            else
+                unreadable.push_back({id, time, arrived});
+        }
+    }
+    if (unreadable.empty()) return load;
+
+    // Stories from before schema 4, or from an older extractor: once, from their item's text.
+    const bool writable = m.lock.has_value() || !m.identity;  // the daemon's store, or one in memory
+    std::optional<Transaction> tx;
+    if (writable) {
+        auto begun = Transaction::begin(m.db);
+        if (!begun) return failed(begun.error());
+        tx.emplace(std::move(*begun));
+    }
+    for (const auto& [id, time, arrived] : unreadable) {
+        ParsedItem item;
+        {
+            Statement& s = m[Sql::representative_text];
+            auto use = s.use();
+            auto row = s.bind(1, id).step();
+            if (!row) return failed(row.error());
+            if (!*row) continue;  // no item left: retention removes the story
+            item.title = s.column_text(0);
+            item.link = s.column_text(1);
+            item.summary = s.column_text(2);
+            item.content = s.column_text(3);
+        }
+        ItemKeys keys{.item_key = {},
+                      .canonical_url = {},
+                      .fingerprint = 0,
+                      .content_hash = {},
+                      .features = index.features_of(item)};
+        if (writable) {
+            Statement& s = m[Sql::save_story_features];
+            auto use = s.use();
+            if (auto r = s.bind(1, id).bind_blob(2, keys.features).run(); !r) return failed(r.error());
+        }
+        if (index.add(id, keys, time, arrived)) {
+            ++load.stories;
+            ++load.recomputed;
+        }
+    }
+    if (tx)
+        if (auto r = tx->commit(); !r) return failed(r.error());
+    return load;
+}
+
+namespace {
+
+constexpr const char* kItemTraceColumns =
+    "SELECT i.id, f.name, s.id, s.guid, i.story_reason, s.first_item_id = i.id, i.title, i.link, i.summary, "
+    "i.content, i.published, i.updated, i.first_seen, coalesce(s.published, s.first_seen), s.first_seen "
+    "FROM items AS i JOIN stories AS s ON s.id = i.story_id JOIN feeds AS f ON f.id = i.feed_id ";
+
+Result<std::vector<FeedStore::ItemTrace>> read_traces(Statement& s) {
+    std::vector<FeedStore::ItemTrace> out;
+    for (;;) {
+        auto row = s.step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return out;
+        FeedStore::ItemTrace t;
+        t.item_id = s.column_int64(0);
+        t.feed_name = s.column_text(1);
+        t.story_id = s.column_int64(2);
+        t.story_guid = s.column_text(3);
+        t.reason = s.column_text(4);
+        t.representative = s.column_int64(5) != 0;
+        t.item.title = s.column_text(6);
+        t.item.link = s.column_text(7);
+        t.item.summary = s.column_text(8);
+        t.item.content = s.column_text(9);
+        t.item.published = s.column_time(10);
+        t.item.updated = s.column_time(11);
+        t.first_seen = s.column_time(12).value_or(SysTime{});
+        t.story_arrived = s.column_time(14).value_or(t.first_seen);
+        t.story_time = std::min(s.column_time(13).value_or(t.story_arrived), t.story_arrived);
+        out.push_back(std::move(t));
+    }
+}
+
+}  // namespace
+
+Result<std::vector<FeedStore::ItemTrace>> FeedStore::items_at(std::string_view link, std::string_view canonical_url) {
+    auto s =
+        Statement::prepare(impl_->db,
+                           std::string(kItemTraceColumns) +
+                               "WHERE i.link = ?1 OR (?2 <> '' AND i.canonical_url = ?2) ORDER BY i.first_seen, i.id",
+                           "find items by link");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, link).bind(2, canonical_url);
+    return read_traces(*s);
+}
+
+Result<std::vector<FeedStore::ItemTrace>> FeedStore::story_items(std::int64_t story_id) {
+    auto s = Statement::prepare(impl_->db,
+                                std::string(kItemTraceColumns) + "WHERE i.story_id = ?1 ORDER BY i.first_seen, i.id",
+                                "read a story's items");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, story_id);
+    return read_traces(*s);
 }
 
 Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
@@ -793,31 +996,14 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     return result;
 }
 
-Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit) {
-    Statement& s = (*impl_)[Sql::merged_items];
-    auto use = s.use();
-    constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-    s.bind(1, static_cast<std::int64_t>(std::min(limit, max)));
-    std::vector<MergedItem> out;
-    for (;;) {
-        auto row = s.step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) break;
-        MergedItem item;
-        item.guid = s.column_text(0);
-        item.title = s.column_text(1);
-        item.link = s.column_text(2);
-        item.description = s.column_text(3);
-        item.author = s.column_text(4);
-        item.categories = categories_from_json(s.column_text(5));
-        item.published = s.column_time(6);
-        item.first_seen = s.column_time(7).value_or(SysTime{});
-        item.feed_name = s.column_text(8);
-        item.source_title = s.column_text(9);
-        item.source_url = s.column_text(10);
-        out.push_back(std::move(item));
+Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit, OutputSpec::Dedup mode) {
+    Impl& m = *impl_;
+    if (!m.merged) {
+        auto reader = detail::MergedFeedReader::prepare(m.db);
+        if (!reader) return std::unexpected(reader.error());
+        m.merged.emplace(std::move(*reader));
     }
-    return out;
+    return m.merged->read(limit, mode);
 }
 
 }  // namespace tributary::store

@@ -26,9 +26,6 @@ namespace tributary::store {
 using StoryMatcher = std::function<std::optional<std::int64_t>(const ItemKeys& keys, const ParsedItem& item,
                                                                std::span<const StoryCandidate> recent)>;
 
-// A fresh index for one ingest (see core/story_index.hpp); the daemon's is dedup's.
-using StoryIndexFactory = std::function<std::unique_ptr<StoryIndex>()>;
-
 using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
 
 // What FeedStore::checkpoint() did.
@@ -86,7 +83,7 @@ public:
     Result<CheckpointResult> checkpoint();
 
     // Makes the feeds table match the config: inserts new names, updates a
-    // changed url (keeping state and items), marks names absent from `feeds`
+    // changed url and priority (keeping state and items), marks names absent from `feeds`
     // (or with enabled=false) inactive (their items stay and still appear in
     // the merged feed until retention), reactivates names that come back.
     // Errors: "store: sync feeds: <what>: <sqlite message>".
@@ -106,17 +103,50 @@ public:
     // keys[i] belongs to feed.items[i]. `prepare`, when given, turns an item
     // into what is stored, and runs only for new or changed items (so the
     // pipeline sanitizes HTML once per change, not for every item of every poll).
-    // A new item joins the story `make_index()` finds for it among the stories within `story_window` of
-    // the item's time (no index: every new item is a new story, unless its canonical URL is known).
-    // Errors: "store: no feed named …", "store: ingest <name>: <what>: <sqlite message>" (e.g.
-    // "store: ingest alpha: commit: database or disk is full"); a failed ingest keeps nothing.
+    // A new item joins the story its canonical URL names, else the one `index` finds for it
+    // among the stories within `story_window` of the item's time (its date, else `now`; a date
+    // after `now` counts as `now`); else it starts a story, which is added to `index`. The
+    // index is the daemon's, loaded once by load_story_index(): an ingest that fails takes its
+    // stories back out of it. Errors: "store: no feed named …", "store: ingest <name>: <what>:
+    // <sqlite message>" (e.g. "store: ingest alpha: commit: database or disk is full"); a failed
+    // ingest keeps nothing.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                const StoryIndexFactory& make_index, SysTime now, Seconds story_window,
-                                const ItemPreparer& prepare = {});
-    // The same, with `match` offered each new item's candidates as a list: one scan per item.
+                                StoryIndex& index, SysTime now, Seconds story_window, const ItemPreparer& prepare = {});
+    // The same with `match` offered each new item's candidates as a list, read from the stories
+    // table for this ingest alone: for tests and tools, whose stores are small.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                 const StoryMatcher& match, SysTime now, Seconds story_window,
                                 const ItemPreparer& prepare = {});
+
+    // Fills `index` with the stories that arrived (first_seen) at or after `arrived_since`,
+    // from their persisted features; a story whose features are missing (stored before schema
+    // 4) or unreadable (an older extractor) gets them recomputed from its representative item
+    // and written back, in one transaction. Errors: "store: load the story index: <what>:
+    // <sqlite message>".
+    struct StoryIndexLoad {
+        std::size_t stories = 0;
+        std::size_t recomputed = 0;
+    };
+    // A read-only store recomputes without writing back.
+    Result<StoryIndexLoad> load_story_index(StoryIndex& index, SysTime arrived_since);
+
+    // An item as `tributary explain-story` shows it: where it is, which story it joined and why.
+    struct ItemTrace {
+        std::int64_t item_id = 0;
+        std::string feed_name;
+        std::int64_t story_id = 0;
+        std::string story_guid;
+        std::string reason;  // items.story_reason: "new story", "url", "score=0.71 …"
+        bool representative = false;
+        ParsedItem item;  // title, link, summary, content, published, updated
+        SysTime first_seen{};
+        SysTime story_time{};     // the story's place in the window (its date, else arrival)
+        SysTime story_arrived{};  // the story's first_seen
+    };
+    // Items whose link is `link` or whose canonical URL is `canonical_url`, oldest first.
+    Result<std::vector<ItemTrace>> items_at(std::string_view link, std::string_view canonical_url);
+    // Every item of a story, oldest first.
+    Result<std::vector<ItemTrace>> story_items(std::int64_t story_id);
 
     // Retention, in one transaction: removes the items last seen before `unseen_since` that
     // are not in their feed's latest document, then the stories left without items; a story
@@ -124,10 +154,25 @@ public:
     // Errors: "store: prune: <what>: <sqlite message>".
     Result<PruneResult> prune(SysTime unseen_since);
 
-    // One entry per story (its representative item), newest first.
-    Result<std::vector<MergedItem>> merged_items(std::size_t limit);
+    // The merged feed's newest `limit` entries, newest first by when they were first seen (then by
+    // id, newest first). What an entry is depends on `mode`:
+    //   story: one per story (ordered by the story's first_seen), under the story's guid;
+    //   url:   one per canonical URL of a story (ordered by its earliest item), and one per item
+    //          without a URL;
+    //   item:  one per stored item.
+    // An entry is shown through its representative item: the item of the feed with the highest
+    // priority (sync_feeds), the earliest among equals (first_seen, then id). also_reported_by
+    // names the story's other feeds (see MergedItem). Guids: see store/merged_feed.hpp.
+    // The cost is that of the entries read, whatever the size of the store.
+    Result<std::vector<MergedItem>> merged_items(std::size_t limit, OutputSpec::Dedup mode = OutputSpec::Dedup::story);
 
 private:
+    // A test matcher's answer that was not among the stories it was offered.
+    using StrayAnswer = std::function<std::optional<std::int64_t>()>;
+    Result<IngestResult> ingest_with(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                     StoryIndex& index, const StrayAnswer& stray, SysTime now, Seconds story_window,
+                                     const ItemPreparer& prepare);
+
     struct Impl;
     explicit FeedStore(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

@@ -205,6 +205,20 @@ bool Statement::is_null(int column) const noexcept { return sqlite3_column_type(
 
 std::int64_t Statement::column_int64(int column) const noexcept { return sqlite3_column_int64(stmt_.get(), column); }
 
+Statement& Statement::bind_blob(int index, std::string_view bytes) noexcept {
+    if (bind_error_ == 0) bind_index_ = index;
+    note_bind(
+        sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_TRANSIENT));
+    return *this;
+}
+
+std::string Statement::column_blob(int column) const {
+    const void* bytes = sqlite3_column_blob(stmt_.get(), column);
+    const int size = sqlite3_column_bytes(stmt_.get(), column);  // after _blob, as SQLite documents
+    if (bytes == nullptr || size <= 0) return {};
+    return std::string(static_cast<const char*>(bytes), static_cast<std::size_t>(size));
+}
+
 std::string Statement::column_text(int column) const {
     const auto* text = sqlite3_column_text(stmt_.get(), column);
     const int size = sqlite3_column_bytes(stmt_.get(), column);  // after _text, as SQLite documents

@@ -107,6 +107,7 @@ public:
     Statement& bind(int index, SysTime value) noexcept;                        // Unix seconds
     Statement& bind(int index, const std::optional<SysTime>& value) noexcept;  // NULL when empty
     Statement& bind_null(int index) noexcept;
+    Statement& bind_blob(int index, std::string_view bytes) noexcept;  // copied; "" binds an empty blob
 
     // true: a row is available; false: done.
     Result<bool> step();
@@ -123,6 +124,7 @@ public:
     bool is_null(int column) const noexcept;
     std::int64_t column_int64(int column) const noexcept;
     std::string column_text(int column) const;
+    std::string column_blob(int column) const;                      // NULL -> ""
     std::optional<SysTime> column_time(int column) const noexcept;  // NULL -> nullopt
 
     const std::string& what() const noexcept { return what_; }

@@ -121,56 +121,5 @@ TEST(MatchStory, SameCanonicalUrlOrNearFingerprint) {
     EXPECT_EQ(match_story(keys, ParsedItem{}, far), std::nullopt);
 }
 
-// The index must answer as match_story's scan over the stories in the item's window, in the
-// order they were added: same URL first, then the nearest fingerprint, the first of equals.
-// Stories are clustered around a few fingerprints so that near, tied and too-far ones all occur.
-TEST(FingerprintIndex, AnswersAsTheScanOverTheWindowDoes) {
-    std::mt19937_64 random{3};
-    const std::uint64_t centres[] = {random(), random(), random(), random()};
-    const auto near = [&](int max_flips) {
-        std::uint64_t fingerprint = centres[random() % std::size(centres)];
-        for (int flips = static_cast<int>(random() % (max_flips + 1)); flips > 0; --flips)
-            fingerprint ^= 1ULL << (random() % 64);
-        return random() % 20 == 0 ? 0 : fingerprint;
-    };
-    const auto url = [&] {
-        return random() % 3 == 0 ? std::string{} : "https://x.example/" + std::to_string(random() % 400);
-    };
-    const SysTime t0{std::chrono::hours{500000}};
-    const auto time = [&]() -> std::optional<SysTime> {
-        if (random() % 10 == 0) return std::nullopt;
-        return t0 + std::chrono::hours{random() % 400};
-    };
-
-    FingerprintIndex index;
-    std::vector<StoryCandidate> added;
-    int matched = 0, by_fingerprint = 0;
-    for (int round = 0; round < 3000; ++round) {
-        const StoryCandidate story{round + 1, url(), near(16), time()};
-        index.add(story);
-        added.push_back(story);
-
-        ItemKeys keys;
-        keys.canonical_url = url();
-        keys.fingerprint = near(12);
-        const SysTime at = t0 + std::chrono::hours{random() % 400};
-        const SysTime earliest = at - std::chrono::hours{72};
-        const SysTime latest = at + std::chrono::hours{72};
-        std::vector<StoryCandidate> in_window;
-        for (const StoryCandidate& c : added)
-            if (!c.published || (*c.published >= earliest && *c.published <= latest)) in_window.push_back(c);
-        const std::optional<std::int64_t> expected = match_story(keys, ParsedItem{}, in_window);
-        ASSERT_EQ(index.match(keys, ParsedItem{}, earliest, latest), expected) << "round " << round;
-        matched += expected.has_value();
-        by_fingerprint += expected.has_value() && std::none_of(in_window.begin(), in_window.end(), [&](const auto& c) {
-                              return !keys.canonical_url.empty() && c.canonical_url == keys.canonical_url;
-                          });
-    }
-    // Both kinds of answer, and no answer, were compared.
-    EXPECT_GT(by_fingerprint, 300);
-    EXPECT_GT(matched - by_fingerprint, 300);
-    EXPECT_GT(3000 - matched, 300);
-}
-
 }  // namespace
 }  // namespace tributary::dedup

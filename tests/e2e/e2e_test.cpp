@@ -494,6 +494,54 @@ TEST_F(EndToEnd, AtomOutputCarriesTheSameStoriesAndReadsBack) {
         EXPECT_NE(json.find("\"title\": \"" + title + "\""), std::string::npos) << title << "\n" << json;
 }
 
+// Each output reads the store in its own dedup mode; a feed's priority picks the copy a story is
+// shown through, and the story names the other sites that carried it.
+TEST_F(EndToEnd, EachOutputHasItsDedupModeAndPriorityPicksTheRepresentative) {
+    write_config(config_text({"lequipe", "sahel"}) + "\n[feed akhbar]\nurl = " + server_.url("/akhbar.rss") +
+                 "\npriority = 100\n" +
+                 "\n[output items]\npath = out/items.xml\nurl = /items.xml\ndedup = item\n"
+                 "\n[output urls]\npath = out/urls.atom\nurl = /urls.atom\nformat = atom\ndedup = url\n");
+    ASSERT_EQ(run_once("once.log"), 0) << read_file(dir_ / "once.log");
+
+    const std::string xml = read_file(dir_ / "out" / "merged.xml");
+    const MergedFeed stories = read_merged(xml);
+    const MergedFeed items = read_merged(read_file(dir_ / "out" / "items.xml"));
+    pugi::xml_document urls;
+    const std::string atom = read_file(dir_ / "out" / "urls.atom");
+    ASSERT_TRUE(urls.load_buffer(atom.data(), atom.size(), pugi::parse_default, pugi::encoding_utf8)) << atom;
+    std::vector<std::string> url_ids;
+    for (const auto entry : urls.child("feed").children("entry")) url_ids.emplace_back(entry.child_value("id"));
+
+    // Three stories; five items; five URLs (each site links its own page).
+    ASSERT_EQ(stories.titles.size(), 3u) << xml;
+    EXPECT_EQ(items.titles.size(), 5u);
+    EXPECT_EQ(url_ids.size(), 5u) << atom;
+    std::set<std::string> guids(stories.guids.begin(), stories.guids.end());
+    guids.insert(items.guids.begin(), items.guids.end());
+    guids.insert(url_ids.begin(), url_ids.end());
+    EXPECT_EQ(guids.size(), 13u);
+
+    // The wire story is shown through akhbar, the priority feed, and names the other two sites.
+    pugi::xml_document doc;
+    ASSERT_TRUE(doc.load_buffer(xml.data(), xml.size(), pugi::parse_default, pugi::encoding_utf8));
+    EXPECT_STREQ(doc.child("rss").attribute("xmlns:tributary").value(), "https://tributary.invalid/ns/1");
+    int wire = 0;
+    for (const auto item : doc.child("rss").child("channel").children("item")) {
+        if (!kWireTitles.contains(item.child_value("title"))) {
+            EXPECT_FALSE(item.child("tributary:also-reported-by"));
+            continue;
+        }
+        ++wire;
+        EXPECT_EQ(item.child_value("title"), kAkhbarTitle);
+        EXPECT_EQ(std::string(item.child("source").attribute("url").value()), server_.url("/akhbar.rss"));
+        std::set<std::string> sites;
+        for (const auto other : item.children("tributary:also-reported-by"))
+            sites.insert(other.attribute("source").value());
+        EXPECT_EQ(sites, (std::set<std::string>{"https://lequipe-news.example/", "https://sahel-press.example/"}));
+    }
+    EXPECT_EQ(wire, 1) << xml;
+}
+
 TEST_F(EndToEnd, ParseJsonReadsTheWindows1256Fixture) {
     const int status = run_to_completion(kBinary,
                                          {"parse", (kFixtures / "akhbar-maghreb-windows1256.rss").string(), "--json",

@@ -1,7 +1,12 @@
 #include "publish/render.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <pugixml.hpp>
 #include <string>
 #include <vector>
@@ -156,6 +161,9 @@ TEST(RenderRss, LinksThatAreNotHttpAreLeftOut) {
         MergedItem in = item();
         in.link = url;
         in.source_url = url;
+        in.source_link = url;
+        in.also_reported_by = {
+            OtherSource{.feed_name = "other", .feed_title = "Other", .feed_link = url, .item_link = url}};
         const std::vector<MergedItem> items{in};
         const std::string xml = render_rss(o, items, kBuild, url);
         const auto p = parse(xml);
@@ -169,6 +177,11 @@ TEST(RenderRss, LinksThatAreNotHttpAreLeftOut) {
         EXPECT_FALSE(it.child("link"));
         EXPECT_FALSE(it.child("source"));
         EXPECT_STREQ(it.child_value("title"), "Fish & chips <today>");  // the item itself stays
+        // The other source is still named, without the URLs.
+        const pugi::xml_node other = it.child("tributary:also-reported-by");
+        ASSERT_TRUE(other);
+        EXPECT_FALSE(other.first_attribute());
+        EXPECT_STREQ(other.child_value(), "Other");
     }
 }
 
@@ -236,8 +249,9 @@ TEST(RenderRss, HostileStringsStayWellFormed) {
         o.link = url;
         MergedItem in = item();
         in.guid = in.title = in.description = in.author = in.source_title = s;
-        in.link = in.source_url = url;
+        in.link = in.source_url = in.source_link = url;
         in.categories = {s, s};
+        in.also_reported_by = {OtherSource{.feed_name = s, .feed_title = s, .feed_link = url, .item_link = url}};
         const std::vector<MergedItem> items{in};
         const std::string xml = render_rss(o, items, kBuild, url);
         const auto p = parse(xml);
@@ -250,6 +264,19 @@ TEST(RenderRss, HostileStringsStayWellFormed) {
         EXPECT_EQ(std::string(it.child("source").attribute("url").value()), xml_safe_utf8(url));
         EXPECT_EQ(std::string(p->doc.child("rss").child("channel").child("atom:link").attribute("href").value()),
                   xml_safe_utf8(url));
+        const pugi::xml_node other = it.child("tributary:also-reported-by");
+        EXPECT_EQ(std::string(other.child_value()), xml_safe_utf8(s));
+        EXPECT_EQ(std::string(other.attribute("url").value()), xml_safe_utf8(url));
+        EXPECT_EQ(std::string(other.attribute("source").value()), xml_safe_utf8(url));
+
+        const std::string atom = render_atom(o, items, kBuild, url);
+        const auto a = parse(atom);
+        ASSERT_TRUE(a->result) << a->result.description() << " at " << a->result.offset;
+        expect_xml10_chars(atom);
+        const pugi::xml_node related =
+            a->doc.child("feed").child("entry").find_child_by_attribute("link", "rel", "related");
+        EXPECT_EQ(std::string(related.attribute("title").value()), xml_safe_utf8(s));
+        EXPECT_EQ(std::string(related.attribute("href").value()), xml_safe_utf8(url));
     }
 }
 
@@ -357,6 +384,9 @@ TEST(RenderAtom, LinksThatAreNotHttpAreLeftOut) {
         MergedItem in = item();
         in.link = url;
         in.source_url = url;
+        in.source_link = url;
+        in.also_reported_by = {
+            OtherSource{.feed_name = "other", .feed_title = "Other", .feed_link = url, .item_link = url}};
         const std::vector<MergedItem> items{in};
         const auto p = parse(render_atom(o, items, kBuild, url));
         ASSERT_TRUE(p->result) << p->result.description();
@@ -369,6 +399,148 @@ TEST(RenderAtom, LinksThatAreNotHttpAreLeftOut) {
         EXPECT_FALSE(entry.child("source"));
         EXPECT_STREQ(entry.child_value("id"), "tributary:story:42");
     }
+}
+
+// ------------------------------------------------------ merged stories ---
+
+MergedItem reported_by_three() {
+    MergedItem in = item();
+    in.source_link = "https://example.org/";
+    in.also_reported_by = {
+        OtherSource{.feed_name = "hespress",
+                    .feed_title = "Hespress & co <ar>",
+                    .feed_link = "https://www.hespress.com/",
+                    .item_link = "https://www.hespress.com/a?x=1&y=2"},
+        OtherSource{.feed_name = "le360", .feed_title = "", .feed_link = "https://fr.le360.ma/feed", .item_link = ""},
+        OtherSource{.feed_name = "bad",
+                    .feed_title = "Bad links",
+                    .feed_link = "javascript:alert(1)",
+                    .item_link = "data:text/html,x"},
+    };
+    return in;
+}
+
+// Each other source in our namespace, declared on <rss>, in the order given; the one <source> stays
+// the representative's.
+TEST(RenderRss, AlsoReportedByInTheTributaryNamespace) {
+    const std::vector<MergedItem> items{reported_by_three()};
+    const std::string xml = render_rss(output(), items, kBuild, "");
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << p->result.description();
+    expect_xml10_chars(xml);
+    const pugi::xml_node rss = p->doc.child("rss");
+    EXPECT_STREQ(rss.attribute("xmlns:tributary").value(), "https://tributary.invalid/ns/1");
+    EXPECT_EQ(kTributaryNs, "https://tributary.invalid/ns/1");
+    const pugi::xml_node it = rss.child("channel").child("item");
+    EXPECT_EQ(std::distance(it.children("source").begin(), it.children("source").end()), 1);
+    EXPECT_EQ(std::string(it.child("source").attribute("url").value()), "https://example.org/feed.xml?a=1&b=2");
+
+    std::vector<pugi::xml_node> others;
+    for (const pugi::xml_node n : it.children("tributary:also-reported-by")) others.push_back(n);
+    ASSERT_EQ(others.size(), 3u);
+    EXPECT_STREQ(others[0].child_value(), "Hespress & co <ar>");
+    EXPECT_STREQ(others[0].attribute("url").value(), "https://www.hespress.com/a?x=1&y=2");
+    EXPECT_STREQ(others[0].attribute("source").value(), "https://www.hespress.com/");
+    EXPECT_STREQ(others[1].child_value(), "le360");  // no title: the feed's name
+    EXPECT_FALSE(others[1].attribute("url"));        // no link: no attribute
+    EXPECT_STREQ(others[1].attribute("source").value(), "https://fr.le360.ma/feed");
+    EXPECT_STREQ(others[2].child_value(), "Bad links");
+    EXPECT_FALSE(others[2].first_attribute());  // neither URL is http(s)
+    EXPECT_NE(
+        xml.find("<tributary:also-reported-by url=\"https://www.hespress.com/a?x=1&amp;y=2\" "
+                 "source=\"https://www.hespress.com/\">Hespress &amp; co &lt;ar&gt;</tributary:also-reported-by>"),
+        std::string::npos)
+        << xml;
+
+    MergedItem alone = item();
+    const std::vector<MergedItem> one{alone};
+    EXPECT_EQ(render_rss(output(), one, kBuild, "").find("also-reported-by"), std::string::npos);
+}
+
+// atom:source names the representative's feed (its URL as id and self, its site as alternate); each
+// other site is a related link titled with its feed, when its item has an http(s) link.
+TEST(RenderAtom, SourceAndRelatedLinks) {
+    const std::vector<MergedItem> items{reported_by_three()};
+    const std::string xml = render_atom(output(), items, kBuild, "");
+    const auto p = parse(xml);
+    ASSERT_TRUE(p->result) << p->result.description();
+    expect_xml10_chars(xml);
+    const pugi::xml_node entry = p->doc.child("feed").child("entry");
+    const pugi::xml_node source = entry.child("source");
+    EXPECT_STREQ(source.child_value("id"), "https://example.org/feed.xml?a=1&b=2");
+    EXPECT_STREQ(source.child_value("title"), "Example \"Daily\"");
+    EXPECT_STREQ(source.find_child_by_attribute("link", "rel", "self").attribute("href").value(),
+                 "https://example.org/feed.xml?a=1&b=2");
+    EXPECT_STREQ(source.find_child_by_attribute("link", "rel", "alternate").attribute("href").value(),
+                 "https://example.org/");
+
+    std::vector<std::pair<std::string, std::string>> related;
+    for (const pugi::xml_node link : entry.children("link"))
+        if (std::string_view(link.attribute("rel").value()) == "related")
+            related.emplace_back(link.attribute("href").value(), link.attribute("title").value());
+    EXPECT_EQ(related, (std::vector<std::pair<std::string, std::string>>{
+                           {"https://www.hespress.com/a?x=1&y=2", "Hespress & co <ar>"}}));
+    EXPECT_STREQ(entry.find_child_by_attribute("link", "rel", "alternate").attribute("href").value(),
+                 "https://example.org/a?x=1&y=2");
+}
+
+// pubDate, published and updated show one date: published, else updated, else first seen; a date
+// after first seen by more than the tolerance is first seen.
+TEST(RenderDates, BothFormatsShowTheShownDate) {
+    struct Case {
+        const char* what;
+        std::optional<SysTime> published;
+        std::optional<SysTime> updated;
+        const char* rfc1123;
+        const char* rfc3339;
+    };
+    const Case cases[] = {
+        {"published", kPublished, kFirstSeen, "Sun, 28 Dec 2025 11:00:00 GMT", "2025-12-28T11:00:00Z"},
+        {"only updated", std::nullopt, kPublished, "Sun, 28 Dec 2025 11:00:00 GMT", "2025-12-28T11:00:00Z"},
+        {"neither", std::nullopt, std::nullopt, "Sun, 28 Dec 2025 12:00:00 GMT", "2025-12-28T12:00:00Z"},
+        {"future", kFirstSeen + 2h, std::nullopt, "Sun, 28 Dec 2025 12:00:00 GMT", "2025-12-28T12:00:00Z"},
+        {"a little ahead", kFirstSeen + 5min, std::nullopt, "Sun, 28 Dec 2025 12:05:00 GMT", "2025-12-28T12:05:00Z"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.what);
+        MergedItem in = item();
+        in.published = c.published;
+        in.updated = c.updated;
+        const std::vector<MergedItem> items{in};
+        const auto rss = parse(render_rss(output(), items, kBuild, ""));
+        EXPECT_STREQ(rss->doc.child("rss").child("channel").child("item").child_value("pubDate"), c.rfc1123);
+        const auto atom = parse(render_atom(output(), items, kBuild, ""));
+        const pugi::xml_node entry = atom->doc.child("feed").child("entry");
+        EXPECT_STREQ(entry.child_value("published"), c.rfc3339);
+        EXPECT_STREQ(entry.child_value("updated"), c.rfc3339);
+    }
+}
+
+// libxml2 checks what pugixml does not: namespace well-formedness (every prefix declared) among
+// the rest. Skipped where xmllint is not installed.
+TEST(RenderXmllint, BothFormatsPassXmllint) {
+    if (std::system("command -v xmllint >/dev/null 2>&1") != 0) GTEST_SKIP() << "xmllint is not installed";
+    MergedItem hostile = reported_by_three();
+    hostile.title = "]]> <![CDATA[ \x01 & \"q\" \xff";
+    hostile.also_reported_by[0].feed_title = hostile.title;
+    const std::vector<MergedItem> items{reported_by_three(), hostile, item()};
+    const auto dir = std::filesystem::temp_directory_path() / ("tributary-xmllint-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    for (const auto& [name, xml] :
+         {std::pair{"merged.rss", render_rss(output(), items, kBuild, "https://a.example/r")},
+          std::pair{"merged.atom", render_atom(output(), items, kBuild, "https://a.example/a")}}) {
+        SCOPED_TRACE(name);
+        const auto file = dir / name;
+        const auto errors = dir / "errors.txt";
+        std::ofstream(file, std::ios::binary) << xml;
+        // A namespace error is printed, but leaves xmllint's exit status 0: both must be clean.
+        const std::string command = "xmllint --noout '" + file.string() + "' 2>'" + errors.string() + "'";
+        EXPECT_EQ(std::system(command.c_str()), 0) << xml;
+        std::ifstream in(errors);
+        const std::string messages{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+        EXPECT_EQ(messages, "") << xml;
+    }
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -86,5 +86,15 @@ TEST(DueQueue, TakesDueFeedsInOrderAndReschedules) {
     EXPECT_TRUE(q.take_due(kNow + 1h).empty());
 }
 
+// The daemon admits only as many due feeds as it has room for; the others stay due, in order.
+TEST(DueQueue, TakesAtMostTheLimitAndKeepsTheRestDue) {
+    DueQueue q;
+    for (const char* name : {"a", "b", "c", "d"}) q.set(name, kNow);
+    EXPECT_EQ(q.take_due(kNow, 2), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(q.size(), 2u);
+    EXPECT_TRUE(q.take_due(kNow, 0).empty());
+    EXPECT_EQ(q.take_due(kNow), (std::vector<std::string>{"c", "d"}));
+}
+
 }  // namespace
 }  // namespace tributary::schedule

@@ -8,12 +8,16 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "core/text.hpp"
 #include "full_disk_vfs.hpp"
+#include "store/merged_feed.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
 
@@ -61,7 +65,8 @@ ItemKeys keys_of(const ParsedItem& it) {
     return ItemKeys{.item_key = "g:" + it.id,
                     .canonical_url = it.link,
                     .fingerprint = fnv1a64(it.title),
-                    .content_hash = hex64(fnv1a64(it.title + '\n' + it.summary + '\n' + it.content))};
+                    .content_hash = hex64(fnv1a64(it.title + '\n' + it.summary + '\n' + it.content)),
+                    .features = {}};
 }
 
 ParsedFeed document(std::vector<ParsedItem> items, std::string title = "Feed title") {
@@ -523,14 +528,15 @@ TEST_F(FeedStoreTest, ThrowingMatcherRollsBack) {
 
 // -------------------------------------------------------------- merged ---
 
-TEST_F(FeedStoreTest, MergedItemsNewestFirstOnePerStoryWithLimit) {
+// Stories come newest first by when they were first seen, whatever dates their items carry.
+TEST_F(FeedStoreTest, MergedItemsNewestFirstSeenOnePerStoryWithLimit) {
     ParsedItem full = item("a1", "Full", kT0 + 3h, "https://a.example/full");
     full.author = "Karima";
     full.summary = "";
     full.content = "<p>content only</p>";
     full.categories = {"Maroc", "اقتصاد", "quote\"d"};
     ingest_ok("alpha", document({full, item("a2", "Old", kT0 - 5h)}, ""), kT0);
-    // b1 is undated: placed at its first_seen (kT0 + 1h). b2 has the same URL as a1: a duplicate.
+    // b2 has the same URL as a1: a duplicate. b1 and b3 are new stories, first seen at kT0 + 1h.
     ingest_ok("beta",
               document({item("b1", "Undated"), item("b2", "Dup", kT0 + 4h, "https://a.example/full"),
                         item("b3", "Tie", kT0 + 3h)},
@@ -540,8 +546,9 @@ TEST_F(FeedStoreTest, MergedItemsNewestFirstOnePerStoryWithLimit) {
     const auto all = merged();
     std::vector<std::string> titles;
     for (const auto& m : all) titles.push_back(m.title);
-    // Full and Tie share kT0+3h: Tie's story is newer (higher id).
-    EXPECT_EQ(titles, (std::vector<std::string>{"Tie", "Full", "Undated", "Old"}));
+    // Tie and Undated were first seen together (Tie's story is newer: higher id), then Old and
+    // Full (Full dated three hours after Tie, Old five hours before: neither date counts).
+    EXPECT_EQ(titles, (std::vector<std::string>{"Tie", "Undated", "Old", "Full"}));
 
     const MergedItem expected{.guid = expected_guid("alpha", "g:a1"),
                               .title = "Full",
@@ -550,21 +557,28 @@ TEST_F(FeedStoreTest, MergedItemsNewestFirstOnePerStoryWithLimit) {
                               .author = "Karima",
                               .categories = {"Maroc", "اقتصاد", "quote\"d"},
                               .published = kT0 + 3h,
+                              .updated = std::nullopt,
                               .first_seen = kT0,
                               .feed_name = "alpha",
                               .source_title = "alpha",  // no title known: the name
-                              .source_url = "https://a.example/feed"};
+                              .source_url = "https://a.example/feed",
+                              .source_link = "https://site.example/",
+                              .also_reported_by = {OtherSource{.feed_name = "beta",
+                                                               .feed_title = "Beta Daily",
+                                                               .feed_link = "https://site.example/",
+                                                               .item_link = "https://a.example/full"}}};
     ASSERT_EQ(all.size(), 4u);
-    EXPECT_EQ(all[1], expected);
-    EXPECT_EQ(all[2].published, std::nullopt);
-    EXPECT_EQ(all[2].first_seen, kT0 + 1h);
-    EXPECT_EQ(all[2].source_title, "Beta Daily");
-    EXPECT_EQ(all[2].description, "summary of Undated");
+    EXPECT_EQ(all[3], expected);
+    EXPECT_EQ(all[1].published, std::nullopt);
+    EXPECT_EQ(all[1].first_seen, kT0 + 1h);
+    EXPECT_EQ(all[1].source_title, "Beta Daily");
+    EXPECT_EQ(all[1].description, "summary of Undated");
+    EXPECT_TRUE(all[1].also_reported_by.empty());
 
     const auto two = merged(2);
     ASSERT_EQ(two.size(), 2u);
     EXPECT_EQ(two[0].title, "Tie");
-    EXPECT_EQ(two[1].title, "Full");
+    EXPECT_EQ(two[1].title, "Undated");
     EXPECT_TRUE(merged(0).empty());
 }
 
@@ -586,17 +600,307 @@ TEST_F(FeedStoreTest, StoryGuidIsStableAcrossReingestAndUpdates) {
     EXPECT_EQ(all[0].published, kT0 + 2h);
 }
 
-TEST_F(FeedStoreTest, UpdatedRepresentativeMovesItsStory) {
+// A feed that re-dates an item changes what the entry says, never where it stands: subscribers do
+// not see it again as news.
+TEST_F(FeedStoreTest, RedatedRepresentativeKeepsItsPlace) {
     ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1h)});
     ingest_ok("alpha", feed, kT0);
     ASSERT_EQ(merged()[0].title, "Two");
     feed.items[0].title = "One, redated";
     feed.items[0].published = kT0 + 2h;
+    feed.items[0].updated = kT0 + 3h;
     ingest_ok("alpha", feed, kT0 + 3h);
     const auto all = merged();
     ASSERT_EQ(all.size(), 2u);
-    EXPECT_EQ(all[0].title, "One, redated");
-    EXPECT_EQ(all[0].published, kT0 + 2h);
+    EXPECT_EQ(all[0].title, "Two");
+    EXPECT_EQ(all[1].title, "One, redated");
+    EXPECT_EQ(all[1].published, kT0 + 2h);  // as the feed wrote it…
+    EXPECT_EQ(all[1].updated, kT0 + 3h);
+    EXPECT_EQ(all[1].first_seen, kT0);
+    EXPECT_EQ(shown_date(all[1]), kT0);  // …but later than first seen: shown at first seen
+}
+
+// ------------------------------------------------------- merged modes ---
+
+using Dedup = OutputSpec::Dedup;
+
+// Puts every item whose title starts with "Same" into the oldest story it is offered.
+const StoryMatcher kSameStory = [](const ItemKeys&, const ParsedItem& it, std::span<const StoryCandidate> recent) {
+    if (!it.title.starts_with("Same") || recent.empty()) return std::optional<std::int64_t>{};
+    return std::optional<std::int64_t>{recent.front().story_id};
+};
+
+FeedSpec feed_spec(std::string name, std::string url, int priority = 0) {
+    FeedSpec spec;
+    spec.name = std::move(name);
+    spec.url = std::move(url);
+    spec.priority = priority;
+    return spec;
+}
+
+std::vector<std::string> titles_of(const std::vector<MergedItem>& items) {
+    std::vector<std::string> out;
+    for (const MergedItem& m : items) out.push_back(m.title);
+    return out;
+}
+
+std::vector<std::string> guids_of(const std::vector<MergedItem>& items) {
+    std::vector<std::string> out;
+    for (const MergedItem& m : items) out.push_back(m.guid);
+    return out;
+}
+
+std::vector<std::string> other_feeds(const MergedItem& item) {
+    std::vector<std::string> out;
+    for (const OtherSource& other : item.also_reported_by) out.push_back(other.feed_name);
+    return out;
+}
+
+class MergedModesTest : public FeedStoreTest {
+protected:
+    std::vector<MergedItem> merged_in(Dedup mode, std::size_t limit = 100) {
+        auto r = store->merged_items(limit, mode);
+        EXPECT_TRUE(r) << r.error().message;
+        return r.value_or(std::vector<MergedItem>{});
+    }
+
+    void sync(std::vector<FeedSpec> feeds, SysTime now) {
+        auto r = store->sync_feeds(feeds, now);
+        ASSERT_TRUE(r) << r.error().message;
+    }
+};
+
+const std::string kUrlOne = "https://news.example/one";
+const std::string kUrlTwo = "https://other.example/two";
+
+// One story told by two feeds under two URLs, one item without a URL, and a story of its own:
+// story mode gives two entries, url mode one per (story, URL) and per URL-less item, item mode all.
+TEST_F(MergedModesTest, EachModeCountsItsOwnEntriesUnderItsOwnGuids) {
+    const auto load = [&](SysTime alpha_at, SysTime beta_at) {
+        ingest_ok("alpha", document({item("a1", "Same story", kT0, kUrlOne), item("a2", "Alone", kT0)}), alpha_at);
+        ingest_ok(
+            "beta",
+            document({item("b1", "Same story, beta", kT0, kUrlOne), item("b2", "Same story rewritten", kT0, kUrlTwo),
+                      item("b3", "Same story without link", kT0)}),
+            beta_at, kSameStory);
+    };
+    load(kT0, kT0 + 1h);
+    const std::string story_one = expected_guid("alpha", "g:a1");
+    const std::string story_two = expected_guid("alpha", "g:a2");
+
+    const auto stories = merged_in(Dedup::story);
+    EXPECT_EQ(titles_of(stories), (std::vector<std::string>{"Alone", "Same story"}));
+    EXPECT_EQ(guids_of(stories), (std::vector<std::string>{story_two, story_one}));  // today's story guids
+    EXPECT_EQ(merged(), stories);                                                    // the default mode
+    ASSERT_EQ(stories.size(), 2u);
+    EXPECT_EQ(other_feeds(stories[1]), std::vector<std::string>{"beta"});
+    EXPECT_EQ(stories[1].also_reported_by[0].item_link, kUrlOne);  // beta's earliest item, b1
+
+    // Newest first by the first item of each (story, URL): beta's were seen an hour after alpha's.
+    const auto urls = merged_in(Dedup::url);
+    EXPECT_EQ(titles_of(urls),
+              (std::vector<std::string>{"Same story without link", "Same story rewritten", "Alone", "Same story"}));
+    EXPECT_EQ(guids_of(urls),
+              (std::vector<std::string>{
+                  detail::url_entry_guid(story_one, "beta", "g:b3"), detail::url_entry_guid(story_one, kUrlTwo),
+                  detail::url_entry_guid(story_two, "alpha", "g:a2"), detail::url_entry_guid(story_one, kUrlOne)}));
+    ASSERT_EQ(urls.size(), 4u);
+    EXPECT_EQ(other_feeds(urls[1]), std::vector<std::string>{"alpha"});  // the story's other feeds
+    EXPECT_EQ(other_feeds(urls[3]), std::vector<std::string>{"beta"});
+
+    const auto items = merged_in(Dedup::item);
+    EXPECT_EQ(titles_of(items), (std::vector<std::string>{"Same story without link", "Same story rewritten",
+                                                          "Same story, beta", "Alone", "Same story"}));
+    EXPECT_EQ(guids_of(items), (std::vector<std::string>{
+                                   detail::item_entry_guid("beta", "g:b3"), detail::item_entry_guid("beta", "g:b2"),
+                                   detail::item_entry_guid("beta", "g:b1"), detail::item_entry_guid("alpha", "g:a2"),
+                                   detail::item_entry_guid("alpha", "g:a1")}));
+    ASSERT_EQ(items.size(), 5u);
+    EXPECT_EQ(other_feeds(items[2]), std::vector<std::string>{"alpha"});
+    EXPECT_TRUE(items[3].also_reported_by.empty());
+
+    // No guid is shared between entries or modes.
+    std::set<std::string> all;
+    for (const auto* list : {&stories, &urls, &items})
+        for (const MergedItem& m : *list) all.insert(m.guid);
+    EXPECT_EQ(all.size(), stories.size() + urls.size() + items.size());
+
+    EXPECT_EQ(titles_of(merged_in(Dedup::url, 2)),
+              (std::vector<std::string>{"Same story without link", "Same story rewritten"}));
+    EXPECT_EQ(merged_in(Dedup::item, 1).size(), 1u);
+    EXPECT_TRUE(merged_in(Dedup::url, 0).empty());
+
+    // Polled again: every entry keeps its guid.
+    load(kT0 + 2h, kT0 + 3h);
+    EXPECT_EQ(guids_of(merged_in(Dedup::story)), guids_of(stories));
+    EXPECT_EQ(guids_of(merged_in(Dedup::url)), guids_of(urls));
+    EXPECT_EQ(guids_of(merged_in(Dedup::item)), guids_of(items));
+}
+
+// Two feeds without guids that link one URL share the item key "l:<url>": in item mode they are
+// two entries all the same.
+TEST_F(MergedModesTest, ItemGuidsOfTwoFeedsWithOneKeyDiffer) {
+    ParsedItem a = item("", "Same page", kT0, kUrlOne);
+    ParsedItem b = item("", "Same page, again", kT0, kUrlOne);
+    ParsedFeed fa = document({a});
+    ParsedFeed fb = document({b});
+    std::vector<ItemKeys> ka{keys_of(a)};
+    std::vector<ItemKeys> kb{keys_of(b)};
+    ka[0].item_key = kb[0].item_key = "l:" + kUrlOne;
+    ASSERT_TRUE(store->ingest(*store->feed_state("alpha"), fa, ka, kNoMatch, kT0, kWindow));
+    ASSERT_TRUE(store->ingest(*store->feed_state("beta"), fb, kb, kNoMatch, kT0 + 1h, kWindow));
+    const auto items = merged_in(Dedup::item);
+    ASSERT_EQ(items.size(), 2u);
+    EXPECT_NE(items[0].guid, items[1].guid);
+    EXPECT_EQ(merged_in(Dedup::story).size(), 1u);
+    EXPECT_EQ(merged_in(Dedup::url).size(), 1u);
+}
+
+// The representative is the earliest copy, unless a feed of higher priority carries the story:
+// then its copy, the earliest among equals. The story keeps its guid and its place.
+TEST_F(MergedModesTest, PriorityChoosesTheRepresentative) {
+    ingest_ok("alpha", document({item("a1", "Alpha's", kT0, kUrlOne)}, "Alpha"), kT0);
+    ingest_ok("alpha", document({item("a1", "Alpha's", kT0, kUrlOne), item("a2", "Later", kT0)}, "Alpha"), kT0 + 30min);
+    ingest_ok("beta", document({item("b1", "Beta's", kT0, kUrlOne)}, "Beta"), kT0 + 1h);
+    const std::string guid = expected_guid("alpha", "g:a1");
+    const auto shown = [&](Dedup mode = Dedup::story) {
+        const auto all = merged_in(mode);
+        return all.empty() ? MergedItem{} : all.back();
+    };
+
+    EXPECT_EQ(shown().title, "Alpha's");  // equal priorities: the earliest
+    EXPECT_EQ(other_feeds(shown()), std::vector<std::string>{"beta"});
+
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss", 50)}, kT0 + 2h);
+    MergedItem top = shown();
+    EXPECT_EQ(top.title, "Beta's");
+    EXPECT_EQ(top.feed_name, "beta");
+    EXPECT_EQ(top.source_title, "Beta");
+    EXPECT_EQ(top.first_seen, kT0 + 1h);
+    EXPECT_EQ(top.guid, guid);
+    EXPECT_EQ(other_feeds(top), std::vector<std::string>{"alpha"});
+    // Still placed by the story's first sight, before the later story, not by its copy's.
+    EXPECT_EQ(titles_of(merged_in(Dedup::story)), (std::vector<std::string>{"Later", "Beta's"}));
+    EXPECT_EQ(shown(Dedup::url).title, "Beta's");  // the same choice within a URL
+    EXPECT_EQ(merged_in(Dedup::item).size(), 3u);  // every item is its own entry
+    EXPECT_EQ(shown(Dedup::item).title, "Alpha's");
+
+    // A third feed of the same priority comes later: the earliest of the two keeps the place.
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss", 50),
+          feed_spec("gamma", "https://g.example/feed", 50)},
+         kT0 + 3h);
+    ingest_ok("gamma", document({item("g1", "Gamma's", kT0, kUrlOne)}, "Gamma"), kT0 + 3h);
+    EXPECT_EQ(shown().title, "Beta's");
+    EXPECT_EQ(other_feeds(shown()), (std::vector<std::string>{"alpha", "gamma"}));
+
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss", 50),
+          feed_spec("gamma", "https://g.example/feed", 100)},
+         kT0 + 4h);
+    EXPECT_EQ(shown().title, "Gamma's");
+    EXPECT_EQ(other_feeds(shown()), (std::vector<std::string>{"alpha", "beta"}));
+
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss"),
+          feed_spec("gamma", "https://g.example/feed")},
+         kT0 + 5h);
+    EXPECT_EQ(shown().title, "Alpha's");
+    EXPECT_EQ(shown().guid, guid);
+}
+
+// Every other feed of the story once, through its earliest item, in the order first seen; the
+// representative's feed never; the feed's site when it is publishable, else the feed's URL.
+TEST_F(MergedModesTest, AlsoReportedByNamesEachOtherFeedOnceInFirstSeenOrder) {
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss"),
+          feed_spec("gamma", "https://g.example/feed")},
+         kT0);
+    ingest_ok("alpha", document({item("a1", "Same story", kT0, kUrlOne)}, "Alpha"), kT0);
+    ParsedFeed gamma = document({item("g1", "Same story, gamma", kT0, kUrlOne)}, "Gamma News");
+    gamma.link.clear();
+    ingest_ok("gamma", gamma, kT0 + 1h);
+    ParsedFeed beta = document({item("b1", "Same story, beta", kT0, "https://b.example/1"),
+                                item("b2", "Same story, beta again", kT0, "https://b.example/2")},
+                               "Beta Daily");
+    beta.link = "javascript:alert(1)";
+    ingest_ok("beta", beta, kT0 + 2h, kSameStory);
+    ingest_ok(
+        "alpha",
+        document({item("a1", "Same story", kT0, kUrlOne), item("a3", "Same story, alpha", kT0, kUrlTwo)}, "Alpha"),
+        kT0 + 3h, kSameStory);
+
+    const auto stories = merged_in(Dedup::story);
+    ASSERT_EQ(stories.size(), 1u);
+    EXPECT_EQ(stories[0].title, "Same story");
+    EXPECT_EQ(stories[0].also_reported_by, (std::vector<OtherSource>{OtherSource{.feed_name = "gamma",
+                                                                                 .feed_title = "Gamma News",
+                                                                                 .feed_link = "https://g.example/feed",
+                                                                                 .item_link = kUrlOne},
+                                                                     OtherSource{.feed_name = "beta",
+                                                                                 .feed_title = "Beta Daily",
+                                                                                 .feed_link = "https://b.example/rss",
+                                                                                 .item_link = "https://b.example/1"}}));
+
+    const auto items = merged_in(Dedup::item);
+    ASSERT_EQ(items.size(), 5u);
+    EXPECT_EQ(items[1].title, "Same story, beta again");
+    EXPECT_EQ(other_feeds(items[1]), (std::vector<std::string>{"alpha", "gamma"}));
+    EXPECT_EQ(items[1].also_reported_by[0].feed_link, "https://site.example/");
+    EXPECT_EQ(items[1].also_reported_by[0].item_link, kUrlOne);  // alpha's earliest, not a3
+}
+
+// The representative's dates as its feed wrote them, for the renderers' shown date: Atom entries
+// often carry only <updated>.
+TEST_F(MergedModesTest, MergedItemsCarryPublishedAndUpdated) {
+    ParsedItem only_updated = item("u", "Only updated");
+    only_updated.updated = kT0 - 1h;
+    ParsedItem both = item("b", "Both", kT0 - 3h);
+    both.updated = kT0 - 2h;
+    ingest_ok("alpha", document({only_updated, both}), kT0);
+    const auto all = merged_in(Dedup::story);
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_EQ(all[0].title, "Both");
+    EXPECT_EQ(all[0].published, kT0 - 3h);
+    EXPECT_EQ(all[0].updated, kT0 - 2h);
+    EXPECT_EQ(shown_date(all[0]), kT0 - 3h);
+    EXPECT_EQ(all[1].published, std::nullopt);
+    EXPECT_EQ(all[1].updated, kT0 - 1h);
+    EXPECT_EQ(shown_date(all[1]), kT0 - 1h);
+}
+
+// What a read costs must not grow with the store (1M items): each entry statement walks a
+// first_seen index in the order it returns, so LIMIT ends the walk (no sort of the whole table);
+// the per-entry statements only search (by story, by id). Checked on the plans SQLite makes for
+// the real schema.
+TEST(MergedFeedQueries, NoFullScanAndNoSortOfTheStore) {
+    auto db = Db::open_in_memory();
+    ASSERT_TRUE(db);
+    ASSERT_TRUE(detail::migrate(*db, detail::embedded_migrations()));
+    const std::set<std::string_view> entry_statements{"story entries", "url entries", "item entries"};
+    ASSERT_EQ(detail::merged_feed_queries().size(), 5u);
+    for (const detail::MergedQuery& q : detail::merged_feed_queries()) {
+        SCOPED_TRACE(q.name);
+        auto plan = Statement::prepare(*db, "EXPLAIN QUERY PLAN " + std::string(q.sql), "plan");
+        ASSERT_TRUE(plan) << plan.error().message;
+        std::vector<std::string> steps;
+        while (true) {
+            auto row = plan->step();
+            ASSERT_TRUE(row) << row.error().message;
+            if (!*row) break;
+            steps.push_back(plan->column_text(3));
+        }
+        int scans = 0;
+        for (const std::string& step : steps) {
+            SCOPED_TRACE(step);
+            if (step.starts_with("SCAN")) {
+                ++scans;
+                EXPECT_TRUE(entry_statements.contains(q.name));
+                EXPECT_TRUE(step.ends_with(" USING INDEX stories_by_first_seen") ||
+                            step.ends_with(" USING INDEX items_by_first_seen"));
+            }
+            if (entry_statements.contains(q.name)) {
+                EXPECT_EQ(step.find("TEMP B-TREE"), std::string::npos);
+            }
+        }
+        EXPECT_EQ(scans, entry_statements.contains(q.name) ? 1 : 0);
+    }
 }
 
 // ---------------------------------------------------------------- files ---
@@ -675,6 +979,50 @@ TEST_F(FeedStoreFileTest, PersistsAcrossReopenInWalMode) {
 // On a full disk a WAL-mode commit fails when SQLite writes the WAL. Every write must report it
 // (a lost feed state means a lost backoff), leave what was stored before untouched, and work again
 // once there is room.
+// feeds.conf `priority` lives in the feeds table (schema 0005), and a reader of the file chooses the
+// representative by it as the writer does; a later commit reaches the reader's next read.
+TEST_F(FeedStoreFileTest, SyncWritesPriorityAndReadersChooseByIt) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    std::vector<FeedSpec> feeds = specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}});
+    feeds[1].priority = 70;
+    ASSERT_TRUE(s->sync_feeds(feeds, kT0));
+    const auto read_priorities = [&] {
+        auto db = Db::open(file.string(), Db::Mode::read_only);
+        EXPECT_TRUE(db) << db.error().message;
+        auto q = Statement::prepare(*db, "SELECT name, priority FROM feeds ORDER BY name", "test");
+        EXPECT_TRUE(q) << q.error().message;
+        std::vector<std::pair<std::string, std::int64_t>> out;
+        while (q->step().value_or(false)) out.emplace_back(q->column_text(0), q->column_int64(1));
+        return out;
+    };
+    EXPECT_EQ(read_priorities(), (std::vector<std::pair<std::string, std::int64_t>>{{"alpha", 0}, {"beta", 70}}));
+
+    const std::string url = "https://news.example/x";
+    for (const auto& [name, title, at] :
+         {std::tuple{"alpha", "Alpha's", kT0}, std::tuple{"beta", "Beta's", kT0 + 1h}}) {
+        const ParsedFeed feed = document({item(std::string(name) + "1", title, kT0, url)});
+        auto state = s->feed_state(name);
+        ASSERT_TRUE(state);
+        ASSERT_TRUE(s->ingest(*state, feed, keys_for(feed), kNoMatch, at, kWindow));
+    }
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    auto shown = reader->merged_items(10);
+    ASSERT_TRUE(shown) << shown.error().message;
+    ASSERT_EQ(shown->size(), 1u);
+    EXPECT_EQ((*shown)[0].title, "Beta's");
+    EXPECT_EQ((*shown)[0].guid, expected_guid("alpha", "g:alpha1"));
+
+    feeds[1].priority = 0;
+    ASSERT_TRUE(s->sync_feeds(feeds, kT0 + 2h));
+    EXPECT_EQ(read_priorities(), (std::vector<std::pair<std::string, std::int64_t>>{{"alpha", 0}, {"beta", 0}}));
+    auto again = reader->merged_items(10, OutputSpec::Dedup::story);
+    ASSERT_TRUE(again) << again.error().message;
+    ASSERT_EQ(again->size(), 1u);
+    EXPECT_EQ((*again)[0].title, "Alpha's");
+}
+
 TEST_F(FeedStoreFileTest, FullDiskFailsEveryWriteAndLosesNothing) {
     test_support::FullDiskVfs disk;
     const ParsedFeed first = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min)});

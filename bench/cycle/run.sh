@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Whole-cycle benchmark: `tributary once` beside `newsboat -x reload` on a generated feed farm
+# served by Debian's nginx on 127.0.0.1. See bench/cycle/README.md.
+#
+# Usage: bench/cycle/run.sh [N ...]            (default: 1000 10000)
+# Environment:
+#   RUNS=3            interleaved repetitions per N (medians are reported)
+#   BENCH_DIR=DIR     work directory (default: a new temporary directory); removed at the end unless KEEP=1
+#   KEEP=1            keep BENCH_DIR (farm, databases, logs, results.tsv)
+#   BUILD=1           build tributary first (scripts/build.sh release tributary); otherwise never builds
+#   TRIBUTARY=PATH    the binary (default: build/release/daemon/tributary of this tree)
+#   NEWSBOAT=0        measure tributary only
+#   SEED=1            farm seed;  MUTATE=0.10  fraction of feeds changed before each steady cycle
+#   CONCURRENCY=16    tributary max_concurrent and max_per_host, newsboat reload-threads
+#   TIMEOUT=1800      seconds allowed to each measured command
+#   PERF=1            after the runs of each N, one more cold tributary cycle under `perf record -g`,
+#                     and its top symbols by self time; PERF=dwarf: DWARF call graphs (the release
+#                     build keeps no frame pointers), and tributary's functions by inclusive time too
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+sizes=("$@")
+((${#sizes[@]})) || sizes=(1000 10000)
+RUNS=${RUNS:-3}
+SEED=${SEED:-1}
+MUTATE=${MUTATE:-0.10}
+CONCURRENCY=${CONCURRENCY:-16}
+TIMEOUT=${TIMEOUT:-1800}
+NEWSBOAT=${NEWSBOAT:-1}
+PERF=${PERF:-0}
+perf_mode=$PERF
+[[ $PERF == dwarf ]] && PERF=1
+[[ $PERF =~ ^[01]$ ]] || die "PERF is 1 or dwarf"
+TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
+
+die() { echo "bench/cycle: $*" >&2; exit 1; }
+for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a feed count: '$n'"; done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+
+# --- what the benchmark needs, installed the way scripts/install-deps.sh does it -------------
+nginx_bin=$(command -v nginx || true)
+[[ -z $nginx_bin && -x /usr/sbin/nginx ]] && nginx_bin=/usr/sbin/nginx
+packages=(time sqlite3 python3 curl)
+((NEWSBOAT)) && packages+=(newsboat)
+((PERF)) && packages+=(linux-perf)
+[[ -z $nginx_bin ]] && packages+=(nginx-light)
+missing=()
+for pkg in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "bench/cycle: installing ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -ne 0 ]] && sudo_cmd=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -q
+  "${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+nginx_bin=$(command -v nginx || true)
+[[ -z $nginx_bin && -x /usr/sbin/nginx ]] && nginx_bin=/usr/sbin/nginx
+[[ -n $nginx_bin ]] || die "nginx is missing (Debian package nginx-light)"
+if ((NEWSBOAT)); then command -v newsboat >/dev/null || die "newsboat is missing (Debian package newsboat)"; fi
+[[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package time)"
+command -v sqlite3 >/dev/null || die "sqlite3 is missing (Debian package sqlite3)"
+if ((PERF)); then command -v perf >/dev/null || die "perf is missing (Debian package linux-perf)"; fi
+
+if [[ ${BUILD:-0} == 1 ]]; then "$repo/scripts/build.sh" release tributary; fi
+[[ -x $TRIBUTARY ]] || die "no tributary binary at $TRIBUTARY (build it: scripts/build.sh release tributary, or BUILD=1)"
+
+# 10,000 feeds: the clients hold few sockets at once, but nothing here should run out of descriptors.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+(($(ulimit -n) >= 4096)) || echo "bench/cycle: warning: only $(ulimit -n) open files allowed" >&2
+
+# --- work directory, nginx, cleanup -----------------------------------------------------------
+if [[ -n ${BENCH_DIR:-} ]]; then
+  B=$BENCH_DIR
+  mkdir -p "$B"
+  [[ -z $(ls -A "$B") ]] || die "BENCH_DIR $B is not empty"
+else
+  B=$(mktemp -d "${TMPDIR:-/tmp}/tributary-bench.XXXXXX")
+fi
+B=$(cd "$B" && pwd)
+nginx_pid=
+cleanup() {
+  local rc=$?
+  if [[ -n $nginx_pid ]] && kill -0 "$nginx_pid" 2>/dev/null; then
+    kill -QUIT "$nginx_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -TERM "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+  fi
+  if [[ ${KEEP:-0} == 1 ]]; then
+    echo "bench/cycle: work directory kept: $B"
+  else
+    rm -rf "$B"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+start_nginx() {
+  mkdir -p "$B/nginx/tmp"
+  local user_line=""
+  # Workers started by root would run as nobody, who cannot read a private temporary directory.
+  [[ $(id -u) -eq 0 ]] && user_line="user root;"
+  local attempt
+  for attempt in 1 2 3; do
+    port=$(free_port)
+    {
+      echo "daemon off;"
+      echo "$user_line"
+      echo "worker_processes 1;"
+      echo "pid $B/nginx/nginx.pid;"
+      echo "error_log $B/nginx/error.log warn;"
+      echo "events { worker_connections 4096; }"
+      echo "http {"
+      echo "  include /etc/nginx/mime.types;"
+      echo "  default_type application/octet-stream;"
+      echo "  access_log off;"
+      echo "  sendfile on;"
+      echo "  etag on;"
+      echo "  keepalive_requests 100000;"
+      echo "  gzip on;"
+      echo "  gzip_comp_level 1;"
+      echo "  gzip_types text/xml application/xml application/rss+xml application/atom+xml;"
+      echo "  client_body_temp_path $B/nginx/tmp/body;"
+      echo "  proxy_temp_path $B/nginx/tmp/proxy;"
+      echo "  fastcgi_temp_path $B/nginx/tmp/fastcgi;"
+      echo "  uwsgi_temp_path $B/nginx/tmp/uwsgi;"
+      echo "  scgi_temp_path $B/nginx/tmp/scgi;"
+      echo "  server {"
+      echo "    listen 127.0.0.1:$port;"
+      echo "    location = /alive { return 200 ok; }"
+      for n in "${sizes[@]}"; do echo "    location /n$n/ { alias $B/n$n/feeds/; }"; done
+      echo "  }"
+      echo "}"
+    } >"$B/nginx/nginx.conf"
+    "$nginx_bin" -e "$B/nginx/error.log" -p "$B/nginx/" -c "$B/nginx/nginx.conf" &
+    nginx_pid=$!
+    for _ in $(seq 50); do
+      if curl -fsS "http://127.0.0.1:$port/alive" >/dev/null 2>&1; then
+        echo "bench/cycle: nginx (pid $nginx_pid) serving on 127.0.0.1:$port"
+        return 0
+      fi
+      kill -0 "$nginx_pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    # Lost the port to someone else, or nginx refused its configuration: say why, try another port.
+    kill -TERM "$nginx_pid" 2>/dev/null || true
+    wait "$nginx_pid" 2>/dev/null || true
+    nginx_pid=
+    echo "bench/cycle: nginx did not start on port $port (attempt $attempt):" >&2
+    tail -n 3 "$B/nginx/error.log" >&2 || true
+  done
+  die "nginx would not start; see above"
+}
+
+# --- measuring ------------------------------------------------------------------------------
+: >"$B/results.tsv"
+: >"$B/counts.tsv"
+
+# measure N RUN KIND LOG command...: one measured command, appended to results.tsv.
+measure() {
+  local n=$1 run=$2 kind=$3 log=$4 rc=0 load
+  shift 4
+  read -r load _ </proc/loadavg   # others' work on the machine shows in wall times: recorded beside them
+  /usr/bin/time -f '%e %U %S %M' -o "$B/time.out" timeout -k 30 "$TIMEOUT" "$@" >"$log" 2>&1 || rc=$?
+  local wall user sys rss
+  read -r wall user sys rss < <(tail -n 1 "$B/time.out")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$run" "$kind" "$wall" "$user" "$sys" "$rss" "$rc" "$load" \
+    >>"$B/results.tsv"
+  awk -v run="$run" -v kind="$kind" -v w="$wall" -v u="$user" -v s="$sys" -v m="$rss" -v rc="$rc" -v logf="$log" \
+    'BEGIN { printf "  run %s  %-17s %8.2f s wall %8.2f s CPU %6.0f MB%s\n", run, kind, w, u + s, m / 1024,
+             rc == 0 ? "" : "  FAILED (exit " rc ", see " logf ")" }'
+  return 0
+}
+
+count() { printf '%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" "$5" >>"$B/counts.tsv"; }
+
+# What tributary's database holds after a cycle, so a broken run shows.
+tributary_counts() {
+  local n=$1 run=$2 kind=$3 dir=$4 db=$4/tributary/tributary.db
+  [[ -f $db ]] || { count "$n" "$run" "$kind" error "no database"; return 0; }
+  count "$n" "$run" "$kind" items "$(sqlite3 "$db" 'SELECT count(*) FROM items')"
+  count "$n" "$run" "$kind" stories "$(sqlite3 "$db" 'SELECT count(*) FROM stories')"
+  count "$n" "$run" "$kind" outcomes "$(sqlite3 "$db" \
+    "SELECT group_concat(o || '=' || c, ' ') FROM (SELECT last_outcome o, count(*) c FROM feeds GROUP BY 1)")"
+  # Titles with Arabic letters, and titles decoded wrongly (replacement characters, UTF-8 or
+  # windows-1256 bytes read as Latin-1).
+  count "$n" "$run" "$kind" arabic_titles "$(sqlite3 "$db" "SELECT count(*) FROM items WHERE title GLOB '*[ء-ي]*'")"
+  count "$n" "$run" "$kind" mojibake "$(sqlite3 "$db" \
+    "SELECT count(*) FROM items WHERE instr(title, char(65533)) OR title GLOB '*[ÃØÙ]*'")"
+  count "$n" "$run" "$kind" cycle "$(grep -ho 'cycle: .*' "$dir/logs/tributary-$kind.$run.log" | tail -n 1 || true)"
+}
+
+newsboat_counts() {
+  local n=$1 run=$2 kind=$3 cache=$4
+  [[ -f $cache ]] || { count "$n" "$run" "$kind" error "no cache"; return 0; }
+  count "$n" "$run" "$kind" items "$(sqlite3 "$cache" 'SELECT count(*) FROM rss_item')"
+  count "$n" "$run" "$kind" feeds "$(sqlite3 "$cache" 'SELECT count(*) FROM rss_feed')"
+  count "$n" "$run" "$kind" arabic_titles "$(sqlite3 "$cache" "SELECT count(*) FROM rss_item WHERE title GLOB '*[ء-ي]*'")"
+}
+
+tributary_once() { # DIR KIND RUN
+  measure "$n" "$3" "tributary-$2" "$1/logs/tributary-$2.$3.log" "$TRIBUTARY" -c "$1/feeds.conf" once
+  tributary_counts "$n" "$3" "$2" "$1"
+}
+
+newsboat_reload() { # DIR KIND RUN
+  local nb=$1/newsboat
+  measure "$n" "$3" "newsboat-$2" "$1/logs/newsboat-$2.$3.log" \
+    env HOME="$nb/home" XDG_CONFIG_HOME="$nb/home/.config" XDG_DATA_HOME="$nb/home/.local/share" \
+    newsboat -q -C "$nb/config" -u "$1/urls.txt" -c "$nb/cache.db" -x reload
+  newsboat_counts "$n" "$3" "newsboat-$2" "$nb/cache.db"
+}
+
+echo "bench/cycle: work directory $B; $($TRIBUTARY --version 2>&1 | head -n 1)"
+((NEWSBOAT)) && echo "bench/cycle: $(newsboat -v 2>&1 | head -n 1)"
+mkdir -p "$B/nginx"
+for n in "${sizes[@]}"; do mkdir -p "$B/n$n/feeds"; done
+start_nginx
+
+for n in "${sizes[@]}"; do
+  d=$B/n$n
+  echo "== $n feeds"
+  python3 "$here/make_farm.py" --out "$d" --feeds "$n" --seed "$SEED" --concurrency "$CONCURRENCY" \
+    --base-url "http://127.0.0.1:$port/n$n"
+  first=$(head -n 1 "$d/urls.txt")
+  curl -fsS -o /dev/null --compressed "$first" || die "nginx does not serve $first"
+  mkdir -p "$d/newsboat/home" "$d/logs"
+  # newsboat's counterpart of tributary's max_concurrent; the rest of its defaults stand.
+  printf 'reload-threads %s\n' "$CONCURRENCY" >"$d/newsboat/config"
+  for run in $(seq "$RUNS"); do
+    # Cold (fresh database), then the same farm again (every feed answers 304).
+    rm -rf "$d/tributary"
+    mkdir -p "$d/tributary"
+    tributary_once "$d" cold "$run"
+    tributary_once "$d" second "$run"
+    if ((NEWSBOAT)); then
+      rm -f "$d/newsboat/cache.db" "$d/newsboat/cache.db.lock"
+      newsboat_reload "$d" cold "$run"
+      # newsboat 2.21 stores a feed's ETag/Last-Modified only once the feed is in its cache, so
+      # on a fresh cache its second reload downloads everything again; the third is all-304.
+      newsboat_reload "$d" second "$run"
+      newsboat_reload "$d" third "$run"
+    fi
+    # Steady: a fraction of the feeds changed since the last cycle, the rest answer 304.
+    python3 "$here/make_farm.py" --out "$d" --mutate "$MUTATE" --round "$run" --quiet
+    tributary_once "$d" steady "$run"
+  done
+  if ((PERF)); then
+    rm -rf "$d/tributary"
+    mkdir -p "$d/tributary"
+    echo "  perf record -g: one more cold cycle"
+    graph=(-g)
+    [[ $perf_mode == dwarf ]] && graph=(-F 250 --call-graph "dwarf,16384")
+    perf record "${graph[@]}" -q -o "$d/perf.data" -- "$TRIBUTARY" -c "$d/feeds.conf" once >"$d/logs/perf.log" 2>&1 ||
+      echo "  perf record failed, see $d/logs/perf.log" >&2
+    if [[ -s $d/perf.data ]]; then
+      perf report -i "$d/perf.data" --stdio --no-children -g none --sort dso,symbol --percent-limit 0.5 \
+        2>/dev/null | grep -E '^ +[0-9]' | head -n 15 >"$d/perf.txt" || true
+      count "$n" 0 perf top "$(paste -sd '|' "$d/perf.txt")"
+      if [[ $perf_mode == dwarf ]]; then
+        perf report -i "$d/perf.data" --stdio --children -g none --sort dso,symbol --percent-limit 2 \
+          2>/dev/null | grep -E '^ +[0-9].* tributary +\[\.\] tributary::' | head -n 30 >"$d/perf-children.txt" || true
+        count "$n" 0 perf children "$(paste -sd '|' "$d/perf-children.txt")"
+      fi
+    fi
+  fi
+done
+
+python3 "$here/report.py" "$B" "${sizes[@]}"

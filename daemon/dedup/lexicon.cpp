@@ -1,0 +1,286 @@
+#include "dedup/lexicon.hpp"
+
+#include <algorithm>
+#include <array>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "dedup/dedup.hpp"
+
+namespace tributary::dedup::lexicon {
+namespace {
+
+// Lists are written as one space-separated string each: short to read, and normalised word by
+// word below, so "été", "ete" and "Été" are one entry.
+
+constexpr std::string_view kEnglishStop =
+    "a about above after again against all am an and any are as at be because been before being below between both "
+    "but by can could did do does doing down during each few for from further had has have having he her here hers "
+    "herself him himself his how i if in into is it its itself just me more most my myself no nor not now of off on "
+    "once only or other our ours out over own same she should so some such than that the their theirs them "
+    "themselves then there these they this those through to too under until up very was we were what when where "
+    "which while who whom why will with would you your yours s t d ll ve re m n st nd rd th mr mrs ms dr also "
+    "may might must one two three another";
+
+constexpr std::string_view kFrenchStop =
+    "a au aux avec ce ces cet cette c ca d dans de des du elle elles en et eux il ils j je l la le les leur leurs "
+    "lui m ma mais me meme mes moi mon n ne ni nos notre nous on ou par pas pour qu que qui s sa se ses son sur t ta "
+    "te tes toi ton tu un une vos votre vous y est sont etait etaient ete etre avoir ont avait avaient eu sera "
+    "seront fait faire comme sans sous entre vers chez depuis pendant avant apres contre lors si aussi ainsi alors "
+    "encore deja bien tres tout tous toute toutes autre autres cela celui celle ceux celles dont lequel laquelle "
+    "quel quelle quels quelles plus moins peu trop dont er e eme un deux trois";
+
+// Arabic function words, with the conjunction و attached where news writing nearly always
+// attaches it. The stemmer strips other proclitics; these words would survive it.
+constexpr std::string_view kArabicStop =
+    "في من الى إلى على عن مع هذا هذه ذلك تلك هؤلاء التي الذي الذين اللذين اللتين اللواتي هو هي هم هن هما نحن أنا "
+    "انت كان كانت يكون تكون كانوا يكن قد لقد لم لن لا ما ماذا متى أين كيف أن إن أنه أنها إنه إنها بأن لأن كأن بين "
+    "عند عندما حيث حتى ثم أو أم بل لكن لكنه كما كل بعض غير بعد قبل خلال منذ أي أيضا وقد وفي ومن وعلى وإلى وأن وإن "
+    "وهو وهي وهم وكان وكانت ولا وما ولم فيما فيها فيه منها منه منهم عليه عليها عليهم إليه إليها به بها بهم لها له "
+    "لهم ذاته ذاتها نفسه نفسها هناك هنا تم يتم وتم حول ضد دون لدى سوى إذ إذا إلا الا وذلك وهذا وهذه كذلك مثل ضمن "
+    "عبر لدى جميع أمام وراء فوق تحت حين بينما عن وعن كل وكل أكثر أقل جدا فقط ايضا اي ان او";
+
+// Words every news item carries whatever happened: saying verbs, relative days, "according to".
+constexpr std::string_view kNewsFiller =
+    "said says say told according reported reports report yesterday today tomorrow tonight "
+    "dit declare selon hier aujourd hui demain soir matin "
+    "قال قالت وقال وقالت يقول أكد وأكد أكدت وأكدت أضاف وأضاف أضافت وأضافت أشار وأشار أشارت وأشارت أوضح وأوضح "
+    "حسب وحسب بحسب وبحسب وفق وفقا ووفق اليوم أمس غدا مساء صباح";
+
+constexpr std::string_view kFrenchMarkers =
+    "le la les des du et est une pour dans sur par qui que au aux avec ont ete sont cette ces selon apres "
+    "lors pas ne";
+constexpr std::string_view kEnglishMarkers =
+    "the and of to is was for with that on at by from his her has have said were are after this who "
+    "which their";
+
+// Numbered in order, several spellings to one number.
+constexpr std::array<std::string_view, 12> kMonths{
+    "january jan janvier janv يناير جانفي",
+    "february feb fevrier fevr فبراير فيفري شباط",
+    "march mar mars مارس آذار",
+    "april apr avril أبريل ابريل افريل نيسان",
+    "may mai ماي مايو أيار",
+    "june jun juin يونيو يونيه جوان حزيران",
+    "july jul juillet juil يوليوز يوليو يوليه جويلية تموز",
+    "august aug aout غشت أغسطس اوت آب",
+    "september sept sep septembre شتنبر سبتمبر أيلول",
+    "october oct octobre أكتوبر اكتوبر",
+    "november nov novembre نونبر نوفمبر",
+    "december dec decembre دجنبر ديسمبر",
+};
+constexpr std::array<std::string_view, 7> kWeekdays{
+    "monday lundi الاثنين الإثنين اثنين",
+    "tuesday mardi الثلاثاء ثلاثاء",
+    "wednesday mercredi الأربعاء أربعاء",
+    "thursday jeudi الخميس خميس",
+    "friday vendredi الجمعة",
+    "saturday samedi السبت سبت",
+    "sunday dimanche الأحد",
+};
+
+struct UnitSpelling {
+    std::string_view unit;
+    std::string_view words;
+};
+// Only units whose two different values mean two different facts. Counts of people are left
+// out on purpose: a toll is revised between two reports of one event.
+constexpr std::array<UnitSpelling, 11> kUnits{{
+    {"pct", "percent pourcent بالمائة بالمئة المائة المئة"},
+    {"km", "km kilometres kilometers kilometre kilometer kms كلم كيلومتر كيلومترا كيلومترات"},
+    {"deg", "degrees degree degres degre درجة درجات"},
+    {"mad", "dirhams dirham dh dhs mdh درهم دراهم درهما"},
+    {"eur", "euros euro eur يورو أورو"},
+    {"usd", "dollars dollar usd دولار دولارا دولارات"},
+    // Ages and durations: a suspect of 34 and one of 27 are two people.
+    {"yr", "year years ans an عاما عام سنة سنوات سنه"},
+    {"mm", "mm millimetres millimeters millimetre ملم مليمتر مليمترا"},
+    // Seizures, harvests, fires.
+    {"t", "tonnes tonne tons ton طن أطنان"},
+    {"kg", "kg kilogrammes kilogramme kilograms kilogram كلغ كيلوغرام كيلوغراما كيلوغرامات"},
+    {"ha", "ha hectares hectare هكتار هكتارا هكتارات"},
+}};
+
+constexpr std::string_view kThousands = "thousand thousands mille milliers ألف آلاف الاف";
+constexpr std::string_view kMillions = "million millions مليون ملايين";
+constexpr std::string_view kBillions = "billion billions milliard milliards مليار ملايير مليارات";
+constexpr std::string_view kMagnitudeCues = "magnitude بقوة قوتها";
+constexpr std::string_view kUnitLinkers = "de d of من";
+
+// Arabic nouns that a person's name follows, and French/English honorifics.
+constexpr std::string_view kPersonCues =
+    "السيد السيدة الملك الأمير الأميرة الرئيس الشيخ الحاج اللاعب المدرب الدولي النجم الفنان الفنانة الكاتب "
+    "الكاتبة الصحفي الصحفية القاضي المحامي الجنرال العقيد "
+    "m mme mr mrs ms dr me";
+// Arabic nouns that a place's name follows.
+constexpr std::string_view kPlaceCues = "مدينة إقليم عمالة جهة جماعة قرية دوار حي شارع ملعب ولاية سواحل منطقة ضواحي";
+
+// Moroccan cities and regions, and a few capitals in the news from here; multi-word names with
+// '_' between the words.
+constexpr std::string_view kPlaces =
+    "الرباط سلا الدار_البيضاء البيضاء طنجة تطوان فاس مكناس مراكش أكادير وجدة العيون الداخلة الحسيمة الناظور "
+    "القنيطرة آسفي الجديدة بني_ملال خريبكة تازة الرشيدية ورزازات إفران الصويرة العرائش أصيلة شفشاون كلميم "
+    "طانطان سطات المحمدية بركان تارودانت تيزنيت الفنيدق المضيق خنيفرة الخميسات سيدي_قاسم سيدي_سليمان "
+    "سيدي_بنور سيدي_إفني القصر_الكبير وزان الصخيرات تمارة برشيد بنسليمان اليوسفية قلعة_السراغنة أزيلال "
+    "ميدلت زاكورة طاطا السمارة بوجدور الدريوش مرتيل حد_السوالم الحوز الريف سوس الأطلس مدريد باريس الجزائر تونس نواكشوط "
+    "القاهرة بروكسل "
+    "casablanca rabat sale tanger tangier tetouan fes fez meknes marrakech agadir oujda laayoune dakhla "
+    "al_hoceima alhoceima nador kenitra safi el_jadida beni_mellal khouribga taza errachidia ouarzazate ifrane "
+    "essaouira larache asilah chefchaouen guelmim tan-tan settat mohammedia berkane taroudant tiznit fnideq "
+    "khenifra khemisset temara skhirat driouch martil had_soualem madrid paris alger tunis nouakchott bruxelles "
+    "brussels";
+
+using WordSet = std::unordered_set<std::string>;
+
+void add_words(WordSet& set, std::string_view list) {
+    std::size_t i = 0;
+    while (i < list.size()) {
+        const std::size_t end = std::min(list.find(' ', i), list.size());
+        if (end > i) {
+            std::string word(list.substr(i, end - i));
+            std::replace(word.begin(), word.end(), '_', ' ');
+            if (std::string norm = normalize_text(word); !norm.empty()) set.insert(std::move(norm));
+        }
+        i = end + 1;
+    }
+}
+
+WordSet words(std::string_view list) {
+    WordSet set;
+    add_words(set, list);
+    return set;
+}
+
+template <std::size_t N>
+std::unordered_map<std::string, int> numbered(const std::array<std::string_view, N>& lists) {
+    std::unordered_map<std::string, int> out;
+    for (std::size_t i = 0; i < N; ++i)
+        for (const std::string& w : words(lists[i])) out.emplace(w, static_cast<int>(i) + 1);
+    return out;
+}
+
+// Function-local statics: built once, on first use, safely from any thread; read-only after.
+const WordSet& english_stop() {
+    static const WordSet set = words(kEnglishStop);
+    return set;
+}
+const WordSet& french_stop() {
+    static const WordSet set = words(kFrenchStop);
+    return set;
+}
+const WordSet& arabic_stop() {
+    static const WordSet set = words(kArabicStop);
+    return set;
+}
+
+bool contains(const WordSet& set, std::string_view word) { return set.contains(std::string(word)); }
+
+// The word without one leading proclitic (و ف ب ل ك, or لل for ل + ال), when enough remains to
+// be a noun: "بمدينة" → "مدينة", "للرباط" → "الرباط".
+std::string without_proclitic(std::string_view word) {
+    static constexpr std::string_view kLamLam = "\u0644\u0644";  // لل
+    static constexpr std::array<std::string_view, 5> kOne{"\u0648", "\u0641", "\u0628", "\u0644", "\u0643"};
+    constexpr std::size_t kMinRestBytes = 6;  // three Arabic letters
+    if (word.starts_with(kLamLam) && word.size() >= kLamLam.size() + kMinRestBytes)
+        return "\u0627\u0644" + std::string(word.substr(kLamLam.size()));  // ال + rest
+    for (const std::string_view p : kOne)
+        if (word.starts_with(p) && word.size() >= p.size() + kMinRestBytes) return std::string(word.substr(p.size()));
+    return {};
+}
+
+}  // namespace
+
+bool is_stop_word(Lang lang, std::string_view word) {
+    switch (lang) {
+        case Lang::ar: return contains(arabic_stop(), word);
+        case Lang::fr: return contains(french_stop(), word);
+        case Lang::en: return contains(english_stop(), word);
+        case Lang::other: return contains(french_stop(), word) || contains(english_stop(), word);
+    }
+    return false;
+}
+
+bool is_news_filler(std::string_view word) {
+    static const WordSet set = words(kNewsFiller);
+    return contains(set, word);
+}
+
+bool is_french_marker(std::string_view word) {
+    static const WordSet set = words(kFrenchMarkers);
+    return contains(set, word);
+}
+
+bool is_english_marker(std::string_view word) {
+    static const WordSet set = words(kEnglishMarkers);
+    return contains(set, word);
+}
+
+std::optional<int> month_of(std::string_view word) {
+    static const auto map = numbered(kMonths);
+    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    return std::nullopt;
+}
+
+std::optional<int> weekday_of(std::string_view word) {
+    static const auto map = numbered(kWeekdays);
+    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    // "يوم الخميس", "وفي الخميس": one proclitic is common before a weekday.
+    if (const std::string bare = without_proclitic(word); !bare.empty())
+        if (const auto it = map.find(bare); it != map.end()) return it->second;
+    return std::nullopt;
+}
+
+std::string_view unit_of(std::string_view word) {
+    static const auto map = [] {
+        std::unordered_map<std::string, std::string_view> out;
+        for (const UnitSpelling& u : kUnits)
+            for (const std::string& w : words(u.words)) out.emplace(w, u.unit);
+        return out;
+    }();
+    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    return {};
+}
+
+std::optional<double> multiplier_of(std::string_view word) {
+    static const WordSet thousands = words(kThousands), millions = words(kMillions), billions = words(kBillions);
+    if (contains(thousands, word)) return 1e3;
+    if (contains(millions, word)) return 1e6;
+    if (contains(billions, word)) return 1e9;
+    return std::nullopt;
+}
+
+bool is_magnitude_cue(std::string_view word) {
+    static const WordSet set = words(kMagnitudeCues);
+    return contains(set, word);
+}
+
+bool is_unit_linker(std::string_view word) {
+    static const WordSet set = words(kUnitLinkers);
+    return contains(set, word);
+}
+
+Cue cue_of(std::string_view word) {
+    static const WordSet persons = words(kPersonCues), places = words(kPlaceCues);
+    const std::string bare = without_proclitic(word);
+    if (contains(persons, word) || (!bare.empty() && contains(persons, bare))) return Cue::person;
+    if (contains(places, word) || (!bare.empty() && contains(places, bare))) return Cue::place;
+    return Cue::none;
+}
+
+Place place_at(std::span<const std::string> words_at) {
+    static const WordSet places = words(kPlaces);
+    if (words_at.empty()) return {};
+    // The first word as the list spells it: itself, or without its proclitic.
+    const auto first_of = [&](const std::string& tail) -> std::optional<std::string> {
+        if (places.contains(words_at[0] + tail)) return words_at[0];
+        const std::string bare = without_proclitic(words_at[0]);
+        if (!bare.empty() && places.contains(bare + tail)) return bare;
+        return std::nullopt;
+    };
+    if (words_at.size() >= 2)
+        if (auto first = first_of(" " + words_at[1])) return {2, std::move(*first)};
+    if (auto first = first_of("")) return {1, std::move(*first)};
+    return {};
+}
+
+}  // namespace tributary::dedup::lexicon

@@ -1,0 +1,789 @@
+#include "dedup/story_features.hpp"
+
+#include <libstemmer.h>
+#include <unicode/uchar.h>
+#include <unicode/uscript.h>
+#include <unicode/utf8.h>
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <set>
+#include <unordered_set>
+
+#include "core/text.hpp"
+#include "dedup/dedup.hpp"
+#include "dedup/lexicon.hpp"
+
+namespace tributary::dedup {
+namespace {
+
+using lexicon::Lang;
+
+// ------------------------------------------------------------------ stemming ---
+
+struct StemmerDeleter {
+    void operator()(sb_stemmer* s) const noexcept { sb_stemmer_delete(s); }
+};
+using StemmerHandle = std::unique_ptr<sb_stemmer, StemmerDeleter>;
+
+// A Snowball stemmer keeps its work buffer inside the handle, so one handle must never serve
+// two threads: each thread that extracts features owns one per language, for its lifetime.
+class Stemmers {
+public:
+    std::string stem(Lang lang, std::string_view word) {
+        sb_stemmer* stemmer = handle(lang);
+        if (stemmer == nullptr || word.empty()) return std::string(word);
+        const sb_symbol* out =
+            sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
+        if (out == nullptr) return std::string(word);  // out of memory: the word as it is
+        return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
+    }
+
+private:
+    sb_stemmer* handle(Lang lang) {
+        const auto index = static_cast<std::size_t>(lang);
+        if (!handles_[index] && !tried_[index]) {
+            tried_[index] = true;
+            const char* name = lang == Lang::ar ? "arabic" : lang == Lang::fr ? "french" : "english";
+            if (lang != Lang::other) handles_[index].reset(sb_stemmer_new(name, "UTF_8"));
+        }
+        return handles_[index].get();
+    }
+
+    std::array<StemmerHandle, 4> handles_;
+    std::array<bool, 4> tried_{};
+};
+
+Stemmers& thread_stemmers() {
+    thread_local Stemmers stemmers;
+    return stemmers;
+}
+
+constexpr std::string_view kHeh = "\u0647";
+constexpr std::string_view kTehMarbuta = "\u0629";
+constexpr std::string_view kAl = "\u0627\u0644";  // ال
+
+// Snowball's Arabic stemmer, fed what normalize_text leaves, misses two things news text is full
+// of: the conjunction و/ف before the article ("والمغرب" stays whole) and the feminine ending,
+// which normalize_text writes as heh and the stemmer only strips as teh marbuta. Both are
+// undone around it, the same way for every word, so two texts still agree on each stem.
+std::string stem_arabic(std::string_view word) {
+    std::string w(word);
+    for (const std::string_view conj : {std::string_view{"\u0648"}, std::string_view{"\u0641"}}) {
+        const std::string_view rest = std::string_view(w).substr(std::min(w.size(), conj.size()));
+        if (w.starts_with(conj) && (rest.starts_with(kAl) || rest.starts_with("\u0644\u0644")) && rest.size() >= 8) {
+            w.erase(0, conj.size());
+            break;
+        }
+    }
+    if (w.ends_with(kHeh) && w.size() >= 3 * kHeh.size()) w.replace(w.size() - kHeh.size(), kHeh.size(), kTehMarbuta);
+    std::string out = thread_stemmers().stem(Lang::ar, w);
+    if (out.ends_with(kTehMarbuta)) out.replace(out.size() - kTehMarbuta.size(), kTehMarbuta.size(), kHeh);
+    return out;
+}
+
+// ------------------------------------------------------------------ words ---
+
+enum class Script : std::uint8_t { latin, arabic, digits, other };
+
+struct Word {
+    std::string text;  // as written; digits of any script as ASCII, a decimal separator as '.'
+    std::string norm;  // normalize_text(text)
+    std::string gap;   // the characters between the previous word and this one
+    Script script = Script::other;
+    bool upper_first = false;
+    bool all_upper = false;
+    bool sentence_start = false;
+};
+
+// Bytes of text read at most: a lead is the first words, and a title is short, so a huge
+// content field is not read past this.
+constexpr std::size_t kMaxTextBytes = 16 * 1024;
+
+bool is_mark(UChar32 c) {
+    const int8_t t = u_charType(c);
+    return t == U_NON_SPACING_MARK || t == U_COMBINING_SPACING_MARK || t == U_ENCLOSING_MARK || c == 0x0640;
+}
+
+bool is_digit(UChar32 c) { return u_charType(c) == U_DECIMAL_DIGIT_NUMBER; }
+
+bool ends_sentence(std::string_view gap) {
+    // Sentence ends, quotes, brackets, dashes, bullets and line breaks: after any of them a
+    // capital letter says nothing about the word.
+    static constexpr std::array<std::string_view, 22> kMarks{
+        ".", "!", "?", ":",      ";",      "\"", "\u201C", "\u201D", "\u00AB", "\u00BB", "(",
+        ")", "[", "]", "\u2014", "\u2013", "|",  "\u2022", "\n",     "\u061F", "\u061B", "\u06D4"};
+    for (const std::string_view m : kMarks)
+        if (gap.find(m) != std::string_view::npos) return true;
+    return gap.find(" -") != std::string_view::npos || gap.find("- ") != std::string_view::npos;
+}
+
+bool is_ascii(std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+void append_utf8(std::string& out, UChar32 c) {
+    std::array<char, 4> buf{};
+    int32_t len = 0;
+    UBool error = false;
+    U8_APPEND(reinterpret_cast<uint8_t*>(buf.data()), len, 4, c, error);
+    if (!error) out.append(buf.data(), static_cast<std::size_t>(len));
+}
+
+// Words of a plain text with what a reader sees around them: case, script, the punctuation
+// before each. A word is a run of letters (with their marks) or a run of digits, so "14h30" is
+// three words and "6,1" one number.
+std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
+    text = text.substr(0, std::min(text.size(), kMaxTextBytes));
+    const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
+    const auto length = static_cast<int32_t>(text.size());
+    std::vector<Word> words;
+    Word current;
+    std::string gap;
+    int letters = 0, uppers = 0;
+    bool in_word = false;
+
+    const auto finish = [&] {
+        if (!in_word) return;
+        current.all_upper = letters >= 2 && uppers == letters;
+        current.sentence_start = words.empty() || ends_sentence(current.gap);
+        // ICU for what needs it; a run of ASCII letters only needs lower case, and a number stays
+        // as written (normalize_text would split "6.1").
+        current.norm = current.script == Script::digits ? current.text
+                       : is_ascii(current.text)         ? to_lower_ascii(current.text)
+                                                        : normalize_text(current.text);
+        words.push_back(std::move(current));
+        current = Word{};
+        in_word = false;
+        letters = uppers = 0;
+    };
+    const auto peek = [&](int32_t at) -> UChar32 {
+        if (at >= length) return U_SENTINEL;
+        UChar32 c = 0;
+        U8_NEXT(bytes, at, length, c);
+        return c;
+    };
+
+    for (int32_t i = 0; i < length && words.size() < max_words;) {
+        const int32_t start = i;
+        UChar32 c = 0;
+        U8_NEXT(bytes, i, length, c);
+        if (c < 0) {  // ill-formed UTF-8: a separator
+            finish();
+            gap.push_back(' ');
+            continue;
+        }
+        const bool digit = is_digit(c);
+        const bool letter = !digit && (u_isalpha(c) || (in_word && current.script != Script::digits && is_mark(c)));
+        if (in_word && current.script == Script::digits && (c == '.' || c == ',' || c == 0x066B) && is_digit(peek(i))) {
+            current.text.push_back('.');
+            continue;
+        }
+        if (!digit && !letter) {
+            finish();
+            gap.append(reinterpret_cast<const char*>(bytes + start), static_cast<std::size_t>(i - start));
+            continue;
+        }
+        const Script script = digit ? Script::digits : [&] {
+            UErrorCode status = U_ZERO_ERROR;
+            const UScriptCode code = uscript_getScript(c, &status);
+            return code == USCRIPT_ARABIC ? Script::arabic : code == USCRIPT_LATIN ? Script::latin : Script::other;
+        }();
+        if (in_word && (script == Script::digits) != (current.script == Script::digits)) finish();
+        if (!in_word) {
+            in_word = true;
+            current.script = script;
+            current.gap = std::move(gap);
+            gap.clear();
+            current.upper_first = !digit && u_isupper(c);
+        }
+        if (digit) {
+            current.text.push_back(static_cast<char>('0' + u_charDigitValue(c)));
+        } else {
+            append_utf8(current.text, c);
+            if (u_isalpha(c)) {
+                ++letters;
+                uppers += u_isupper(c) ? 1 : 0;
+            }
+        }
+    }
+    finish();
+
+    // normalize_text can turn one written word into several (a ligature of a phrase): split them
+    // so every norm is one word.
+    std::vector<Word> out;
+    out.reserve(words.size());
+    for (Word& w : words) {
+        if (w.norm.empty()) continue;
+        if (w.norm.find(' ') == std::string::npos) {
+            out.push_back(std::move(w));
+            continue;
+        }
+        std::size_t pos = 0;
+        while (pos < w.norm.size()) {
+            const std::size_t end = std::min(w.norm.find(' ', pos), w.norm.size());
+            Word part = w;
+            part.norm = w.norm.substr(pos, end - pos);
+            out.push_back(std::move(part));
+            pos = end + 1;
+        }
+    }
+    return out;
+}
+
+// A known place written with a proclitic ("بطنجة", "وأزيلال") is read as the place alone, so its
+// term and entity are the same whichever preposition or conjunction the sentence put before it.
+// (Snowball strips some of these letters and not others, and would leave "وازيلال" whole.)
+void unglue_places(std::vector<Word>& words) {
+    std::vector<std::string> window;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (words[i].script != Script::arabic) continue;
+        window.assign({words[i].norm});
+        if (i + 1 < words.size()) window.push_back(words[i + 1].norm);
+        if (lexicon::Place place = lexicon::place_at(window); place.words > 0) words[i].norm = std::move(place.first);
+    }
+}
+
+// ------------------------------------------------------------------ language ---
+
+Lang guess_language(const std::vector<Word>& title, const std::vector<Word>& lead, std::string_view hint) {
+    int arabic = 0, latin = 0, french = 0, english = 0;
+    for (const auto* words : {&title, &lead})
+        for (const Word& w : *words) {
+            if (w.script == Script::arabic) ++arabic;
+            if (w.script != Script::latin) continue;
+            ++latin;
+            french += lexicon::is_french_marker(w.norm) ? 1 : 0;
+            english += lexicon::is_english_marker(w.norm) ? 1 : 0;
+        }
+    if (arabic > 0 && arabic >= latin) return Lang::ar;
+    if (latin > 0 && french != english) return french > english ? Lang::fr : Lang::en;
+    const std::string h = to_lower_ascii(hint.substr(0, 2));
+    if (h == "ar") return Lang::ar;
+    if (h == "fr") return Lang::fr;
+    if (h == "en") return Lang::en;
+    return Lang::other;
+}
+
+Lang latin_list(Lang lang) { return lang == Lang::fr || lang == Lang::en ? lang : Lang::other; }
+
+std::size_t code_points(std::string_view s) {
+    return static_cast<std::size_t>(
+        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+// A word that says nothing of which event a text reports: function words, the verbs and days
+// every report uses, single letters (initials, elided articles). Numbers always count.
+bool is_noise(const Word& w, Lang lang) {
+    if (w.script == Script::digits) return false;
+    if (code_points(w.norm) < 2) return true;
+    const Lang list = w.script == Script::arabic ? Lang::ar : latin_list(lang);
+    return lexicon::is_stop_word(list, w.norm) || lexicon::is_news_filler(w.norm) ||
+           lexicon::weekday_of(w.norm).has_value();
+}
+
+// Arabic words take the Arabic stemmer whatever the document's language; Latin words take the
+// document's, and stay as written in an Arabic text, where they are names (Cadena SER).
+std::string term_of(const Word& w, Lang lang) {
+    if (w.script == Script::arabic) return stem_arabic(w.norm);
+    if (w.script == Script::latin && (lang == Lang::fr || lang == Lang::en))
+        return thread_stemmers().stem(lang, w.norm);
+    return w.norm;
+}
+
+std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
+    std::map<std::string, std::uint32_t> counts;
+    for (const Word& w : words)
+        if (!is_noise(w, lang)) ++counts[term_of(w, lang)];
+    std::vector<TermCount> out;
+    out.reserve(counts.size());
+    for (auto& [term, count] : counts) out.push_back({term, count});
+    return out;
+}
+
+// ------------------------------------------------------------------ entities ---
+
+// Only spaces, or the hyphen or apostrophe inside one name (Jean-Pierre, O'Brien).
+bool joins_name(std::string_view gap) {
+    if (gap == "-" || gap == "'" || gap == "\u2019") return true;
+    return !gap.empty() && std::all_of(gap.begin(), gap.end(), [](char c) { return c == ' ' || c == '\t'; });
+}
+
+bool is_capitalised(const Word& w) { return w.script == Script::latin && (w.upper_first || w.all_upper); }
+
+// A headline In Title Case capitalises every word, so its capitals say nothing.
+bool is_title_case(const std::vector<Word>& title) {
+    int long_words = 0, capitalised = 0;
+    for (std::size_t i = 1; i < title.size(); ++i) {
+        if (title[i].script != Script::latin || code_points(title[i].norm) < 4) continue;
+        ++long_words;
+        capitalised += is_capitalised(title[i]) ? 1 : 0;
+    }
+    return long_words >= 2 && capitalised * 4 >= long_words * 3;
+}
+
+bool is_name_connector(const Word& w) {
+    static constexpr std::array<std::string_view, 14> kConnectors{"de", "du",  "des", "la",  "le",  "of",  "al",
+                                                                  "el", "ben", "bin", "ibn", "van", "von", "der"};
+    return w.script == Script::latin && !w.upper_first &&
+           std::find(kConnectors.begin(), kConnectors.end(), w.norm) != kConnectors.end();
+}
+
+std::vector<std::string> norms_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
+    std::vector<std::string> out;
+    for (std::size_t k = i; k < words.size() && k < i + count; ++k) out.push_back(words[k].norm);
+    return out;
+}
+
+bool is_amn(std::string_view word) {  // أمن, security
+    static const std::string amn = normalize_text("\u0623\u0645\u0646");
+    return word == amn;
+}
+
+class EntityFinder {
+public:
+    EntityFinder(Lang lang, std::set<Entity>& out) : lang_(lang), out_(out) {}
+
+    // Latin capitalised words seen where a capital is not forced (not sentence-initial, not in a
+    // Title Case headline): a sentence-initial word alone is a name only if it is also one of them.
+    void confirm_capitals(const std::vector<Word>& words) {
+        for (const Word& w : words)
+            if (is_capitalised(w) && (!w.sentence_start || lang_ == Lang::ar)) confirmed_.insert(w.norm);
+    }
+
+    void find(const std::vector<Word>& words, bool capitals_meaningful) {
+        for (std::size_t i = 0; i < words.size();) {
+            if (words[i].script == Script::arabic) {
+                i = arabic_at(words, i);
+            } else if (capitals_meaningful && is_capitalised(words[i])) {
+                i = latin_run_at(words, i);
+            } else {
+                ++i;
+            }
+        }
+    }
+
+private:
+    void add(const std::vector<Word>& words, std::size_t from, std::size_t to, EntityKind kind) {
+        std::string key;
+        for (std::size_t k = from; k < to; ++k) {
+            if (is_noise(words[k], lang_) || words[k].script == Script::digits) continue;
+            if (!key.empty()) key.push_back(' ');
+            key += term_of(words[k], lang_);
+        }
+        if (!key.empty()) out_.insert({std::move(key), kind});
+    }
+
+    // A run of capitalised words (with "de", "of", "ben"… between two of them), without the
+    // function words, months and weekdays that a capital may start.
+    std::size_t latin_run_at(const std::vector<Word>& words, std::size_t start) {
+        std::size_t end = start + 1;
+        while (end < words.size()) {
+            if (is_capitalised(words[end]) && joins_name(words[end].gap)) {
+                ++end;
+            } else if (end + 1 < words.size() && is_name_connector(words[end]) && joins_name(words[end].gap) &&
+                       is_capitalised(words[end + 1]) && joins_name(words[end + 1].gap)) {
+                end += 2;
+            } else {
+                break;
+            }
+        }
+        std::size_t from = start;
+        while (from < end && (is_noise(words[from], lang_) || lexicon::month_of(words[from].norm))) ++from;
+        std::size_t to = end;
+        while (to > from && (is_noise(words[to - 1], lang_) || is_name_connector(words[to - 1]))) --to;
+        if (from == to) return end;
+        // A capital forced by the start of a sentence says nothing of its word: kept only when the
+        // word is capitalised elsewhere too ("Actress Lindsay Lohan" → "Lindsay Lohan").
+        const bool after_honorific = from > 0 && lexicon::cue_of(words[from - 1].norm) == lexicon::Cue::person;
+        if (words[from].sentence_start && !after_honorific && lang_ != Lang::ar &&
+            !confirmed_.contains(words[from].norm))
+            ++from;
+        if (from == to) return end;
+        EntityKind kind = EntityKind::name;
+        if (lexicon::place_at(norms_from(words, from, to - from)).words == static_cast<int>(to - from)) {
+            kind = EntityKind::place;
+        } else if (after_honorific) {
+            kind = EntityKind::person;
+        }
+        add(words, from, to, kind);
+        return end;
+    }
+
+    // Arabic has no capitals: a place is a name we know or the word after a place noun (مدينة),
+    // a person the words after a title (السيد, الملك, اللاعب); at most two words, as names
+    // longer than that would run into the words that follow them.
+    std::size_t arabic_at(const std::vector<Word>& words, std::size_t i) {
+        if (const int n = lexicon::place_at(norms_from(words, i, 2)).words; n > 0) {
+            add(words, i, i + static_cast<std::size_t>(n), EntityKind::place);
+            return i + static_cast<std::size_t>(n);
+        }
+        const lexicon::Cue cue = lexicon::cue_of(words[i].norm);
+        if (cue == lexicon::Cue::none) return i + 1;
+        std::size_t from = i + 1;
+        if (cue == lexicon::Cue::place) {
+            // "ولاية أمن أكادير", "منطقة أمن الحي المحمدي": the police district of a place.
+            if (from < words.size() && is_amn(words[from].norm)) ++from;
+            const int known = lexicon::place_at(norms_from(words, from, 2)).words;
+            const std::size_t to = from + static_cast<std::size_t>(std::max(known, 1));
+            if (to <= words.size() && usable_name_words(words, from, to)) add(words, from, to, EntityKind::place);
+            return std::min(to, words.size());
+        }
+        std::size_t to = from;
+        while (to < words.size() && to < from + 2 && usable_name_words(words, to, to + 1)) ++to;
+        if (to > from) add(words, from, to, EntityKind::person);
+        return std::max(to, from);
+    }
+
+    bool usable_name_words(const std::vector<Word>& words, std::size_t from, std::size_t to) const {
+        for (std::size_t k = from; k < to; ++k) {
+            const Word& w = words[k];
+            if (w.script != Script::arabic || !joins_name(w.gap) || is_noise(w, lang_) ||
+                lexicon::cue_of(w.norm) != lexicon::Cue::none || lexicon::month_of(w.norm))
+                return false;
+        }
+        return true;
+    }
+
+    Lang lang_;
+    std::set<Entity>& out_;
+    std::unordered_set<std::string> confirmed_;
+};
+
+// ------------------------------------------------------------------ quantities ---
+
+std::optional<double> number_value(std::string_view text) {
+    double v = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+    return v;
+}
+
+std::optional<int> small_int(const Word& w) {
+    if (w.script != Script::digits || w.text.size() > 4 || w.text.find('.') != std::string::npos) return std::nullopt;
+    int v = 0;
+    std::from_chars(w.text.data(), w.text.data() + w.text.size(), v);
+    return v;
+}
+
+std::string format_value(double v) {
+    std::array<char, 32> buf{};
+    if (v == std::floor(v) && std::fabs(v) < 1e15) {
+        const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), static_cast<long long>(v));
+        return std::string(buf.data(), r.ptr);
+    }
+    const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+    return std::string(buf.data(), r.ptr);
+}
+
+std::string date_key(int month, int day) {
+    std::array<char, 16> buf{};
+    std::snprintf(buf.data(), buf.size(), "date:%02d-%02d", month, day);
+    return buf.data();
+}
+
+bool valid_day_month(int day, int month) { return day >= 1 && day <= 31 && month >= 1 && month <= 12; }
+
+bool has(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
+
+// Numbers that carry their meaning with them (see StoryFeatures::quantities). Bare numbers are
+// left to the terms, where a shared rare one counts like a shared rare word.
+void find_quantities(const std::vector<Word>& words, std::set<std::string>& out) {
+    const std::size_t n = words.size();
+    const auto gap_of = [&](std::size_t k) { return k < n ? trim(words[k].gap) : std::string_view{}; };
+    for (std::size_t i = 0; i < n; ++i) {
+        const Word& w = words[i];
+        if (w.script != Script::digits) {
+            if (const auto day = lexicon::weekday_of(w.norm)) out.insert("wday:" + std::to_string(*day));
+            continue;
+        }
+        const auto dots = std::count(w.text.begin(), w.text.end(), '.');
+        if (dots == 2) {  // "29.12.2025" reads as one number
+            int d = 0, m = 0;
+            if (std::sscanf(w.text.c_str(), "%d.%d.", &d, &m) == 2 && valid_day_month(d, m)) out.insert(date_key(m, d));
+            continue;
+        }
+        if (dots > 2) continue;
+        const std::optional<double> value = number_value(w.text);
+        if (!value) continue;
+        const std::optional<int> a = small_int(w);
+        const std::string_view sep = gap_of(i + 1);
+
+        // Two numbers joined by a sign: a time, a score or a date.
+        if (a && i + 1 < n) {
+            if (const std::optional<int> b = small_int(words[i + 1])) {
+                if (sep == ":" && words[i + 1].text.size() == 2 && *a <= 23) {  // 14:30, left out
+                    ++i;
+                    continue;
+                }
+                if ((sep == "-" || sep == "\u2013" || sep == ":") && w.text.size() <= 2 &&
+                    words[i + 1].text.size() <= 2 && *a <= 20 && *b <= 20) {
+                    out.insert("score:" + std::to_string(std::min(*a, *b)) + "-" + std::to_string(std::max(*a, *b)));
+                    ++i;
+                    continue;
+                }
+                const bool third = i + 2 < n && words[i + 2].script == Script::digits && gap_of(i + 2) == sep;
+                if ((sep == "/" || sep == "-") && w.text.size() == 4 && third) {  // 2025-12-29
+                    if (const auto d = small_int(words[i + 2]); d && valid_day_month(*d, *b))
+                        out.insert(date_key(*b, *d));
+                    i += 2;
+                    continue;
+                }
+                if ((sep == "/" || (sep == "-" && third)) && valid_day_month(*a, *b)) {  // 29/12, 29/12/2025
+                    out.insert(date_key(*b, *a));
+                    i += third ? 2 : 1;
+                    continue;
+                }
+            }
+        }
+        // A day with its month: "29 décembre", "1er mars", "29 دجنبر", "December 29", "Oct. 21".
+        if (a && *a >= 1 && *a <= 31) {
+            std::size_t j = i + 1;
+            if (j < n && (words[j].norm == "er" || words[j].norm == "st" || words[j].norm == "nd" ||
+                          words[j].norm == "rd" || words[j].norm == "th"))
+                ++j;
+            if (j < n && joins_name(words[j].gap)) {
+                if (const auto month = lexicon::month_of(words[j].norm)) {
+                    out.insert(date_key(*month, *a));
+                    i = j;
+                    continue;
+                }
+            }
+            if (i > 0 && words[i - 1].script != Script::digits && (joins_name(w.gap) || trim(w.gap) == ".")) {
+                if (const auto month = lexicon::month_of(words[i - 1].norm)) {
+                    out.insert(date_key(*month, *a));
+                    continue;
+                }
+            }
+        }
+        if ((i > 0 && lexicon::is_magnitude_cue(words[i - 1].norm)) ||
+            (i + 1 < n && lexicon::is_magnitude_cue(words[i + 1].norm))) {
+            out.insert("mag:" + format_value(*value));
+            continue;
+        }
+        // A multiplier first ("$334 million", "3 millions de dirhams"), then the unit: a sign
+        // written next to the number, or a word after it.
+        double v = *value;
+        std::size_t j = i + 1;
+        if (j < n && joins_name(words[j].gap)) {
+            if (const auto mult = lexicon::multiplier_of(words[j].norm)) {
+                v *= *mult;
+                ++j;
+                if (j < n && lexicon::is_unit_linker(words[j].norm)) ++j;
+            }
+        }
+        if (has(sep, "%") || has(sep, "\u066A")) {
+            out.insert("pct:" + format_value(v));
+            continue;
+        }
+        if (has(sep, "\u00B0")) {
+            out.insert("deg:" + format_value(v));
+            continue;
+        }
+        if (has(w.gap, "$")) {
+            out.insert("usd:" + format_value(v));
+            continue;
+        }
+        if (has(sep, "\u20AC")) {
+            out.insert("eur:" + format_value(v));
+            continue;
+        }
+        if (j >= n || !joins_name(words[j].gap)) continue;
+        std::string_view unit = lexicon::unit_of(words[j].norm);
+        if (unit.empty() && j + 1 < n &&
+            (words[j].norm == "pour" || words[j].norm == "per" || words[j].norm == "\u0641\u064A")) {  // في
+            const std::string_view second = words[j + 1].norm;
+            if (second == "cent" || lexicon::unit_of(second) == "pct") unit = "pct";
+        }
+        if (!unit.empty()) out.insert(std::string(unit) + ":" + format_value(v));
+    }
+}
+
+// ------------------------------------------------------------------ bytes ---
+
+void put_varint(std::string& out, std::uint64_t v) {
+    while (v >= 0x80) {
+        out.push_back(static_cast<char>((v & 0x7F) | 0x80));
+        v >>= 7;
+    }
+    out.push_back(static_cast<char>(v));
+}
+
+void put_string(std::string& out, std::string_view s) {
+    put_varint(out, s.size());
+    out.append(s);
+}
+
+class ByteReader {
+public:
+    explicit ByteReader(std::string_view bytes) : rest_(bytes) {}
+
+    std::optional<std::uint64_t> varint() {
+        std::uint64_t v = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (rest_.empty()) return std::nullopt;
+            const auto byte = static_cast<unsigned char>(rest_.front());
+            rest_.remove_prefix(1);
+            v |= static_cast<std::uint64_t>(byte & 0x7F) << shift;
+            if ((byte & 0x80) == 0) return v;
+        }
+        return std::nullopt;
+    }
+    // A count of elements that each take at least one byte: never more than what is left, so a
+    // corrupt count cannot make the caller reserve gigabytes.
+    std::optional<std::size_t> count() {
+        const auto v = varint();
+        if (!v || *v > rest_.size()) return std::nullopt;
+        return static_cast<std::size_t>(*v);
+    }
+    std::optional<std::string> string() {
+        const auto len = varint();
+        if (!len || *len > rest_.size()) return std::nullopt;
+        std::string s(rest_.substr(0, static_cast<std::size_t>(*len)));
+        rest_.remove_prefix(static_cast<std::size_t>(*len));
+        return s;
+    }
+    std::optional<std::uint64_t> fixed64() {
+        if (rest_.size() < 8) return std::nullopt;
+        std::uint64_t v = 0;
+        for (int k = 7; k >= 0; --k) v = v << 8 | static_cast<unsigned char>(rest_[static_cast<std::size_t>(k)]);
+        rest_.remove_prefix(8);
+        return v;
+    }
+    std::optional<unsigned char> byte() {
+        if (rest_.empty()) return std::nullopt;
+        const auto b = static_cast<unsigned char>(rest_.front());
+        rest_.remove_prefix(1);
+        return b;
+    }
+    bool done() const { return rest_.empty(); }
+
+private:
+    std::string_view rest_;
+};
+
+constexpr std::string_view kMagic = "TSF";
+
+void put_terms(std::string& out, const std::vector<TermCount>& terms) {
+    put_varint(out, terms.size());
+    for (const TermCount& t : terms) {
+        put_string(out, t.term);
+        put_varint(out, t.count);
+    }
+}
+
+std::optional<std::vector<TermCount>> read_terms(ByteReader& in) {
+    const auto n = in.count();
+    if (!n) return std::nullopt;
+    std::vector<TermCount> terms;
+    terms.reserve(*n);
+    for (std::size_t k = 0; k < *n; ++k) {
+        auto term = in.string();
+        const auto count = in.varint();
+        if (!term || !count || *count == 0 || *count > 0xFFFFFFFFu) return std::nullopt;
+        if (!terms.empty() && !(terms.back().term < *term)) return std::nullopt;  // sorted, each once
+        terms.push_back({std::move(*term), static_cast<std::uint32_t>(*count)});
+    }
+    return terms;
+}
+
+}  // namespace
+
+StoryFeatures extract_features(const ParsedItem& item) {
+    constexpr std::size_t kMaxTitleWords = 64;
+    std::vector<Word> title = words_of_text(item.title, kMaxTitleWords);
+    std::vector<Word> lead =
+        words_of_text(text_of_html(item.summary.empty() ? item.content : item.summary), kFeatureLeadWords);
+    unglue_places(title);
+    unglue_places(lead);
+    const Lang lang = guess_language(title, lead, item.language);
+
+    StoryFeatures f;
+    static constexpr std::array<std::string_view, 4> kNames{"other", "ar", "fr", "en"};
+    f.language = kNames[static_cast<std::size_t>(lang)];
+    f.title = terms_of(title, lang);
+    f.lead = terms_of(lead, lang);
+
+    std::set<Entity> entities;
+    EntityFinder finder(lang, entities);
+    const bool title_capitals = !is_title_case(title);
+    if (title_capitals) finder.confirm_capitals(title);
+    finder.confirm_capitals(lead);
+    finder.find(title, title_capitals);
+    finder.find(lead, true);
+    f.entities.assign(entities.begin(), entities.end());
+
+    std::set<std::string> quantities;
+    find_quantities(title, quantities);
+    find_quantities(lead, quantities);
+    f.quantities.assign(quantities.begin(), quantities.end());
+
+    f.fingerprint = story_fingerprint(item);
+    f.canonical_url = canonical_url(item.link);
+    return f;
+}
+
+std::string serialize(const StoryFeatures& f) {
+    std::string out(kMagic);
+    out.push_back(static_cast<char>(kFeaturesVersion));
+    put_string(out, f.language);
+    for (int k = 0; k < 8; ++k) out.push_back(static_cast<char>((f.fingerprint >> (8 * k)) & 0xFF));
+    put_string(out, f.canonical_url);
+    put_terms(out, f.title);
+    put_terms(out, f.lead);
+    put_varint(out, f.entities.size());
+    for (const Entity& e : f.entities) {
+        out.push_back(static_cast<char>(e.kind));
+        put_string(out, e.key);
+    }
+    put_varint(out, f.quantities.size());
+    for (const std::string& q : f.quantities) put_string(out, q);
+    return out;
+}
+
+std::optional<StoryFeatures> deserialize(std::string_view bytes) {
+    if (!bytes.starts_with(kMagic)) return std::nullopt;
+    ByteReader in(bytes.substr(kMagic.size()));
+    if (in.byte() != kFeaturesVersion) return std::nullopt;
+    StoryFeatures f;
+    auto language = in.string();
+    const auto fingerprint = in.fixed64();
+    auto url = in.string();
+    if (!language || !fingerprint || !url) return std::nullopt;
+    if (*language != "ar" && *language != "fr" && *language != "en" && *language != "other") return std::nullopt;
+    f.language = std::move(*language);
+    f.fingerprint = *fingerprint;
+    f.canonical_url = std::move(*url);
+    auto title = read_terms(in);
+    if (!title) return std::nullopt;
+    auto lead = read_terms(in);
+    if (!lead) return std::nullopt;
+    f.title = std::move(*title);
+    f.lead = std::move(*lead);
+    const auto entities = in.count();
+    if (!entities) return std::nullopt;
+    for (std::size_t k = 0; k < *entities; ++k) {
+        const auto kind = in.byte();
+        auto key = in.string();
+        if (!kind || *kind > static_cast<unsigned char>(EntityKind::place) || !key || key->empty()) return std::nullopt;
+        Entity e{std::move(*key), static_cast<EntityKind>(*kind)};
+        if (!f.entities.empty() && !(f.entities.back() < e)) return std::nullopt;
+        f.entities.push_back(std::move(e));
+    }
+    const auto quantities = in.count();
+    if (!quantities) return std::nullopt;
+    for (std::size_t k = 0; k < *quantities; ++k) {
+        auto q = in.string();
+        if (!q || (!f.quantities.empty() && !(f.quantities.back() < *q))) return std::nullopt;
+        f.quantities.push_back(std::move(*q));
+    }
+    if (!in.done()) return std::nullopt;
+    return f;
+}
+
+}  // namespace tributary::dedup

@@ -1,0 +1,209 @@
+#include "dedup/story_engine.hpp"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dedup/dedup.hpp"
+
+namespace tributary::dedup {
+namespace {
+
+using namespace std::chrono_literals;
+
+const SysTime kT0{std::chrono::sys_days{std::chrono::year{2025} / 12 / 29}};
+constexpr Seconds kWindow = 48h;
+
+StoryFeatures features(std::string title, std::string summary, std::string link = {}) {
+    ParsedItem i;
+    i.title = std::move(title);
+    i.summary = std::move(summary);
+    i.link = std::move(link);
+    return extract_features(i);
+}
+
+// One wire story as two sites rewrote it, and another event of the same kind.
+const StoryFeatures kQuakeA =
+    features("Un séisme de magnitude 5,2 secoue la région d'Al Hoceima",
+             "Un tremblement de terre de magnitude 5,2 a été enregistré dimanche au large d'Al Hoceima, à une "
+             "profondeur de 15 km, a annoncé l'Institut national de géophysique. La secousse a été ressentie à Nador.");
+const StoryFeatures kQuakeB =
+    features("Al Hoceima : une secousse de 5,2 réveille les habitants",
+             "Les habitants d'Al Hoceima ont été réveillés dimanche par une secousse de magnitude 5,2, dont "
+             "l'épicentre a été localisé en mer, à 15 km de profondeur, selon l'Institut national de géophysique.");
+const StoryFeatures kOtherQuake =
+    features("Séisme de magnitude 4,1 dans la province de Taza",
+             "Une secousse tellurique de magnitude 4,1 a été enregistrée dimanche dans la province de Taza, à une "
+             "profondeur de 8 km, selon l'Institut national de géophysique. Elle n'a fait aucune victime.");
+const StoryFeatures kTourism =
+    features("Hausse des arrivées touristiques à Marrakech",
+             "La ville ocre a accueilli un nombre record de visiteurs pendant les vacances de fin d'année, selon "
+             "les professionnels du secteur hôtelier.");
+
+TEST(StoryEngine, RecognisesARewriteAndNotAnotherEventOfTheSameKind) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    engine.add(2, kTourism, kT0);
+    const auto m = engine.match(kQuakeB, kT0 + 40min, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 1);
+    EXPECT_GE(m->score, engine.weights().threshold);
+    const std::string line = m->to_string();
+    EXPECT_NE(line.find("story=1 "), std::string::npos) << line;
+    EXPECT_NE(line.find("mag:5.2"), std::string::npos) << line;
+    EXPECT_NE(line.find("gap=40m"), std::string::npos) << line;
+    EXPECT_EQ(line.find('\n'), std::string::npos);
+
+    EXPECT_FALSE(engine.match(kOtherQuake, kT0 + 40min, kWindow).has_value());
+    const auto why = engine.score_against(kOtherQuake, kT0 + 40min, 1);
+    ASSERT_TRUE(why.has_value());
+    EXPECT_LT(why->score, engine.weights().threshold);
+    EXPECT_NE(why->to_string().find("mag:4.1|5.2"), std::string::npos) << why->to_string();
+    EXPECT_FALSE(engine.score_against(kOtherQuake, kT0, 99).has_value());
+}
+
+TEST(StoryEngine, WorksWithOnlyOneStoryHeld) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    const auto m = engine.match(kQuakeB, kT0 + 1h, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 1);
+}
+
+TEST(StoryEngine, OnlyMatchesWithinTheWindow) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    EXPECT_TRUE(engine.match(kQuakeB, kT0 + 47h, kWindow).has_value());
+    EXPECT_TRUE(engine.match(kQuakeB, kT0 - 47h, kWindow).has_value());
+    EXPECT_FALSE(engine.match(kQuakeB, kT0 + 49h, kWindow).has_value());
+    EXPECT_FALSE(engine.match(kQuakeB, kT0 + 2h, 1h).has_value());
+}
+
+TEST(StoryEngine, UpdateReplacesTheStoryText) {
+    StoryEngine engine;
+    engine.add(1, kTourism, kT0);
+    EXPECT_FALSE(engine.match(kQuakeB, kT0, kWindow).has_value());
+    engine.update(1, kQuakeA, kT0);
+    EXPECT_EQ(engine.size(), 1u);
+    const auto m = engine.match(kQuakeB, kT0, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 1);
+    engine.update(1, kTourism, kT0);
+    EXPECT_FALSE(engine.match(kQuakeB, kT0, kWindow).has_value());
+}
+
+TEST(StoryEngine, RemoveAndExpireForgetStoriesAndTheirTerms) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    engine.add(2, kOtherQuake, kT0 + 1h);
+    engine.add(3, kTourism, kT0 + 2h);
+    engine.remove(1);
+    engine.remove(42);  // unknown: nothing happens
+    EXPECT_EQ(engine.size(), 2u);
+    EXPECT_FALSE(engine.match(kQuakeB, kT0, kWindow).has_value());
+
+    EXPECT_EQ(engine.expire(kT0 + 1h), 0u);  // strictly before
+    EXPECT_EQ(engine.expire(kT0 + 90min), 1u);
+    EXPECT_EQ(engine.size(), 1u);
+    EXPECT_EQ(engine.expire(kT0 + 3h), 1u);
+    EXPECT_EQ(engine.size(), 0u);
+    EXPECT_EQ(engine.terms(), 0u);  // nothing outlives the window
+
+    engine.add(1, kQuakeA, kT0);  // and the engine is as new
+    EXPECT_EQ(engine.match(kQuakeB, kT0, kWindow)->story_id, 1);
+}
+
+TEST(StoryEngine, TiesGoToTheEarliestStoryThenTheSmallestId) {
+    // The same text an hour before and an hour after the item: equal scores.
+    StoryEngine engine;
+    engine.add(7, kQuakeA, kT0 + 2h);
+    engine.add(9, kQuakeA, kT0);
+    engine.add(8, kQuakeA, kT0);
+    for (int round = 0; round < 3; ++round) EXPECT_EQ(engine.match(kQuakeB, kT0 + 1h, kWindow)->story_id, 8);
+    engine.remove(8);
+    EXPECT_EQ(engine.match(kQuakeB, kT0 + 1h, kWindow)->story_id, 9);
+    engine.remove(9);
+    EXPECT_EQ(engine.match(kQuakeB, kT0 + 1h, kWindow)->story_id, 7);
+    // Nearer in time scores higher: no tie.
+    engine.add(3, kQuakeA, kT0 + 30min);
+    EXPECT_EQ(engine.match(kQuakeB, kT0 + 1h, kWindow)->story_id, 3);
+}
+
+TEST(StoryEngine, SameCanonicalUrlMatchesWhateverTheText) {
+    StoryEngine engine;
+    engine.add(1, features("Titre", "Un texte", "https://site.example/a?utm_source=rss"), kT0);
+    const auto m =
+        engine.match(features("Autre titre", "Tout autre chose", "https://SITE.example/a#top"), kT0, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 1);
+    EXPECT_EQ(m->explanation.fast_path, "url");
+}
+
+// Two editions of one bulletin: the same lead word for word but the day. The fingerprint says
+// "same text"; the date says "another day", and wins.
+TEST(StoryEngine, NearFingerprintMatchesUnlessADateDisagrees) {
+    const std::string lead =
+        "أفادت المديرية العامة للأرصاد الجوية بأن أمطارا قوية محليا رعدية ستهم أقاليم الحسيمة وشفشاون وتطوان، "
+        "فيما ستعرف المرتفعات التي يتجاوز علوها 1500 متر تساقطات ثلجية بأقاليم إفران وأزيلال وميدلت يوم ";
+    const StoryFeatures tuesday = features("نشرة إنذارية", lead + "الثلاثاء 30 دجنبر");
+    const StoryFeatures tuesday_again = features("نشرة إنذارية من مستوى برتقالي", lead + "الثلاثاء 30 دجنبر");
+    const StoryFeatures wednesday = features("نشرة إنذارية", lead + "الأربعاء 31 دجنبر");
+    StoryEngine engine;
+    engine.add(1, tuesday, kT0);
+    const auto same = engine.match(tuesday_again, kT0 + 1h, kWindow);
+    ASSERT_TRUE(same.has_value());
+    EXPECT_EQ(same->story_id, 1);
+    const auto why = engine.score_against(wednesday, kT0 + 1h, 1);
+    ASSERT_TRUE(why.has_value());
+    EXPECT_LE(why->explanation.fingerprint_distance, kMaxStoryDistance);
+    EXPECT_EQ(why->explanation.fast_path, "");
+    EXPECT_FALSE(engine.match(wednesday, kT0 + 1h, kWindow).has_value()) << why->to_string();
+}
+
+TEST(StoryEngine, IsAValue) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    StoryEngine copy = engine;
+    copy.remove(1);
+    EXPECT_TRUE(engine.match(kQuakeB, kT0, kWindow).has_value());
+    EXPECT_FALSE(copy.match(kQuakeB, kT0, kWindow).has_value());
+}
+
+// Many stories written from one vocabulary (every word frequent), a few of them with rare names:
+// the candidates and the posting entries read per match stay under the limits, and do not grow
+// from 2,000 stories held to 20,000.
+TEST(StoryEngine, MatchCostDoesNotGrowWithStoriesHeld) {
+    std::mt19937 random{5};
+    std::vector<std::string> common, rare;
+    for (int k = 0; k < 300; ++k) common.push_back("mot" + std::to_string(k));
+    for (int k = 0; k < 100000; ++k) rare.push_back("Nom" + std::to_string(k));
+    const auto story = [&] {
+        std::string title = "Titre", lead = "Le";
+        for (int w = 0; w < 8; ++w) title += " " + common[random() % common.size()];
+        for (int w = 0; w < 50; ++w) lead += " " + common[random() % common.size()];
+        lead += " avec " + rare[random() % rare.size()] + " et " + rare[random() % rare.size()] + ".";
+        return features(title, lead);
+    };
+    const EngineLimits limits;
+    StoryEngine engine;
+    std::vector<std::size_t> postings_read;
+    std::int64_t id = 0;
+    for (const std::size_t held : {2000u, 20000u}) {
+        while (engine.size() < held) engine.add(++id, story(), kT0 + std::chrono::seconds(id));
+        std::size_t most = 0;
+        for (int probe = 0; probe < 50; ++probe) {
+            const auto c = engine.candidates(story(), kT0 + 10h, 24h * 30);
+            EXPECT_LE(c.stories.size(), limits.candidates);
+            EXPECT_LE(c.postings_read, limits.query_terms * limits.postings);
+            most = std::max(most, c.postings_read);
+        }
+        postings_read.push_back(most);
+    }
+    EXPECT_LE(postings_read[1], postings_read[0] + limits.postings) << postings_read[0] << " → " << postings_read[1];
+}
+
+}  // namespace
+}  // namespace tributary::dedup

@@ -1,0 +1,299 @@
+#include "dedup/story_features.hpp"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "dedup/dedup.hpp"
+
+namespace tributary::dedup {
+namespace {
+
+ParsedItem item(std::string title, std::string summary = {}) {
+    ParsedItem i;
+    i.title = std::move(title);
+    i.summary = std::move(summary);
+    return i;
+}
+
+bool has_term(const std::vector<TermCount>& terms, std::string_view term) {
+    return std::any_of(terms.begin(), terms.end(), [&](const TermCount& t) { return t.term == term; });
+}
+
+std::vector<std::string> terms_of(const std::vector<TermCount>& terms) {
+    std::vector<std::string> out;
+    for (const TermCount& t : terms) out.push_back(t.term);
+    return out;
+}
+
+bool has_entity(const StoryFeatures& f, std::string_view key, EntityKind kind) {
+    return std::any_of(f.entities.begin(), f.entities.end(),
+                       [&](const Entity& e) { return e.key == key && e.kind == kind; });
+}
+
+bool has_quantity(const StoryFeatures& f, std::string_view q) {
+    return std::find(f.quantities.begin(), f.quantities.end(), q) != f.quantities.end();
+}
+
+// The single term a one-word title becomes.
+std::string term(std::string_view word, std::string_view context) {
+    const StoryFeatures f = extract_features(item(std::string(word), std::string(context)));
+    return f.title.size() == 1 ? f.title[0].term : "<" + std::to_string(f.title.size()) + " terms>";
+}
+
+TEST(ExtractFeatures, GuessesLanguageFromScriptAndStopWords) {
+    EXPECT_EQ(extract_features(item("الاستخبارات المغربية تساهم في حصيلة قياسية")).language, "ar");
+    EXPECT_EQ(extract_features(item("Le Maroc et l'Espagne renforcent leur coopération sécuritaire")).language, "fr");
+    EXPECT_EQ(extract_features(item("Morocco and Spain strengthen their security cooperation")).language, "en");
+    EXPECT_EQ(extract_features(item("Марокко и Испания")).language, "other");
+    EXPECT_EQ(extract_features(item("")).language, "other");
+    // A few Latin names in an Arabic text leave it Arabic.
+    EXPECT_EQ(extract_features(item("إذاعة Cadena SER الإسبانية تكشف حصيلة 2025")).language, "ar");
+}
+
+TEST(ExtractFeatures, StemsEachLanguageWithItsOwnStemmer) {
+    constexpr std::string_view en = "The police said the man was arrested on Monday.";
+    EXPECT_EQ(term("checks", en), term("checked", en));
+    EXPECT_EQ(term("arrests", en), "arrest");
+    constexpr std::string_view fr = "Le suspect a été présenté devant le parquet de la ville.";
+    EXPECT_EQ(term("interpellés", fr), term("interpellé", fr));
+    EXPECT_EQ(term("policiers", fr), term("policier", fr));
+    // Arabic: the article, the conjunction and the feminine ending do not split one word in two.
+    EXPECT_EQ(term("المغرب", ""), term("والمغرب", ""));
+    EXPECT_EQ(term("المملكة", ""), term("المملكه", ""));
+    EXPECT_EQ(term("السلطات", ""), term("والسلطات", ""));
+}
+
+TEST(ExtractFeatures, DropsStopWordsAndNewsFiller) {
+    const StoryFeatures en = extract_features(item("The minister said that the dam is full"));
+    EXPECT_FALSE(has_term(en.title, "the"));
+    EXPECT_FALSE(has_term(en.title, "said"));
+    EXPECT_TRUE(has_term(en.title, "minist"));
+    const StoryFeatures fr = extract_features(item("Le ministre a déclaré que le barrage est plein selon la presse"));
+    EXPECT_FALSE(has_term(fr.title, "le"));
+    EXPECT_FALSE(has_term(fr.title, "selon"));
+    const StoryFeatures ar = extract_features(item("قال الوزير إن السد ممتلئ في هذه الفترة"));
+    for (const std::string& t : terms_of(ar.title)) {
+        EXPECT_NE(t, "في");
+        EXPECT_NE(t, "هذه");
+        EXPECT_NE(t, "قال");
+    }
+    EXPECT_FALSE(ar.title.empty());
+}
+
+TEST(ExtractFeatures, LeadIsTheFirstWordsOfSummaryElseContent) {
+    // Words of letters only ("wab", "wac", …): digits would make words of their own.
+    const auto word = [](int i) {
+        return std::string{'w', static_cast<char>('a' + i / 26), static_cast<char>('a' + i % 26)};
+    };
+    std::string long_text;
+    for (int i = 0; i < 200; ++i) long_text += word(i) + " ";
+    StoryFeatures f = extract_features(item("title", long_text));
+    EXPECT_LE(f.lead.size(), kFeatureLeadWords);
+    EXPECT_TRUE(has_term(f.lead, word(0)));
+    EXPECT_TRUE(has_term(f.lead, word(kFeatureLeadWords - 1)));
+    EXPECT_FALSE(has_term(f.lead, word(kFeatureLeadWords)));
+
+    ParsedItem only_content = item("title");
+    only_content.content = "<p>Lindsay <b>Lohan</b> checked into rehab</p>";
+    f = extract_features(only_content);
+    EXPECT_TRUE(has_term(f.lead, "lohan"));
+    EXPECT_TRUE(has_term(f.lead, "rehab"));
+}
+
+TEST(ExtractFeatures, LatinNamesAreCapitalisedRunsNotSentenceStarts) {
+    const StoryFeatures f = extract_features(
+        item("Lawyer: Lindsay Lohan checks into rehab facility",
+             "Officials said on Thursday that actress Lindsay Lohan checked into the Betty Ford Center in "
+             "Rancho Mirage. Yesterday the court agreed. Heller argued that his client complied."));
+    EXPECT_TRUE(has_entity(f, "lindsay lohan", EntityKind::name));
+    EXPECT_TRUE(has_entity(f, "betti ford center", EntityKind::name));
+    EXPECT_TRUE(has_entity(f, "rancho mirag", EntityKind::name));
+    for (const Entity& e : f.entities) {
+        EXPECT_NE(e.key, "offici") << "sentence-initial word";
+        EXPECT_NE(e.key, "heller") << "sentence-initial and never capitalised elsewhere";
+        EXPECT_NE(e.key, "thursday") << "a weekday is a date, not a name";
+    }
+}
+
+TEST(ExtractFeatures, TitleCaseHeadlineNamesNothingByItself) {
+    const StoryFeatures f = extract_features(item("Saints Place Running Back On Injured Reserve", "no names here"));
+    EXPECT_TRUE(f.entities.empty());
+}
+
+TEST(ExtractFeatures, FrenchNamesPlacesAndHonorifics) {
+    const StoryFeatures f =
+        extract_features(item("Séisme près d'Al Hoceima",
+                              "La secousse a été ressentie à Nador, selon M. Jouahri et la Direction générale de la "
+                              "météorologie."));
+    EXPECT_TRUE(has_entity(f, "al hoceim", EntityKind::place));
+    EXPECT_TRUE(has_entity(f, "nador", EntityKind::place));
+    EXPECT_TRUE(has_entity(f, "jouahr", EntityKind::person));
+}
+
+TEST(ExtractFeatures, ArabicCuesAndKnownPlaces) {
+    const StoryFeatures f = extract_features(
+        item("توقيف شخص بمدينة القصر الكبير",
+             "أعلن السيد عبد اللطيف حموشي عن توقيف ثلاثة أشخاص بطنجة، في حين شعر سكان الدار البيضاء بالهزة. "
+             "وأوقفت ولاية أمن أكادير شخصا آخر."));
+    const auto keys_of_kind = [&](EntityKind kind) {
+        std::vector<std::string> keys;
+        for (const Entity& e : f.entities)
+            if (e.kind == kind) keys.push_back(e.key);
+        return keys;
+    };
+    const auto places = keys_of_kind(EntityKind::place);
+    const auto persons = keys_of_kind(EntityKind::person);
+    // The same place, whether the text writes it alone or with a proclitic, is one entity.
+    EXPECT_EQ(places.size(), 4u) << ::testing::PrintToString(places);  // القصر (cue), طنجة, الدار البيضاء, أكادير
+    EXPECT_EQ(extract_features(item("طنجة")).entities, extract_features(item("بطنجة")).entities);
+    EXPECT_EQ(extract_features(item("وأزيلال")).entities, extract_features(item("أزيلال")).entities);
+    ASSERT_EQ(persons.size(), 1u);
+    EXPECT_EQ(std::count(persons[0].begin(), persons[0].end(), ' '), 1) << "two words after السيد";
+    // "ولاية أمن أكادير": the place is Agadir, not "security".
+    EXPECT_TRUE(has_entity(f, term("أكادير", ""), EntityKind::place));
+}
+
+TEST(ExtractFeatures, NumbersWithUnitsAndDates) {
+    struct Case {
+        std::string text;
+        std::string quantity;
+    };
+    const std::vector<Case> cases{
+        {"Un séisme de magnitude 5,2 a frappé la région", "mag:5.2"},
+        {"هزة أرضية بقوة 4.9 درجات على سلم ريشتر", "mag:4.9"},
+        {"réuni le 29 décembre à Rabat", "date:12-29"},
+        {"réuni le 1er janvier à Rabat", "date:01-01"},
+        {"on December 29, 2013 in Brooklyn", "date:12-29"},
+        {"in Oct. 21 trial", "date:10-21"},
+        {"le 29/12/2025 à Rabat", "date:12-29"},
+        {"on 2025-12-29 at noon", "date:12-29"},
+        {"يوم الثلاثاء 30 دجنبر", "date:12-30"},
+        {"يوم الأربعاء ٣١ دجنبر", "date:12-31"},
+        {"يوم الخميس المقبل", "wday:4"},
+        {"jeudi prochain", "wday:4"},
+        {"Raja beat Wydad 2-1 on Saturday", "score:1-2"},
+        {"بفوز الرجاء بنتيجة 2-1", "score:1-2"},
+        {"une enveloppe de 3 millions de dirhams", "mad:3000000"},
+        {"AMD paid $334 million for SeaMicro", "usd:334000000"},
+        {"l'inflation à 2,25% cette année", "pct:2.25"},
+        {"نسبة 12 في المائة", "pct:12"},
+        {"حجز 2.3 طن من المخدرات", "t:2.3"},
+        {"120 hectares ravagés", "ha:120"},
+        {"يبلغ من العمر 34 سنة", "yr:34"},
+        {"a 16-year-old boy", "yr:16"},
+        {"أمطار ما بين 30 و50 ملم", "mm:50"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        const StoryFeatures f = extract_features(item("x", c.text));
+        EXPECT_TRUE(has_quantity(f, c.quantity)) << ::testing::PrintToString(f.quantities);
+    }
+    // A time of day is no score, and a bare number no quantity (it stays a term).
+    const StoryFeatures f = extract_features(item("x", "at 14:30 the 112 suspects"));
+    EXPECT_TRUE(f.quantities.empty()) << ::testing::PrintToString(f.quantities);
+    EXPECT_TRUE(has_term(f.lead, "112"));
+}
+
+TEST(ExtractFeatures, KeepsTheFastPathKeys) {
+    ParsedItem i = item("Title", "A lead long enough to have a fingerprint of its own words here today");
+    i.link = "https://Example.org/a?utm_source=x";
+    const StoryFeatures f = extract_features(i);
+    EXPECT_EQ(f.canonical_url, "https://example.org/a");
+    EXPECT_EQ(f.fingerprint, story_fingerprint(i));
+}
+
+TEST(Serialize, RoundTripsEveryField) {
+    ParsedItem i = item("الاستخبارات المغربية تساهم بشكل حاسم في حصيلة قياسية خلال 2025",
+                        "أعلن السيد عبد اللطيف حموشي يوم الخميس 25 دجنبر عن حجز 2.3 طن بطنجة و Cadena SER");
+    i.link = "https://example.org/article/1";
+    const StoryFeatures f = extract_features(i);
+    ASSERT_FALSE(f.entities.empty());
+    ASSERT_FALSE(f.quantities.empty());
+    const std::string bytes = serialize(f);
+    EXPECT_LT(bytes.size(), 1024u);
+    const std::optional<StoryFeatures> back = deserialize(bytes);
+    ASSERT_TRUE(back.has_value());
+    EXPECT_EQ(*back, f);
+    EXPECT_EQ(deserialize(serialize(StoryFeatures{})), StoryFeatures{});
+}
+
+TEST(Serialize, RefusesWhatItDidNotWrite) {
+    const std::string bytes = serialize(extract_features(item("Morocco and Spain", "A lead with Rabat in it, 5%")));
+    EXPECT_FALSE(deserialize("").has_value());
+    EXPECT_FALSE(deserialize("not features").has_value());
+    for (std::size_t cut = 0; cut < bytes.size(); ++cut)
+        EXPECT_FALSE(deserialize(bytes.substr(0, cut)).has_value()) << "truncated at " << cut;
+    EXPECT_FALSE(deserialize(bytes + "x").has_value());
+    std::string other_version = bytes;
+    other_version[3] = static_cast<char>(kFeaturesVersion + 1);
+    EXPECT_FALSE(deserialize(other_version).has_value());
+}
+
+TEST(Serialize, GarbageNeverCrashes) {
+    std::mt19937 random{7};
+    const std::string valid = serialize(extract_features(item("Morocco and Spain", "A lead with Rabat, 5% and 2-1")));
+    for (int round = 0; round < 20000; ++round) {
+        std::string bytes = valid;
+        for (int flips = 1 + static_cast<int>(random() % 4); flips > 0; --flips)
+            bytes[random() % bytes.size()] = static_cast<char>(random());
+        if (const auto f = deserialize(bytes)) {
+            EXPECT_EQ(deserialize(serialize(*f)), f);
+        }
+    }
+}
+
+TEST(ExtractFeatures, AnyBytesGiveFeatures) {
+    std::mt19937 random{11};
+    const std::string pieces[] = {"\xD8\xA7",
+                                  "\xD9",
+                                  "\xFF",
+                                  "\xE2\x80\x99",
+                                  "2",
+                                  ".",
+                                  ",",
+                                  "-",
+                                  " ",
+                                  "A",
+                                  "é",
+                                  "\xD9\xA3",
+                                  "%",
+                                  "$",
+                                  "\xE2\x82\xAC",
+                                  "\n",
+                                  "<p>",
+                                  "&amp;",
+                                  "\xF0\x9F\x98\x80"};
+    for (int round = 0; round < 3000; ++round) {
+        std::string text;
+        for (int k = static_cast<int>(random() % 80); k > 0; --k) text += pieces[random() % std::size(pieces)];
+        const StoryFeatures f = extract_features(item(text, text));
+        EXPECT_EQ(deserialize(serialize(f)), f);
+    }
+    const StoryFeatures huge = extract_features(item(std::string(1 << 20, 'a'), std::string(1 << 20, '9')));
+    EXPECT_LE(huge.lead.size(), kFeatureLeadWords);
+}
+
+TEST(ExtractFeatures, ThreadsHaveTheirOwnStemmers) {
+    const ParsedItem ar = item("الاستخبارات المغربية تساهم بشكل حاسم", "أعلنت السلطات المغربية حجز أطنان");
+    const ParsedItem fr = item("Les policiers ont interpellé trois suspects", "Les suspects ont été présentés");
+    const StoryFeatures expected_ar = extract_features(ar), expected_fr = extract_features(fr);
+    std::vector<std::thread> threads;
+    std::vector<int> mismatches(4, 0);
+    for (int t = 0; t < 4; ++t)
+        threads.emplace_back([&, t] {
+            for (int k = 0; k < 300; ++k) {
+                mismatches[t] += extract_features(ar) != expected_ar;
+                mismatches[t] += extract_features(fr) != expected_fr;
+            }
+        });
+    for (std::thread& t : threads) t.join();
+    EXPECT_EQ(mismatches, std::vector<int>(4, 0));
+}
+
+}  // namespace
+}  // namespace tributary::dedup
