@@ -682,7 +682,10 @@ void Daemon::finish_attempt(const std::string& name) {
     }
     --in_flight_;
     if (admission_room() == 1) arm_wake_timer();  // room again for feeds that waited
-    if (in_flight_ == 0 && round_) {
+    // A round ends when nothing is in flight and nothing waits for room (feeds held back by
+    // admission_room() are still this round's).
+    const auto next_due = due_.earliest();
+    if (in_flight_ == 0 && round_ && (!next_due || *next_due > clock_.now())) {
         const auto took = std::chrono::duration<double>(std::chrono::steady_clock::now() - round_->started);
         const std::string summary = fmt::format(
             "cycle: {} feeds polled, {} not modified, {} failed, {} new items, {} updated, {} duplicates, "
