@@ -4,7 +4,7 @@
 //
 //   tributary_ingest_bench [max-stories] [--items N] [--feeds N] [--doc-items N]
 //                          [--fill-doc-items N] [--rewrites PERCENT] [--dir DIR] [--keep]
-//                          [--perf-fifo CTL[,ACK]]
+//                          [--perf-fifo CTL[,ACK]] [--profile-size N]
 //
 //   max-stories      the largest store measured (default 1000000; 100000 for a quick run)
 //   --items          new items measured at each size (default 100000)
@@ -18,6 +18,7 @@
 //                      mkfifo ctl ack
 //                      perf record -g -D -1 --control fifo:ctl,ack -- tributary_ingest_bench 100000
 //                        --perf-fifo ctl,ack
+//   --profile-size   with --perf-fifo, profile only the measured phase at this size
 //
 // The path is the daemon's (daemon/app/daemon.cpp): a SQLite file opened with FeedStore::open,
 // feeds synced with sync_feeds, each document's keys computed with dedup::compute_keys (the
@@ -95,6 +96,12 @@ double cpu_now() {
     return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
+double monotonic_now() {
+    timespec t{};
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
 double wall_now() { return std::chrono::duration<double>(Steady::now().time_since_epoch()).count(); }
 
 struct Cost {
@@ -150,6 +157,7 @@ public:
             if (ack_ < 0) die("cannot open " + ack + ": " + std::strerror(errno));
         }
     }
+    bool active() const { return ctl_ >= 0; }
     void enable() { send("enable\n"); }
     void disable() { send("disable\n"); }
 
@@ -581,14 +589,16 @@ std::vector<Feed> make_feeds(std::size_t count) {
 // ------------------------------------------------------------------ index probe ---
 
 // The daemon's index, as it is, with a note of the stories each ingest adds (by item key), so
-// that the bench knows which story a rewrite should join. Forwards everything else.
+// that the bench knows which story a rewrite should join, and of the CPU time spent inside
+// match() and add() (two clock readings each, well under a microsecond). Forwards everything.
 class NotingIndex final : public StoryIndex {
 public:
     explicit NotingIndex(dedup::StoryEngineIndex& inner) : inner_(&inner) {}
-    void point_to(dedup::StoryEngineIndex& inner) { inner_ = &inner; }
 
     bool add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) override {
+        const double start = cpu_now();
         const bool added = inner_->add(story_id, keys, time, arrived);
+        add_cpu_ += cpu_now() - start;
         if (added) added_.emplace_back(keys.item_key, story_id);
         return added;
     }
@@ -597,16 +607,34 @@ public:
     std::size_t size() const override { return inner_->size(); }
     std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
                                     Seconds window) const override {
-        return inner_->match(keys, item, time, window);
+        const double start = cpu_now();
+        auto found = inner_->match(keys, item, time, window);
+        match_cpu_ += cpu_now() - start;
+        ++matches_;
+        return found;
     }
     std::string features_of(const ParsedItem& item) const override { return inner_->features_of(item); }
 
     std::vector<std::pair<std::string, std::int64_t>>& added() { return added_; }
     const dedup::StoryEngine& engine() const { return inner_->engine(); }
+    // CPU seconds inside match() and add(), and match() calls, since the last take.
+    struct Spent {
+        double match_cpu = 0, add_cpu = 0;
+        std::size_t matches = 0;
+    };
+    Spent take_spent() {
+        const Spent out{match_cpu_, add_cpu_, matches_};
+        match_cpu_ = add_cpu_ = 0;
+        matches_ = 0;
+        return out;
+    }
 
 private:
     dedup::StoryEngineIndex* inner_;
     std::vector<std::pair<std::string, std::int64_t>> added_;
+    mutable double match_cpu_ = 0;
+    double add_cpu_ = 0;
+    mutable std::size_t matches_ = 0;
 };
 
 // ------------------------------------------------------------------ the run ---
@@ -621,6 +649,7 @@ struct Options {
     std::filesystem::path dir;
     bool keep = false;
     std::string perf_fifo;
+    std::size_t profile_size = 0;  // 0: every size
 };
 
 // What one run of documents did.
@@ -633,7 +662,9 @@ struct Phase {
     std::size_t new_items = 0, duplicates = 0, expired = 0;
     std::size_t candidate_samples = 0, candidates = 0;
     std::size_t stories_before = 0, stories_after = 0;
-    double sim_from = 0, sim_to = 0;  // hours on the simulated clock
+    double sim_from = 0, sim_to = 0;    // hours on the simulated clock
+    double match_cpu = 0, add_cpu = 0;  // of ingest: inside index.match() and index.add()
+    std::size_t matches = 0;            // index.match() calls (new items without a known URL)
 
     double per_item_us(const Cost& c, bool cpu) const {
         return items == 0 ? 0 : (cpu ? c.cpu : c.wall) / static_cast<double>(items) * 1e6;
@@ -735,9 +766,17 @@ public:
             r.fill_seconds = wall_now() - fill_start;
             print_fill(r);
 
-            perf_.enable();
+            const bool profiled = options_.profile_size == 0 || options_.profile_size == target;
+            if (profiled) perf_.enable();
+            const double profile_from = monotonic_now();
             r.measured = run_documents(options_.items, options_.doc_items, 0, true);
-            perf_.disable();
+            const double profile_to = monotonic_now();
+            if (profiled) perf_.disable();
+            if (profiled && perf_.active())
+                std::printf(
+                    "  perf: measured from %.6f to %.6f (CLOCK_MONOTONIC; perf record -k CLOCK_MONOTONIC, "
+                    "perf report --time %.6f,%.6f)\n",
+                    profile_from, profile_to, profile_from, profile_to);
             print_phase(r.measured);
 
             restart(r);
@@ -802,6 +841,7 @@ private:
         Phase p;
         p.stories_before = index_->size();
         p.sim_from = sim_seconds_ / 3600;
+        noting_->take_spent();
         const std::size_t tenth = items / 10;
         std::vector<std::optional<std::size_t>> reservoir_slot;  // per item of the document
         std::vector<std::int64_t> expected;                      // per item: the story a rewrite should join
@@ -862,6 +902,10 @@ private:
                 p.first_tenth += ingest_cost;
                 p.first_tenth += checkpoint_cost;
             }
+            const NotingIndex::Spent spent = noting_->take_spent();
+            p.match_cpu += spent.match_cpu;
+            p.add_cpu += spent.add_cpu;
+            p.matches += spent.matches;
             p.items += n;
             p.expired += expired;
             p.new_items += static_cast<std::size_t>(ingested->new_items);
@@ -1006,15 +1050,19 @@ private:
             "  measured: %zu items in %zu documents, stories %zu -> %zu, simulated %.1f h -> %.1f h\n"
             "    per item: keys %.1f µs (%.1f), ingest %.1f µs (%.1f) of which checkpoints %.1f (%.1f), "
             "total %.1f µs (%.1f); first tenth %.1f µs (%.1f)\n"
+            "    ingest CPU per item: index.match %.1f µs (%zu calls, %.1f µs each), index.add %.1f µs, the rest "
+            "(SQLite, sanitizer, expire) %.1f µs\n"
             "    items: %zu new stories, %zu joined one; rewrites %zu: %.1f%% joined their story, %.1f%% another, "
             "originals joined a story %.2f%%; candidates scored per item %.1f; expired %zu\n",
             p.items, p.documents, p.stories_before, p.stories_after, p.sim_from, p.sim_to, p.per_item_us(p.keys, true),
             p.per_item_us(p.keys, false), p.per_item_us(p.db(), true), p.per_item_us(p.db(), false),
             p.per_item_us(p.checkpoint, true), p.per_item_us(p.checkpoint, false), p.per_item_us(p.total(), true),
-            p.per_item_us(p.total(), false),
-            p.first_tenth.cpu / static_cast<double>(std::max<std::size_t>(p.items / 10, 1)) * 1e6,
-            p.first_tenth.wall / static_cast<double>(std::max<std::size_t>(p.items / 10, 1)) * 1e6, p.new_items,
-            p.duplicates, p.rewrites, percent(p.rewrites_joined, p.rewrites), percent(p.rewrites_elsewhere, p.rewrites),
+            p.per_item_us(p.total(), false), first_tenth_us(p, true), first_tenth_us(p, false),
+            p.per_item_us(Cost{p.match_cpu, 0}, true), p.matches,
+            p.matches ? p.match_cpu / static_cast<double>(p.matches) * 1e6 : 0.0,
+            p.per_item_us(Cost{p.add_cpu, 0}, true),
+            p.per_item_us(Cost{p.ingest.cpu - p.match_cpu - p.add_cpu, 0}, true), p.new_items, p.duplicates, p.rewrites,
+            percent(p.rewrites_joined, p.rewrites), percent(p.rewrites_elsewhere, p.rewrites),
             percent(p.originals_joined, p.originals),
             p.candidate_samples ? static_cast<double>(p.candidates) / static_cast<double>(p.candidate_samples) : 0.0,
             p.expired);
@@ -1026,40 +1074,52 @@ private:
     }
 
     void print_summary(const std::vector<SizeResult>& results) const {
-        std::printf("%-9s %9s | %8s %8s %8s | %8s %8s %8s | %9s %9s %9s | %7s %7s | %7s %7s %7s\n", "stories", "held",
-                    "keys", "ingest", "total", "keys", "ingest", "total", "items/s", "items/s", "items/s", "rewrite",
-                    "false", "load", "peak", "db");
-        std::printf("%-9s %9s | %26s | %26s | %9s %9s %9s | %7s %7s | %7s %7s %7s\n", "", "at start",
-                    "µs/item, thread CPU", "µs/item, wall", "CPU", "wall", "2 threads", "joined", "merges", "s",
-                    "RSS MB", "MB");
+        // CPU: keys = compute_keys; ingest = check_file + ingest + expire + checkpoints, of which match =
+        // inside index.match() and other = the rest (SQLite, sanitizer, index.add).
+        std::printf("%-8s %8s | %6s %6s %6s %6s %6s %6s | %6s %6s %6s | %7s %7s %7s | %7s %6s | %5s %6s %6s %6s\n",
+                    "stories", "held", "keys", "match", "other", "ingest", "total", "first", "keys", "ingest", "total",
+                    "items/s", "items/s", "items/s", "rewrite", "false", "fill", "load", "peak", "db");
+        std::printf("%-8s %8s | %41s | %20s | %7s %7s %7s | %7s %6s | %5s %6s %6s %6s\n", "", "at start",
+                    "µs/item, thread CPU (first: first 10%)", "µs/item, wall", "CPU", "wall", "2 thr.", "joined",
+                    "merges", "s", "s", "RSS MB", "MB");
         for (const SizeResult& r : results) {
             const Phase& p = r.measured;
             const double total_cpu = p.per_item_us(p.total(), true);
             const double total_wall = p.per_item_us(p.total(), false);
+            const double match = p.per_item_us(Cost{p.match_cpu, 0}, true);
             // Keys on a worker, ingest on the database thread: the slower of the two bounds it.
             const double pipelined = 1e6 / std::max({p.per_item_us(p.keys, false), p.per_item_us(p.db(), false), 1e-9});
             std::printf(
-                "%-9zu %9zu | %8.1f %8.1f %8.1f | %8.1f %8.1f %8.1f | %9.0f %9.0f %9.0f | %6.1f%% %6.2f%% | "
-                "%7.2f %7.0f %7.0f\n",
-                r.target, p.stories_before, p.per_item_us(p.keys, true), p.per_item_us(p.db(), true), total_cpu,
-                p.per_item_us(p.keys, false), p.per_item_us(p.db(), false), total_wall, 1e6 / total_cpu,
-                1e6 / total_wall, pipelined, percent(p.rewrites_joined, p.rewrites),
-                percent(p.originals_joined, p.originals), r.load_seconds, r.peak_rss, r.db_mb);
+                "%-8zu %8zu | %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f | %7.0f %7.0f %7.0f | %6.1f%% "
+                "%5.2f%% | %5.0f %6.2f %6.0f %6.0f\n",
+                r.target, p.stories_before, p.per_item_us(p.keys, true), match, p.per_item_us(p.db(), true) - match,
+                p.per_item_us(p.db(), true), total_cpu, first_tenth_us(p, true), p.per_item_us(p.keys, false),
+                p.per_item_us(p.db(), false), total_wall, 1e6 / total_cpu, 1e6 / total_wall, pipelined,
+                percent(p.rewrites_joined, p.rewrites), percent(p.originals_joined, p.originals), r.fill_seconds,
+                r.load_seconds, r.peak_rss, r.db_mb);
         }
         if (results.size() >= 2) {
             const Phase& a = results.front().measured;
             const Phase& b = results.back().measured;
-            const double keys_cpu = b.per_item_us(b.keys, true) / std::max(a.per_item_us(a.keys, true), 1e-9);
-            const double db_cpu = b.per_item_us(b.db(), true) / std::max(a.per_item_us(a.db(), true), 1e-9);
-            const double total_cpu = b.per_item_us(b.total(), true) / std::max(a.per_item_us(a.total(), true), 1e-9);
-            const double db_wall = b.per_item_us(b.db(), false) / std::max(a.per_item_us(a.db(), false), 1e-9);
-            const double total_wall = b.per_item_us(b.total(), false) / std::max(a.per_item_us(a.total(), false), 1e-9);
+            const auto ratio = [](double x, double y) { return x / std::max(y, 1e-9); };
             std::printf(
-                "flatness, per-item cost at %zu over %zu stories: keys x%.2f, ingest x%.2f, total x%.2f (CPU); "
-                "ingest x%.2f, total x%.2f (wall)\n",
-                results.back().target, results.front().target, keys_cpu, db_cpu, total_cpu, db_wall, total_wall);
+                "flatness, per-item cost at %zu over %zu stories: keys x%.2f, match x%.2f, ingest x%.2f, total x%.2f, "
+                "total in the first 10%% x%.2f (CPU); ingest x%.2f, total x%.2f (wall)\n",
+                results.back().target, results.front().target,
+                ratio(b.per_item_us(b.keys, true), a.per_item_us(a.keys, true)),
+                ratio(b.per_item_us(Cost{b.match_cpu, 0}, true), a.per_item_us(Cost{a.match_cpu, 0}, true)),
+                ratio(b.per_item_us(b.db(), true), a.per_item_us(a.db(), true)),
+                ratio(b.per_item_us(b.total(), true), a.per_item_us(a.total(), true)),
+                ratio(first_tenth_us(b, true), first_tenth_us(a, true)),
+                ratio(b.per_item_us(b.db(), false), a.per_item_us(a.db(), false)),
+                ratio(b.per_item_us(b.total(), false), a.per_item_us(a.total(), false)));
         }
         std::printf("goal: >= 20000 items/s, flat per-item cost\n");
+    }
+
+    static double first_tenth_us(const Phase& p, bool cpu) {
+        const double n = static_cast<double>(std::max<std::size_t>(p.items / 10, 1));
+        return (cpu ? p.first_tenth.cpu : p.first_tenth.wall) / n * 1e6;
     }
 
     Options options_;
@@ -1109,6 +1169,8 @@ int main(int argc, char** argv) {
             options.keep = true;
         } else if (arg == "--perf-fifo" && i + 1 < argc) {
             options.perf_fifo = argv[++i];
+        } else if (arg == "--profile-size") {
+            options.profile_size = number_arg(argc, argv, i);
         } else if (!arg.empty() && arg[0] != '-') {
             char* end = nullptr;
             options.max_stories = std::strtoull(argv[i], &end, 10);
@@ -1116,7 +1178,8 @@ int main(int argc, char** argv) {
         } else {
             std::fprintf(stderr,
                          "usage: tributary_ingest_bench [max-stories] [--items N] [--feeds N] [--doc-items N] "
-                         "[--fill-doc-items N] [--rewrites PERCENT] [--dir DIR] [--keep] [--perf-fifo CTL[,ACK]]\n");
+                         "[--fill-doc-items N] [--rewrites PERCENT] [--dir DIR] [--keep] [--perf-fifo CTL[,ACK]] "
+                         "[--profile-size N]\n");
             return 2;
         }
     }
