@@ -660,7 +660,7 @@ struct Phase {
     std::size_t rewrites = 0, rewrites_joined = 0, rewrites_elsewhere = 0;
     std::size_t originals = 0, originals_joined = 0;
     std::size_t new_items = 0, duplicates = 0, expired = 0;
-    std::size_t candidate_samples = 0, candidates = 0;
+    std::size_t candidate_samples = 0, candidates = 0, postings = 0;
     std::size_t stories_before = 0, stories_after = 0;
     double sim_from = 0, sim_to = 0;    // hours on the simulated clock
     double match_cpu = 0, add_cpu = 0;  // of ingest: inside index.match() and index.add()
@@ -1024,13 +1024,15 @@ private:
         return Lang::en;
     }
 
-    // How many stories the engine scores for one item: what a match costs, whatever the store
-    // holds. Outside the timed work.
+    // How many stories the engine scores for one item, and how many posting entries it reads to
+    // find them: what bounds the cost of a match. Every 20th document, outside the timed work.
     void sample_candidates(Phase& p, const ItemKeys& keys, const ParsedItem& item, SysTime at) {
         const auto features = dedup::deserialize(keys.features);
         if (!features) return;
         const SysTime time = std::min(item.published.value_or(at), at);
-        p.candidates += noting_->engine().candidates(*features, time, kStoryWindow).stories.size();
+        const dedup::StoryEngine::Candidates c = noting_->engine().candidates(*features, time, kStoryWindow);
+        p.candidates += c.stories.size();
+        p.postings += c.postings_read;
         ++p.candidate_samples;
     }
 
@@ -1053,7 +1055,8 @@ private:
             "    ingest CPU per item: index.match %.1f µs (%zu calls, %.1f µs each), index.add %.1f µs, the rest "
             "(SQLite, sanitizer, expire) %.1f µs\n"
             "    items: %zu new stories, %zu joined one; rewrites %zu: %.1f%% joined their story, %.1f%% another, "
-            "originals joined a story %.2f%%; candidates scored per item %.1f; expired %zu\n",
+            "originals joined a story %.2f%%; per item %.1f candidates scored, %.0f posting entries read; expired "
+            "%zu\n",
             p.items, p.documents, p.stories_before, p.stories_after, p.sim_from, p.sim_to, p.per_item_us(p.keys, true),
             p.per_item_us(p.keys, false), p.per_item_us(p.db(), true), p.per_item_us(p.db(), false),
             p.per_item_us(p.checkpoint, true), p.per_item_us(p.checkpoint, false), p.per_item_us(p.total(), true),
@@ -1063,10 +1066,13 @@ private:
             p.per_item_us(Cost{p.add_cpu, 0}, true),
             p.per_item_us(Cost{p.ingest.cpu - p.match_cpu - p.add_cpu, 0}, true), p.new_items, p.duplicates, p.rewrites,
             percent(p.rewrites_joined, p.rewrites), percent(p.rewrites_elsewhere, p.rewrites),
-            percent(p.originals_joined, p.originals),
-            p.candidate_samples ? static_cast<double>(p.candidates) / static_cast<double>(p.candidate_samples) : 0.0,
+            percent(p.originals_joined, p.originals), per_sample(p.candidates, p), per_sample(p.postings, p),
             p.expired);
         std::fflush(stdout);
+    }
+
+    static double per_sample(std::size_t total, const Phase& p) {
+        return p.candidate_samples ? static_cast<double>(total) / static_cast<double>(p.candidate_samples) : 0.0;
     }
 
     static double percent(std::size_t part, std::size_t whole) {
@@ -1076,12 +1082,12 @@ private:
     void print_summary(const std::vector<SizeResult>& results) const {
         // CPU: keys = compute_keys; ingest = check_file + ingest + expire + checkpoints, of which match =
         // inside index.match() and other = the rest (SQLite, sanitizer, index.add).
-        std::printf("%-8s %8s | %6s %6s %6s %6s %6s %6s | %6s %6s %6s | %7s %7s %7s | %7s %6s | %5s %6s %6s %6s\n",
+        std::printf("%-8s %8s | %6s %6s %6s %6s %6s %6s | %6s %6s %6s | %7s %7s %7s | %7s %6s %5s | %5s %6s %6s %6s\n",
                     "stories", "held", "keys", "match", "other", "ingest", "total", "first", "keys", "ingest", "total",
-                    "items/s", "items/s", "items/s", "rewrite", "false", "fill", "load", "peak", "db");
-        std::printf("%-8s %8s | %41s | %20s | %7s %7s %7s | %7s %6s | %5s %6s %6s %6s\n", "", "at start",
+                    "items/s", "items/s", "items/s", "rewrite", "false", "post-", "fill", "load", "peak", "db");
+        std::printf("%-8s %8s | %41s | %20s | %7s %7s %7s | %7s %6s %5s | %5s %6s %6s %6s\n", "", "at start",
                     "µs/item, thread CPU (first: first 10%)", "µs/item, wall", "CPU", "wall", "2 thr.", "joined",
-                    "merges", "s", "s", "RSS MB", "MB");
+                    "merges", "ings", "s", "s", "RSS MB", "MB");
         for (const SizeResult& r : results) {
             const Phase& p = r.measured;
             const double total_cpu = p.per_item_us(p.total(), true);
@@ -1091,12 +1097,12 @@ private:
             const double pipelined = 1e6 / std::max({p.per_item_us(p.keys, false), p.per_item_us(p.db(), false), 1e-9});
             std::printf(
                 "%-8zu %8zu | %6.1f %6.1f %6.1f %6.1f %6.1f %6.1f | %6.1f %6.1f %6.1f | %7.0f %7.0f %7.0f | %6.1f%% "
-                "%5.2f%% | %5.0f %6.2f %6.0f %6.0f\n",
+                "%5.2f%% %5.0f | %5.0f %6.2f %6.0f %6.0f\n",
                 r.target, p.stories_before, p.per_item_us(p.keys, true), match, p.per_item_us(p.db(), true) - match,
                 p.per_item_us(p.db(), true), total_cpu, first_tenth_us(p, true), p.per_item_us(p.keys, false),
                 p.per_item_us(p.db(), false), total_wall, 1e6 / total_cpu, 1e6 / total_wall, pipelined,
-                percent(p.rewrites_joined, p.rewrites), percent(p.originals_joined, p.originals), r.fill_seconds,
-                r.load_seconds, r.peak_rss, r.db_mb);
+                percent(p.rewrites_joined, p.rewrites), percent(p.originals_joined, p.originals),
+                per_sample(p.postings, p), r.fill_seconds, r.load_seconds, r.peak_rss, r.db_mb);
         }
         if (results.size() >= 2) {
             const Phase& a = results.front().measured;
