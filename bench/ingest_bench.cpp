@@ -29,7 +29,7 @@
 // and its index loaded with load_story_index, as a restarted daemon does.
 //
 // Costs are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which other work on the machine
-// does not stretch, and wall time, which includes waiting for fsync (synchronous=FULL).
+// does not stretch, and wall time, which includes waiting for the disk.
 //
 // Texts are synthetic news, deterministic (fixed seed): 60% English-like, 20% French-like and
 // 20% Arabic-script items, from Zipf-distributed vocabularies of 40,000 generated words per
@@ -741,7 +741,7 @@ public:
             "WAL checkpoint every %d documents\n",
             static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count()),
             kDocumentsPerRound);
-        std::printf("store: SQLite file %s (WAL, synchronous=FULL); simulated clock advances %.2f s per item\n",
+        std::printf("store: SQLite file %s (WAL, synchronous=NORMAL); simulated clock advances %.2f s per item\n",
                     db_path_.string().c_str(), seconds_per_item_);
         std::printf("costs per item: thread CPU time (wall time in brackets)\n\n");
 
