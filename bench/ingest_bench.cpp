@@ -870,13 +870,8 @@ private:
             feed.state.http_status = 200;
             feed.state.next_due = at + 15min;
             Stopwatch ingest_watch;
-            const std::string& base = feed.state.url;
-            const store::ItemPreparer sanitize = [&base](const ParsedItem& item) {
-                ParsedItem clean = item;
-                const std::string& item_base = item.link.empty() ? base : item.link;
-                clean.summary = parse::sanitize_html(item.summary, item_base);
-                clean.content = parse::sanitize_html(item.content, item_base);
-                return clean;
+            const store::ItemPreparer sanitize = [&feed](const ParsedItem& item) {
+                return parse::sanitized_item(item, feed.state.url);
             };
             if (auto ours = store_->check_file(); !ours) die(ours.error().message);
             auto ingested = store_->ingest(feed.state, doc, keys, *noting_, at, kStoryWindow, sanitize);

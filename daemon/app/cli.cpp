@@ -180,17 +180,28 @@ int run_check(const Cli& cli) {
 
 std::string when(const std::optional<SysTime>& t) { return t ? format_rfc3339(*t) : "-"; }
 
-int run_status(const Cli& cli) {
+// The config's database, for commands that only read it; prints the error and sets `exit_code`
+// when either cannot be had.
+std::optional<store::FeedStore> open_for_reading(const Cli& cli, int& exit_code) {
     const auto config = config::load_config(cli.config);
     if (!config) {
         std::cerr << config.error().message << '\n';
-        return kExitFailed;
+        exit_code = kExitFailed;
+        return std::nullopt;
     }
     auto store = store::FeedStore::open_read_only(config->daemon.database);
     if (!store) {
         std::cerr << store.error().message << '\n';
-        return kExitCannotWork;
+        exit_code = kExitCannotWork;
+        return std::nullopt;
     }
+    return std::move(*store);
+}
+
+int run_status(const Cli& cli) {
+    int exit_code = kExitOk;
+    auto store = open_for_reading(cli, exit_code);
+    if (!store) return exit_code;
     const auto states = store->feed_states();
     if (!states) {
         std::cerr << states.error().message << '\n';
@@ -315,16 +326,9 @@ int run_explain_story(const Cli& cli) {
         std::cerr << "tributary: explain-story takes one item URL\n\n" << kUsage;
         return kExitUsage;
     }
-    const auto config = config::load_config(cli.config);
-    if (!config) {
-        std::cerr << config.error().message << '\n';
-        return kExitFailed;
-    }
-    auto store = store::FeedStore::open_read_only(config->daemon.database);
-    if (!store) {
-        std::cerr << store.error().message << '\n';
-        return kExitCannotWork;
-    }
+    int exit_code = kExitOk;
+    auto store = open_for_reading(cli, exit_code);
+    if (!store) return exit_code;
     const std::string& url = cli.arguments[0];
     const auto items = store->items_at(url, dedup::canonical_url(url));
     if (!items) {

@@ -505,13 +505,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
             on_pool(
                 db_,
                 [this, state, feed = std::move(*parsed.feed), keys = std::move(parsed.keys), now]() {
-                    const std::string base = state.url;
-                    const store::ItemPreparer sanitize = [&base](const ParsedItem& item) {
-                        ParsedItem clean = item;
-                        const std::string& item_base = item.link.empty() ? base : item.link;
-                        clean.summary = parse::sanitize_html(item.summary, item_base);
-                        clean.content = parse::sanitize_html(item.content, item_base);
-                        return clean;
+                    const store::ItemPreparer sanitize = [&state](const ParsedItem& item) {
+                        return parse::sanitized_item(item, state.url);
                     };
                     // SQLite would write on into a deleted or replaced file and lose it all.
                     if (auto ours = store_->check_file(); !ours)

@@ -242,9 +242,10 @@ std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items) {
             k.item_key = std::move(alternative);
         }
         seen.insert(k.item_key);
-        k.fingerprint = story_fingerprint(item);
+        const StoryFeatures features = extract_features(item);
+        k.fingerprint = features.fingerprint;  // story_fingerprint(item), computed once
         k.content_hash = content_hash(item);
-        k.features = serialize(extract_features(item));
+        k.features = serialize(features);
         keys.push_back(std::move(k));
     }
     return keys;

@@ -41,6 +41,9 @@ bool is_known_timezone(std::string_view name);
 
 // Allowlist HTML sanitizer (gumbo HTML5 parse); output is well-formed and safe inside XML.
 std::string sanitize_html(std::string_view html, std::string_view base_url);
+// The item as stored: its summary and content sanitized against its own link, else the feed's
+// URL (what the store's ItemPreparer does for new and changed items).
+ParsedItem sanitized_item(const ParsedItem& item, std::string_view feed_url);
 
 // Plain text, entities decoded, whitespace collapsed and trimmed.
 std::string html_to_text(std::string_view html);
