@@ -5,7 +5,9 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
-#include <type_traits>
+#include <cstring>
+#include <functional>
+#include <string_view>
 
 #include "dedup/dedup.hpp"
 
@@ -36,35 +38,6 @@ double log_df(std::uint32_t df) {
     return df < table.size() ? table[df] : std::log(static_cast<double>(df) + 1.0);
 }
 
-std::uint16_t clamp_count(std::uint32_t count) {
-    return static_cast<std::uint16_t>(std::min<std::uint32_t>(count, 0xFFFF));
-}
-
-std::vector<std::string> entity_words(const std::vector<Entity>& entities, std::optional<EntityKind> kind) {
-    std::vector<std::string> out;
-    for (const Entity& e : entities) {
-        if (kind && e.kind != *kind) continue;
-        std::size_t pos = 0;
-        while (pos < e.key.size()) {
-            const std::size_t end = std::min(e.key.find(' ', pos), e.key.size());
-            if (end > pos) out.push_back(e.key.substr(pos, end - pos));
-            pos = end + 1;
-        }
-    }
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
-}
-
-bool contains_sorted(const std::vector<std::string>& sorted, const std::string& s) {
-    return std::binary_search(sorted.begin(), sorted.end(), s);
-}
-
-bool is_number(const std::string& term) {
-    return !term.empty() &&
-           std::all_of(term.begin(), term.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
-}
-
 // What tells one event from another of its kind (names, places, numbers, dates) weighs
 // MatchWeights::entity_boost times a word of the same rarity.
 
@@ -74,24 +47,6 @@ bool is_word(std::string_view term) {
     return std::any_of(term.begin(), term.end(), [](char c) {
         return !((c >= '0' && c <= '9') || c == '.' || c == ',' || c == ':' || c == '-' || c == '/');
     });
-}
-
-}  // namespace
-
-// A name's word, a number or quantity, or a word.
-StoryEngine::TermKind StoryEngine::kind_of(const std::vector<std::string>& entity_terms, const std::string& term) {
-    if (contains_sorted(entity_terms, term)) return TermKind::name;
-    if (term.starts_with(kQuantityPrefix) || is_number(term)) return TermKind::number;
-    return TermKind::word;
-}
-
-namespace {
-
-std::vector<std::string> quantity_terms(const StoryFeatures& f) {
-    std::vector<std::string> out;
-    for (const std::string& q : f.quantities) out.push_back(std::string(kQuantityPrefix) + q);
-    std::sort(out.begin(), out.end());
-    return out;
 }
 
 std::pair<std::string_view, std::string_view> split_quantity(std::string_view q) {
@@ -151,45 +106,132 @@ std::string MatchDecision::to_string() const {
 
 // ------------------------------------------------------------------ engine ---
 
+namespace {
+
+bool is_number(std::string_view term) {
+    return !term.empty() &&
+           std::all_of(term.begin(), term.end(), [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
+}
+
+std::uint64_t text_hash(std::string_view text) { return std::hash<std::string_view>{}(text); }
+
+}  // namespace
+
 struct StoryEngine::Query {
+    struct Term {
+        TermId id = kNone;
+        std::uint32_t title = 0, lead = 0, text = 0;  // clamped as a story's are
+        Role role = Role::word;
+        bool word = false;  // says something in words (is_word): counts towards shared_words
+        double weight = 0;  // weight_of(role, df, log_n)
+    };
     double log_n = 0;
-    std::vector<WeightedTerm> title, lead, text;             // known terms only, sorted by id
+    std::vector<Term> terms;                                 // known terms only, sorted by id
     double title_norm2 = 0, lead_norm2 = 0, text_norm2 = 0;  // known and unknown terms
-    std::vector<TermId> entities, places, persons;           // known entity words, sorted
     double unknown_entity_idf = 0;                           // summed IDF of entity words no story has
+    bool has_place = false, has_person = false;              // known or not
     bool unknown_place = false, unknown_person = false;
     std::vector<std::string> quantities;
     std::uint64_t fingerprint = 0;
     std::string canonical_url;
     std::string language;
-
-    bool has(TermId id) const {  // the item's text (or names) contain the term
-        const auto it = std::lower_bound(text.begin(), text.end(), WeightedTerm{id});
-        return (it != text.end() && it->id == id) || std::binary_search(entities.begin(), entities.end(), id);
-    }
 };
 
 StoryEngine::StoryEngine(MatchWeights weights, EngineLimits limits) : weights_(weights), limits_(limits) {}
 
+StoryEngine::Packed StoryEngine::pack(TermId id, std::uint32_t title, std::uint32_t lead, Role role) {
+    return Packed{id | (std::min(title, kMaxTitleCount) << 24) | (std::min(lead, kMaxLeadCount) << 26) |
+                  (static_cast<std::uint32_t>(role) << 29)};
+}
+
 double StoryEngine::log_n() const {
-    return std::log(static_cast<double>(slot_of_.size()) + std::max(weights_.prior_stories, 1.0));
+    return std::log(static_cast<double>(size()) + std::max(weights_.prior_stories, 1.0));
 }
 
 double StoryEngine::idf(std::uint32_t df, double log_n) const { return std::max(log_n - log_df(df), 0.0); }
 
-StoryEngine::TermId StoryEngine::intern(const std::string& term) {
-    if (const auto it = term_ids_.find(term); it != term_ids_.end()) return it->second;
+void StoryEngine::text_terms(const StoryFeatures& f, std::vector<TextTerm>& out,
+                             std::vector<std::string>& quantity_texts) {
+    out.clear();
+    quantity_texts.clear();
+    quantity_texts.reserve(f.quantities.size());  // `out` views these strings: no reallocation
+    for (const std::string& q : f.quantities) quantity_texts.push_back(std::string(kQuantityPrefix) + q);
+    // Headline and lead terms come sorted (StoryFeatures), and so do the quantities: only the
+    // few words of names need sorting before the parts are merged.
+    std::vector<TextTerm> names;
+    for (const Entity& e : f.entities) {
+        const Role role = e.kind == EntityKind::place    ? Role::place
+                          : e.kind == EntityKind::person ? Role::person
+                                                         : Role::name;
+        const std::string_view key = e.key;
+        for (std::size_t pos = 0; pos < key.size();) {
+            const std::size_t end = std::min(key.find(' ', pos), key.size());
+            if (end > pos) names.push_back({key.substr(pos, end - pos), 0, 0, role});
+            pos = end + 1;
+        }
+    }
+    const auto by_text = [](const TextTerm& a, const TextTerm& b) { return a.text < b.text; };
+    std::sort(names.begin(), names.end(), by_text);
+    std::vector<TextTerm> all;
+    all.reserve(f.title.size() + f.lead.size() + quantity_texts.size() + names.size());
+    for (const TermCount& t : f.title) all.push_back({t.term, t.count, 0, Role::word});
+    if (!std::is_sorted(all.begin(), all.end(), by_text)) std::sort(all.begin(), all.end(), by_text);
+    const auto merge_in = [&](auto&& push_part) {
+        const auto middle = static_cast<std::ptrdiff_t>(all.size());
+        push_part();
+        // deserialize() checks the order; features built by hand may not have it.
+        if (!std::is_sorted(all.begin() + middle, all.end(), by_text))
+            std::sort(all.begin() + middle, all.end(), by_text);
+        std::inplace_merge(all.begin(), all.begin() + middle, all.end(), by_text);
+    };
+    merge_in([&] {
+        for (const TermCount& t : f.lead) all.push_back({t.term, 0, t.count, Role::word});
+    });
+    merge_in([&] {
+        for (const std::string& q : quantity_texts) all.push_back({q, 0, 0, Role::quantity});
+    });
+    merge_in([&] { all.insert(all.end(), names.begin(), names.end()); });
+    for (const TextTerm& t : all) {
+        if (!out.empty() && out.back().text == t.text) {
+            out.back().title += t.title;
+            out.back().lead += t.lead;
+            out.back().role = std::max(out.back().role, t.role);
+        } else {
+            out.push_back(t);
+        }
+    }
+    for (TextTerm& t : out)
+        if (t.role == Role::word && is_number(t.text)) t.role = Role::number;
+}
+
+StoryEngine::TermId StoryEngine::find_term(std::string_view term) const {
+    const std::uint64_t hash = text_hash(term);
+    return term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && terms_[id].text == term; });
+}
+
+StoryEngine::TermId StoryEngine::intern(std::string_view term) {
+    const std::uint64_t hash = text_hash(term);
+    if (const TermId found =
+            term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && terms_[id].text == term; });
+        found != kNone)
+        return found;
     TermId id;
     if (!free_terms_.empty()) {
         id = free_terms_.back();
         free_terms_.pop_back();
     } else {
+        // A term id has 24 bits: past 16 million distinct terms held, new ones are left out of the
+        // stories that use them (they weigh nothing) rather than corrupt the packing.
+        if (terms_.size() >= kMaxTerms) return kNone;
         id = static_cast<TermId>(terms_.size());
         terms_.emplace_back();
         df_.push_back(0);
     }
-    terms_[id].text = term;
-    term_ids_.emplace(term, id);
+    TermEntry& entry = terms_[id];
+    entry.text = term;
+    entry.hash = hash;
+    df_[id] = 0;
+    term_ids_.insert(hash, id, [this](TermId v) { return terms_[v].hash; });
     return id;
 }
 
@@ -198,41 +240,31 @@ void StoryEngine::release(TermId id, Slot slot) {
     if (const auto it = std::find(entry.postings.begin(), entry.postings.end(), slot); it != entry.postings.end())
         entry.postings.erase(it);
     if (--df_[id] > 0) return;
-    term_ids_.erase(entry.text);
+    term_ids_.erase(entry.hash, id, [this](TermId v) { return terms_[v].hash; });
     entry = TermEntry{};
     free_terms_.push_back(id);
 }
 
-void StoryEngine::text_of(const Story& story, std::vector<WeightedTerm>& out) {
-    out.clear();
-    out.insert(out.end(), story.title.begin(), story.title.end());
-    out.insert(out.end(), story.lead.begin(), story.lead.end());
-    for (const TermId id : story.quantity_terms) out.push_back({id, 1, TermKind::number});
-    std::sort(out.begin(), out.end());
-    std::size_t kept = 0;
-    for (std::size_t k = 0; k < out.size(); ++k) {
-        if (kept > 0 && out[kept - 1].id == out[k].id) {
-            out[kept - 1].count = clamp_count(std::uint32_t{out[kept - 1].count} + out[k].count);
-            out[kept - 1].kind = std::max(out[kept - 1].kind, out[k].kind);
-        } else {
-            out[kept++] = out[k];
-        }
-    }
-    out.resize(kept);
+std::uint8_t StoryEngine::language_code(const std::string& language) {
+    const auto it = std::find(languages_.begin(), languages_.end(), language);
+    if (it != languages_.end()) return static_cast<std::uint8_t>(it - languages_.begin());
+    if (languages_.size() >= 255) return 255;  // deserialize() admits four: never reached
+    languages_.push_back(language);
+    return static_cast<std::uint8_t>(languages_.size() - 1);
 }
 
-std::vector<StoryEngine::TermId> StoryEngine::all_terms_of(const Story& story) {
-    std::vector<TermId> all;
-    for (const auto* part : {&story.title, &story.lead})
-        for (const WeightedTerm& t : *part) all.push_back(t.id);
-    all.insert(all.end(), story.quantity_terms.begin(), story.quantity_terms.end());
-    all.insert(all.end(), story.entity_terms.begin(), story.entity_terms.end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    return all;
+StoryEngine::Slot StoryEngine::slot_of(std::int64_t story_id) const {
+    return ids_.find(mix64(static_cast<std::uint64_t>(story_id)),
+                     [&](Slot slot) { return stories_[slot].id == story_id; });
 }
 
-void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time) {
+bool StoryEngine::earlier(Slot a, Slot b) const {
+    return times_[a] != times_[b] ? times_[a] < times_[b] : stories_[a].id < stories_[b].id;
+}
+
+void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time) { add(story_id, f, time, time); }
+
+void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time, SysTime kept_since) {
     remove(story_id);
     Slot slot;
     if (!free_slots_.empty()) {
@@ -241,51 +273,48 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     } else {
         slot = static_cast<Slot>(stories_.size());
         stories_.emplace_back();
+        times_.emplace_back();
     }
-    Story& s = stories_[slot];
-    s = Story{};
-    s.id = story_id;
-    s.time = time;
 
-    const std::vector<std::string> entity_terms = entity_words(f.entities, std::nullopt);
-    const auto weighted = [&](const std::vector<TermCount>& terms) {
-        std::vector<WeightedTerm> out;
-        out.reserve(terms.size());
-        for (const TermCount& t : terms)
-            out.push_back({intern(t.term), clamp_count(t.count), kind_of(entity_terms, t.term)});
-        std::sort(out.begin(), out.end());
-        return out;
-    };
-    const auto ids_of = [&](const std::vector<std::string>& words) {
-        std::vector<TermId> ids;
-        ids.reserve(words.size());
-        for (const std::string& w : words) ids.push_back(intern(w));
-        std::sort(ids.begin(), ids.end());
-        return ids;
-    };
-    s.title = weighted(f.title);
-    s.lead = weighted(f.lead);
-    s.quantity_terms = ids_of(quantity_terms(f));
-    s.entity_terms = ids_of(entity_terms);
-    s.places = ids_of(entity_words(f.entities, EntityKind::place));
-    s.persons = ids_of(entity_words(f.entities, EntityKind::person));
-    s.quantities = f.quantities;
+    std::vector<TextTerm> text;
+    std::vector<std::string> quantity_texts;
+    text_terms(f, text, quantity_texts);
+    const std::string& url = f.canonical_url;
+    std::vector<std::uint32_t> block;
+    block.reserve(text.size() + (url.size() + 3) / 4);
+    for (const TextTerm& t : text)
+        if (const TermId id = intern(t.text); id != kNone) block.push_back(pack(id, t.title, t.lead, t.role).bits);
+    std::sort(block.begin(), block.end(),
+              [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
+    const auto term_count = static_cast<std::uint32_t>(block.size());
+    block.resize(term_count + (url.size() + 3) / 4);
+    if (!url.empty()) std::memcpy(block.data() + term_count, url.data(), url.size());
+
+    Story& s = stories_[slot];
+    s.id = story_id;
+    s.kept_since = kept_since;
     s.fingerprint = f.fingerprint;
-    s.canonical_url = f.canonical_url;
-    s.language = f.language;
+    s.block = std::move(block);
+    s.term_count = term_count;
+    s.url_size = static_cast<std::uint32_t>(url.size());
+    s.language = language_code(f.language);
+    times_[slot] = time;
 
     // Every term of the story counts once in its document frequency and its posting list.
-    for (const TermId id : all_terms_of(s)) {
-        ++df_[id];
-        std::vector<Slot>& postings = terms_[id].postings;
-        if (postings.size() >= limits_.postings) postings.erase(postings.begin());
-        postings.push_back(slot);
+    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) {
+        TermEntry& entry = terms_[p->id()];
+        ++df_[p->id()];
+        if (entry.postings.size() >= limits_.postings) entry.postings.erase(entry.postings.begin());
+        entry.postings.push_back(slot);
     }
 
-    slot_of_.emplace(story_id, slot);
-    by_time_.emplace(time, story_id);
-    if (!s.canonical_url.empty()) by_url_[s.canonical_url].push_back(slot);
-    if (s.fingerprint != 0) by_fingerprint_[s.fingerprint].push_back(slot);
+    ids_.insert(mix64(static_cast<std::uint64_t>(story_id)), slot,
+                [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
+    if (!url.empty()) by_url_.insert(text_hash(url), slot, [this](Slot v) { return text_hash(stories_[v].url()); });
+    if (s.fingerprint != 0)
+        by_fingerprint_.insert(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
+    expiry_.emplace_back(kept_since, story_id);
+    std::push_heap(expiry_.begin(), expiry_.end(), std::greater<>{});
 }
 
 void StoryEngine::update(std::int64_t story_id, const StoryFeatures& features, SysTime time) {
@@ -293,103 +322,87 @@ void StoryEngine::update(std::int64_t story_id, const StoryFeatures& features, S
 }
 
 void StoryEngine::remove(std::int64_t story_id) {
-    const auto found = slot_of_.find(story_id);
-    if (found == slot_of_.end()) return;
-    const Slot slot = found->second;
+    const Slot slot = slot_of(story_id);
+    if (slot == kNone) return;
     Story& s = stories_[slot];
-    for (const TermId id : all_terms_of(s)) release(id, slot);
-    const auto drop_from = [slot](auto& map, const auto& key) {
-        const auto it = map.find(key);
-        if (it == map.end()) return;
-        std::erase(it->second, slot);
-        if (it->second.empty()) map.erase(it);
-    };
-    if (!s.canonical_url.empty()) drop_from(by_url_, s.canonical_url);
-    if (s.fingerprint != 0) drop_from(by_fingerprint_, s.fingerprint);
-    by_time_.erase({s.time, story_id});
-    slot_of_.erase(found);
+    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) release(p->id(), slot);
+    ids_.erase(mix64(static_cast<std::uint64_t>(story_id)), slot,
+               [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
+    if (s.url_size > 0)
+        by_url_.erase(text_hash(s.url()), slot, [this](Slot v) { return text_hash(stories_[v].url()); });
+    if (s.fingerprint != 0)
+        by_fingerprint_.erase(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
     s = Story{};
+    times_[slot] = SysTime{};
     free_slots_.push_back(slot);
 }
 
 std::size_t StoryEngine::expire(SysTime before) {
     std::size_t removed = 0;
-    while (!by_time_.empty() && by_time_.begin()->first < before) {
-        remove(by_time_.begin()->second);
+    while (!expiry_.empty() && expiry_.front().first < before) {
+        std::pop_heap(expiry_.begin(), expiry_.end(), std::greater<>{});
+        const auto [kept_since, id] = expiry_.back();
+        expiry_.pop_back();
+        // An entry left by a replaced or removed story is not the story's any more.
+        const Slot slot = slot_of(id);
+        if (slot == kNone || stories_[slot].kept_since != kept_since) continue;
+        remove(id);
         ++removed;
     }
     return removed;
 }
 
+std::size_t StoryEngine::memory_bytes() const {
+    std::size_t bytes = terms_.capacity() * sizeof(TermEntry) + df_.capacity() * sizeof(std::uint32_t) +
+                        free_terms_.capacity() * sizeof(TermId) + stories_.capacity() * sizeof(Story) +
+                        times_.capacity() * sizeof(SysTime) + free_slots_.capacity() * sizeof(Slot) +
+                        term_ids_.memory_bytes() + ids_.memory_bytes() + by_url_.memory_bytes() +
+                        by_fingerprint_.memory_bytes() + expiry_.capacity() * sizeof(expiry_.front()) +
+                        accumulated_.capacity() * sizeof(float) + touched_.capacity() * sizeof(Slot);
+    for (const TermEntry& t : terms_)
+        bytes += (t.text.capacity() > 15 ? t.text.capacity() + 1 : 0) + t.postings.capacity() * sizeof(Slot);
+    for (const Story& s : stories_) bytes += s.block.capacity() * sizeof(std::uint32_t);
+    return bytes;
+}
+
 StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
     Query q;
     q.log_n = log_n();
-    const std::vector<std::string> entity_terms = entity_words(f.entities, std::nullopt);
-    // Each distinct term looked up once.
-    struct Known {
-        std::string_view term;
-        TermId id = kNoTerm;
-        std::uint32_t df = 0;
-    };
-    std::vector<Known> known;
-    const auto look_up = [&](std::string_view term) -> const Known& {
-        const auto it = std::lower_bound(known.begin(), known.end(), term,
-                                         [](const Known& k, std::string_view t) { return k.term < t; });
-        if (it != known.end() && it->term == term) return *it;
-        Known k{term};
-        if (const auto found = term_ids_.find(std::string(term)); found != term_ids_.end()) {
-            k.id = found->second;
-            k.df = df_[k.id];
-        }
-        return *known.insert(it, k);
-    };
-    const std::vector<std::string> quantities = quantity_terms(f);
-    const auto build = [&](std::vector<WeightedTerm>& out, double& norm2, auto&&... parts) {
-        std::vector<std::pair<std::string_view, std::uint32_t>> counts;
-        (
-            [&](const auto& part) {
-                for (const auto& t : part) {
-                    if constexpr (std::is_same_v<std::decay_t<decltype(t)>, TermCount>) {
-                        counts.emplace_back(t.term, t.count);
-                    } else {
-                        counts.emplace_back(t, 1);
-                    }
-                }
-            }(parts),
-            ...);
-        std::sort(counts.begin(), counts.end());
-        for (std::size_t k = 0; k < counts.size();) {
-            std::uint32_t count = 0;
-            const std::string_view term = counts[k].first;
-            for (; k < counts.size() && counts[k].first == term; ++k) count += counts[k].second;
-            const TermKind kind = kind_of(entity_terms, std::string(term));
-            const Known& found = look_up(term);
-            const double w = count_weight(count) * weight_of(kind, found.df, q.log_n);
+    std::vector<TextTerm> text;
+    std::vector<std::string> quantity_texts;
+    text_terms(f, text, quantity_texts);
+    q.terms.reserve(text.size());
+    for (const TextTerm& t : text) {
+        const TermId id = find_term(t.text);
+        const std::uint32_t df = id == kNone ? 0 : df_[id];
+        Query::Term term;
+        term.id = id;
+        term.title = std::min(t.title, kMaxTitleCount);
+        term.lead = std::min(t.lead, kMaxLeadCount);
+        term.text = term.title + term.lead + (t.role == Role::quantity ? 1u : 0u);
+        term.role = t.role;
+        term.word = is_word(t.text);
+        term.weight = weight_of(t.role, df, q.log_n);
+        const auto add_norm = [&](double& norm2, std::uint32_t count) {
+            if (count == 0) return;
+            const double w = count_weight(count) * term.weight;
             norm2 += w * w;
-            if (found.id != kNoTerm) out.push_back({found.id, clamp_count(count), kind});
+        };
+        add_norm(q.title_norm2, term.title);
+        add_norm(q.lead_norm2, term.lead);
+        add_norm(q.text_norm2, term.text);
+        q.has_place = q.has_place || t.role == Role::place;
+        q.has_person = q.has_person || t.role == Role::person;
+        if (id != kNone) {
+            q.terms.push_back(term);
+            continue;
         }
-        std::sort(out.begin(), out.end());
-    };
-    build(q.title, q.title_norm2, f.title);
-    build(q.lead, q.lead_norm2, f.lead);
-    build(q.text, q.text_norm2, f.title, f.lead, quantities);
-    // Known words by id; a word no story has can only be unshared: it is counted, not listed.
-    const auto known_ids = [&](const std::vector<std::string>& words, std::vector<TermId>& ids) {
-        std::size_t unknown = 0;
-        for (const std::string& w : words) {
-            const Known& found = look_up(w);
-            if (found.id != kNoTerm) {
-                ids.push_back(found.id);
-            } else {
-                ++unknown;
-            }
-        }
-        std::sort(ids.begin(), ids.end());
-        return unknown;
-    };
-    q.unknown_entity_idf = static_cast<double>(known_ids(entity_terms, q.entities)) * idf(0, q.log_n);
-    q.unknown_place = known_ids(entity_words(f.entities, EntityKind::place), q.places) > 0;
-    q.unknown_person = known_ids(entity_words(f.entities, EntityKind::person), q.persons) > 0;
+        // A term no story has can only be unshared: it is counted, not listed.
+        if (is_entity(t.role)) q.unknown_entity_idf += idf(0, q.log_n);
+        q.unknown_place = q.unknown_place || t.role == Role::place;
+        q.unknown_person = q.unknown_person || t.role == Role::person;
+    }
+    std::sort(q.terms.begin(), q.terms.end(), [](const Query::Term& a, const Query::Term& b) { return a.id < b.id; });
     q.quantities = f.quantities;
     q.fingerprint = f.fingerprint;
     q.canonical_url = f.canonical_url;
@@ -400,34 +413,42 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
 StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time, Seconds window,
                                                    std::vector<Slot>& slots) const {
     Candidates out;
-    // The item's rarest terms, among those in no more stories than a posting list holds: a list
-    // drops its oldest entries only while its term is more common than that, so these lists are
-    // complete but for stories that were once crowded out.
-    std::vector<const WeightedTerm*> probes;
-    for (const WeightedTerm& t : q.text)
-        if (df_[t.id] <= limits_.postings) probes.push_back(&t);
-    std::sort(probes.begin(), probes.end(), [&](const WeightedTerm* a, const WeightedTerm* b) {
+    // The item's rarest terms of its text, among those in no more stories than a posting list
+    // holds: a list drops its oldest entries only while its term is more common than that, so
+    // these lists are complete but for stories that were once crowded out.
+    std::vector<const Query::Term*> probes;
+    for (const Query::Term& t : q.terms)
+        if (t.text > 0 && df_[t.id] <= limits_.postings) probes.push_back(&t);
+    std::sort(probes.begin(), probes.end(), [&](const Query::Term* a, const Query::Term* b) {
         const auto da = df_[a->id], db = df_[b->id];
-        return da != db ? da < db : terms_[a->id].text < terms_[b->id].text;
+        if (da != db) return da < db;
+        const TermEntry& ta = terms_[a->id];
+        const TermEntry& tb = terms_[b->id];
+        return ta.hash != tb.hash ? ta.hash < tb.hash : ta.text < tb.text;
     });
     if (probes.size() > limits_.query_terms) probes.resize(limits_.query_terms);
 
-    std::unordered_map<Slot, double> weight;
-    for (const WeightedTerm* t : probes) {
-        const double w = weight_of(t->kind, df_[t->id], q.log_n);
+    // Rare-term weight per story, in a dense array (negative: not met yet) reset after use.
+    if (accumulated_.size() < stories_.size()) accumulated_.resize(stories_.size(), -1.0f);
+    touched_.clear();
+    for (const Query::Term* t : probes) {
+        const auto w = static_cast<float>(t->weight);
         for (const Slot slot : terms_[t->id].postings) {
             ++out.postings_read;
-            if (in_window(stories_[slot].time, time, window)) weight[slot] += w;
+            if (!in_window(times_[slot], time, window)) continue;
+            if (accumulated_[slot] < 0) {
+                accumulated_[slot] = 0;
+                touched_.push_back(slot);
+            }
+            accumulated_[slot] += w;
         }
     }
-    std::vector<std::pair<double, Slot>> ranked;
-    ranked.reserve(weight.size());
-    for (const auto& [slot, w] : weight) ranked.emplace_back(w, slot);
-    const auto earlier = [&](Slot a, Slot b) {
-        const Story& sa = stories_[a];
-        const Story& sb = stories_[b];
-        return sa.time != sb.time ? sa.time < sb.time : sa.id < sb.id;
-    };
+    std::vector<std::pair<float, Slot>> ranked;
+    ranked.reserve(touched_.size());
+    for (const Slot slot : touched_) {
+        ranked.emplace_back(accumulated_[slot], slot);
+        accumulated_[slot] = -1.0f;
+    }
     const std::size_t keep = std::min(ranked.size(), limits_.candidates);
     std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
                       [&](const auto& a, const auto& b) {
@@ -437,76 +458,90 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
     for (const auto& [w, slot] : ranked) slots.push_back(slot);
 
     // The fast paths' stories, whatever their words.
-    const auto add_all = [&](const auto& map, const auto& key) {
-        const auto it = map.find(key);
-        if (it == map.end()) return;
-        for (const Slot slot : it->second)
-            if (in_window(stories_[slot].time, time, window) &&
-                std::find(slots.begin(), slots.end(), slot) == slots.end())
-                slots.push_back(slot);
+    const auto add_if = [&](Slot slot, bool same) {
+        if (same && in_window(times_[slot], time, window) && std::find(slots.begin(), slots.end(), slot) == slots.end())
+            slots.push_back(slot);
     };
-    if (!q.canonical_url.empty()) add_all(by_url_, q.canonical_url);
-    if (q.fingerprint != 0) add_all(by_fingerprint_, q.fingerprint);
+    if (!q.canonical_url.empty())
+        by_url_.for_each(text_hash(q.canonical_url),
+                         [&](Slot slot) { add_if(slot, stories_[slot].url() == q.canonical_url); });
+    if (q.fingerprint != 0)
+        by_fingerprint_.for_each(mix64(q.fingerprint),
+                                 [&](Slot slot) { add_if(slot, stories_[slot].fingerprint == q.fingerprint); });
     for (const Slot slot : slots) out.stories.push_back(stories_[slot].id);
     return out;
 }
 
-MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::vector<WeightedTerm>& s_text,
-                                 bool explain) const {
+MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool explain) const {
     const Story& s = stories_[slot];
     MatchDecision d;
     d.story_id = s.id;
     MatchExplanation& why = d.explanation;
-    text_of(s, s_text);
 
-    // Cosine of the item's and the story's vectors, both weighted with today's IDF.
-    const auto cosine = [&](const std::vector<WeightedTerm>& a, double a_norm2, const std::vector<WeightedTerm>& b) {
-        double dot = 0, b_norm2 = 0;
-        auto ia = a.begin();
-        for (const WeightedTerm& t : b) {
-            const double wb = count_weight(t.count) * weight_of(t.kind, df_[t.id], q.log_n);
-            b_norm2 += wb * wb;
-            while (ia != a.end() && ia->id < t.id) ++ia;
-            if (ia != a.end() && ia->id == t.id)
-                dot += wb * count_weight(ia->count) * weight_of(ia->kind, df_[t.id], q.log_n);
-        }
-        return a_norm2 > 0 && b_norm2 > 0 ? dot / std::sqrt(a_norm2 * b_norm2) : 0.0;
-    };
-    why.title_cosine = cosine(q.title, q.title_norm2, s.title);
-    why.lead_cosine = cosine(q.lead, q.lead_norm2, s.lead);
-    why.text_cosine = cosine(q.text, q.text_norm2, s_text);
-
-    const auto story_has = [&](TermId id) {
-        const auto it = std::lower_bound(s_text.begin(), s_text.end(), WeightedTerm{id});
-        return (it != s_text.end() && it->id == id) ||
-               std::binary_search(s.entity_terms.begin(), s.entity_terms.end(), id);
-    };
-    // Names: the share of both sides' entity words, by IDF, that the other text also has.
-    double shared = 0, unshared = q.unknown_entity_idf;
+    // One pass over both sorted term lists gathers every piece of evidence. Both vectors are
+    // weighted with today's IDF; names weigh the same whichever side calls them names.
+    double dot_title = 0, dot_lead = 0, dot_text = 0, s_title2 = 0, s_lead2 = 0, s_text2 = 0;
+    double shared = 0, unshared = q.unknown_entity_idf;  // names' IDF on both sides, or on one
     std::vector<std::pair<double, TermId>> shared_terms;
-    for (const TermId id : q.entities) {
-        const double w = idf(df_[id], q.log_n);
-        if (story_has(id)) {
-            shared += w;
-            if (explain) shared_terms.emplace_back(w, id);
-        } else {
-            unshared += w;
+    bool s_has_place = false, s_has_person = false;
+    bool q_place_met = false, q_person_met = false;  // a place (person) of the item the story has
+    bool s_place_met = false, s_person_met = false;  // ... and the other way round
+    quantity_scratch_.clear();
+    const auto only_in_query = [&](const Query::Term& t) {
+        if (is_entity(t.role)) unshared += idf(df_[t.id], q.log_n);
+    };
+    auto qi = q.terms.begin();
+    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) {
+        const TermId id = p->id();
+        const Role role = p->role();
+        const std::uint32_t df = df_[id];
+        const double w = weight_of(role, df, q.log_n);
+        const double wt = p->title() ? count_weight(p->title()) * w : 0.0;
+        const double wl = p->lead() ? count_weight(p->lead()) * w : 0.0;
+        const double wx = p->text() ? count_weight(p->text()) * w : 0.0;
+        s_title2 += wt * wt;
+        s_lead2 += wl * wl;
+        s_text2 += wx * wx;
+        s_has_place = s_has_place || role == Role::place;
+        s_has_person = s_has_person || role == Role::person;
+        if (role == Role::quantity) quantity_scratch_.push_back(id);
+
+        for (; qi != q.terms.end() && qi->id < id; ++qi) only_in_query(*qi);
+        if (qi == q.terms.end() || qi->id != id) {
+            if (is_entity(role)) unshared += idf(df, q.log_n);
+            continue;
         }
-    }
-    for (const TermId id : s.entity_terms) {
-        const double w = idf(df_[id], q.log_n);
-        if (!q.has(id)) {
-            unshared += w;
-        } else if (!std::binary_search(q.entities.begin(), q.entities.end(), id)) {
-            shared += w;
-            if (explain) shared_terms.emplace_back(w, id);
+        const Query::Term& t = *qi++;
+        if (t.title) dot_title += count_weight(t.title) * t.weight * wt;
+        if (t.lead) dot_lead += count_weight(t.lead) * t.weight * wl;
+        if (t.text) dot_text += count_weight(t.text) * t.weight * wx;
+        if (is_entity(t.role) || is_entity(role)) {
+            const double rarity = idf(df, q.log_n);
+            shared += rarity;
+            if (explain) shared_terms.emplace_back(rarity, id);
         }
+        q_place_met = q_place_met || t.role == Role::place;
+        q_person_met = q_person_met || t.role == Role::person;
+        s_place_met = s_place_met || role == Role::place;
+        s_person_met = s_person_met || role == Role::person;
+        // Words (and names) in common, numbers and dates apart.
+        if (t.text > 0 && p->text() > 0 && t.word) ++why.shared_words;
     }
+    for (; qi != q.terms.end(); ++qi) only_in_query(*qi);
+
+    const auto cosine = [](double dot, double a2, double b2) {
+        return a2 > 0 && b2 > 0 ? dot / std::sqrt(a2 * b2) : 0.0;
+    };
+    why.title_cosine = cosine(dot_title, q.title_norm2, s_title2);
+    why.lead_cosine = cosine(dot_lead, q.lead_norm2, s_lead2);
+    why.text_cosine = cosine(dot_text, q.text_norm2, s_text2);
     why.entity_agreement = shared + unshared > 0 ? shared / (shared + unshared) : 0.0;
-    std::sort(shared_terms.begin(), shared_terms.end(), [&](const auto& a, const auto& b) {
-        return a.first != b.first ? a.first > b.first : terms_[a.second].text < terms_[b.second].text;
-    });
-    for (const auto& [w, id] : shared_terms) why.shared_entities.push_back(terms_[id].text);
+    if (explain) {
+        std::sort(shared_terms.begin(), shared_terms.end(), [&](const auto& a, const auto& b) {
+            return a.first != b.first ? a.first > b.first : terms_[a.second].text < terms_[b.second].text;
+        });
+        for (const auto& [w, id] : shared_terms) why.shared_entities.push_back(terms_[id].text);
+    }
 
     double conflicts = 0;
     bool any_conflict = false;
@@ -516,67 +551,61 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, std::v
         if (explain) why.conflicts.push_back(describe());
     };
     // A place (or person) on each side, and neither side mentions any of the other's.
-    const auto role_conflict = [&](const char* role, const std::vector<TermId>& mine, bool unknown_mine,
-                                   const std::vector<TermId>& theirs) {
-        if ((mine.empty() && !unknown_mine) || theirs.empty()) return;
-        for (const TermId id : mine)
-            if (story_has(id)) return;
-        for (const TermId id : theirs)
-            if (q.has(id)) return;
+    const auto role_conflict = [&](const char* name, Role role, bool mine, bool unknown_mine, bool theirs, bool met) {
+        if (!mine || !theirs || met) return;
         conflict([&] {
             std::string side_a, side_b;
-            for (const TermId id : mine) side_a += (side_a.empty() ? "" : " ") + terms_[id].text;
+            for (const Query::Term& t : q.terms)
+                if (t.role == role) side_a += (side_a.empty() ? "" : " ") + terms_[t.id].text;
             if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
-            for (const TermId id : theirs) side_b += (side_b.empty() ? "" : " ") + terms_[id].text;
-            return std::string(role) + ":" + side_a + "|" + side_b;
+            for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p)
+                if (p->role() == role) side_b += (side_b.empty() ? "" : " ") + terms_[p->id()].text;
+            return std::string(name) + ":" + side_a + "|" + side_b;
         });
     };
-    role_conflict("place", q.places, q.unknown_place, s.places);
-    role_conflict("person", q.persons, q.unknown_person, s.persons);
+    role_conflict("place", Role::place, q.has_place, q.unknown_place, s_has_place, q_place_met || s_place_met);
+    role_conflict("person", Role::person, q.has_person, q.unknown_person, s_has_person, q_person_met || s_person_met);
 
     // Quantities, unit by unit: one value in common agrees, none in common conflicts.
     int agreeing_units = 0;
-    for (auto qa = q.quantities.begin(); qa != q.quantities.end();) {
-        const std::string_view unit = split_quantity(*qa).first;
-        std::vector<std::string_view> mine, theirs;
-        for (; qa != q.quantities.end() && split_quantity(*qa).first == unit; ++qa)
-            mine.push_back(split_quantity(*qa).second);
-        for (const std::string& sq : s.quantities)
-            if (split_quantity(sq).first == unit) theirs.push_back(split_quantity(sq).second);
-        if (theirs.empty()) continue;
-        const auto common = std::find_first_of(mine.begin(), mine.end(), theirs.begin(), theirs.end());
-        if (common != mine.end()) {
-            if (unit != "wday") ++agreeing_units;
-            if (explain) why.shared_quantities.push_back(std::string(unit) + ":" + std::string(*common));
-            continue;
+    if (!q.quantities.empty() && !quantity_scratch_.empty()) {
+        std::vector<std::string_view> story_quantities;
+        story_quantities.reserve(quantity_scratch_.size());
+        for (const TermId id : quantity_scratch_)
+            story_quantities.push_back(std::string_view(terms_[id].text).substr(kQuantityPrefix.size()));
+        std::sort(story_quantities.begin(), story_quantities.end());
+        for (auto qa = q.quantities.begin(); qa != q.quantities.end();) {
+            const std::string_view unit = split_quantity(*qa).first;
+            std::vector<std::string_view> mine, theirs;
+            for (; qa != q.quantities.end() && split_quantity(*qa).first == unit; ++qa)
+                mine.push_back(split_quantity(*qa).second);
+            for (const std::string_view sq : story_quantities)
+                if (split_quantity(sq).first == unit) theirs.push_back(split_quantity(sq).second);
+            if (theirs.empty()) continue;
+            const auto common = std::find_first_of(mine.begin(), mine.end(), theirs.begin(), theirs.end());
+            if (common != mine.end()) {
+                if (unit != "wday") ++agreeing_units;
+                if (explain) why.shared_quantities.push_back(std::string(unit) + ":" + std::string(*common));
+                continue;
+            }
+            conflict([&] {
+                return std::string(unit) + ":" + std::string(mine.front()) + "|" + std::string(theirs.front());
+            });
         }
-        conflict(
-            [&] { return std::string(unit) + ":" + std::string(mine.front()) + "|" + std::string(theirs.front()); });
     }
 
-    // Words (and names) in common, numbers and dates apart: both lists are sorted by id.
-    for (auto a = q.text.cbegin(), b = s_text.cbegin(); a != q.text.cend() && b != s_text.cend();) {
-        if (a->id < b->id) {
-            ++a;
-        } else if (b->id < a->id) {
-            ++b;
-        } else {
-            if (is_word(terms_[a->id].text)) ++why.shared_words;
-            ++a;
-            ++b;
-        }
-    }
-    why.same_language = q.language == s.language;
+    why.same_language = s.language < languages_.size() && q.language == languages_[s.language];
     why.scored_match_allowed = why.same_language && why.shared_words >= weights_.min_shared_words;
 
-    why.time_gap = s.time > time ? s.time - time : time - s.time;
+    const SysTime story_time = times_[slot];
+    why.time_gap = story_time > time ? story_time - time : time - story_time;
     if (q.fingerprint != 0 && s.fingerprint != 0)
         why.fingerprint_distance = std::popcount(q.fingerprint ^ s.fingerprint);
     const double horizon = static_cast<double>(weights_.time_horizon.count());
     const double nearness =
         horizon > 0 ? std::max(0.0, 1.0 - static_cast<double>(why.time_gap.count()) / horizon) : 0.0;
 
-    if (!q.canonical_url.empty() && q.canonical_url == s.canonical_url) {
+    if (!q.canonical_url.empty() && q.canonical_url == s.url()) {
         why.fast_path = "url";
     } else if (why.fingerprint_distance <= kMaxStoryDistance && !any_conflict) {
         // The same lead, give or take a few words, unless it names another date, score or place:
@@ -595,10 +624,9 @@ StoryEngine::Candidates StoryEngine::candidates(const StoryFeatures& item, SysTi
 
 std::optional<MatchDecision> StoryEngine::score_against(const StoryFeatures& item, SysTime time,
                                                         std::int64_t story_id) const {
-    const auto found = slot_of_.find(story_id);
-    if (found == slot_of_.end()) return std::nullopt;
-    std::vector<WeightedTerm> scratch;
-    return score(make_query(item), time, found->second, scratch, true);
+    const Slot slot = slot_of(story_id);
+    if (slot == kNone) return std::nullopt;
+    return score(make_query(item), time, slot, true);
 }
 
 std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTime time, Seconds window) const {
@@ -607,7 +635,7 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
     candidates_of(q, time, window, slots);
 
     std::optional<MatchDecision> best;
-    std::optional<Slot> best_slot;
+    Slot best_slot = kNone;
     int best_rank = 0;  // 3: same URL, 2: near fingerprint, 1: scored
     const auto better = [&](int rank, const MatchDecision& d, Slot slot) {
         if (!best) return true;
@@ -616,13 +644,10 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         if (rank == 2 && d.explanation.fingerprint_distance != best->explanation.fingerprint_distance)
             return d.explanation.fingerprint_distance < best->explanation.fingerprint_distance;
         if (rank != 3 && d.score != best->score) return d.score > best->score;
-        const Story& a = stories_[slot];
-        const Story& b = stories_[*best_slot];
-        return a.time != b.time ? a.time < b.time : a.id < b.id;
+        return earlier(slot, best_slot);
     };
-    std::vector<WeightedTerm> scratch;
     for (const Slot slot : slots) {
-        MatchDecision d = score(q, time, slot, scratch, false);
+        MatchDecision d = score(q, time, slot, false);
         const int rank = d.explanation.fast_path == "url"                                      ? 3
                          : d.explanation.fast_path == "fingerprint"                            ? 2
                          : d.explanation.scored_match_allowed && d.score >= weights_.threshold ? 1
@@ -632,46 +657,37 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         best_slot = slot;
         best_rank = rank;
     }
-    if (best) best = score(q, time, *best_slot, scratch, true);  // the winner's explanation in full
+    if (best) best = score(q, time, best_slot, true);  // the winner's explanation in full
     return best;
 }
 
 StoryEngineIndex::StoryEngineIndex(MatchWeights weights, EngineLimits limits) : engine_(weights, limits) {}
 
+const StoryFeatures* StoryEngineIndex::features_for(const ItemKeys& keys) const {
+    if (keys.features != last_bytes_ || keys.features.empty()) {
+        last_bytes_ = keys.features;
+        last_features_ = deserialize(keys.features);
+    }
+    return last_features_ ? &*last_features_ : nullptr;
+}
+
 bool StoryEngineIndex::add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) {
-    const std::optional<StoryFeatures> features = deserialize(keys.features);
-    if (!features) return false;
-    engine_.add(story_id, *features, time);
-    by_arrival_.emplace(arrived, story_id);
-    arrival_of_[story_id] = arrived;
+    const StoryFeatures* features = features_for(keys);
+    if (features == nullptr) return false;
+    engine_.add(story_id, *features, time, arrived);
     return true;
 }
 
-void StoryEngineIndex::remove(std::int64_t story_id) {
-    engine_.remove(story_id);
-    arrival_of_.erase(story_id);
-}
+void StoryEngineIndex::remove(std::int64_t story_id) { engine_.remove(story_id); }
 
-std::size_t StoryEngineIndex::expire(SysTime arrived_before) {
-    std::size_t gone = 0;
-    while (!by_arrival_.empty() && by_arrival_.begin()->first < arrived_before) {
-        const auto [arrived, id] = *by_arrival_.begin();
-        by_arrival_.erase(by_arrival_.begin());
-        // An entry left by a replaced or removed story is not the story's arrival any more.
-        const auto held = arrival_of_.find(id);
-        if (held == arrival_of_.end() || held->second != arrived) continue;
-        arrival_of_.erase(held);
-        engine_.remove(id);
-        ++gone;
-    }
-    return gone;
-}
+std::size_t StoryEngineIndex::expire(SysTime arrived_before) { return engine_.expire(arrived_before); }
 
 std::optional<StoryMatch> StoryEngineIndex::match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
                                                   Seconds window) const {
-    std::optional<StoryFeatures> features = deserialize(keys.features);
-    if (!features) features = extract_features(item);
-    const std::optional<MatchDecision> decision = engine_.match(*features, time, window);
+    const StoryFeatures* features = features_for(keys);
+    const std::optional<MatchDecision> decision = features != nullptr
+                                                      ? engine_.match(*features, time, window)
+                                                      : engine_.match(extract_features(item), time, window);
     if (!decision) return std::nullopt;
     return StoryMatch{.story_id = decision->story_id,
                       .reason = decision->explanation.to_string(decision->score),

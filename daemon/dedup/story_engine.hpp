@@ -26,13 +26,13 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
-#include <set>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
 
 #include "core/story_index.hpp"
 #include "core/types.hpp"
+#include "dedup/probe_table.hpp"
 #include "dedup/story_features.hpp"
 
 namespace tributary::dedup {
@@ -153,13 +153,15 @@ public:
     explicit StoryEngine(MatchWeights weights = {}, EngineLimits limits = {});
 
     // A new story, known by its first item's features and time. Adding an id already held
-    // replaces it (as update()).
+    // replaces it (as update()). expire() removes it once `kept_since` (by default its time)
+    // lies before the bound: the daemon keeps a story for a window after it arrived.
     void add(std::int64_t story_id, const StoryFeatures& features, SysTime time);
+    void add(std::int64_t story_id, const StoryFeatures& features, SysTime time, SysTime kept_since);
     // The story's text (or time) changed.
     void update(std::int64_t story_id, const StoryFeatures& features, SysTime time);
     // Forgets the story; nothing happens for an unknown id.
     void remove(std::int64_t story_id);
-    // Forgets every story whose time is before `before`; returns how many. Costs what leaves.
+    // Forgets every story kept since before `before`; returns how many. Costs what leaves.
     std::size_t expire(SysTime before);
 
     // The story the item reports, among those whose time lies within `window` of `time`: same
@@ -181,81 +183,124 @@ public:
     };
     Candidates candidates(const StoryFeatures& item, SysTime time, Seconds window) const;
 
-    std::size_t size() const { return slot_of_.size(); }
+    std::size_t size() const { return ids_.size(); }
     // Distinct terms held (words, names, quantities): what the index's memory grows with. Terms
     // leave with the last story that has them.
-    std::size_t terms() const { return term_ids_.size(); }
+    std::size_t terms() const { return terms_.size() - free_terms_.size(); }
+    // Bytes the engine holds on the heap (an estimate from capacities, for benchmarks and logs).
+    std::size_t memory_bytes() const;
     const MatchWeights& weights() const { return weights_; }
 
 private:
     using TermId = std::uint32_t;
     using Slot = std::uint32_t;
-    static constexpr TermId kNoTerm = 0xFFFFFFFFu;
+    static constexpr std::uint32_t kNone = ProbeTable::kEmpty;
+
+    // What a term is in one text, by rising precedence: a word, a bare number, a quantity
+    // ("#pct:10.7"), or a word of a name, a person or a place. Names, persons and places weigh
+    // MatchWeights::entity_boost, numbers and quantities number_boost.
+    enum class Role : std::uint8_t { word, number, quantity, name, person, place };
+    static bool is_entity(Role r) { return r >= Role::name; }
+    double boost_of(Role role) const {
+        return is_entity(role)                                  ? weights_.entity_boost
+               : role == Role::number || role == Role::quantity ? weights_.number_boost
+                                                                : 1.0;
+    }
+    // A term's TF-IDF weight before its count: IDF (a number's capped), times its role's boost.
+    double weight_of(Role role, std::uint32_t df, double log_n) const {
+        const double rarity = idf(df, log_n);
+        const bool number = role == Role::number || role == Role::quantity;
+        return (number ? std::min(rarity, weights_.number_idf_cap) : rarity) * boost_of(role);
+    }
+
+    // One term of a story in 32 bits: its id (24 bits), how often the headline (2 bits) and the
+    // lead (3 bits) use it, and its role (3 bits). Counts are clamped at 3 and 7: a count weighs
+    // 1 + ln(count), so a headline that says a word four times loses little; a story's terms cost
+    // 4 bytes each instead of a vector of 8-byte entries per part.
+    static constexpr TermId kMaxTerms = TermId{1} << 24;
+    static constexpr std::uint32_t kMaxTitleCount = 3, kMaxLeadCount = 7;
+    struct Packed {
+        std::uint32_t bits = 0;
+        TermId id() const { return bits & (kMaxTerms - 1); }
+        std::uint32_t title() const { return (bits >> 24) & 3u; }
+        std::uint32_t lead() const { return (bits >> 26) & 7u; }
+        Role role() const { return static_cast<Role>(bits >> 29); }
+        // In the whole-text vector: headline and lead, and a quantity once.
+        std::uint32_t text() const { return title() + lead() + (role() == Role::quantity ? 1u : 0u); }
+    };
+    static Packed pack(TermId id, std::uint32_t title, std::uint32_t lead, Role role);
 
     struct TermEntry {
         std::string text;
         std::vector<Slot> postings;  // its newest stories (EngineLimits::postings), oldest first
-    };
-    // A term of a text: how often the text uses it, and whether it names something (a name, a
-    // place, a number or a date: weighed MatchWeights::entity_boost times more).
-    enum class TermKind : std::uint8_t { word, number, name };  // by rising precedence
-    double boost_of(TermKind kind) const {
-        return kind == TermKind::name ? weights_.entity_boost : kind == TermKind::number ? weights_.number_boost : 1.0;
-    }
-    // A term's TF-IDF weight before its count: IDF (a number's capped), times its kind's boost.
-    double weight_of(TermKind kind, std::uint32_t df, double log_n) const {
-        const double rarity = idf(df, log_n);
-        return (kind == TermKind::number ? std::min(rarity, weights_.number_idf_cap) : rarity) * boost_of(kind);
-    }
-    struct WeightedTerm {
-        TermId id = kNoTerm;
-        std::uint16_t count = 0;
-        TermKind kind = TermKind::word;
-        friend bool operator<(const WeightedTerm& a, const WeightedTerm& b) { return a.id < b.id; }
+        std::uint64_t hash = 0;
     };
     struct Story {
         std::int64_t id = 0;
-        SysTime time{};
-        std::string language;
-        std::vector<WeightedTerm> title, lead;              // sorted by id
-        std::vector<TermId> quantity_terms;                 // "#unit:value", sorted
-        std::vector<TermId> entity_terms, places, persons;  // sorted
-        std::vector<std::string> quantities;                // as in StoryFeatures
+        SysTime kept_since{};
         std::uint64_t fingerprint = 0;
-        std::string canonical_url;
+        // Its terms sorted by id, then its canonical URL's bytes: one allocation a story.
+        std::vector<std::uint32_t> block;
+        std::uint32_t term_count = 0;
+        std::uint32_t url_size = 0;
+        std::uint8_t language = 0;  // index in languages_
+
+        const Packed* terms_begin() const { return reinterpret_cast<const Packed*>(block.data()); }
+        const Packed* terms_end() const { return terms_begin() + term_count; }
+        std::string_view url() const { return {reinterpret_cast<const char*>(block.data() + term_count), url_size}; }
     };
-    // The item being matched, in the engine's terms (unknown terms have no id and df 0).
+    static_assert(sizeof(Packed) == sizeof(std::uint32_t));
+
+    // A distinct term of an item's features, with its counts and role (views into the features).
+    struct TextTerm {
+        std::string_view text;
+        std::uint32_t title = 0, lead = 0;
+        Role role = Role::word;
+    };
+    // Every distinct term of the features, sorted by text; quantities become "#unit:value" terms
+    // kept in `quantity_texts`.
+    static void text_terms(const StoryFeatures& f, std::vector<TextTerm>& out,
+                           std::vector<std::string>& quantity_texts);
+    // The item being matched, in the engine's terms.
     struct Query;
 
-    TermId intern(const std::string& term);
+    TermId intern(std::string_view term);
+    TermId find_term(std::string_view term) const;
     void release(TermId id, Slot slot);
+    std::uint8_t language_code(const std::string& language);
     // ln(N + prior) - ln(df + 1), clamped at 0; log_n = ln(N + prior) is computed once per call.
     double idf(std::uint32_t df, double log_n) const;
     double log_n() const;
-    // Headline and lead together, with the quantities: what the whole-text cosine compares.
-    static void text_of(const Story& story, std::vector<WeightedTerm>& out);
-    // Every term of the story once: what its document frequencies and postings count.
-    static std::vector<TermId> all_terms_of(const Story& story);
-    static TermKind kind_of(const std::vector<std::string>& entity_terms, const std::string& term);
     Query make_query(const StoryFeatures& item) const;
     Candidates candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
     // The evidence for the item against one story; the explanation's words and strings only when
     // `explain` (the other candidates only need the numbers).
-    MatchDecision score(const Query& q, SysTime time, Slot slot, std::vector<WeightedTerm>& scratch,
-                        bool explain) const;
+    MatchDecision score(const Query& q, SysTime time, Slot slot, bool explain) const;
+    Slot slot_of(std::int64_t story_id) const;
+    bool earlier(Slot a, Slot b) const;
 
     MatchWeights weights_;
     EngineLimits limits_;
     std::vector<TermEntry> terms_;
-    std::vector<std::uint32_t> df_;  // per term: stories holding it (apart from terms_: read per scored term)
+    // Per term, apart from terms_ (a dense array that stays in cache): the stories holding it,
+    // read for every term of every story scored.
+    std::vector<std::uint32_t> df_;
     std::vector<TermId> free_terms_;
-    std::unordered_map<std::string, TermId> term_ids_;
+    ProbeTable term_ids_;  // term text -> id
     std::vector<Story> stories_;
+    std::vector<SysTime> times_;  // per slot, apart from stories_: read for every posting entry
     std::vector<Slot> free_slots_;
-    std::unordered_map<std::int64_t, Slot> slot_of_;
-    std::unordered_map<std::string, std::vector<Slot>> by_url_;
-    std::unordered_map<std::uint64_t, std::vector<Slot>> by_fingerprint_;  // exact: the same lead
-    std::set<std::pair<SysTime, std::int64_t>> by_time_;                   // what expire() removes first
+    ProbeTable ids_;             // story id -> slot
+    ProbeTable by_url_;          // canonical URL -> slots
+    ProbeTable by_fingerprint_;  // exact fingerprint (the same lead) -> slots
+    std::vector<std::string> languages_;
+    // (kept_since, story id), a min-heap; entries of replaced or removed stories stay until they
+    // come up, and are then skipped.
+    std::vector<std::pair<SysTime, std::int64_t>> expiry_;
+    // Scratch of candidates_of (the engine has one user thread): rare-term weight per slot.
+    mutable std::vector<float> accumulated_;
+    mutable std::vector<Slot> touched_;
+    mutable std::vector<TermId> quantity_scratch_;  // of score()
 };
 
 // The daemon's StoryIndex (core/story_index.hpp): a StoryEngine fed with the features ItemKeys
@@ -278,9 +323,13 @@ public:
     const StoryEngine& engine() const { return engine_; }
 
 private:
+    // The features of the last keys read: an ingest matches an item, then adds it as a new story
+    // with the same keys, and decoding them costs as much as scoring a candidate.
+    const StoryFeatures* features_for(const ItemKeys& keys) const;
+
     StoryEngine engine_;
-    std::set<std::pair<SysTime, std::int64_t>> by_arrival_;  // may hold stale entries of replaced stories
-    std::unordered_map<std::int64_t, SysTime> arrival_of_;
+    mutable std::string last_bytes_;
+    mutable std::optional<StoryFeatures> last_features_;
 };
 
 }  // namespace tributary::dedup

@@ -205,5 +205,35 @@ TEST(StoryEngine, MatchCostDoesNotGrowWithStoriesHeld) {
     EXPECT_LE(postings_read[1], postings_read[0] + limits.postings) << postings_read[0] << " → " << postings_read[1];
 }
 
+// A daemon runs for months: what the engine holds is the window, not the history. Window after
+// window of new stories (each with names of its own, as news has), the heap the engine uses
+// stays what one window needs, and what it holds per story stays small.
+TEST(StoryEngine, MemoryIsTheWindowsNotTheHistorys) {
+    std::mt19937 random{7};
+    std::int64_t id = 0;
+    const auto story = [&] {
+        std::string title = "Titre", lead = "Le";
+        for (int w = 0; w < 8; ++w) title += " mot" + std::to_string(random() % 2000);
+        for (int w = 0; w < 50; ++w) lead += " mot" + std::to_string(random() % 2000);
+        lead += " avec Nom" + std::to_string(id) + " et " + std::to_string(id) + " km.";
+        return features(title, lead, "https://example.org/" + std::to_string(id));
+    };
+    StoryEngine engine;
+    std::vector<std::size_t> bytes;
+    for (int window = 0; window < 4; ++window) {
+        const SysTime start = kT0 + 24h * window;
+        for (int k = 0; k < 5000; ++k) engine.add(++id, story(), start + std::chrono::seconds(k));
+        EXPECT_EQ(engine.size(), 5000u);
+        bytes.push_back(engine.memory_bytes());
+        engine.expire(start + 23h);
+    }
+    EXPECT_EQ(engine.size(), 0u);
+    EXPECT_EQ(engine.terms(), 0u);
+    // Capacities settle after the first windows; the last two hold the same.
+    EXPECT_LE(bytes[3], bytes[1] + bytes[1] / 10) << bytes[1] << " → " << bytes[3];
+    // About 60 terms a story, at 4 bytes each in the story and its posting entry.
+    EXPECT_LT(bytes[3] / 5000, 1500u) << bytes[3];
+}
+
 }  // namespace
 }  // namespace tributary::dedup
