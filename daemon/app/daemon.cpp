@@ -544,6 +544,9 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
     for (const std::string& warning : warnings) spdlog::debug("feed={} parse warning: {}", name, warning);
     for (const IngestResult::Join& join : result->joins)
         spdlog::debug("feed={} item {} joined story {}: {}", name, printable(join.link), join.story_id, join.reason);
+    for (const IngestResult::Move& move : result->moves)
+        spdlog::info("feed={} item {} moved from story {} to story {}: {}", name, printable(move.link), move.from_story,
+                     move.to_story, move.reason);
     if (round_) {
         round_->new_items += result->new_items;
         round_->updated_items += result->updated_items;

@@ -313,6 +313,14 @@ struct IngestResult {
         std::string reason;
     };
     std::vector<Join> joins;
+    // Each changed item that left its story for another: its link, both stories and why.
+    struct Move {
+        std::string link;
+        std::int64_t from_story = 0;
+        std::int64_t to_story = 0;
+        std::string reason;
+    };
+    std::vector<Move> moves;
 
     bool changed() const noexcept { return new_items + updated_items + duplicate_items > 0; }
 };

@@ -48,6 +48,7 @@ enum class Sql : std::size_t {
     representative_text,
     save_story_features,
     story_has_feed,
+    move_item,
     prune_items,
     repoint_stories,
     prune_stories,
@@ -95,7 +96,8 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen"},
     {Sql::touch_item, "update item", "UPDATE items SET last_seen = ?2 WHERE id = ?1"},
     {Sql::story_by_url, "find story by URL",
-     "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' ORDER BY story_id LIMIT 1"},
+     "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' AND id <> ?2 "
+     "ORDER BY story_id LIMIT 1"},
     {Sql::recent_stories, "read recent stories",
      "SELECT id, canonical_url, fingerprint, coalesce(published, first_seen) FROM stories "
      "WHERE coalesce(published, first_seen) BETWEEN ?1 AND ?2 ORDER BY id"},
@@ -115,6 +117,8 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "WHERE s.id = ?1"},
     {Sql::save_story_features, "save story features", "UPDATE stories SET features = ?2 WHERE id = ?1"},
     {Sql::story_has_feed, "read a story's items", "SELECT 1 FROM items WHERE story_id = ?1 AND feed_id = ?2 LIMIT 1"},
+    {Sql::move_item, "move an item to another story",
+     "UPDATE items SET story_id = ?2, story_reason = ?3 WHERE id = ?1"},
     // Every item an ingest sees gets that ingest's time as last_seen, so a feed's newest
     // last_seen marks the items of its latest document: those stay, however old, since a feed
     // that answers 304 or fails for months still lists them and would bring them back as news.
@@ -228,6 +232,10 @@ FeedState read_feed_state(const Statement& s) {
     return state;
 }
 
+// Where an item sits in time for the story window: its date, else when it arrived; a date in
+// the future (a wrong clock, a wrong zone) counts as arrival.
+SysTime story_time(const ParsedItem& item, SysTime now) { return std::min(item.published.value_or(now), now); }
+
 }  // namespace
 
 struct FeedStore::Impl {
@@ -328,6 +336,31 @@ struct FeedStore::Impl {
         return out;
     }
 
+    // Where a changed item that is not its story's representative belongs now: the story with
+    // its canonical URL, else the index's answer (a scored answer never a story its own feed
+    // already reports). Moves it there when that is another story.
+    Result<std::optional<IngestResult::Move>> rematch(std::int64_t item_id, std::int64_t story, std::int64_t feed,
+                                                      const ItemKeys& key, const ParsedItem& item,
+                                                      const StoryIndex& index, SysTime now, Seconds story_window) {
+        std::optional<StoryMatch> target;
+        auto by_url = story_by_url(key.canonical_url, item_id);
+        if (!by_url) return std::unexpected(by_url.error());
+        if (*by_url) target = StoryMatch{.story_id = **by_url, .reason = "url"};
+        if (!target) target = index.match(key, item, story_time(item, now), story_window);
+        if (!target || target->story_id == story) return std::nullopt;
+        if (target->by_score) {
+            auto own = story_has_feed(target->story_id, feed);
+            if (!own) return std::unexpected(own.error());
+            if (*own) return std::nullopt;
+        }
+        Statement& s = (*this)[Sql::move_item];
+        auto use = s.use();
+        if (auto r = s.bind(1, item_id).bind(2, target->story_id).bind(3, target->reason).run(); !r)
+            return std::unexpected(r.error());
+        return IngestResult::Move{
+            .link = item.link, .from_story = story, .to_story = target->story_id, .reason = std::move(target->reason)};
+    }
+
     Result<bool> story_has_feed(std::int64_t story, std::int64_t feed) {
         Statement& s = (*this)[Sql::story_has_feed];
         auto use = s.use();
@@ -336,11 +369,12 @@ struct FeedStore::Impl {
         return *row;
     }
 
-    Result<std::optional<std::int64_t>> story_by_url(std::string_view canonical_url) {
+    // The story of another item with this canonical URL (not `except_item`).
+    Result<std::optional<std::int64_t>> story_by_url(std::string_view canonical_url, std::int64_t except_item = 0) {
         if (canonical_url.empty()) return std::nullopt;
         Statement& s = (*this)[Sql::story_by_url];
         auto use = s.use();
-        auto row = s.bind(1, canonical_url).step();
+        auto row = s.bind(1, canonical_url).bind(2, except_item).step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return std::nullopt;
         return s.column_int64(0);
@@ -684,10 +718,6 @@ private:
 
 // Stories an ingest added to the daemon's index: taken back out unless the ingest commits,
 // since their rows are rolled back (and SQLite may give their ids to the next ones).
-// Where an item sits in time for the story window: its date, else when it arrived; a date in
-// the future (a wrong clock, a wrong zone) counts as arrival.
-SysTime story_time(const ParsedItem& item, SysTime now) { return std::min(item.published.value_or(now), now); }
-
 class IndexAdditions {
 public:
     explicit IndexAdditions(StoryIndex& index) : index_(index) {}
@@ -785,6 +815,14 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
                 // (a story that has left the window stays out).
                 if (*story_first_seen && **story_first_seen >= now - story_window)
                     index.add((*known)->story_id, key, story_time(item, now), **story_first_seen);
+                // Another site's copy changed: its new text may report another story (a site
+                // that reuses an address, a live page rewritten for the next event).
+                if (!*story_first_seen) {
+                    auto moved =
+                        m.rematch((*known)->id, (*known)->story_id, feed_id, key, item, index, now, story_window);
+                    if (!moved) return failed(moved.error());
+                    if (*moved) result.moves.push_back(std::move(**moved));
+                }
                 ++result.updated_items;
             } else {
                 if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)

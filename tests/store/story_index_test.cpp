@@ -287,5 +287,31 @@ TEST_F(StoreStoryIndexTest, AScoredMatchNeverJoinsAStoryOfTheItemsOwnFeed) {
     EXPECT_EQ(other->duplicate_items, 1);  // another site's copy joins
 }
 
+// Another site's copy whose text changes to another story's moves there, and the result says so
+// (the daemon logs it); a change that matches no other story leaves it where it is.
+TEST_F(StoreStoryIndexTest, AChangedCopyMovesToTheStoryItNowReportsAndSaysSo) {
+    ASSERT_TRUE(ingest("alpha", document({{"1", "Quake"}, {"2", "Flood"}}), kT0));
+    ASSERT_EQ(index.added.size(), 2u);
+    const std::int64_t quake = index.added[0].id, flood = index.added[1].id;
+    ASSERT_TRUE(ingest("beta", document({{"b1", "Quake"}}), kT0 + 1min));
+    EXPECT_EQ(column("SELECT story_id FROM items WHERE guid = 'b1'"), std::vector<std::string>{std::to_string(quake)});
+
+    auto unmoved = ingest("beta", document({{"b1", "Nothing like either"}}), kT0 + 5min);
+    ASSERT_TRUE(unmoved) << unmoved.error().message;
+    EXPECT_EQ(unmoved->updated_items, 1);
+    EXPECT_TRUE(unmoved->moves.empty());
+
+    auto moved = ingest("beta", document({{"b1", "Flood"}}), kT0 + 10min);
+    ASSERT_TRUE(moved) << moved.error().message;
+    ASSERT_EQ(moved->moves.size(), 1u);
+    EXPECT_EQ(moved->moves[0].link, "https://site.example/b1");
+    EXPECT_EQ(moved->moves[0].from_story, quake);
+    EXPECT_EQ(moved->moves[0].to_story, flood);
+    EXPECT_EQ(moved->moves[0].reason, "same features");
+    EXPECT_EQ(column("SELECT story_id || ' ' || story_reason FROM items WHERE guid = 'b1'"),
+              std::vector<std::string>{std::to_string(flood) + " same features"});
+    EXPECT_EQ(index.added.size(), 2u);  // a copy's text is not its story's
+}
+
 }  // namespace
 }  // namespace tributary::store
