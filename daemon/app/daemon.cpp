@@ -660,12 +660,32 @@ void Daemon::record_failure(const std::string& name, FeedState state, std::strin
 }
 
 void Daemon::save_state(FeedState state) {
-    const std::string name = state.name;
+    queued_states_.push_back(std::move(state));
+    if (!states_being_saved_) save_queued_states();
+}
+
+void Daemon::save_queued_states() {
+    states_being_saved_ = true;
     on_pool(
-        db_, [this, state = std::move(state)]() { return store_->save_feed_state(state); },
-        [this, name](Result<void> saved) {
-            if (!saved) spdlog::error("feed={} cannot save its state: {}", name, saved.error().message);
-            finish_attempt(name);
+        db_,
+        [this, states = std::exchange(queued_states_, {})]() mutable {
+            return std::pair{states.size() == 1 ? std::vector<Result<void>>{store_->save_feed_state(states.front())}
+                                                : store_->save_feed_states(states),
+                             std::move(states)};
+        },
+        [this](std::pair<std::vector<Result<void>>, std::vector<FeedState>> done) {
+            const auto& [results, states] = done;
+            for (std::size_t k = 0; k < states.size(); ++k) {
+                if (!results[k])
+                    spdlog::error("feed={} cannot save its state: {}", states[k].name, results[k].error().message);
+                finish_attempt(states[k].name);
+            }
+            // What came meanwhile goes in the next transaction.
+            if (!queued_states_.empty()) {
+                save_queued_states();
+            } else {
+                states_being_saved_ = false;
+            }
             arm_wake_timer();
         });
 }

@@ -107,7 +107,10 @@ private:
     void record_failure(const std::string& name, FeedState state, std::string outcome, std::string error,
                         std::optional<Seconds> retry_after);
     void finish_attempt(const std::string& name);
+    // Queues the state; the states queued while the database thread is busy are written
+    // together, in one transaction (save_queued_states), and each attempt then finishes.
     void save_state(FeedState state);
+    void save_queued_states();
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
     void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
     void request_publish();
@@ -152,6 +155,8 @@ private:
     schedule::DueQueue due_;
     schedule::HostHolds holds_;
     std::unique_ptr<RoundStats> round_;
+    std::vector<FeedState> queued_states_;
+    bool states_being_saved_ = false;
     int in_flight_ = 0;  // feeds between fetch and their final state write
     bool publish_running_ = false;
     bool publish_again_ = false;

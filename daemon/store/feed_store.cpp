@@ -643,6 +643,35 @@ Result<FeedState> FeedStore::feed_state(std::string_view name) {
     return read_feed_state(s);
 }
 
+std::vector<Result<void>> FeedStore::save_feed_states(std::span<const FeedState> states) {
+    // One transaction for all: a round of 304s writes a row per feed, and a commit per row cost
+    // more than the rest of the round. A row that cannot be written (a feed removed meanwhile) is
+    // that feed's error alone; a failed commit is everyone's.
+    std::vector<Result<void>> results;
+    results.reserve(states.size());
+    auto tx = Transaction::begin(impl_->db);
+    if (!tx) {
+        for (const FeedState& state : states)
+            results.push_back(failed_in("save state of feed " + state.name)(tx.error()));
+        return results;
+    }
+    for (const FeedState& state : states) {
+        auto saved = impl_->save_state(state);
+        if (!saved) {
+            results.push_back(failed_in("save state of feed " + state.name)(saved.error()));
+        } else if (!*saved) {
+            results.push_back(no_feed(state.name));
+        } else {
+            results.emplace_back();
+        }
+    }
+    if (auto r = tx->commit(); !r) {
+        for (std::size_t k = 0; k < states.size(); ++k)
+            if (results[k]) results[k] = failed_in("save state of feed " + states[k].name)(r.error());
+    }
+    return results;
+}
+
 Result<void> FeedStore::save_feed_state(const FeedState& state) {
     // Its own transaction, not autocommit: SQLite would commit when the statement is
     // reset, where the commit's error has no caller to go to.

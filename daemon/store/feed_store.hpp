@@ -97,6 +97,8 @@ public:
     // "store: no feed named \"<name>\"", "store: save state of feed <name>: <what>:
     // <sqlite message>" (e.g. "…: commit: database or disk is full").
     Result<void> save_feed_state(const FeedState& state);
+    // Several feeds' states in one transaction; one result per state, in order.
+    std::vector<Result<void>> save_feed_states(std::span<const FeedState> states);
 
     // One transaction: upserts every item of `feed` for state.name, assigns
     // stories, saves `state` (and the feed's title/link from `feed`), commits.

@@ -216,6 +216,29 @@ TEST_F(FeedStoreTest, UnknownFeedIsAnError) {
     EXPECT_EQ(saved.error(), (Error{ErrorKind::Db, "store: no feed named \"nope\""}));
 }
 
+// A round's states are written in one transaction; a feed that is not there fails alone.
+TEST_F(FeedStoreTest, SeveralStatesAreSavedTogetherAndAMissingFeedFailsAlone) {
+    ASSERT_TRUE(store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0));
+    FeedState alpha = named("alpha", "https://a.example/feed", "\"a1\"");
+    FeedState beta = named("beta", "https://b.example/rss", "\"b1\"");
+    alpha.next_due = kT0 + 600s;
+    beta.next_due = kT0 + 900s;
+    const std::vector<FeedState> states{alpha, named("nope"), beta};
+    const auto results = store->save_feed_states(states);
+    ASSERT_EQ(results.size(), 3u);
+    EXPECT_TRUE(results[0]);
+    ASSERT_FALSE(results[1]);
+    EXPECT_EQ(results[1].error(), (Error{ErrorKind::Db, "store: no feed named \"nope\""}));
+    EXPECT_TRUE(results[2]);
+    auto a = store->feed_state("alpha");
+    auto b = store->feed_state("beta");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->etag, "\"a1\"");
+    EXPECT_EQ(a->next_due, kT0 + 600s);
+    EXPECT_EQ(b->etag, "\"b1\"");
+    EXPECT_EQ(b->next_due, kT0 + 900s);
+}
+
 TEST_F(FeedStoreTest, StateRoundTripsEveryField) {
     FeedState state = named("alpha", "https://a.example/feed", "W/\"abc\"");
     state.last_modified = "Mon, 29 Dec 2025 11:02:17 GMT";
