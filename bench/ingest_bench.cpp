@@ -1,4 +1,4 @@
-// What one new item costs on the daemon's real path, compute_keys then FeedStore::ingest with the
+// What one new item costs on the daemon's real path, its keys then FeedStore::ingest with the
 // story index, with 10 thousand, 100 thousand and 1 million stories in the story window
 // (DESIGN.md "Scale": the same per item, whatever the store holds). Printed, never asserted.
 //
@@ -21,10 +21,11 @@
 //   --profile-size   with --perf-fifo, profile only the measured phase at this size
 //
 // The path is the daemon's (daemon/app/daemon.cpp): a SQLite file opened with FeedStore::open,
-// feeds synced with sync_feeds, each document's keys computed with dedup::compute_keys (the
-// worker's share), then check_file, FeedStore::ingest with a dedup::StoryEngineIndex, the
-// daemon's HTML sanitizer as the preparer and a 72 h window, and index.expire(now - 72h) (the
-// database thread's share); a WAL checkpoint every 100 documents, as after a daemon's round.
+// feeds synced with sync_feeds; per document, dedup::identity_keys, then for the items
+// FeedStore::new_or_changed names dedup::add_story_keys and parse::sanitized_item (the worker's
+// share), and new_or_changed, check_file, FeedStore::ingest with a dedup::StoryEngineIndex and a
+// 72 h window, and index.expire(now - 72h) (the database thread's share); a WAL checkpoint every
+// 100 documents, as after a daemon's round.
 // The store is filled through that same path. At each size the store is then closed, reopened
 // and its index loaded with load_story_index, as a restarted daemon does.
 //
@@ -736,8 +737,9 @@ public:
             "%zu feeds (60%% English-like, 20%% French, 20%% Arabic); %.0f%% of items rewrite a story held\n",
             options_.items, options_.doc_items, options_.fill_doc_items, options_.feeds, options_.rewrites * 100);
         std::printf(
-            "path: dedup::compute_keys (worker's share) then check_file, FeedStore::ingest with "
-            "dedup::StoryEngineIndex, sanitize_html preparer, %lldh window, index.expire (database thread's share); "
+            "path: dedup::identity_keys, then for the items FeedStore::new_or_changed names add_story_keys and "
+            "sanitized_item (worker's share); new_or_changed, check_file, FeedStore::ingest with "
+            "dedup::StoryEngineIndex, %lldh window, index.expire (database thread's share); "
             "WAL checkpoint every %d documents\n",
             static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count()),
             kDocumentsPerRound);
@@ -855,10 +857,23 @@ private:
             Feed& feed = feeds_[feed_index];
             build_document(feed, feed_index, n, at, doc, reservoir_slot, expected, pending);
 
-            // The worker's share.
-            Stopwatch keys_watch;
-            std::vector<ItemKeys> keys = dedup::compute_keys(doc.items);
-            const Cost keys_cost = keys_watch.elapsed();
+            // The daemon's path (app/daemon.cpp): identities on a worker, which items are new or
+            // changed on the database thread, those prepared on a worker, then the ingest.
+            Stopwatch identity_watch;
+            std::vector<ItemKeys> keys = dedup::identity_keys(doc.items);
+            Cost keys_cost = identity_watch.elapsed();
+            Stopwatch wanted_watch;
+            auto wanted = store_->new_or_changed(feed.state.name, keys);
+            if (!wanted) die(wanted.error().message);
+            const Cost wanted_cost = wanted_watch.elapsed();
+            Stopwatch prepare_watch;
+            for (std::size_t i = 0; i < doc.items.size(); ++i) {
+                if (!(*wanted)[i]) continue;
+                dedup::add_story_keys(keys[i], doc.items[i]);
+                doc.items[i] = parse::sanitized_item(doc.items[i], feed.state.url);
+                keys[i].prepared = true;
+            }
+            keys_cost += prepare_watch.elapsed();
 
             if (measured && p.documents % 20 == 0) sample_candidates(p, keys.front(), doc.items.front(), at);
 
@@ -876,7 +891,8 @@ private:
             if (auto ours = store_->check_file(); !ours) die(ours.error().message);
             auto ingested = store_->ingest(feed.state, doc, keys, *noting_, at, kStoryWindow, sanitize);
             const std::size_t expired = noting_->expire(at - kStoryWindow);
-            const Cost ingest_cost = ingest_watch.elapsed();
+            Cost ingest_cost = ingest_watch.elapsed();
+            ingest_cost += wanted_cost;
             if (!ingested) die(ingested.error().message);
             ++p.documents;
 

@@ -447,7 +447,9 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
         return;
     }
 
-    // 200: parse and compute keys on a worker, then ingest on the writer.
+    // 200: parse and compute the items' identities on a worker; ask the store which items are
+    // new or changed; prepare those (sanitize, story features: the costly part) on a worker;
+    // ingest on the writer. A feed that changed one item of twenty-five pays for one.
     const std::string encoding_override = it->second.spec.encoding;
     const std::string timezone = it->second.spec.timezone;
     on_pool(
@@ -467,7 +469,7 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 .sanitize = false,
                 .timezone = timezone};
             Parsed out{.fetched = {}, .feed = parse::parse_feed(result.body, options), .keys = {}};
-            if (out.feed) out.keys = dedup::compute_keys(out.feed->items);
+            if (out.feed) out.keys = dedup::identity_keys(out.feed->items);
             result.body.clear();
             result.body.shrink_to_fit();
             out.fetched = std::move(result);
@@ -501,27 +503,76 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
             const std::size_t item_count = parsed.feed->items.size();
             std::vector<std::string> warnings = parsed.feed->warnings;
             const auto elapsed = fetched.elapsed;
-            const SysTime now = clock_.now();
+            prepare_and_ingest(name, std::move(state),
+                               Document{.feed = std::move(*parsed.feed), .keys = std::move(parsed.keys)},
+                               IngestNote{.items = item_count, .warnings = std::move(warnings), .elapsed = elapsed});
+        });
+}
+
+void Daemon::prepare_and_ingest(const std::string& name, FeedState state, Document document, IngestNote note) {
+    const auto still_wanted = [this, name] {
+        const auto feed = feeds_.find(name);
+        return !stopping_ && feed != feeds_.end() && !feed->second.removed;
+    };
+    const std::string feed_name = state.name;
+    on_pool(
+        db_,
+        [this, feed_name, keys = std::move(document.keys)]() mutable {
+            auto needed = store_->new_or_changed(feed_name, keys);
+            return std::pair{std::move(needed), std::move(keys)};
+        },
+        [this, name, state = std::move(state), feed = std::move(document.feed), note = std::move(note),
+         still_wanted](auto needed) mutable {
+            if (!needed.first) {
+                return on_ingested(name, std::move(state), std::unexpected(needed.first.error()), note.items,
+                                   std::move(note.warnings), note.elapsed);
+            }
+            if (!still_wanted()) return finish_attempt(name);
+            // Copied before the call: its arguments are built in no fixed order, and the second
+            // one takes `state`.
+            std::string url = state.url;
             on_pool(
-                db_,
-                [this, state, feed = std::move(*parsed.feed), keys = std::move(parsed.keys), now]() {
-                    const store::ItemPreparer sanitize = [&state](const ParsedItem& item) {
-                        return parse::sanitized_item(item, state.url);
-                    };
-                    // SQLite would write on into a deleted or replaced file and lose it all.
-                    if (auto ours = store_->check_file(); !ours)
-                        return Result<IngestResult>(std::unexpected(ours.error()));
-                    if (auto index = story_index(now); !index)
-                        return Result<IngestResult>(std::unexpected(index.error()));
-                    auto ingested = store_->ingest(state, feed, keys, *story_index_, now, kStoryWindow, sanitize);
-                    // What arrived before the window can no longer be matched: memory stays the window's.
-                    story_index_->expire(now - kStoryWindow);
-                    return ingested;
+                workers_,
+                [url = std::move(url), feed = std::move(feed), keys = std::move(needed.second),
+                 wanted = std::move(*needed.first)]() mutable {
+                    for (std::size_t i = 0; i < feed.items.size(); ++i) {
+                        if (!wanted[i]) continue;
+                        dedup::add_story_keys(keys[i], feed.items[i]);
+                        feed.items[i] = parse::sanitized_item(feed.items[i], url);
+                        keys[i].prepared = true;
+                    }
+                    return Document{.feed = std::move(feed), .keys = std::move(keys)};
                 },
-                [this, name, state, item_count, warnings = std::move(warnings),
-                 elapsed](Result<IngestResult> ingested) mutable {
-                    on_ingested(name, std::move(state), std::move(ingested), item_count, std::move(warnings), elapsed);
+                [this, name, state = std::move(state), note = std::move(note),
+                 still_wanted](Document prepared) mutable {
+                    if (!still_wanted()) return finish_attempt(name);
+                    ingest(name, std::move(state), std::move(prepared), std::move(note));
                 });
+        });
+}
+
+void Daemon::ingest(const std::string& name, FeedState state, Document document, IngestNote note) {
+    const SysTime now = clock_.now();
+    on_pool(
+        db_,
+        [this, state, document = std::move(document), now]() {
+            // For an item that became new after new_or_changed() answered (none, unless retention
+            // ran between the two): it is sanitized here.
+            const store::ItemPreparer sanitize = [&state](const ParsedItem& item) {
+                return parse::sanitized_item(item, state.url);
+            };
+            // SQLite would write on into a deleted or replaced file and lose it all.
+            if (auto ours = store_->check_file(); !ours) return Result<IngestResult>(std::unexpected(ours.error()));
+            if (auto index = story_index(now); !index) return Result<IngestResult>(std::unexpected(index.error()));
+            auto ingested =
+                store_->ingest(state, document.feed, document.keys, *story_index_, now, kStoryWindow, sanitize);
+            // What arrived before the window can no longer be matched: memory stays the window's.
+            story_index_->expire(now - kStoryWindow);
+            return ingested;
+        },
+        [this, name, state, note = std::move(note)](Result<IngestResult> ingested) mutable {
+            on_ingested(name, std::move(state), std::move(ingested), note.items, std::move(note.warnings),
+                        note.elapsed);
         });
 }
 

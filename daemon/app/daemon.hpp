@@ -109,6 +109,19 @@ private:
     void finish_attempt(const std::string& name);
     // Queues the state; the states queued while the database thread is busy are written
     // together, in one transaction (save_queued_states), and each attempt then finishes.
+    // A parsed document and its items' keys (identity only until prepared).
+    struct Document {
+        ParsedFeed feed;
+        std::vector<ItemKeys> keys;
+    };
+    // What on_ingested() logs about the fetch and parse.
+    struct IngestNote {
+        std::size_t items = 0;
+        std::vector<std::string> warnings;
+        std::chrono::milliseconds elapsed{0};
+    };
+    void prepare_and_ingest(const std::string& name, FeedState state, Document document, IngestNote note);
+    void ingest(const std::string& name, FeedState state, Document document, IngestNote note);
     void save_state(FeedState state);
     void save_queued_states();
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);

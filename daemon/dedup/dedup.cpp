@@ -227,6 +227,18 @@ std::uint64_t story_fingerprint(const ParsedItem& item) {
 }
 
 std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items) {
+    std::vector<ItemKeys> keys = identity_keys(items);
+    for (std::size_t i = 0; i < items.size(); ++i) add_story_keys(keys[i], items[i]);
+    return keys;
+}
+
+void add_story_keys(ItemKeys& keys, const ParsedItem& item) {
+    const StoryFeatures features = extract_features(item);
+    keys.fingerprint = features.fingerprint;  // story_fingerprint(item), computed once
+    keys.features = serialize(features);
+}
+
+std::vector<ItemKeys> identity_keys(std::span<const ParsedItem> items) {
     std::vector<ItemKeys> keys;
     keys.reserve(items.size());
     std::set<std::string, std::less<>> seen;
@@ -242,10 +254,7 @@ std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items) {
             k.item_key = std::move(alternative);
         }
         seen.insert(k.item_key);
-        const StoryFeatures features = extract_features(item);
-        k.fingerprint = features.fingerprint;  // story_fingerprint(item), computed once
         k.content_hash = content_hash(item);
-        k.features = serialize(features);
         keys.push_back(std::move(k));
     }
     return keys;

@@ -41,6 +41,12 @@ std::uint64_t story_fingerprint(const ParsedItem& item);
 // different items never collapse into one.
 std::vector<ItemKeys> compute_keys(std::span<const ParsedItem> items);
 
+// The same keys without what only a new or changed item needs (fingerprint and features, the
+// costly part): enough for the store to tell which items are new or changed.
+std::vector<ItemKeys> identity_keys(std::span<const ParsedItem> items);
+// Adds the fingerprint and the features to an item's identity keys.
+void add_story_keys(ItemKeys& keys, const ParsedItem& item);
+
 // The story a new item belongs to among recent ones: the first with the same
 // canonical URL, else the nearest fingerprint within kMaxStoryDistance bits
 // (the first of equals); nullopt when none is near enough. One scan of `recent`.

@@ -801,15 +801,42 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
     return ingest_with(state, feed, keys, index, {}, now, story_window, prepare);
 }
 
+Result<std::vector<bool>> FeedStore::new_or_changed(std::string_view feed_name, std::span<const ItemKeys> keys) {
+    Impl& m = *impl_;
+    const auto failed = failed_in("read the items of " + std::string(feed_name));
+    auto feed_row = m.feed_id(std::string(feed_name));
+    if (!feed_row) return failed(feed_row.error());
+    if (!*feed_row) return no_feed(feed_name);
+    std::vector<bool> out;
+    out.reserve(keys.size());
+    for (const ItemKeys& key : keys) {
+        auto known = m.find_item(**feed_row, key.item_key);
+        if (!known) return failed(known.error());
+        out.push_back(!*known || (*known)->content_hash != key.content_hash);
+    }
+    return out;
+}
+
 Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const ParsedFeed& feed,
                                             std::span<const ItemKeys> keys, StoryIndex& index, const StrayAnswer& stray,
                                             SysTime now, Seconds story_window, const ItemPreparer& prepare) {
     Impl& m = *impl_;
     ParsedItem prepared;
+    std::size_t at = 0;  // the item being ingested
     const auto stored_form = [&](const ParsedItem& item) -> const ParsedItem& {
-        if (!prepare) return item;
+        if (!prepare || keys[at].prepared) return item;
         prepared = prepare(item);
         return prepared;
+    };
+    // A new or changed item's keys with its story features, which a worker computes for the
+    // items new_or_changed() named; one that became new since (retention removed it
+    // meanwhile) gets them here.
+    ItemKeys completed;
+    const auto with_features = [&](const ItemKeys& key, const ParsedItem& item) -> const ItemKeys& {
+        if (!key.features.empty()) return key;
+        completed = key;
+        completed.features = index.features_of(item);
+        return completed;
     };
     if (keys.size() != feed.items.size()) {
         return fail(ErrorKind::Internal, "store: ingest " + state.name + ": " + std::to_string(keys.size()) +
@@ -827,17 +854,19 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
     IngestResult result;
     std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
     for (std::size_t i = 0; i < feed.items.size(); ++i) {
+        at = i;
         const ParsedItem& item = feed.items[i];
-        const ItemKeys& key = keys[i];
-        if (!seen.insert(key.item_key).second) {
+        const ItemKeys& identity = keys[i];
+        if (!seen.insert(identity.item_key).second) {
             ++result.unchanged_items;
             continue;
         }
 
-        auto known = m.find_item(feed_id, key.item_key);
+        auto known = m.find_item(feed_id, identity.item_key);
         if (!known) return failed(known.error());
         if (*known) {
-            if ((*known)->content_hash != key.content_hash) {
+            if ((*known)->content_hash != identity.content_hash) {
+                const ItemKeys& key = with_features(identity, item);
                 auto story_first_seen = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now);
                 if (!story_first_seen) return failed(story_first_seen.error());
                 // The story's own text changed: the index compares the new one from now on
@@ -862,6 +891,7 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         }
 
         // A new item: same canonical URL first, then the index, else a new story.
+        const ItemKeys& key = with_features(identity, item);
         std::optional<StoryMatch> story;
         auto by_url = m.story_by_url(key.canonical_url);
         if (!by_url) return failed(by_url.error());

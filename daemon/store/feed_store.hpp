@@ -100,11 +100,18 @@ public:
     // Several feeds' states in one transaction; one result per state, in order.
     std::vector<Result<void>> save_feed_states(std::span<const FeedState> states);
 
+    // Which of a document's items (keys[i] for its item i) are new to the feed or changed since
+    // stored: those an ingest will write, and so the only ones worth preparing (sanitizing,
+    // computing story features). Reads only. Error: "store: no feed named …".
+    Result<std::vector<bool>> new_or_changed(std::string_view feed_name, std::span<const ItemKeys> keys);
+
     // One transaction: upserts every item of `feed` for state.name, assigns
     // stories, saves `state` (and the feed's title/link from `feed`), commits.
     // keys[i] belongs to feed.items[i]. `prepare`, when given, turns an item
     // into what is stored, and runs only for new or changed items (so the
-    // pipeline sanitizes HTML once per change, not for every item of every poll).
+    // pipeline sanitizes HTML once per change, not for every item of every poll), unless its keys
+    // say it was prepared already; a new or changed item whose keys lack features gets them from
+    // index.features_of().
     // A new item joins the story its canonical URL names, else the one `index` finds for it
     // among the stories within `story_window` of the item's time (its date, else `now`; a date
     // after `now` counts as `now`); else it starts a story, which is added to `index`. The
