@@ -382,6 +382,10 @@ struct MergedItem {
     // The story's other feeds, one item each (that feed's earliest), in the order they were first
     // seen; never the representative's own feed.
     std::vector<OtherSource> also_reported_by;
+    // Filled where the store keeps them; publish renders them when present.
+    std::string content;   // the full sanitized HTML when the item had both a summary and content
+    std::string language;  // the item's (else its feed's) language, BCP 47; "" = unknown
+    std::vector<Enclosure> enclosures;
 
     friend bool operator==(const MergedItem&, const MergedItem&) = default;
 };
