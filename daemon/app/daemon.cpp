@@ -25,6 +25,7 @@
 #include "publish/atomic_file.hpp"
 #include "publish/http_server.hpp"
 #include "publish/outputs.hpp"
+#include "publish/pages.hpp"
 #include "publish/render.hpp"
 #include "store/feed_store.hpp"
 
@@ -200,6 +201,9 @@ Result<void> Daemon::start() {
         for (const OutputSpec& output : config_.outputs)
             for (const auto& rep : publish::representations_of(output)) http_->publish(rep.url, nullptr);
         metrics_.started = clock_.now();
+        http_->publish(std::string(publish::kStylesheetPath),
+                       publish::make_snapshot(std::string(publish::feed_stylesheet()), clock_.now(),
+                                              std::string(publish::kXslContentType), "public, max-age=86400"));
         publish_metrics();
         if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
         for (const OutputSpec& output : config_.outputs)
@@ -835,6 +839,20 @@ void Daemon::publish_metrics() {
         metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});
     http_->publish("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
                                                       std::string(publish::kMetricsContentType)));
+    // The status page, from the loop's own copy of every feed's state (no database read).
+    std::vector<publish::FeedHealth> health;
+    for (const auto& [name, feed] : feeds_)
+        if (!feed.removed)
+            health.push_back(publish::FeedHealth{
+                .name = name, .url = feed.spec.url, .enabled = feed.spec.enabled, .state = feed.state});
+    publish::sort_failing_first(health);
+    const SysTime now = clock_.now();
+    http_->publish(std::string(publish::kStatusPath),
+                   publish::make_snapshot(publish::render_status_html(health, now), now,
+                                          std::string(publish::kHtmlContentType), "no-cache"));
+    http_->publish(std::string(publish::kStatusJsonPath),
+                   publish::make_snapshot(publish::render_status_json(health, now), now,
+                                          std::string(publish::kJsonContentType), "no-cache"));
 }
 
 void Daemon::request_publish() {
@@ -894,7 +912,9 @@ void Daemon::request_publish() {
                 }
                 const std::vector<MergedItem> entries =
                     publish::select_entries(*items, job.feeds, job.output.max_items);
-                for (publish::RenderedDocument& doc : publish::render_output(job.output, entries, now, job.base)) {
+                const std::string stylesheet = publish::absolute_url(job.base, publish::kStylesheetPath);
+                for (publish::RenderedDocument& doc :
+                     publish::render_output(job.output, entries, now, job.base, stylesheet)) {
                     Rendered r{.url = doc.url, .snapshot = nullptr, .error = {}};
                     if (auto written = publish::write_file_atomically(doc.path, doc.body); !written)
                         r.error = written.error().message;

@@ -156,8 +156,11 @@ std::string without_feed_extension(std::string_view name) {
     return std::string(name);
 }
 
-// The daemon's own paths: no output may take them.
-bool reserved_url(std::string_view url) { return url == "/healthz" || url == "/metrics"; }
+// The daemon's own paths (publish/http_server, publish/pages): no output may take them.
+constexpr std::array<std::string_view, 5> kReservedUrls{"/healthz", "/metrics", "/status", "/status.json", "/feed.xsl"};
+bool reserved_url(std::string_view url) {
+    return std::find(kReservedUrls.begin(), kReservedUrls.end(), url) != kReservedUrls.end();
+}
 
 bool known_timezone(std::string_view name) {
     if (name.empty() || name.size() > 64) return false;
@@ -297,7 +300,7 @@ private:
     // are an error (parse_config, check_paths_apart). A place made up here gives way instead: it
     // is left out, with a note, when another output (or the daemon) has it already.
     void derive_representations() {
-        std::set<std::string, std::less<>> urls{"/healthz", "/metrics"};
+        std::set<std::string, std::less<>> urls(kReservedUrls.begin(), kReservedUrls.end());
         std::set<fs::path> paths;
         struct Pending {
             OutputSpec* output;
@@ -767,7 +770,7 @@ private:
             return false;
         }
         if (reserved_url(value)) {  // the daemon's own endpoints
-            bad_value(line_no, key, value, "a path other than /healthz and /metrics");
+            bad_value(line_no, key, value, "a path other than /healthz, /metrics, /status, /status.json and /feed.xsl");
             return false;
         }
         return true;

@@ -241,6 +241,11 @@ TEST(ConfigParse, UnknownTagsAndFeedsInAnOutputAreErrorsWithTheirLines) {
 TEST(ConfigParse, AnOutputCannotTakeTheDaemonsOwnPaths) {
     const std::string message = parse_error("[output m]\nurl = /metrics\n[feed a]\nurl = http://example.org/rss\n");
     EXPECT_NE(message.find("feeds.conf:2: bad value '/metrics' for 'url' in [output m]"), std::string::npos) << message;
+    for (const std::string path : {"/status", "/status.json", "/feed.xsl", "/healthz"}) {
+        const std::string m =
+            parse_error("[output m]\njson_url = " + path + "\n[feed a]\nurl = http://example.org/rss\n");
+        EXPECT_NE(m.find("feeds.conf:2: bad value '" + path + "' for 'json_url'"), std::string::npos) << m;
+    }
 }
 
 TEST(ConfigParse, RejectsDuplicateKeysAndStrayLines) {

@@ -181,6 +181,30 @@ TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     EXPECT_NE(rss.head.find("Cache-Control: public, max-age=3600"), std::string::npos) << rss.head;
     EXPECT_STREQ(load_xml(rss.body).child("rss").child("channel").child_value("link"), "https://tourism.example/");
 
+    // A browser opening the feed is pointed to the daemon's stylesheet.
+    EXPECT_NE(rss.body.find("<?xml-stylesheet type=\"text/xsl\" href=\"https://tourism.example/feed.xsl\"?>"),
+              std::string::npos);
+    const HttpAnswer xsl = http_get(port, "/feed.xsl");
+    EXPECT_EQ(xsl.status, 200);
+    EXPECT_NE(xsl.head.find("Content-Type: text/xsl; charset=utf-8"), std::string::npos) << xsl.head;
+
+    // Every feed's health, as a page and as JSON, from the daemon's own state.
+    HttpAnswer status;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        status = http_get(port, "/status.json");
+        if (status.status == 200 && status.body.find("\"last_outcome\": \"fetched\"") != std::string::npos) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(status.status, 200) << status.head;
+    const auto feeds = nlohmann::json::parse(status.body)["feeds"];
+    ASSERT_EQ(feeds.size(), 3u) << status.body;
+    const HttpAnswer page = http_get(port, "/status");
+    EXPECT_EQ(page.status, 200);
+    EXPECT_NE(page.head.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << page.head;
+    for (const std::string name : {">akhbar<", ">lequipe<", ">sahel<"})
+        EXPECT_NE(page.body.find(name), std::string::npos) << name << page.body;
+    EXPECT_EQ(page.body.find("<script"), std::string::npos);
+
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
 }

@@ -106,7 +106,7 @@ FeedSpec feed(std::string name, std::vector<std::string> tags, std::optional<Sec
 
 std::map<Format, RenderedDocument> render_all(const OutputSpec& o, const std::vector<MergedItem>& items) {
     std::map<Format, RenderedDocument> out;
-    const auto docs = render_output(o, items, kBuild, kBase);
+    const auto docs = render_output(o, items, kBuild, kBase, kBase + "feed.xsl");
     EXPECT_EQ(docs.size(), 3u);
     for (std::size_t i = 0; i < docs.size(); ++i) out[o.representations[i].format] = docs[i];
     return out;
