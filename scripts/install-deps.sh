@@ -8,7 +8,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3
   libboost1.81-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   zlib1g-dev libbrotli-dev libicu-dev libgumbo-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
-  libstemmer-dev clang libclang-rt-14-dev time
+  libstemmer-dev clang libclang-rt-14-dev time libxml2-utils xsltproc
 )
 
 missing=()

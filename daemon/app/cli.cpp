@@ -171,6 +171,7 @@ int run_check(const Cli& cli) {
         std::cerr << config.error().message << '\n';
         return kExitFailed;
     }
+    for (const std::string& note : config->notes) std::cout << note << '\n';
     std::size_t enabled = 0;
     for (const FeedSpec& feed : config->feeds) enabled += feed.enabled ? 1 : 0;
     std::cout << config->file.string() << ": ok: " << config->feeds.size() << " feeds (" << enabled << " enabled), "

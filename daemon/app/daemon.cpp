@@ -24,6 +24,8 @@
 #include "parse/parse_feed.hpp"
 #include "publish/atomic_file.hpp"
 #include "publish/http_server.hpp"
+#include "publish/outputs.hpp"
+#include "publish/pages.hpp"
 #include "publish/render.hpp"
 #include "store/feed_store.hpp"
 
@@ -130,13 +132,13 @@ void Daemon::join() {
 
 std::uint16_t Daemon::http_port() const { return http_ ? http_->port() : 0; }
 
-std::string Daemon::self_url(const OutputSpec& output) const {
+std::string Daemon::self_url(std::string_view path) const {
     const std::uint16_t port = http_ ? http_->port() : config_.daemon.listen_port;
     if (port == 0) return {};  // `once` with listen = …:0: no URL to name
     const std::string& host = config_.daemon.listen_host;
     const bool wildcard = host == "0.0.0.0" || host == "::";
     const std::string shown = wildcard ? "localhost" : (host.find(':') != std::string::npos ? "[" + host + "]" : host);
-    return "http://" + shown + ":" + std::to_string(port) + output.url;
+    return "http://" + shown + ":" + std::to_string(port) + std::string(path);
 }
 
 Result<void> Daemon::start() {
@@ -147,10 +149,12 @@ Result<void> Daemon::start() {
         if (ec) return fail(ErrorKind::Io, "app: cannot create " + dir.string() + ": " + ec.message());
     }
     for (const OutputSpec& output : config_.outputs) {
-        fs::create_directories(output.path.parent_path(), ec);
-        if (ec)
-            return fail(ErrorKind::Io,
-                        "app: cannot create " + output.path.parent_path().string() + ": " + ec.message());
+        for (const auto& rep : publish::representations_of(output)) {
+            fs::create_directories(rep.path.parent_path(), ec);
+            if (ec)
+                return fail(ErrorKind::Io,
+                            "app: cannot create " + rep.path.parent_path().string() + ": " + ec.message());
+        }
     }
 
     // Start-up may block: the loop is not running yet.
@@ -194,12 +198,19 @@ Result<void> Daemon::start() {
                 .max_connections = limits.max_connections,
                 .header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.header_timeout),
                 .idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.idle_timeout)});
-        for (const OutputSpec& output : config_.outputs) http_->publish(output.url, nullptr);
+        for (const OutputSpec& output : config_.outputs)
+            for (const auto& rep : publish::representations_of(output)) http_->publish(rep.url, nullptr);
         metrics_.started = clock_.now();
+        http_->publish(std::string(publish::kStylesheetPath),
+                       publish::make_snapshot(std::string(publish::feed_stylesheet()), clock_.now(),
+                                              std::string(publish::kXslContentType), "public, max-age=86400"));
         publish_metrics();
         if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
         for (const OutputSpec& output : config_.outputs)
-            spdlog::info("output {}: file {}, served at {}", output.name, output.path.string(), self_url(output));
+            for (const auto& rep : publish::representations_of(output))
+                spdlog::info("output {}: file {}, served at {}, published as {}", output.name, rep.path.string(),
+                             self_url(rep.url),
+                             publish::absolute_url(publish::public_base(output, config_.daemon, http_port()), rep.url));
         // Serve what the database already holds right away; subscribers should
         // not wait for the first poll after a restart.
         request_publish();
@@ -835,7 +846,8 @@ void Daemon::maybe_finish() {
     if (mode_ == Mode::once && !stopping_ && due_.size() == 0) {
         namespace fs = std::filesystem;
         bool output_missing = false;
-        for (const OutputSpec& output : config_.outputs) output_missing |= !fs::exists(output.path);
+        for (const OutputSpec& output : config_.outputs)
+            for (const auto& rep : publish::representations_of(output)) output_missing |= !fs::exists(rep.path);
         if ((changed_since_publish_ || output_missing) && !publish_running_) {
             changed_since_publish_ = false;
             request_publish();
@@ -901,6 +913,20 @@ void Daemon::publish_metrics() {
         metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});
     http_->publish("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
                                                       std::string(publish::kMetricsContentType)));
+    // The status page, from the loop's own copy of every feed's state (no database read).
+    std::vector<publish::FeedHealth> health;
+    for (const auto& [name, feed] : feeds_)
+        if (!feed.removed)
+            health.push_back(publish::FeedHealth{
+                .name = name, .url = feed.spec.url, .enabled = feed.spec.enabled, .state = feed.state});
+    publish::sort_failing_first(health);
+    const SysTime now = clock_.now();
+    http_->publish(std::string(publish::kStatusPath),
+                   publish::make_snapshot(publish::render_status_html(health, now), now,
+                                          std::string(publish::kHtmlContentType), "no-cache"));
+    http_->publish(std::string(publish::kStatusJsonPath),
+                   publish::make_snapshot(publish::render_status_json(health, now), now,
+                                          std::string(publish::kJsonContentType), "no-cache"));
 }
 
 void Daemon::request_publish() {
@@ -916,46 +942,60 @@ void Daemon::request_publish() {
         std::shared_ptr<const publish::Snapshot> snapshot;
         std::string error;
     };
-    std::vector<std::pair<OutputSpec, std::string>> outputs;
-    for (const OutputSpec& output : config_.outputs) outputs.emplace_back(output, self_url(output));
+    // Everything an output needs from the loop's state, copied for the database thread.
+    struct Job {
+        OutputSpec output;
+        std::string base;
+        std::vector<std::string> feeds;
+        std::string cache_control;
+    };
+    std::vector<Job> jobs;
+    for (const OutputSpec& output : config_.outputs)
+        jobs.push_back(Job{.output = output,
+                           .base = publish::public_base(output, config_.daemon, http_port()),
+                           .feeds = publish::selected_feeds(output, config_.feeds),
+                           .cache_control = publish::cache_control(output, config_.feeds, config_.daemon.schedule)});
     const SysTime now = clock_.now();
     on_pool(
         db_,
-        [this, outputs = std::move(outputs), now]() {
+        [this, jobs = std::move(jobs), now]() {
             std::vector<Rendered> rendered;
-            // One read per dedup mode in use, of as many entries as its longest output shows.
+            // One read per dedup mode in use, of as many entries as its longest output needs.
             struct Read {
                 OutputSpec::Dedup mode;
                 std::size_t limit = 0;
                 std::optional<Result<std::vector<MergedItem>>> items;
             };
             std::vector<Read> reads;
-            for (const auto& [output, url] : outputs) {
-                const auto same = [&output](const Read& r) { return r.mode == output.dedup; };
+            for (const Job& job : jobs) {
+                const auto same = [&job](const Read& r) { return r.mode == job.output.dedup; };
+                const std::size_t limit = publish::entries_to_read(job.output);
                 if (auto it = std::find_if(reads.begin(), reads.end(), same); it != reads.end())
-                    it->limit = std::max(it->limit, output.max_items);
+                    it->limit = std::max(it->limit, limit);
                 else
-                    reads.push_back(Read{.mode = output.dedup, .limit = output.max_items, .items = std::nullopt});
+                    reads.push_back(Read{.mode = job.output.dedup, .limit = limit, .items = std::nullopt});
             }
             for (Read& r : reads) r.items.emplace(store_->merged_items(r.limit, r.mode));
-            for (const auto& [output, url] : outputs) {
-                Rendered r{.url = output.url, .snapshot = nullptr, .error = {}};
-                const auto same = [&output](const Read& read) { return read.mode == output.dedup; };
+            for (const Job& job : jobs) {
+                const auto same = [&job](const Read& read) { return read.mode == job.output.dedup; };
                 const Result<std::vector<MergedItem>>& items = *std::find_if(reads.begin(), reads.end(), same)->items;
                 if (!items) {
-                    r.error = items.error().message;
-                    rendered.push_back(std::move(r));
+                    rendered.push_back(
+                        Rendered{.url = job.output.url, .snapshot = nullptr, .error = items.error().message});
                     continue;
                 }
-                const std::span<const MergedItem> shown(items->data(), std::min(items->size(), output.max_items));
-                const bool atom = output.format == OutputSpec::Format::atom;
-                std::string body =
-                    atom ? publish::render_atom(output, shown, now, url) : publish::render_rss(output, shown, now, url);
-                if (auto written = publish::write_file_atomically(output.path, body); !written)
-                    r.error = written.error().message;
-                r.snapshot = publish::make_snapshot(
-                    std::move(body), now, std::string(atom ? publish::kAtomContentType : publish::kRssContentType));
-                rendered.push_back(std::move(r));
+                const std::vector<MergedItem> entries =
+                    publish::select_entries(*items, job.feeds, job.output.max_items);
+                const std::string stylesheet = publish::absolute_url(job.base, publish::kStylesheetPath);
+                for (publish::RenderedDocument& doc :
+                     publish::render_output(job.output, entries, now, job.base, stylesheet)) {
+                    Rendered r{.url = doc.url, .snapshot = nullptr, .error = {}};
+                    if (auto written = publish::write_file_atomically(doc.path, doc.body); !written)
+                        r.error = written.error().message;
+                    r.snapshot = publish::make_snapshot(std::move(doc.body), now, std::move(doc.content_type),
+                                                        job.cache_control);
+                    rendered.push_back(std::move(r));
+                }
             }
             return rendered;
         },
@@ -1079,7 +1119,8 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
     }
     const bool outputs_changed = fresh.outputs != config_.outputs;
     if (outputs_changed && http_) {
-        for (const OutputSpec& output : fresh.outputs) http_->publish(output.url, nullptr);
+        for (const OutputSpec& output : fresh.outputs)
+            for (const auto& rep : publish::representations_of(output)) http_->publish(rep.url, nullptr);
     }
     config_ = std::move(fresh);
     spdlog::info("reload: {} feeds added, {} removed, {} changed; {} feeds active", added, removed, changed,

@@ -141,7 +141,7 @@ private:
     schedule::Decision plan_next(const std::string& name, FeedState& state, schedule::AttemptKind kind,
                                  std::optional<Seconds> retry_after);
     double jitter_unit();
-    std::string self_url(const OutputSpec& output) const;
+    std::string self_url(std::string_view path) const;  // on the listen address, for the log
 
     // Runs `work` on a pool thread and `done(result)` back on the loop.
     template <class Work, class Done>

@@ -4,6 +4,7 @@
 #include <unicode/unistr.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -12,8 +13,10 @@
 #include <memory>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/text.hpp"
+#include "core/url_safety.hpp"
 
 namespace tributary::config {
 namespace {
@@ -86,6 +89,77 @@ bool valid_http_url(std::string_view url) {
     for (const char c : url)
         if (static_cast<unsigned char>(c) <= 0x20) return false;  // whitespace or controls inside a URL
     return true;
+}
+
+// An absolute http(s) URL to publish links under: no user info, query, fragment, space or control
+// character. Normalised to end in '/' so that an output's path appends to it. nullopt when unusable.
+std::optional<std::string> parse_public_url(std::string_view value) {
+    if (!valid_http_url(value) || !is_publishable_url(value)) return std::nullopt;
+    const std::size_t authority = value.find("://") + 3;
+    const std::size_t authority_end = std::min(value.find('/', authority), value.size());
+    const std::string_view host = value.substr(authority, authority_end - authority);
+    if (host.empty() || host.find('@') != std::string_view::npos || host.starts_with(':')) return std::nullopt;
+    for (const char c : value)
+        if (c == '?' || c == '#' || c == '\\' || c == '"' || c == '<' || c == '>' ||
+            static_cast<unsigned char>(c) >= 0x7F)
+            return std::nullopt;  // non-ASCII too: a public URL is written percent-encoded
+    std::string url(value);
+    if (!url.ends_with('/')) url += '/';
+    return url;
+}
+
+// BCP 47 in its common shapes: "ar", "fr-MA", "zh-Hant-TW".
+bool valid_language_tag(std::string_view tag) {
+    if (tag.empty() || tag.size() > 35) return false;
+    std::size_t part = 0;
+    for (std::size_t i = 0; i <= tag.size(); ++i) {
+        if (i == tag.size() || tag[i] == '-') {
+            if (part == 0 || part > 8) return false;
+            part = 0;
+            continue;
+        }
+        const char c = tag[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))) return false;
+        ++part;
+    }
+    const std::size_t first = tag.find('-');
+    const std::size_t primary = first == std::string_view::npos ? tag.size() : first;
+    return primary >= 2 && primary <= 3;
+}
+
+const char* format_name(OutputSpec::Format format) {
+    switch (format) {
+        case OutputSpec::Format::rss: return "rss";
+        case OutputSpec::Format::atom: return "atom";
+        case OutputSpec::Format::json: return "json";
+    }
+    return "rss";
+}
+
+const char* format_extension(OutputSpec::Format format) {
+    switch (format) {
+        case OutputSpec::Format::rss: return ".xml";
+        case OutputSpec::Format::atom: return ".atom";
+        case OutputSpec::Format::json: return ".json";
+    }
+    return ".xml";
+}
+
+// "/news/merged.xml" -> "/news/merged": the name the other formats take their extension from.
+std::string without_feed_extension(std::string_view name) {
+    const std::size_t slash = name.find_last_of('/');
+    const std::size_t dot = name.rfind('.');
+    if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return std::string(name);
+    const std::string extension = to_lower_ascii(name.substr(dot));
+    if (extension == ".xml" || extension == ".rss" || extension == ".atom" || extension == ".json")
+        return std::string(name.substr(0, dot));
+    return std::string(name);
+}
+
+// The daemon's own paths (publish/http_server, publish/pages): no output may take them.
+constexpr std::array<std::string_view, 5> kReservedUrls{"/healthz", "/metrics", "/status", "/status.json", "/feed.xsl"};
+bool reserved_url(std::string_view url) {
+    return std::find(kReservedUrls.begin(), kReservedUrls.end(), url) != kReservedUrls.end();
 }
 
 bool known_timezone(std::string_view name) {
@@ -187,15 +261,121 @@ public:
             OutputSpec output;
             output.name = "merged";
             output.path = resolve_against(file_, "merged.xml");
+            output.source_line = 1;
             config_.outputs.push_back(std::move(output));
         }
         check_feeds_present(line_no);
+        check_selections();
+        derive_representations();
         check_paths_apart();
+        note_public_url();
         if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
         return std::move(config_);
     }
 
 private:
+    // Every tag and feed an output names must exist: a typo would silently empty the output.
+    void check_selections() {
+        std::set<std::string, std::less<>> tags;
+        std::set<std::string, std::less<>> names;
+        for (const FeedSpec& feed : config_.feeds) {
+            names.insert(feed.name);
+            tags.insert(feed.tags.begin(), feed.tags.end());
+        }
+        for (const OutputSpec& output : config_.outputs) {
+            const OutputLines& lines = output_lines_[output.name];
+            for (const auto& [list, key, line] : {std::tuple{&output.include_tags, "include_tags", lines.include_tags},
+                                                  std::tuple{&output.exclude_tags, "exclude_tags", lines.exclude_tags}})
+                for (const std::string& tag : *list)
+                    if (!tags.contains(tag))
+                        diag_.add(line, "[output " + output.name + "] " + key + ": no feed has the tag '" + tag + "'");
+            for (const std::string& name : output.feeds)
+                if (!names.contains(name))
+                    diag_.add(lines.feeds, "[output " + output.name + "] feeds: no [feed " + name + "]");
+        }
+    }
+
+    // Each output in each of its formats: `format` at url/path, the others where the operator put
+    // them, else beside it. A place the operator named is the operator's: two outputs given one
+    // are an error (parse_config, check_paths_apart). A place made up here gives way instead: it
+    // is left out, with a note, when another output (or the daemon) has it already.
+    void derive_representations() {
+        std::set<std::string, std::less<>> urls(kReservedUrls.begin(), kReservedUrls.end());
+        std::set<fs::path> paths;
+        struct Pending {
+            OutputSpec* output;
+            OutputSpec::Representation rep;
+            bool derived;
+        };
+        std::vector<Pending> pending;
+        for (OutputSpec& output : config_.outputs) {
+            const OutputLines& lines = output_lines_[output.name];
+            const std::vector<OutputSpec::Format>& formats = lines.formats.empty() ? kAllFormats : lines.formats;
+            const auto index = [](OutputSpec::Format f) { return static_cast<std::size_t>(f); };
+            // The primary format first, whether or not `formats` lists it: it is what `url` serves.
+            OutputSpec::Representation primary{.format = output.format, .url = output.url, .path = output.path};
+            if (!lines.urls[index(output.format)].empty()) primary.url = lines.urls[index(output.format)];
+            if (!lines.paths[index(output.format)].empty()) primary.path = lines.paths[index(output.format)];
+            output.url = primary.url;
+            output.path = primary.path;
+            pending.push_back({&output, primary, false});
+            for (const OutputSpec::Format format : formats) {
+                if (format == output.format) continue;
+                const std::string& url = lines.urls[index(format)];
+                const fs::path& path = lines.paths[index(format)];
+                OutputSpec::Representation rep{
+                    .format = format,
+                    .url = url.empty() ? without_feed_extension(output.url) + format_extension(format) : url,
+                    .path = path.empty()
+                                ? fs::path(without_feed_extension(output.path.string()) + format_extension(format))
+                                : path};
+                pending.push_back({&output, std::move(rep), url.empty() || path.empty()});
+            }
+        }
+        // Named places first, so that a made-up one never takes a place an operator named later.
+        for (const bool derived : {false, true}) {
+            for (Pending& p : pending) {
+                if (p.derived != derived) continue;
+                const bool url_free = !urls.contains(p.rep.url);
+                const bool path_free = !paths.contains(p.rep.path);
+                if (derived && (!url_free || !path_free)) {
+                    const int line = p.output->source_line;
+                    config_.notes.push_back(file_.string() + ":" + std::to_string(line) + ": [output " +
+                                            p.output->name + "] is not published as " + format_name(p.rep.format) +
+                                            ": " + (url_free ? p.rep.path.string() : p.rep.url) +
+                                            " is another output's; set " + format_name(p.rep.format) + "_url and " +
+                                            format_name(p.rep.format) + "_path to publish it");
+                    continue;
+                }
+                urls.insert(p.rep.url);
+                paths.insert(p.rep.path);
+                p.output->representations.push_back(std::move(p.rep));
+            }
+        }
+        for (OutputSpec& output : config_.outputs)
+            std::stable_sort(output.representations.begin(), output.representations.end(),
+                             [&output](const auto& a, const auto& b) {
+                                 return (a.format == output.format) > (b.format == output.format);
+                             });
+    }
+
+    // Without a public URL, the links name the listen address, which subscribers elsewhere cannot
+    // reach: said once, by `check`.
+    void note_public_url() {
+        if (!config_.daemon.public_url.empty()) return;
+        const bool every_output_has_one = std::all_of(config_.outputs.begin(), config_.outputs.end(),
+                                                      [](const OutputSpec& o) { return !o.public_url.empty(); });
+        if (every_output_has_one) return;
+        const std::string& host = config_.daemon.listen_host;
+        const bool wildcard = host == "0.0.0.0" || host == "::";
+        const std::string shown =
+            wildcard ? "localhost" : (host.find(':') != std::string::npos ? "[" + host + "]" : host);
+        config_.notes.push_back(file_.string() + ":" + std::to_string(daemon_line_) +
+                                ": no public_url in [daemon]: the published feeds link to the listen address http://" +
+                                shown + ":" + std::to_string(config_.daemon.listen_port) +
+                                "/; set public_url to the address subscribers reach");
+    }
+
     void check_feeds_present(int last_line) {
         if (config_.daemon.allow_no_feeds) return;
         const bool any_enabled =
@@ -231,17 +411,21 @@ private:
         for (const OutputSpec& output : config_.outputs) {
             const auto line_it = output_names_.find(output.name);
             const int line = line_it == output_names_.end() ? 1 : line_it->second;
-            const fs::path path = canonical(output.path);
-            const auto same = std::find_if(taken.begin(), taken.end(), [&](const auto& t) { return t.first == path; });
-            if (same != taken.end()) {
-                diag_.add(line, "[output " + output.name + "] path " + output.path.string() + " is " + same->second);
-                continue;
+            for (const OutputSpec::Representation& rep : output.representations) {
+                const fs::path path = canonical(rep.path);
+                const auto same =
+                    std::find_if(taken.begin(), taken.end(), [&](const auto& t) { return t.first == path; });
+                if (same != taken.end()) {
+                    diag_.add(line, "[output " + output.name + "] path " + rep.path.string() + " is " + same->second);
+                    continue;
+                }
+                if (fs::is_directory(path, ec)) {
+                    diag_.add(line, "[output " + output.name + "] path " + rep.path.string() + " is a directory");
+                    continue;
+                }
+                taken.emplace_back(path,
+                                   "the path of [output " + output.name + "] (line " + std::to_string(line) + ")");
             }
-            if (fs::is_directory(path, ec)) {
-                diag_.add(line, "[output " + output.name + "] path " + output.path.string() + " is a directory");
-                continue;
-            }
-            taken.emplace_back(path, "the path of [output " + output.name + "] (line " + std::to_string(line) + ")");
         }
     }
 
@@ -297,6 +481,7 @@ private:
             if (!name.empty()) diag_.add(line_no, "[daemon] takes no name");
             if (daemon_seen_) diag_.add(line_no, "duplicate [daemon] section");
             daemon_seen_ = true;
+            daemon_line_ = line_no;
             section_.kind = SectionKind::Daemon;
             return;
         }
@@ -330,6 +515,7 @@ private:
             output_.name = section_.name;
             output_.path = resolve_against(file_, section_.name + ".xml");
             output_.url = "/" + section_.name + ".xml";
+            output_.source_line = line_no;
         }
     }
 
@@ -408,6 +594,13 @@ private:
             set_duration(d.http.header_timeout, key, value, line_no);
         } else if (key == "http_idle_timeout") {
             set_duration(d.http.idle_timeout, key, value, line_no);
+        } else if (key == "public_url") {
+            const auto url = parse_public_url(value);
+            if (!url)
+                return bad_value(line_no, key, value,
+                                 "an absolute http:// or https:// URL without user, query or fragment, such as "
+                                 "https://news.example.org/");
+            d.public_url = *url;
         } else if (key == "listen") {
             const auto listen = parse_listen(value);
             if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
@@ -490,10 +683,7 @@ private:
             if (value.empty()) return bad_value(line_no, key, value, "a file path");
             output_.path = resolve_against(file_, value);
         } else if (key == "url") {
-            if (!value.starts_with('/') || value.find_first_of(" \t?#") != std::string_view::npos)
-                return bad_value(line_no, key, value, "a path starting with '/', such as /merged.xml");
-            if (value == "/healthz" || value == "/metrics")  // the daemon's own endpoints
-                return bad_value(line_no, key, value, "a path other than /healthz and /metrics");
+            if (!valid_output_url(value, key, line_no)) return;
             output_.url = std::string(value);
         } else if (key == "title") {
             output_.title = std::string(value);
@@ -514,15 +704,76 @@ private:
             else
                 bad_value(line_no, key, value, "story, url or item");
         } else if (key == "format") {
-            if (iequals_ascii(value, "rss"))
-                output_.format = OutputSpec::Format::rss;
-            else if (iequals_ascii(value, "atom"))
-                output_.format = OutputSpec::Format::atom;
+            if (const auto format = parse_format(value))
+                output_.format = *format;
             else
-                bad_value(line_no, key, value, "rss or atom");
+                bad_value(line_no, key, value, "rss, atom or json");
+        } else if (key == "formats") {
+            OutputLines& lines = output_lines_[output_.name];
+            for (const std::string& name : split_tags(value)) {
+                const auto format = parse_format(name);
+                if (!format) return bad_value(line_no, key, value, "a list of rss, atom and json");
+                if (std::find(lines.formats.begin(), lines.formats.end(), *format) == lines.formats.end())
+                    lines.formats.push_back(*format);
+            }
+            if (lines.formats.empty()) bad_value(line_no, key, value, "a list of rss, atom and json");
+        } else if (key == "rss_url" || key == "atom_url" || key == "json_url") {
+            if (!valid_output_url(value, key, line_no)) return;
+            output_lines_[output_.name].urls[static_cast<std::size_t>(*parse_format(key.substr(0, key.find('_'))))] =
+                std::string(value);
+        } else if (key == "rss_path" || key == "atom_path" || key == "json_path") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            output_lines_[output_.name].paths[static_cast<std::size_t>(*parse_format(key.substr(0, key.find('_'))))] =
+                resolve_against(file_, value);
+        } else if (key == "public_url") {
+            const auto url = parse_public_url(value);
+            if (!url)
+                return bad_value(line_no, key, value,
+                                 "an absolute http:// or https:// URL without user, query or fragment, such as "
+                                 "https://news.example.org/");
+            output_.public_url = *url;
+        } else if (key == "language") {
+            if (!valid_language_tag(value)) return bad_value(line_no, key, value, "a language tag such as ar or fr-MA");
+            output_.language = std::string(value);
+        } else if (key == "content") {
+            if (iequals_ascii(value, "full"))
+                output_.content = OutputSpec::Content::full;
+            else if (iequals_ascii(value, "summary"))
+                output_.content = OutputSpec::Content::summary;
+            else
+                bad_value(line_no, key, value, "full or summary");
+        } else if (key == "include_tags") {
+            output_.include_tags = split_tags(value);
+            output_lines_[output_.name].include_tags = line_no;
+        } else if (key == "exclude_tags") {
+            output_.exclude_tags = split_tags(value);
+            output_lines_[output_.name].exclude_tags = line_no;
+        } else if (key == "feeds") {
+            output_.feeds = split_tags(value);
+            output_lines_[output_.name].feeds = line_no;
         } else {
             unknown_key(line_no, key);
         }
+    }
+
+    static std::optional<OutputSpec::Format> parse_format(std::string_view value) {
+        if (iequals_ascii(value, "rss")) return OutputSpec::Format::rss;
+        if (iequals_ascii(value, "atom")) return OutputSpec::Format::atom;
+        if (iequals_ascii(value, "json")) return OutputSpec::Format::json;
+        return std::nullopt;
+    }
+
+    bool valid_output_url(std::string_view value, std::string_view key, int line_no) {
+        if (!value.starts_with('/') || value.starts_with("//") ||
+            value.find_first_of(" \t?#\\") != std::string_view::npos) {
+            bad_value(line_no, key, value, "a path starting with '/', such as /merged.xml");
+            return false;
+        }
+        if (reserved_url(value)) {  // the daemon's own endpoints
+            bad_value(line_no, key, value, "a path other than /healthz, /metrics, /status, /status.json and /feed.xsl");
+            return false;
+        }
+        return true;
     }
 
     void feed_key(const std::string& key, std::string_view value, int line_no) {
@@ -631,6 +882,20 @@ private:
     int url_line_ = 0;
     std::map<std::string, int, std::less<>> feed_names_;
     std::map<std::string, int, std::less<>> output_names_;
+    // What an [output] section said that the OutputSpec keeps in another shape: where the
+    // selection keys were, and the formats and places given for each format (index: Format).
+    struct OutputLines {
+        int include_tags = 0;
+        int exclude_tags = 0;
+        int feeds = 0;
+        std::vector<OutputSpec::Format> formats;
+        std::array<std::string, 3> urls;
+        std::array<fs::path, 3> paths;
+    };
+    std::map<std::string, OutputLines, std::less<>> output_lines_;
+    int daemon_line_ = 1;
+    static inline const std::vector<OutputSpec::Format> kAllFormats{OutputSpec::Format::rss, OutputSpec::Format::atom,
+                                                                    OutputSpec::Format::json};
 };
 
 }  // namespace
@@ -746,10 +1011,11 @@ Result<Config> parse_config(std::string_view text, const std::filesystem::path& 
     if (s.min_interval > s.max_interval)
         return fail(ErrorKind::Config, file.string() + ": min_interval is larger than max_interval");
     std::set<std::string, std::less<>> urls;
-    for (const OutputSpec& output : config->outputs) {
-        if (!urls.insert(output.url).second)
-            return fail(ErrorKind::Config, file.string() + ": two outputs are served at " + output.url);
-    }
+    for (const OutputSpec& output : config->outputs)
+        for (const OutputSpec::Representation& rep : output.representations)
+            if (!urls.insert(rep.url).second)
+                return fail(ErrorKind::Config, file.string() + ":" + std::to_string(output.source_line) +
+                                                   ": two outputs are served at " + rep.url);
     return config;
 }
 

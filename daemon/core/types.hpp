@@ -58,12 +58,41 @@ struct OutputSpec {
     std::string link;  // the channel's <link>; empty: the output's own URL
     std::string description = "Merged feed published by Tributary";
     std::size_t max_items = 100;
-    enum class Format { rss, atom };
-    Format format = Format::rss;  // RSS 2.0 or Atom 1.0
+    // The format served at `url` and written to `path`. Every output is also published in the
+    // other formats (see `representations`).
+    enum class Format { rss, atom, json };
+    Format format = Format::rss;  // RSS 2.0, Atom 1.0 or JSON Feed 1.1
     // What counts as one entry: every item, items with one canonical URL, or one story however
     // many sites carried it.
     enum class Dedup { item, url, story };
     Dedup dedup = Dedup::story;
+
+    // One format of the output: where it is served and written. Filled by config: `format` at
+    // `url` and `path` first, then each other format of `formats` (default: all three) at the same
+    // name with .xml (RSS), .atom or .json unless rss_url/atom_url/json_url (and *_path) say
+    // otherwise. Empty (an OutputSpec built by hand): only `format`, at `url` and `path`.
+    struct Representation {
+        Format format = Format::rss;
+        std::string url;
+        std::filesystem::path path;
+
+        friend bool operator==(const Representation&, const Representation&) = default;
+    };
+    std::vector<Representation> representations;
+    // Absolute http(s) base the output is reachable under ("https://news.example.org/", always
+    // ending in '/'); "" = the daemon's public_url, else the listen address.
+    std::string public_url;
+    std::string language;  // BCP 47 tag of the output ("ar", "fr-MA"); "" = not declared
+    // full: each entry's whole sanitized HTML; summary: a plain-text excerpt of it.
+    enum class Content { full, summary };
+    Content content = Content::full;
+    // Which feeds the output carries: every feed, unless include_tags or feeds name some; then those
+    // with one of include_tags and those named in feeds. A feed with one of exclude_tags is left out
+    // unless named in feeds.
+    std::vector<std::string> include_tags;
+    std::vector<std::string> exclude_tags;
+    std::vector<std::string> feeds;
+    int source_line = 0;  // where the [output …] section starts, for messages
 
     friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
 };
@@ -106,6 +135,10 @@ struct HttpSettings {
 
 struct DaemonSettings {
     std::filesystem::path database;  // absolute after loading
+    // Absolute http(s) URL subscribers reach the HTTP endpoint at ("https://news.example.org/",
+    // always ending in '/'): every published link is made absolute against it. "" = the listen
+    // address.
+    std::string public_url;
     std::string listen_host = "127.0.0.1";
     std::uint16_t listen_port = 8080;  // 0: pick a free one
     bool allow_private = false;
@@ -127,6 +160,8 @@ struct Config {
     DaemonSettings daemon;
     std::vector<OutputSpec> outputs;
     std::vector<FeedSpec> feeds;
+    // Remarks that are not errors, "<file>:<line>: <remark>" each: `check` shows them.
+    std::vector<std::string> notes;
 
     friend bool operator==(const Config&, const Config&) = default;
 };
@@ -358,6 +393,10 @@ struct MergedItem {
     // The story's other feeds, one item each (that feed's earliest), in the order they were first
     // seen; never the representative's own feed.
     std::vector<OtherSource> also_reported_by;
+    // Filled where the store keeps them; publish renders them when present.
+    std::string content;   // the full sanitized HTML when the item had both a summary and content
+    std::string language;  // the item's (else its feed's) language, BCP 47; "" = unknown
+    std::vector<Enclosure> enclosures;
 
     friend bool operator==(const MergedItem&, const MergedItem&) = default;
 };

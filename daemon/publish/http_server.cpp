@@ -52,7 +52,6 @@ namespace {
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
 constexpr std::string_view kServer = "Tributary/" TRIBUTARY_VERSION;
 constexpr std::string_view kAllow = "GET, HEAD";
-constexpr std::string_view kCacheControl = "public, max-age=60";
 constexpr std::size_t kMaxLingerBytes = 64 * 1024;  // discarded after an error reply before closing
 constexpr std::chrono::seconds kLingerTimeout{2};
 constexpr std::size_t kReadChunk = 16 * 1024;
@@ -120,7 +119,8 @@ bool is_out_of_descriptors(const beast::error_code& ec) {
 
 }  // namespace
 
-std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type) {
+std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type,
+                                              std::string cache_control) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->gzip_body = gzip(body);
     const std::string hash = hex64(fnv1a64(body));
@@ -129,6 +129,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
     snapshot->body = std::move(body);
     snapshot->last_modified = last_modified;
     snapshot->content_type = std::move(content_type);
+    snapshot->cache_control = std::move(cache_control);
     return snapshot;
 }
 
@@ -313,7 +314,7 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         const bool gzipped = !snap.gzip_body.empty() && accepts_gzip(joined(req, http::field::accept_encoding));
         res.set(http::field::etag, gzipped ? snap.gzip_etag : snap.etag);
         res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
-        res.set(http::field::cache_control, kCacheControl);
+        res.set(http::field::cache_control, snap.cache_control);
         res.set(http::field::vary, "Accept-Encoding");
 
         // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
@@ -573,6 +574,12 @@ Result<void> HttpServer::start() { return impl_->start(); }
 std::uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot) {
+    // The same bytes again keep the snapshot served so far, and with it its Last-Modified: a client
+    // asking If-Modified-Since is not sent what it has because the feed was rendered once more.
+    if (const auto it = impl_->snapshots.find(url_path);
+        it != impl_->snapshots.end() && it->second && snapshot && it->second->etag == snapshot->etag &&
+        it->second->content_type == snapshot->content_type && it->second->cache_control == snapshot->cache_control)
+        return;
     impl_->snapshots.insert_or_assign(std::move(url_path), std::move(snapshot));
 }
 

@@ -34,12 +34,14 @@ struct Snapshot {
     std::string gzip_etag;
     SysTime last_modified;
     std::string content_type;  // "application/rss+xml; charset=utf-8"
+    std::string cache_control = "public, max-age=60";
 };
 
 // Compresses `body` (zlib, gzip wrapper) and computes the ETag. CPU-bound for
 // large bodies: call it where the feed is rendered, off the loop thread.
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified,
-                                              std::string content_type = std::string(kRssContentType));
+                                              std::string content_type = std::string(kRssContentType),
+                                              std::string cache_control = "public, max-age=60");
 
 // Filled from the daemon's configuration (http_max_connections and the timeouts).
 struct HttpLimits {
@@ -79,7 +81,8 @@ public:
     std::uint16_t port() const;  // the bound port after start(), else 0
 
     // Swaps the snapshot served at `url_path` ("/merged.xml"). A null snapshot
-    // declares the path without content: it answers 503 until published.
+    // declares the path without content: it answers 503 until published. A snapshot with the
+    // same bytes, type and Cache-Control as the one served is ignored: Last-Modified stays.
     void publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot);
 
     // Closes the acceptor and every open connection; io.run() can then return

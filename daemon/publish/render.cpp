@@ -6,6 +6,7 @@
 
 #include "core/text.hpp"
 #include "core/url_safety.hpp"
+#include "publish/entry.hpp"
 
 #ifndef TRIBUTARY_VERSION
 #define TRIBUTARY_VERSION "unknown"
@@ -37,12 +38,30 @@ void attribute(std::string& out, std::string_view name, std::string_view value) 
     out += '"';
 }
 
-// "/merged.xml", but not "//host/…" or "/\\host/…" (another site) nor anything with a scheme.
-bool is_root_path(std::string_view path) {
-    return path.starts_with('/') && !path.starts_with("//") && path.find_first_of(":\\") == std::string_view::npos;
+// The base that relative links inside an entry resolve against when the entry has no link of its
+// own: the site, else the document itself.
+std::string_view base_of(const OutputSpec& output, const FeedLinks& links) {
+    if (is_publishable_url(output.link)) return output.link;
+    if (is_publishable_url(links.site)) return links.site;
+    return is_publishable_url(links.self) ? std::string_view(links.self) : std::string_view{};
 }
 
-void render_item(std::string& out, const MergedItem& item) {
+const Enclosure* first_enclosure(const MergedItem& item) {
+    for (const Enclosure& e : item.enclosures)
+        if (is_publishable_url(e.url)) return &e;
+    return nullptr;
+}
+
+bool is_media_type(std::string_view type) {
+    if (type.empty() || type.size() > 127 || type.find('/') == std::string_view::npos) return false;
+    for (const char c : type)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '+' ||
+              c == '-' || c == '.' || c == '_'))
+            return false;
+    return true;
+}
+
+void render_item(std::string& out, const MergedItem& item, const OutputSpec& output, std::string_view base) {
     out += "    <item>\n";
     element(out, 6, "title", item.title);
     if (is_publishable_url(item.link)) element(out, 6, "link", item.link);
@@ -52,8 +71,17 @@ void render_item(std::string& out, const MergedItem& item) {
         out += "</guid>\n";
     }
     element(out, 6, "pubDate", format_rfc1123(shown_date(item)));
-    if (!item.description.empty()) element(out, 6, "description", item.description);
+    if (const std::string html = entry_html(item, output, base); !html.empty()) element(out, 6, "description", html);
     if (!item.author.empty()) element(out, 6, "dc:creator", item.author);
+    if (is_language_tag(item.language)) element(out, 6, "dc:language", item.language);
+    // RSS 2.0 allows one enclosure per item; the first publishable one.
+    if (const Enclosure* e = first_enclosure(item)) {
+        out += "      <enclosure";
+        attribute(out, "url", e->url);
+        attribute(out, "length", std::to_string(e->length.value_or(0) > 0 ? *e->length : 0));
+        attribute(out, "type", is_media_type(e->type) ? std::string_view(e->type) : "application/octet-stream");
+        out += "/>\n";
+    }
     for (const std::string& category : item.categories)
         if (!category.empty()) element(out, 6, "category", category);
     if (is_publishable_url(item.source_url)) {
@@ -104,8 +132,10 @@ void atom_link(std::string& out, int indent, std::string_view rel, std::string_v
     out += "/>\n";
 }
 
-void render_entry(std::string& out, const MergedItem& item) {
-    out += "  <entry>\n";
+void render_entry(std::string& out, const MergedItem& item, const OutputSpec& output, std::string_view base) {
+    out += "  <entry";
+    if (is_language_tag(item.language)) attribute(out, "xml:lang", item.language);
+    out += ">\n";
     element(out, 4, "id", item.guid);
     out += "    <title type=\"text\">";
     append_xml_escaped(out, item.title);
@@ -115,10 +145,20 @@ void render_entry(std::string& out, const MergedItem& item) {
     element(out, 4, "published", time);
     element(out, 4, "updated", time);
     if (!item.author.empty()) atom_person(out, 4, item.author);
-    if (!item.description.empty()) {
-        out += "    <summary type=\"html\">";
-        append_xml_escaped(out, item.description);
-        out += "</summary>\n";
+    // content = full: the whole HTML as content; summary: the excerpt as summary.
+    if (const std::string html = entry_html(item, output, base); !html.empty()) {
+        const bool full = output.content == OutputSpec::Content::full;
+        out += full ? "    <content type=\"html\">" : "    <summary type=\"html\">";
+        append_xml_escaped(out, html);
+        out += full ? "</content>\n" : "</summary>\n";
+    }
+    for (const Enclosure& e : item.enclosures) {
+        if (!is_publishable_url(e.url)) continue;
+        out += "    <link rel=\"enclosure\"";
+        attribute(out, "href", e.url);
+        if (is_media_type(e.type)) attribute(out, "type", e.type);
+        if (e.length.value_or(0) > 0) attribute(out, "length", std::to_string(*e.length));
+        out += "/>\n";
     }
     for (const std::string& category : item.categories) {
         if (category.empty()) continue;
@@ -143,6 +183,19 @@ void render_entry(std::string& out, const MergedItem& item) {
         out += "/>\n";
     }
     out += "  </entry>\n";
+}
+
+constexpr std::string_view kAtomType = "application/atom+xml";
+constexpr std::string_view kRssType = "application/rss+xml";
+constexpr std::string_view kJsonFeedType = "application/feed+json";
+
+// <?xml-stylesheet?> for browsers: the URL must not end the instruction early.
+void append_stylesheet(std::string& out, std::string_view href) {
+    if (!is_publishable_url(href) && !(href.starts_with('/') && !href.starts_with("//"))) return;
+    if (href.find_first_of("\"<>?") != std::string_view::npos) return;
+    out += "<?xml-stylesheet type=\"text/xsl\"";
+    attribute(out, "href", href);
+    out += "?>\n";
 }
 
 }  // namespace
@@ -180,59 +233,87 @@ void append_xml_escaped(std::string& out, std::string_view text, bool in_attribu
 }
 
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
-                       std::string_view self_url) {
+                       const FeedLinks& links) {
     std::string out;
     reserve_for(out, items, 512);
     out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    if (!links.stylesheet.empty()) append_stylesheet(out, links.stylesheet);
     out += "<rss version=\"2.0\"";
     attribute(out, "xmlns:atom", kAtomNs);
     attribute(out, "xmlns:dc", kDcNs);
     attribute(out, "xmlns:tributary", kTributaryNs);
     out += ">\n  <channel>\n";
     element(out, 4, "title", output.title);
-    // The channel's <link> is the site; with none configured, the feed itself. RSS 2.0 requires
-    // one, so when no absolute URL is known (`once` on port 0) the output's path stands in: a
-    // path that starts with a single '/' names no scheme, and resolves to wherever the file is
-    // served from.
-    std::string_view link = output.link;
-    if (!is_publishable_url(link)) link = self_url;
-    if (!is_publishable_url(link)) link = is_root_path(output.url) ? std::string_view{output.url} : std::string_view{};
-    if (!link.empty()) element(out, 4, "link", link);
+    // The channel's <link> is the site: the configured link, else the public base, else the feed
+    // itself. Always absolute: validators reject a relative one.
+    const std::string_view base = base_of(output, links);
+    if (!base.empty()) element(out, 4, "link", base);
     element(out, 4, "description", output.description);
+    if (is_language_tag(output.language)) element(out, 4, "language", output.language);
     element(out, 4, "lastBuildDate", format_rfc1123(build_time));
     element(out, 4, "generator", "Tributary " TRIBUTARY_VERSION);
-    if (is_publishable_url(self_url)) {
+    if (is_publishable_url(links.self)) {
         out += "    <atom:link";
-        attribute(out, "href", self_url);
+        attribute(out, "href", links.self);
         out += " rel=\"self\" type=\"application/rss+xml\"/>\n";
     }
-    for (const MergedItem& item : items) render_item(out, item);
+    for (const auto& [url, type] :
+         {std::pair{std::string_view(links.atom), kAtomType}, std::pair{std::string_view(links.json), kJsonFeedType}}) {
+        if (!is_publishable_url(url) || url == links.self) continue;
+        out += "    <atom:link";
+        attribute(out, "href", url);
+        out += " rel=\"alternate\"";
+        attribute(out, "type", type);
+        out += "/>\n";
+    }
+    for (const MergedItem& item : items) render_item(out, item, output, base);
     out += "  </channel>\n</rss>\n";
+    return out;
+}
+
+std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                       std::string_view self_url) {
+    FeedLinks links;
+    links.self = std::string(self_url);
+    return render_rss(output, items, build_time, links);
+}
+
+std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                        const FeedLinks& links) {
+    std::string out;
+    reserve_for(out, items, 640);
+    out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+    if (!links.stylesheet.empty()) append_stylesheet(out, links.stylesheet);
+    out += "<feed";
+    attribute(out, "xmlns", kAtomNs);
+    if (is_language_tag(output.language)) attribute(out, "xml:lang", output.language);
+    out += ">\n";
+    // A permanent id: the served URL when known, else one built from the output's name.
+    const bool self_known = is_publishable_url(links.self);
+    element(out, 2, "id", self_known ? links.self : "urn:tributary:output:" + output.name);
+    element(out, 2, "title", output.title);
+    if (!output.description.empty()) element(out, 2, "subtitle", output.description);
+    element(out, 2, "updated", format_rfc3339(build_time));
+    atom_person(out, 2, output.title);
+    if (self_known) atom_link(out, 2, "self", links.self, kAtomType);
+    const std::string_view base = base_of(output, links);
+    if (!base.empty() && base != links.self) atom_link(out, 2, "alternate", base, "text/html");
+    for (const auto& [url, type] :
+         {std::pair{std::string_view(links.rss), kRssType}, std::pair{std::string_view(links.json), kJsonFeedType}})
+        if (is_publishable_url(url) && url != links.self) atom_link(out, 2, "alternate", url, type);
+    out += "  <generator";
+    attribute(out, "version", TRIBUTARY_VERSION);
+    out += ">Tributary</generator>\n";
+    for (const MergedItem& item : items) render_entry(out, item, output, base);
+    out += "</feed>\n";
     return out;
 }
 
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                         std::string_view self_url) {
-    std::string out;
-    reserve_for(out, items, 640);
-    out += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed";
-    attribute(out, "xmlns", kAtomNs);
-    out += ">\n";
-    // A permanent id: the served URL when known, else one built from the output's name.
-    const bool self_known = is_publishable_url(self_url);
-    element(out, 2, "id", self_known ? std::string(self_url) : "urn:tributary:output:" + output.name);
-    element(out, 2, "title", output.title);
-    if (!output.description.empty()) element(out, 2, "subtitle", output.description);
-    element(out, 2, "updated", format_rfc3339(build_time));
-    atom_person(out, 2, output.title);
-    if (self_known) atom_link(out, 2, "self", self_url, "application/atom+xml");
-    if (is_publishable_url(output.link)) atom_link(out, 2, "alternate", output.link, "");
-    out += "  <generator";
-    attribute(out, "version", TRIBUTARY_VERSION);
-    out += ">Tributary</generator>\n";
-    for (const MergedItem& item : items) render_entry(out, item);
-    out += "</feed>\n";
-    return out;
+    FeedLinks links;
+    links.self = std::string(self_url);
+    return render_atom(output, items, build_time, links);
 }
 
 }  // namespace tributary::publish

@@ -8,6 +8,7 @@
 
 #include "core/clock.hpp"
 #include "core/types.hpp"
+#include "publish/entry.hpp"
 
 namespace tributary::publish {
 
@@ -27,6 +28,14 @@ inline constexpr std::string_view kTributaryNs = "https://tributary.invalid/ns/1
 // hold: every string goes through xml_safe_utf8 and is escaped. Descriptions
 // (sanitized HTML) are emitted as escaped text, never as raw markup or CDATA. A link, source
 // or self URL that is not an absolute http(s) URL is left out with its element.
+//
+// With FeedLinks: the channel's <link> is output.link, else links.site, else links.self (always
+// absolute: left out when none is known); atom:link rel="self" is links.self, and each other format
+// of the output an atom:link rel="alternate". Each entry's HTML is entry_html() (links absolute,
+// the content mode, <div dir="rtl"> for a right-to-left entry); the output's language is <language>,
+// an item's dc:language; the first enclosure is <enclosure>.
+std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                       const FeedLinks& links);
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        std::string_view self_url);
 
@@ -35,8 +44,22 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
 // feed's URL; rel="alternate": its site), and each other feed that carried the story as
 // <link rel="related" href="their item's link" title="their feed's title"/>. The
 // feed's author is the output's title, so that every entry has one as RFC 4287 requires.
+//
+// With FeedLinks: xml:lang from the output's language on <feed> and the item's on each <entry>;
+// content = full gives <content type="html">, summary <summary type="html">; enclosures are
+// link rel="enclosure"; the other formats link rel="alternate" with their type.
+std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
+                        const FeedLinks& links);
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                         std::string_view self_url);
+
+// JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same items: id = guid, url, title,
+// content_html (entry_html), date_published and date_modified (RFC 3339, the shown date), authors,
+// tags, language, attachments; the source feed and the other sources under "_tributary". Every
+// string passes xml_safe_utf8 (valid UTF-8, no control characters), every URL is_publishable_url.
+std::string render_json_feed(const OutputSpec& output, std::span<const MergedItem> items, const FeedLinks& links);
+
+inline constexpr std::string_view kJsonFeedContentType = "application/feed+json; charset=utf-8";
 
 inline constexpr std::string_view kAtomContentType = "application/atom+xml; charset=utf-8";
 

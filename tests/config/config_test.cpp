@@ -5,7 +5,8 @@
 namespace tributary::config {
 namespace {
 
-const std::filesystem::path kFile = "/etc/tributary/feeds.conf";
+namespace fs = std::filesystem;
+const fs::path kFile = "/etc/tributary/feeds.conf";
 
 Config parse_ok(std::string_view text) {
     auto config = parse_config(text, kFile);
@@ -116,19 +117,135 @@ TEST(ConfigParse, RetentionIsADurationOfAWeekOrMoreOrOff) {
         << message;
 }
 
-TEST(ConfigParse, OutputFormatIsRssOrAtom) {
+TEST(ConfigParse, OutputFormatIsRssAtomOrJson) {
     EXPECT_EQ(parse_ok("[output m]\nformat = Atom\n[feed a]\nurl = http://example.org/rss\n").outputs[0].format,
               OutputSpec::Format::atom);
+    EXPECT_EQ(parse_ok("[output m]\nformat = json\n[feed a]\nurl = http://example.org/rss\n").outputs[0].format,
+              OutputSpec::Format::json);
     EXPECT_EQ(parse_ok("[feed a]\nurl = http://example.org/rss\n").outputs[0].format, OutputSpec::Format::rss);
-    const std::string message = parse_error("[output m]\nformat = json\n[feed a]\nurl = http://example.org/rss\n");
-    EXPECT_NE(message.find("feeds.conf:2: bad value 'json' for 'format' in [output m]: expected rss or atom"),
+    const std::string message = parse_error("[output m]\nformat = rdf\n[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_NE(message.find("feeds.conf:2: bad value 'rdf' for 'format' in [output m]: expected rss, atom or json"),
               std::string::npos)
         << message;
+}
+
+using Rep = OutputSpec::Representation;
+using Format = OutputSpec::Format;
+
+// Each output in the three formats: RSS at its url, Atom and JSON Feed beside it, each also a file.
+TEST(ConfigParse, EveryOutputIsPublishedInThreeFormats) {
+    const Config c = parse_ok("[output m]\npath = out/m.xml\n[feed a]\nurl = http://example.org/rss\n");
+    const fs::path dir = fs::absolute("/etc/tributary");
+    ASSERT_EQ(c.outputs.size(), 1u);
+    EXPECT_EQ(c.outputs[0].representations, (std::vector<Rep>{{Format::rss, "/m.xml", dir / "out/m.xml"},
+                                                              {Format::atom, "/m.atom", dir / "out/m.atom"},
+                                                              {Format::json, "/m.json", dir / "out/m.json"}}));
+    // The default output too.
+    const Config d = parse_ok("[feed a]\nurl = http://example.org/rss\n");
+    ASSERT_EQ(d.outputs[0].representations.size(), 3u);
+    EXPECT_EQ(d.outputs[0].representations[2], (Rep{Format::json, "/merged.json", dir / "merged.json"}));
+}
+
+TEST(ConfigParse, FormatsAndTheirPlacesCanBeChosen) {
+    const Config c = parse_ok(
+        "[output m]\nformat = atom\nurl = /m.atom\npath = m.atom\nformats = json\njson_url = /feeds/m.json\n"
+        "json_path = /srv/m.json\n[feed a]\nurl = http://example.org/rss\n");
+    const fs::path dir = fs::absolute("/etc/tributary");
+    EXPECT_EQ(c.outputs[0].representations, (std::vector<Rep>{{Format::atom, "/m.atom", dir / "m.atom"},
+                                                              {Format::json, "/feeds/m.json", "/srv/m.json"}}));
+    const std::string message =
+        parse_error("[output m]\nformats = rss, gopher\nrss_url = feed.xml\n[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_NE(message.find("feeds.conf:2: bad value 'rss, gopher' for 'formats'"), std::string::npos) << message;
+    EXPECT_NE(message.find("feeds.conf:3: bad value 'feed.xml' for 'rss_url'"), std::string::npos) << message;
+}
+
+// An existing config with an Atom output beside the RSS one keeps working: the place each names
+// stays theirs, and a format that would land on another output's place is left out, with a note.
+TEST(ConfigParse, AFormatBesideAnotherOutputsPlaceGivesWay) {
+    const Config c = parse_ok(
+        "[output merged]\npath = out/merged.xml\nurl = /merged.xml\n\n[output atom]\npath = out/merged.atom\n"
+        "url = /merged.atom\nformat = atom\n[feed a]\nurl = http://example.org/rss\n");
+    ASSERT_EQ(c.outputs.size(), 2u);
+    std::vector<std::string> merged, atom;
+    for (const Rep& r : c.outputs[0].representations) merged.push_back(r.url);
+    for (const Rep& r : c.outputs[1].representations) atom.push_back(r.url);
+    EXPECT_EQ(merged, (std::vector<std::string>{"/merged.xml", "/merged.json"}));
+    EXPECT_EQ(atom, (std::vector<std::string>{"/merged.atom"}));
+    ASSERT_GE(c.notes.size(), 2u);
+    EXPECT_NE(c.notes[0].find("feeds.conf:1: [output merged] is not published as atom: /merged.atom is another "
+                              "output's"),
+              std::string::npos)
+        << c.notes[0];
+}
+
+TEST(ConfigParse, PublicUrlIsAnAbsoluteHttpUrlEndingInASlash) {
+    const Config c = parse_ok(
+        "[daemon]\npublic_url = https://news.example.org\n[output m]\npublic_url = http://m.example/feeds/\n"
+        "[feed a]\nurl = http://example.org/rss\n");
+    EXPECT_EQ(c.daemon.public_url, "https://news.example.org/");
+    EXPECT_EQ(c.outputs[0].public_url, "http://m.example/feeds/");
+    EXPECT_TRUE(c.notes.empty());
+    for (const std::string bad : {"javascript:alert(1)", "/relative/", "https://user:pw@news.example/",
+                                  "https://news.example/?a=1", "https://news.example/#top", "ftp://news.example/",
+                                  "https://", "https://news.example/a b", "https://news.example/\"<"}) {
+        SCOPED_TRACE(bad);
+        const std::string message =
+            parse_error("[daemon]\npublic_url = " + bad + "\n[feed a]\nurl = http://example.org/rss\n");
+        EXPECT_NE(message.find("feeds.conf:2: bad value"), std::string::npos) << message;
+        EXPECT_NE(message.find("for 'public_url' in [daemon]"), std::string::npos) << message;
+    }
+}
+
+// Without one, links name the listen address: check says so, once however many outputs there are.
+TEST(ConfigParse, WithoutPublicUrlOneNoteNamesTheListenAddress) {
+    const Config c =
+        parse_ok("[daemon]\nlisten = 0.0.0.0:8081\n[output a]\n[output b]\n[feed a]\nurl = http://example.org/rss\n");
+    ASSERT_EQ(c.notes.size(), 1u);
+    EXPECT_EQ(c.notes[0],
+              "/etc/tributary/feeds.conf:1: no public_url in [daemon]: the published feeds link to the "
+              "listen address http://localhost:8081/; set public_url to the address subscribers reach");
+}
+
+TEST(ConfigParse, OutputsSelectFeedsAndHaveTheirOwnFields) {
+    const Config c = parse_ok(
+        "[output sport]\ntitle = Sport\ndescription = Les sports\nlanguage = fr-MA\nmax_items = 20\n"
+        "content = summary\ninclude_tags = sport, foot\nexclude_tags = paywall\nfeeds = b\n"
+        "[feed a]\nurl = http://a.example/rss\ntags = sport, paywall\n"
+        "[feed b]\nurl = http://b.example/rss\ntags = foot\n");
+    const OutputSpec& o = c.outputs[0];
+    EXPECT_EQ(o.title, "Sport");
+    EXPECT_EQ(o.description, "Les sports");
+    EXPECT_EQ(o.language, "fr-MA");
+    EXPECT_EQ(o.max_items, 20u);
+    EXPECT_EQ(o.content, OutputSpec::Content::summary);
+    EXPECT_EQ(o.include_tags, (std::vector<std::string>{"sport", "foot"}));
+    EXPECT_EQ(o.exclude_tags, (std::vector<std::string>{"paywall"}));
+    EXPECT_EQ(o.feeds, (std::vector<std::string>{"b"}));
+}
+
+// A typo in a selection would silently empty an output: every name must exist, checked once every
+// feed is known (the feeds may come after the output).
+TEST(ConfigParse, UnknownTagsAndFeedsInAnOutputAreErrorsWithTheirLines) {
+    const std::string message = parse_error(
+        "[output m]\ninclude_tags = sport, sprot\nexclude_tags = paywal\nfeeds = a, c\nlanguage = x\n"
+        "content = some\n[feed a]\nurl = http://a.example/rss\ntags = sport\n");
+    for (const std::string line :
+         {"feeds.conf:2: [output m] include_tags: no feed has the tag 'sprot'",
+          "feeds.conf:3: [output m] exclude_tags: no feed has the tag 'paywal'",
+          "feeds.conf:4: [output m] feeds: no [feed c]", "feeds.conf:5: bad value 'x' for 'language'",
+          "feeds.conf:6: bad value 'some' for 'content'"})
+        EXPECT_NE(message.find(line), std::string::npos) << line << "\n" << message;
+    EXPECT_EQ(message.find("'sport'"), std::string::npos) << message;
 }
 
 TEST(ConfigParse, AnOutputCannotTakeTheDaemonsOwnPaths) {
     const std::string message = parse_error("[output m]\nurl = /metrics\n[feed a]\nurl = http://example.org/rss\n");
     EXPECT_NE(message.find("feeds.conf:2: bad value '/metrics' for 'url' in [output m]"), std::string::npos) << message;
+    for (const std::string path : {"/status", "/status.json", "/feed.xsl", "/healthz"}) {
+        const std::string m =
+            parse_error("[output m]\njson_url = " + path + "\n[feed a]\nurl = http://example.org/rss\n");
+        EXPECT_NE(m.find("feeds.conf:2: bad value '" + path + "' for 'json_url'"), std::string::npos) << m;
+    }
 }
 
 TEST(ConfigParse, RejectsDuplicateKeysAndStrayLines) {

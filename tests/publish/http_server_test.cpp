@@ -463,6 +463,45 @@ TEST_F(HttpServerTest, SnapshotSwapServesNewBytesAndEtag) {
     EXPECT_EQ(get("/merged.xml", "If-None-Match: " + old_snapshot->etag + "\r\n").result_int(), 200u);
 }
 
+// Cache-Control comes with the snapshot: the daemon sets max-age from the output's feeds.
+TEST_F(HttpServerTest, CacheControlIsTheSnapshots) {
+    start();
+    snapshot = make_snapshot(feed_body("cc"), kModified, "application/feed+json; charset=utf-8", "public, max-age=900");
+    server->publish("/merged.json", snapshot);
+    const HttpResponse res = get("/merged.json");
+    EXPECT_EQ(field(res, http::field::cache_control), "public, max-age=900");
+    EXPECT_EQ(field(res, http::field::content_type), "application/feed+json; charset=utf-8");
+}
+
+// A feed rendered again with nothing new is the same representation: it keeps its Last-Modified,
+// so If-Modified-Since still gets a 304.
+TEST_F(HttpServerTest, RepublishingTheSameBytesKeepsLastModified) {
+    start();
+    publish_feed(feed_body("same"));
+    server->publish("/merged.xml", make_snapshot(feed_body("same"), kModified + 1h));
+    const HttpResponse res = get("/merged.xml", "If-Modified-Since: Mon, 29 Dec 2025 11:02:17 GMT\r\n");
+    EXPECT_EQ(res.result_int(), 304u);
+    EXPECT_EQ(field(get("/merged.xml"), http::field::last_modified), "Mon, 29 Dec 2025 11:02:17 GMT");
+    server->publish("/merged.xml", make_snapshot(feed_body("changed"), kModified + 1h));
+    EXPECT_EQ(field(get("/merged.xml"), http::field::last_modified), "Mon, 29 Dec 2025 12:02:17 GMT");
+}
+
+// HEAD describes the representation GET would send: the gzip one's tag and length, no body.
+TEST_F(HttpServerTest, HeadOfTheGzipRepresentationHasItsTagAndLength) {
+    start();
+    publish_feed(feed_body("head gzip"));
+    const Exchange e = exchange(
+        "HEAD /merged.xml HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n\r\n"
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+        {true, false});
+    ASSERT_EQ(e.responses.size(), 2u);
+    EXPECT_EQ(field(e.responses[0], http::field::etag), snapshot->gzip_etag);
+    EXPECT_NE(snapshot->gzip_etag, snapshot->etag);
+    EXPECT_EQ(field(e.responses[0], http::field::content_length), std::to_string(snapshot->gzip_body.size()));
+    EXPECT_EQ(field(e.responses[0], http::field::content_encoding), "gzip");
+    EXPECT_EQ(e.responses[1].body(), "ok\n");
+}
+
 TEST_F(HttpServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
     start();
     publish_feed(feed_body("keepalive"));

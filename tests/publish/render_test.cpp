@@ -121,14 +121,16 @@ TEST(RenderRss, ItemFieldsRoundTrip) {
     EXPECT_FALSE(it.child("description").first_child().next_sibling());
 }
 
-TEST(RenderRss, NoSelfLinkWhenUrlUnknownAndChannelLinkFallsBack) {
+// Feed validators reject a relative channel link: with no absolute URL known there is none (the
+// daemon always knows one: public_url, else the listen address).
+TEST(RenderRss, NoSelfLinkWhenUrlUnknownAndChannelLinkIsNeverRelative) {
     OutputSpec o = output();
     o.link.clear();
     const auto p = parse(render_rss(o, {}, kBuild, ""));
     ASSERT_TRUE(p->result);
     const pugi::xml_node channel = p->doc.child("rss").child("channel");
     EXPECT_FALSE(channel.child("atom:link"));
-    EXPECT_STREQ(channel.child_value("link"), "/merged.xml");
+    EXPECT_FALSE(channel.child("link"));
     const auto q = parse(render_rss(o, {}, kBuild, "https://h.example/merged.xml"));
     EXPECT_STREQ(q->doc.child("rss").child("channel").child_value("link"), "https://h.example/merged.xml");
 }
@@ -169,8 +171,8 @@ TEST(RenderRss, LinksThatAreNotHttpAreLeftOut) {
         const auto p = parse(xml);
         ASSERT_TRUE(p->result) << p->result.description();
         const pugi::xml_node channel = p->doc.child("rss").child("channel");
-        // RSS 2.0 requires a channel link: the output's path stands in for it.
-        EXPECT_STREQ(channel.child_value("link"), "/merged.xml");
+        // No absolute URL known: no channel link rather than a relative one.
+        EXPECT_FALSE(channel.child("link"));
         EXPECT_FALSE(channel.child("atom:link"));
         const pugi::xml_node it = channel.child("item");
         ASSERT_TRUE(it);
@@ -309,7 +311,8 @@ TEST(RenderRss, ArabicIsByteIdentical) {
     ASSERT_TRUE(p->result);
     const pugi::xml_node it = p->doc.child("rss").child("channel").child("item");
     EXPECT_EQ(std::string(it.child_value("title")), in.title);
-    EXPECT_EQ(std::string(it.child_value("description")), in.description);
+    // A right-to-left entry's HTML says so, for readers that do not look at the text.
+    EXPECT_EQ(std::string(it.child_value("description")), "<div dir=\"rtl\">" + in.description + "</div>");
     EXPECT_EQ(std::string(it.child_value("dc:creator")), in.author);
     EXPECT_EQ(std::string(it.child_value("category")), in.categories[0]);
     EXPECT_EQ(std::string(it.child_value("source")), in.source_title);
@@ -355,8 +358,9 @@ TEST(RenderAtom, FeedAndEntryCarryWhatRfc4287Requires) {
     EXPECT_STREQ(entry.child_value("published"), "2025-12-28T11:00:00Z");
     EXPECT_STREQ(entry.child_value("updated"), "2025-12-28T11:00:00Z");
     EXPECT_STREQ(entry.child("author").child_value("name"), "Jane Doe");
-    EXPECT_STREQ(entry.child("summary").attribute("type").value(), "html");
-    EXPECT_EQ(std::string(entry.child_value("summary")), item().description);  // the HTML, escaped once
+    EXPECT_STREQ(entry.child("content").attribute("type").value(), "html");    // content = full
+    EXPECT_EQ(std::string(entry.child_value("content")), item().description);  // the HTML, escaped once
+    EXPECT_FALSE(entry.child("summary"));
     EXPECT_STREQ(entry.child("category").attribute("term").value(), "food");
     EXPECT_STREQ(entry.child("source").child_value("title"), "Example \"Daily\"");
     EXPECT_STREQ(entry.child("source").child_value("id"), "https://example.org/feed.xml?a=1&b=2");

@@ -589,7 +589,10 @@ TEST_F(FeedStoreTest, MergedItemsNewestFirstSeenOnePerStoryWithLimit) {
                               .also_reported_by = {OtherSource{.feed_name = "beta",
                                                                .feed_title = "Beta Daily",
                                                                .feed_link = "https://site.example/",
-                                                               .item_link = "https://a.example/full"}}};
+                                                               .item_link = "https://a.example/full"}},
+                              .content = {},
+                              .language = {},
+                              .enclosures = {}};
     ASSERT_EQ(all.size(), 4u);
     EXPECT_EQ(all[3], expected);
     EXPECT_EQ(all[1].published, std::nullopt);

@@ -1,0 +1,131 @@
+#include "publish/outputs.hpp"
+
+#include <algorithm>
+
+#include "publish/http_server.hpp"
+#include "publish/render.hpp"
+
+namespace tributary::publish {
+namespace {
+
+bool has_any(const std::vector<std::string>& tags, const std::vector<std::string>& wanted) {
+    return std::any_of(wanted.begin(), wanted.end(),
+                       [&tags](const std::string& t) { return std::find(tags.begin(), tags.end(), t) != tags.end(); });
+}
+
+bool contains(std::span<const std::string> sorted, std::string_view name) {
+    return std::binary_search(sorted.begin(), sorted.end(), name, std::less<>{});
+}
+
+// An output that carries some feeds only reads this many times the entries it shows (the store
+// lists the newest of every feed), within kMaxRead.
+constexpr std::size_t kReadFactor = 8;
+constexpr std::size_t kMaxRead = 20000;
+
+}  // namespace
+
+bool carries_every_feed(const OutputSpec& output) noexcept {
+    return output.include_tags.empty() && output.exclude_tags.empty() && output.feeds.empty();
+}
+
+std::vector<std::string> selected_feeds(const OutputSpec& output, std::span<const FeedSpec> feeds) {
+    const bool everything = output.include_tags.empty() && output.feeds.empty();
+    std::vector<std::string> names;
+    for (const FeedSpec& feed : feeds) {
+        const bool named = std::find(output.feeds.begin(), output.feeds.end(), feed.name) != output.feeds.end();
+        const bool included = everything || named || has_any(feed.tags, output.include_tags);
+        if (included && (named || !has_any(feed.tags, output.exclude_tags))) names.push_back(feed.name);
+    }
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+std::size_t entries_to_read(const OutputSpec& output) noexcept {
+    if (carries_every_feed(output)) return output.max_items;
+    return std::max(output.max_items, std::min(output.max_items * kReadFactor, kMaxRead));
+}
+
+std::vector<MergedItem> select_entries(std::span<const MergedItem> items, std::span<const std::string> feeds,
+                                       std::size_t max_items) {
+    std::vector<MergedItem> out;
+    for (const MergedItem& item : items) {
+        if (out.size() >= max_items) break;
+        if (!contains(feeds, item.feed_name)) continue;
+        MergedItem& kept = out.emplace_back(item);
+        std::erase_if(kept.also_reported_by, [&feeds](const OtherSource& o) { return !contains(feeds, o.feed_name); });
+    }
+    return out;
+}
+
+std::string public_base(const OutputSpec& output, const DaemonSettings& daemon, std::uint16_t bound_port) {
+    if (!output.public_url.empty()) return output.public_url;
+    if (!daemon.public_url.empty()) return daemon.public_url;
+    const std::string& host = daemon.listen_host;
+    const bool wildcard = host == "0.0.0.0" || host == "::";
+    const std::string shown = wildcard ? "localhost" : (host.find(':') != std::string::npos ? "[" + host + "]" : host);
+    const std::uint16_t port = bound_port != 0 ? bound_port : daemon.listen_port;
+    return "http://" + shown + (port == 0 ? std::string{} : ":" + std::to_string(port)) + "/";
+}
+
+std::string absolute_url(std::string_view base, std::string_view path) {
+    std::string out(base);
+    if (out.ends_with('/') && path.starts_with('/')) path.remove_prefix(1);
+    out += path;
+    return out;
+}
+
+std::string cache_control(const OutputSpec& output, std::span<const FeedSpec> feeds, const ScheduleSettings& schedule) {
+    const std::vector<std::string> names = selected_feeds(output, feeds);
+    std::optional<Seconds> shortest;
+    for (const FeedSpec& feed : feeds) {
+        if (!feed.enabled || !contains(names, feed.name)) continue;
+        const Seconds interval =
+            std::clamp(feed.interval.value_or(schedule.default_interval), schedule.min_interval, schedule.max_interval);
+        shortest = std::min(shortest.value_or(interval), interval);
+    }
+    return "public, max-age=" + std::to_string(shortest.value_or(schedule.default_interval).count());
+}
+
+std::vector<OutputSpec::Representation> representations_of(const OutputSpec& output) {
+    if (!output.representations.empty()) return output.representations;
+    return {OutputSpec::Representation{.format = output.format, .url = output.url, .path = output.path}};
+}
+
+std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<const MergedItem> entries,
+                                            SysTime build_time, std::string_view base, std::string_view stylesheet) {
+    const std::vector<OutputSpec::Representation> reps = representations_of(output);
+    FeedLinks links;
+    links.site = std::string(base);
+    links.stylesheet = std::string(stylesheet);
+    for (const OutputSpec::Representation& rep : reps) {
+        std::string& slot = rep.format == OutputSpec::Format::rss    ? links.rss
+                            : rep.format == OutputSpec::Format::atom ? links.atom
+                                                                     : links.json;
+        if (slot.empty()) slot = absolute_url(base, rep.url);
+    }
+    std::vector<RenderedDocument> out;
+    out.reserve(reps.size());
+    for (const OutputSpec::Representation& rep : reps) {
+        links.self = absolute_url(base, rep.url);
+        RenderedDocument doc{.url = rep.url, .path = rep.path, .body = {}, .content_type = {}};
+        switch (rep.format) {
+            case OutputSpec::Format::rss:
+                doc.body = render_rss(output, entries, build_time, links);
+                doc.content_type = std::string(kRssContentType);
+                break;
+            case OutputSpec::Format::atom:
+                doc.body = render_atom(output, entries, build_time, links);
+                doc.content_type = std::string(kAtomContentType);
+                break;
+            case OutputSpec::Format::json:
+                doc.body = render_json_feed(output, entries, links);
+                doc.content_type = std::string(kJsonFeedContentType);
+                break;
+        }
+        out.push_back(std::move(doc));
+    }
+    return out;
+}
+
+}  // namespace tributary::publish

@@ -1,0 +1,63 @@
+#pragma once
+// One output, start to end: which feeds it carries, the absolute URLs it lives at, its entries,
+// and its bytes in each of its formats. Pure (the caller reads the store and writes the files),
+// so the daemon only wires it, and tests call it directly.
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/types.hpp"
+
+namespace tributary::publish {
+
+// The names of the feeds `output` carries (OutputSpec::include_tags, exclude_tags, feeds), sorted;
+// every configured feed when the output selects none.
+std::vector<std::string> selected_feeds(const OutputSpec& output, std::span<const FeedSpec> feeds);
+
+// True when the output carries every feed (no include_tags, exclude_tags or feeds).
+bool carries_every_feed(const OutputSpec& output) noexcept;
+
+// How many entries to read from the store for `output`: an output that carries some feeds only
+// reads more than it shows, since the store's newest entries are those of every feed.
+std::size_t entries_to_read(const OutputSpec& output) noexcept;
+
+// The entries of `items` (newest first) shown through a feed of `feeds` (sorted, as
+// selected_feeds gives them), at most `max_items`; the other sources each names are limited to
+// `feeds` too. An output shows nothing of a feed it does not carry.
+std::vector<MergedItem> select_entries(std::span<const MergedItem> items, std::span<const std::string> feeds,
+                                       std::size_t max_items);
+
+// The absolute base the output's links are made against, ending in '/': its public_url, else the
+// daemon's, else "http://<listen host>:<port>/" (port: the bound one; none when 0).
+std::string public_base(const OutputSpec& output, const DaemonSettings& daemon, std::uint16_t bound_port);
+
+// `base` ("https://h/feeds/") joined with a served path ("/merged.xml"): "https://h/feeds/merged.xml".
+std::string absolute_url(std::string_view base, std::string_view path);
+
+// Cache-Control for the output's documents: max-age is the shortest poll interval among the feeds
+// it carries (each feed's interval, else the daemon's, within min_interval..max_interval); the
+// default interval when it carries none.
+std::string cache_control(const OutputSpec& output, std::span<const FeedSpec> feeds, const ScheduleSettings& schedule);
+
+// The formats of an output: its representations, else its one format at url/path.
+std::vector<OutputSpec::Representation> representations_of(const OutputSpec& output);
+
+struct RenderedDocument {
+    std::string url;             // served path
+    std::filesystem::path path;  // file
+    std::string body;
+    std::string content_type;
+};
+
+// Every format of `output`, rendered from `entries` (already selected and limited), with links
+// absolute against `base` (public_base). `stylesheet` is the XSLT's URL for RSS and Atom ("" = none).
+std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<const MergedItem> entries,
+                                            SysTime build_time, std::string_view base,
+                                            std::string_view stylesheet = {});
+
+}  // namespace tributary::publish
