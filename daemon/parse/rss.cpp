@@ -119,6 +119,8 @@ void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item,
                                                   .length = parse_length(attribute(child, "length"))});
             } else if (local == "updated") {
                 dates.updated = child;
+            } else if (local == "published") {
+                if (!dates.published) dates.published = child;  // pubDate, met later, still wins
             }
             break;
         default: break;
