@@ -21,13 +21,15 @@ namespace {
 // two. reader.cpp reads an element's own value before its children.
 constexpr unsigned kParseOptions = pugi::parse_default | pugi::parse_embed_pcdata;
 
-enum class RootKind { rss, atom, not_a_feed };
+enum class RootKind { rss, atom, atom_entry, not_a_feed };
 
 RootKind classify_root(pugi::xml_node root) {
     const std::string_view local = local_name(root);
     const Ns ns = namespace_of(root);
     if (local == "rss") return RootKind::rss;
     if (local == "RDF" && ns == Ns::rdf) return RootKind::rss;
+    if (local == "Channel" && ns == Ns::rss11) return RootKind::rss;  // RSS 1.1
+    if (local == "entry" && (ns == Ns::atom10 || ns == Ns::atom03)) return RootKind::atom_entry;
     if (local == "feed" && (ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none || ns == Ns::other))
         return RootKind::atom;
     return RootKind::not_a_feed;
@@ -41,7 +43,7 @@ std::string describe_error(std::string_view text, const pugi::xml_parse_result& 
 // Where the first <rss>, <feed> or <rdf:RDF> start tag begins, or npos.
 std::size_t find_feed_root(std::string_view text) {
     std::size_t best = std::string_view::npos;
-    for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF"}) {
+    for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF", "<entry", "<Channel"}) {
         for (std::size_t at = text.find(tag); at != std::string_view::npos; at = text.find(tag, at + 1)) {
             const std::size_t after = at + tag.size();
             if (after < text.size() && std::string_view(" \t\r\n>").find(text[after]) != std::string_view::npos) {
@@ -158,10 +160,12 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
 
     ReadContext context{feed, options.base_url, options.sanitize, options.timezone};
     const DocumentTextCheck check_text{!parsed};
-    if (kind == RootKind::atom)
-        read_atom(root, context);
-    else
-        read_rss(root, context);
+    switch (kind) {
+        case RootKind::atom: read_atom(root, context); break;
+        case RootKind::atom_entry: read_atom_entry_document(root, context); break;
+        case RootKind::rss:
+        case RootKind::not_a_feed: read_rss(root, context); break;
+    }
     context.finish_warnings();
     if (const std::string prefix = take_undeclared_prefix(); !prefix.empty())
         feed.warnings.push_back("namespace prefix \"" + prefix +
