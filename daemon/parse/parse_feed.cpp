@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <new>
+#include <optional>
 #include <pugixml.hpp>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "parse/charset.hpp"
 #include "parse/json_feed.hpp"
 #include "parse/location.hpp"
+#include "parse/mojibake.hpp"
 #include "parse/reader.hpp"
 #include "parse/xml_repair.hpp"
 
@@ -87,11 +89,25 @@ bool drop_unfinished_item(pugi::xml_node root, std::string_view text, std::ptrdi
     return item.parent().remove_child(item);
 }
 
+// decode_to_utf8, and then, in a document that was UTF-8 (or read as such), the characters that
+// were UTF-8 encoded twice read back (mojibake.hpp says when that is unambiguous).
+DecodedDocument decode_document(std::string_view body, const ParseOptions& options) {
+    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+    if (decoded.encoding.used != "UTF-8") return decoded;
+    std::optional<MojibakeRepair> repaired = repair_double_encoded_utf8(decoded.text(body));
+    if (!repaired) return decoded;
+    decoded.utf8 = std::move(repaired->text);
+    decoded.borrowed = false;
+    decoded.warnings.push_back(
+        fmt::format("read back {} characters that were UTF-8 encoded twice (\"Ã©\" for \"é\")", repaired->sequences));
+    return decoded;
+}
+
 Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& options) {
     if (trim(body).empty()) return fail(ErrorKind::Parse, "parse: line 1, column 1: empty document");
 
     // A body that is already UTF-8 (most are) is read where it lies: pugixml's own copy is the only one.
-    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+    DecodedDocument decoded = decode_document(body, options);
     const std::string_view utf8 = decoded.text(body);
     if (looks_like_json(utf8)) {
         ParsedFeed feed;
@@ -115,7 +131,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         // pugixml has written into the buffer up to the error, and what follows reads the text as
         // it was (line and column, the feed's root, the cut-off item): make it again (the same
         // input gives the same text) and parse a copy, as for any other document.
-        decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+        decoded = decode_document(body, options);
         repaired = repair_xml(decoded.text(body));
         text = repaired.changed ? std::string_view{repaired.text} : decoded.text(body);
         parsed = document.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
