@@ -42,7 +42,8 @@ std::string describe_error(std::string_view text, const pugi::xml_parse_result& 
     return fmt::format("line {}, column {}: {}", at.line, at.column, result.description());
 }
 
-// Where the first <rss>, <feed> or <rdf:RDF> start tag begins, or npos.
+// Where the first start tag of a feed's root (<rss>, <feed>, <rdf:RDF>, an Atom <entry>, RSS 1.1's
+// <Channel>) begins, or npos.
 std::size_t find_feed_root(std::string_view text) {
     std::size_t best = std::string_view::npos;
     for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF", "<entry", "<Channel"}) {
