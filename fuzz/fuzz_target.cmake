@@ -1,25 +1,21 @@
-# The libFuzzer target for the parse stage (scripts/fuzz.sh builds and runs it), included from
+# The libFuzzer targets of the parse stage (scripts/fuzz.sh builds and runs them), included from
 # fuzz/CMakeLists.txt, or from attach.cmake while the top level does not add fuzz/ yet. clang only: GCC has
-# no -fsanitize=fuzzer. The core and parse sources are compiled again into the target, with the
-# fuzzer's coverage instrumentation, rather than linking the uninstrumented libraries.
+# no -fsanitize=fuzzer. The core and parse sources are compiled again, once, into an object library
+# with the fuzzer's coverage instrumentation, rather than linking the uninstrumented libraries:
+#   tributary_parse_fuzz  parse_feed on any bytes (fuzz/parse_fuzz.cpp, dictionary fuzz/parse.dict)
+#   tributary_html_fuzz   the HTML sanitizer and the title reader (fuzz/html_fuzz.cpp, fuzz/html.dict)
 if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
-  message(STATUS "tributary_parse_fuzz: needs clang (this build uses ${CMAKE_CXX_COMPILER_ID}); not added")
+  message(STATUS "tributary fuzz targets: need clang (this build uses ${CMAKE_CXX_COMPILER_ID}); not added")
   return()
 endif()
 
-set(_fuzz_sources ${CMAKE_CURRENT_LIST_DIR}/parse_fuzz.cpp)
+set(_fuzz_sources)
 foreach(_lib tributary_core tributary_parse)
   get_target_property(_dir ${_lib} SOURCE_DIR)
   get_target_property(_srcs ${_lib} SOURCES)
   list(TRANSFORM _srcs PREPEND "${_dir}/")
   list(APPEND _fuzz_sources ${_srcs})
 endforeach()
-
-add_executable(tributary_parse_fuzz ${_fuzz_sources})
-target_include_directories(tributary_parse_fuzz PRIVATE ${PROJECT_SOURCE_DIR}/daemon)
-target_link_libraries(tributary_parse_fuzz PRIVATE
-  tributary::options pugixml::pugixml ICU::uc ICU::i18n PkgConfig::GUMBO nlohmann_json::nlohmann_json
-  simdjson::simdjson fmt::fmt)
 
 # clang before 16 cannot use libstdc++'s <expected> (see compat/expected).
 include(CheckCXXSourceCompiles)
@@ -28,10 +24,23 @@ check_cxx_source_compiles("#include <expected>
 int main() { std::expected<int, int> e{1}; return *e - 1; }" TRIBUTARY_HAVE_STD_EXPECTED)
 unset(CMAKE_REQUIRED_FLAGS)
 if(NOT TRIBUTARY_HAVE_STD_EXPECTED)
-  message(STATUS "tributary_parse_fuzz: no usable std::expected; using fuzz/compat/expected")
-  target_include_directories(tributary_parse_fuzz BEFORE PRIVATE ${CMAKE_CURRENT_LIST_DIR}/compat)
+  message(STATUS "tributary fuzz targets: no usable std::expected; using fuzz/compat/expected")
 endif()
 
-set(_fuzz_flags -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
-target_compile_options(tributary_parse_fuzz PRIVATE ${_fuzz_flags})
-target_link_options(tributary_parse_fuzz PRIVATE ${_fuzz_flags})
+set(_sanitizers -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
+add_library(tributary_fuzz_objects OBJECT ${_fuzz_sources})
+target_include_directories(tributary_fuzz_objects PUBLIC ${PROJECT_SOURCE_DIR}/daemon)
+if(NOT TRIBUTARY_HAVE_STD_EXPECTED)
+  target_include_directories(tributary_fuzz_objects BEFORE PUBLIC ${CMAKE_CURRENT_LIST_DIR}/compat)
+endif()
+target_link_libraries(tributary_fuzz_objects PUBLIC
+  tributary::options pugixml::pugixml ICU::uc ICU::i18n PkgConfig::GUMBO nlohmann_json::nlohmann_json
+  simdjson::simdjson fmt::fmt)
+target_compile_options(tributary_fuzz_objects PRIVATE -fsanitize=fuzzer-no-link ${_sanitizers})
+
+foreach(_target parse html)
+  add_executable(tributary_${_target}_fuzz ${CMAKE_CURRENT_LIST_DIR}/${_target}_fuzz.cpp)
+  target_link_libraries(tributary_${_target}_fuzz PRIVATE tributary_fuzz_objects)
+  target_compile_options(tributary_${_target}_fuzz PRIVATE -fsanitize=fuzzer ${_sanitizers})
+  target_link_options(tributary_${_target}_fuzz PRIVATE -fsanitize=fuzzer ${_sanitizers})
+endforeach()

@@ -63,6 +63,28 @@ std::optional<std::string> decode_base64(std::string_view text) {
     return out;
 }
 
+// Base64 as encoders write it: lines of the alphabet, each but the last a multiple of four long.
+// "Custom typed" is none; a title that is, and decodes to clean text (read_base64), was encoded.
+bool looks_like_base64(std::string_view text) {
+    text = trim(text);
+    if (text.empty()) return false;
+    std::size_t line = 0;
+    bool line_ended = false;
+    for (const char c : text) {
+        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+            if (line > 0 && line % 4 != 0) return false;
+            line_ended = line > 0 || line_ended;
+            line = 0;
+            continue;
+        }
+        const bool alphabet = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+                              c == '/' || c == '=' || c == '-' || c == '_';
+        if (!alphabet) return false;
+        ++line;
+    }
+    return line % 4 == 0 || line_ended;
+}
+
 bool is_binary_media_type(std::string_view type) {
     return type.starts_with("image/") || type.starts_with("audio/") || type.starts_with("video/") ||
            type.starts_with("font/") || type == "application/pdf" || type == "application/zip";
@@ -80,7 +102,12 @@ AtomText read_base64(pugi::xml_node element, std::string_view type) {
     return {std::move(text), TextKind::html};
 }
 
-AtomText read_text_construct(pugi::xml_node element) {
+// Titles, subtitles and summaries are text constructs, which RFC 4287 (3.1.1) allows only as
+// text, html or xhtml: one that names another type is read as text. Only <content> may hold
+// another media type, base64-encoded (4.1.3.3).
+enum class Construct { text, content };
+
+AtomText read_text_construct(pugi::xml_node element, Construct construct) {
     const std::string type = to_lower_ascii(trim(attribute(element, "type")));
     const std::string mode = to_lower_ascii(trim(attribute(element, "mode")));
     if (mode == "base64") return read_base64(element, type);
@@ -90,18 +117,24 @@ AtomText read_text_construct(pugi::xml_node element) {
     if (type.empty() || type == "text" || type.starts_with("text/"))
         return {element_text(element).str(), TextKind::text};
     if (type.ends_with("+xml") || type.ends_with("/xml")) return {inner_markup(element), TextKind::html};
+    if (construct == Construct::text) {
+        const ElementText text(element);
+        if (looks_like_base64(text))
+            if (AtomText decoded = read_base64(element, type); decoded.kind != TextKind::skipped) return decoded;
+        return {text.str(), TextKind::text};
+    }
     return read_base64(element, type);  // RFC 4287 4.1.3.3: other media types are base64
 }
 
 std::string as_title(pugi::xml_node element) {
-    const AtomText text = read_text_construct(element);
+    const AtomText text = read_text_construct(element, Construct::text);
     if (text.kind == TextKind::skipped) return {};
     return title_text(text.value, text.kind == TextKind::html ? Markup::html : Markup::none);
 }
 
-std::string as_html(pugi::xml_node element, ReadContext& context) {
+std::string as_html(pugi::xml_node element, ReadContext& context, Construct construct) {
     if (!attribute(element, "src").empty()) return {};  // out-of-line content
-    AtomText text = read_text_construct(element);
+    AtomText text = read_text_construct(element, construct);
     switch (text.kind) {
         case TextKind::html: return context.html(element, std::move(text.value));
         case TextKind::text: return text_as_html(text.value);
@@ -146,6 +179,8 @@ struct DateElements {
 void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed_author, Ns root_ns,
                 ReadContext& context, ParsedItem& item) {
     DateElements dates;
+    AlternateLink alternate;
+    std::string media_title;
     ChildNames names(entry);
     for (const pugi::xml_node child : entry.children()) {
         if (child.type() != pugi::node_element) continue;
@@ -154,12 +189,13 @@ void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed
             if (local == "id") {
                 item.id = clean_text(element_text(child));
             } else if (local == "title") {
-                item.title = as_title(child);
+                if (std::string title = as_title(child); !title.empty() || item.title.empty())
+                    item.title = std::move(title);
             } else if (local == "link") {
                 // Resolved only for the links we keep: a dropped one is warned about.
                 const std::string_view rel = trim(attribute(child, "rel"));
-                if (is_alternate(rel) && item.link.empty()) {
-                    item.link = context.resolve(child, link_target(child));
+                if (is_alternate(rel)) {
+                    alternate.offer(context, child, link_target(child), attribute(child, "type"));
                 } else if (rel == "enclosure") {
                     add_enclosure(item, Enclosure{.url = context.resolve(child, link_target(child)),
                                                   .type = clean_text(attribute(child, "type")),
@@ -170,9 +206,9 @@ void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed
             } else if (local == "author") {
                 if (item.author.empty()) item.author = person_name(child);
             } else if (local == "summary") {
-                item.summary = as_html(child, context);
+                item.summary = as_html(child, context, Construct::text);
             } else if (local == "content") {
-                item.content = as_html(child, context);
+                item.content = as_html(child, context, Construct::content);
             } else if (local == "category") {
                 const std::string_view term = attribute(child, "term");
                 add_category(item, trim(term).empty() ? attribute(child, "label") : term);
@@ -190,12 +226,12 @@ void read_entry(pugi::xml_node entry, std::size_t index, const std::string& feed
                 add_category(item, element_text(child));
             else if (local == "date" && !dates.published)
                 dates.published = child;
-        } else if (ns == Ns::media && local == "content") {
-            add_enclosure(item, Enclosure{.url = context.resolve(child, attribute(child, "url")),
-                                          .type = clean_text(attribute(child, "type")),
-                                          .length = parse_length(attribute(child, "fileSize"))});
+        } else if (ns == Ns::media) {
+            read_media(child, item, context, media_title);
         }
     }
+    if (item.title.empty()) item.title = std::move(media_title);
+    item.link = alternate.take();
     if (item.author.empty()) item.author = feed_author;  // RFC 4287 4.2.1: entries inherit it
     item.language = context.language_at(entry);
     if (item.language.empty()) item.language = context.feed().language;
@@ -223,6 +259,7 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
     std::string feed_author;
     std::string logo;
     std::string icon;
+    AlternateLink feed_link;
     ChildNames names(root);
     for (const pugi::xml_node child : root.children()) {
         if (child.type() != pugi::node_element) continue;
@@ -237,8 +274,8 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
         } else if (local == "subtitle" || local == "tagline") {
             feed.subtitle = as_title(child);
         } else if (local == "link") {
-            if (is_alternate(trim(attribute(child, "rel"))) && feed.link.empty())
-                feed.link = context.resolve(child, link_target(child));
+            if (is_alternate(trim(attribute(child, "rel"))))
+                feed_link.offer(context, child, link_target(child), attribute(child, "type"));
         } else if (local == "author") {
             if (feed_author.empty()) feed_author = person_name(child);
         } else if (local == "logo") {
@@ -247,6 +284,7 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
             icon = context.resolve(child, element_text(child));
         }
     }
+    feed.link = feed_link.take();
     // The logo is the feed's picture (RFC 4287 4.2.8); the icon is a favicon-sized fallback.
     if (!logo.empty())
         feed.image = std::move(logo);
@@ -262,6 +300,16 @@ void read_atom(pugi::xml_node root, ReadContext& context) {
         if (local == "entry" && is_atom(ns, root_ns))
             read_entry(child, index++, feed_author, root_ns, context, feed.items.emplace_back());
     }
+}
+
+void read_atom_entry_document(pugi::xml_node root, ReadContext& context) {
+    ParsedFeed& feed = context.feed();
+    const Ns root_ns = namespace_of(root);
+    feed.format = FeedFormat::atom;
+    feed.version = root_ns == Ns::atom03 ? "0.3" : "1.0";
+    feed.language = nearest_language(root);
+    context.set_feed_link({});
+    read_entry(root, 0, {}, root_ns, context, feed.items.emplace_back());
 }
 
 }  // namespace tributary::parse

@@ -70,6 +70,17 @@ std::string web_encoding(const std::string& label) {
     return label;
 }
 
+// What a detected encoding is read as: the Windows superset, as for a label (web_encoding), and
+// for Hebrew windows-1255, which ICU's detector does not name but browsers' detectors do: its
+// letters are ISO-8859-8's, and it adds the vowel points and the sheqel sign Hebrew text uses,
+// which ISO-8859-8 would turn into U+FFFD. (Not for labels: a document that says ISO-8859-8
+// is read as ISO-8859-8, as the Encoding Standard has it.)
+std::string detected_encoding(const std::string& name) {
+    const std::string lower = to_lower_ascii(trim(name));
+    if (lower == "iso-8859-8" || lower == "iso-8859-8-i") return "windows-1255";
+    return web_encoding(name);
+}
+
 struct Bom {
     std::string_view encoding;
     std::size_t length;
@@ -429,7 +440,7 @@ DecodedDocument decode_to_utf8(std::string_view bytes, std::string_view content_
     // (Shift_JIS for a few Arabic words); U+FFFD at least shows where the text was lost.
     constexpr int kMinimumConfidence = 20;
     if (const std::optional<Detected> detected = detect_with_icu(bytes, kMinimumConfidence)) {
-        const std::string encoding = web_encoding(detected->name);
+        const std::string encoding = detected_encoding(detected->name);
         if (std::optional<std::string> converted = convert_with_icu(bytes, encoding)) {
             warnings.push_back("no encoding declared and the bytes are not UTF-8; detected " + encoding +
                                " (confidence " + std::to_string(detected->confidence) + ")");

@@ -40,9 +40,10 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_letter(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // The length in bytes of the space at `at`, 0 when there is none. Besides ASCII space and tab,
-// what sites put between the parts of a date: no-break spaces (French typography puts a narrow
-// one before "h"), and the zero-width and direction marks that Arabic pages wrap digits and
-// Latin letters in.
+// the line breaks of a date that a feed's generator folded over two lines ("Sat, 16 Dec 2023\n
+// 02:02:33 +0000"), and what sites put between the parts of a date: no-break spaces (French
+// typography puts a narrow one before "h"), and the zero-width and direction marks that Arabic
+// pages wrap digits and Latin letters in.
 std::size_t space_length(std::string_view text, std::size_t at) noexcept {
     const auto byte = [&](std::size_t i) -> unsigned {
         return at + i < text.size() ? static_cast<unsigned char>(text[at + i]) : 0u;
@@ -50,7 +51,9 @@ std::size_t space_length(std::string_view text, std::size_t at) noexcept {
     const unsigned third = byte(2);
     switch (byte(0)) {
         case ' ':
-        case '\t': return 1;
+        case '\t':
+        case '\n':
+        case '\r': return 1;
         case 0xC2: return byte(1) == 0xA0 ? 2 : 0;  // U+00A0
         case 0xD8: return byte(1) == 0x9C ? 2 : 0;  // U+061C, the Arabic letter mark
         case 0xE2:
@@ -232,6 +235,8 @@ std::optional<seconds> numeric_offset(Cursor& in) {
     return sign == '-' ? -offset : offset;
 }
 
+bool read_meridiem(Cursor& in, TimeOfDay& time);
+
 std::optional<Reading> parse_iso8601(std::string_view text) {
     Cursor in{text};
     const auto year = in.number(4, 4);
@@ -254,6 +259,9 @@ std::optional<Reading> parse_iso8601(std::string_view text) {
         const std::optional<TimeOfDay> read = read_time(in, 2, true);
         if (!read) return std::nullopt;
         time = *read;
+        in.skip_spaces();
+        // "2023-12-16 02:02:33 PM": a CMS's database date on a 12-hour clock.
+        if (!read_meridiem(in, time)) return std::nullopt;
         in.skip_spaces();
         if (!in.done()) {
             offset = numeric_offset(in);
@@ -448,6 +456,9 @@ std::optional<CalendarDate> read_calendar_date(Cursor& in) {
                 const std::optional<int> month = numeric.number(1, 2);
                 if (!month || !numeric.accept(separator) || numeric.digits_ahead() != 4) return std::nullopt;
                 date.month = *month;
+                // American CMSs write the month first ("12/16/2023 02:02 PM"). That shows only
+                // when the first number cannot be a month; otherwise the day-first reading stands.
+                if (date.month > 12 && date.day <= 12) std::swap(date.month, date.day);
                 date.year = *numeric.number(4, 4);
                 in = numeric;
                 return date;
@@ -544,11 +555,18 @@ std::optional<Reading> read_date_and_time(Cursor in) {
     if (!read_meridiem(in, *time)) return std::nullopt;
     in.skip_spaces();
     std::optional<seconds> offset;
-    if (!in.done()) {
+    if (!in.done() && in.peek() != '(') {
         offset = read_zone(in);
         if (!offset) return std::nullopt;
     }
     in.skip_spaces();
+    // A comment after the zone: RFC 822 allows one, and JavaScript's Date.toString() writes the
+    // zone's name so ("GMT+0100 (Central European Standard Time)").
+    if (in.accept('(')) {
+        while (!in.done() && in.peek() != ')') (void)in.accept(in.peek());
+        if (!in.accept(')')) return std::nullopt;
+        in.skip_spaces();
+    }
     if (!in.done()) return std::nullopt;
     return reading(*date, *time, offset);
 }

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -65,6 +66,33 @@ constexpr auto kAllowedAttributes = std::to_array<std::string_view>({
 });
 
 constexpr auto kVoidElements = std::to_array<std::string_view>({"br", "col", "hr", "img", "wbr"});
+
+// What a title's text leaves out: code and style, not words.
+constexpr auto kNoTextElements = std::to_array<std::string_view>({"script", "style", "template"});
+
+// The elements an RSS title is written with when it is HTML: a start tag of one of these with
+// its end tag later (or one of the void ones) is markup; any other '<' is a character of the title.
+constexpr auto kTitleFormattingElements = std::to_array<std::string_view>({
+    "a",     "abbr", "acronym", "b",      "bdi", "bdo", "big",  "br",   "cite", "code", "del",
+    "dfn",   "em",   "font",    "i",      "ins", "kbd", "mark", "nobr", "q",    "s",    "samp",
+    "small", "span", "strike",  "strong", "sub", "sup", "time", "tt",   "u",    "var",  "wbr",
+});
+constexpr auto kTitleVoidElements = std::to_array<std::string_view>({"br", "wbr"});
+
+// Elements whose content an HTML parser reads as raw text up to their end tag: unclosed, they
+// would take the rest of a title with them.
+constexpr auto kRawTextElements = std::to_array<std::string_view>({
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "plaintext",
+    "script",
+    "style",
+    "textarea",
+    "title",
+    "xmp",
+});
 
 // Elements after which text would run together if we dropped the tag.
 constexpr auto kBlockElements = std::to_array<std::string_view>({
@@ -253,6 +281,10 @@ private:
 
 class TextCollector {
 public:
+    // A title keeps the text of every element but those whose content is no text to read
+    // (kNoTextElements); other text drops what the sanitizer drops.
+    explicit TextCollector(bool title = false) : title_(title) {}
+
     void node(const GumboNode& node, int depth) {
         switch (node.type) {
             case GUMBO_NODE_TEXT:
@@ -262,7 +294,7 @@ public:
             case GUMBO_NODE_TEMPLATE: {
                 if (depth >= kMaxDepth) break;
                 const std::string name = tag_name(node.v.element);
-                if (dropped_with_content(node.v.element, name)) break;
+                if (title_ ? contains(kNoTextElements, name) : dropped_with_content(node.v.element, name)) break;
                 const bool block = contains(kBlockElements, name);
                 if (block) out_ += ' ';
                 const GumboVector& children = node.v.element.children;
@@ -280,6 +312,7 @@ public:
 
 private:
     std::string out_;
+    bool title_ = false;
 };
 
 bool is_ascii_space(char c) noexcept {
@@ -461,6 +494,115 @@ std::string html_to_text(std::string_view html) {
     const ParsedHtml parsed = parse_fragment(valid);
     if (!parsed) return {};
     TextCollector collector;
+    collector.node(*parsed->root, 0);
+    return xml_safe(collapse_whitespace(collector.take()));
+}
+
+namespace {
+
+bool is_ascii_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+// The lower-case name of the tag at `at` ("<b class=x>", "</b>"), "" when no name follows.
+std::string tag_name_at(std::string_view text, std::size_t at) {
+    std::size_t start = at + 1;
+    if (start < text.size() && text[start] == '/') ++start;
+    std::size_t end = start;
+    while (end < text.size() &&
+           (is_ascii_alpha(text[end]) || (end > start && std::isdigit(static_cast<unsigned char>(text[end])) != 0)))
+        ++end;
+    return to_lower_ascii(text.substr(start, end - start));
+}
+
+// The '>' that ends the tag starting at `lt`, outside quoted attribute values; npos when another
+// '<' or the end of the text comes first: then it is no tag.
+std::size_t tag_end(std::string_view text, std::size_t lt) {
+    char quote = '\0';
+    for (std::size_t at = lt + 1; at < text.size(); ++at) {
+        const char c = text[at];
+        if (quote != '\0') {
+            if (c == quote) quote = '\0';
+        } else if (c == '"' || c == '\'') {
+            // Quotes open a value only after '=' ("<b title='x'>"); elsewhere they are characters.
+            std::size_t before = at;
+            while (before > lt && (text[before - 1] == ' ' || text[before - 1] == '\t')) --before;
+            if (before > lt && text[before - 1] == '=') quote = c;
+        } else if (c == '>') {
+            return at;
+        } else if (c == '<') {
+            return std::string_view::npos;
+        }
+    }
+    return std::string_view::npos;
+}
+
+// Whether an end tag "</name" appears in `text` (case-insensitive).
+bool has_end_tag(std::string_view text, std::string_view name) {
+    for (std::size_t at = text.find("</"); at != std::string_view::npos; at = text.find("</", at + 2))
+        if (iequals_ascii(text.substr(at + 2, name.size()), name)) {
+            const std::size_t after = at + 2 + name.size();
+            if (after == text.size() || !is_ascii_alpha(text[after])) return true;
+        }
+    return false;
+}
+
+}  // namespace
+
+std::string escape_stray_tags(std::string_view text, TitleTags tags) {
+    std::string out;
+    out.reserve(text.size() + 16);
+    std::vector<std::string> open;  // formatting elements whose start tag was kept, for their end tags
+    std::size_t at = 0;
+    while (at < text.size()) {
+        const std::size_t lt = text.find('<', at);
+        if (lt == std::string_view::npos) break;
+        out.append(text.substr(at, lt - at));
+        at = lt + 1;
+        const std::size_t gt = tag_end(text, lt);
+        const bool closed = gt != std::string_view::npos;
+        const std::string_view rest = text.substr(lt);
+        bool markup = false;
+        if (rest.starts_with("<!--")) {
+            // A comment is markup only when complete, and only where the format says HTML.
+            const std::size_t end = text.find("-->", lt + 4);
+            if (tags == TitleTags::all && end != std::string_view::npos) {
+                out.append(text.substr(lt, end + 3 - lt));
+                at = end + 3;
+                continue;
+            }
+        } else if (const std::string name = tag_name_at(text, lt); !name.empty() && closed) {
+            const bool end_tag = rest.starts_with("</");
+            if (tags == TitleTags::all) {
+                markup = end_tag || !contains(kRawTextElements, name) || has_end_tag(text.substr(gt), name);
+            } else if (contains(kTitleFormattingElements, name)) {
+                if (end_tag) {
+                    const auto it = std::find(open.rbegin(), open.rend(), name);
+                    markup = it != open.rend();
+                    if (markup) open.erase(std::next(it).base());
+                } else if (contains(kTitleVoidElements, name)) {
+                    markup = true;
+                } else if (has_end_tag(text.substr(gt), name)) {
+                    markup = true;
+                    open.push_back(name);
+                }
+            }
+        }
+        if (markup) {
+            out.append(text.substr(lt, gt + 1 - lt));
+            at = gt + 1;
+        } else {
+            out += "&lt;";
+        }
+    }
+    out.append(text.substr(std::min(at, text.size())));
+    return out;
+}
+
+std::string title_markup_to_text(std::string_view text, TitleTags tags) {
+    if (std::memchr(text.data(), '<', text.size()) == nullptr) return html_to_text(text);
+    const std::string valid = limit_nesting(xml_safe(escape_stray_tags(text, tags)));
+    const ParsedHtml parsed = parse_fragment(valid);
+    if (!parsed) return {};
+    TextCollector collector{true};
     collector.node(*parsed->root, 0);
     return xml_safe(collapse_whitespace(collector.take()));
 }

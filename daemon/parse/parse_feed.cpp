@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <new>
+#include <optional>
 #include <pugixml.hpp>
 #include <string>
 
@@ -10,6 +11,7 @@
 #include "parse/charset.hpp"
 #include "parse/json_feed.hpp"
 #include "parse/location.hpp"
+#include "parse/mojibake.hpp"
 #include "parse/reader.hpp"
 #include "parse/xml_repair.hpp"
 
@@ -21,13 +23,15 @@ namespace {
 // two. reader.cpp reads an element's own value before its children.
 constexpr unsigned kParseOptions = pugi::parse_default | pugi::parse_embed_pcdata;
 
-enum class RootKind { rss, atom, not_a_feed };
+enum class RootKind { rss, atom, atom_entry, not_a_feed };
 
 RootKind classify_root(pugi::xml_node root) {
     const std::string_view local = local_name(root);
     const Ns ns = namespace_of(root);
     if (local == "rss") return RootKind::rss;
     if (local == "RDF" && ns == Ns::rdf) return RootKind::rss;
+    if (local == "Channel" && ns == Ns::rss11) return RootKind::rss;  // RSS 1.1
+    if (local == "entry" && (ns == Ns::atom10 || ns == Ns::atom03)) return RootKind::atom_entry;
     if (local == "feed" && (ns == Ns::atom10 || ns == Ns::atom03 || ns == Ns::none || ns == Ns::other))
         return RootKind::atom;
     return RootKind::not_a_feed;
@@ -38,10 +42,11 @@ std::string describe_error(std::string_view text, const pugi::xml_parse_result& 
     return fmt::format("line {}, column {}: {}", at.line, at.column, result.description());
 }
 
-// Where the first <rss>, <feed> or <rdf:RDF> start tag begins, or npos.
+// Where the first start tag of a feed's root (<rss>, <feed>, <rdf:RDF>, an Atom <entry>, RSS 1.1's
+// <Channel>) begins, or npos.
 std::size_t find_feed_root(std::string_view text) {
     std::size_t best = std::string_view::npos;
-    for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF"}) {
+    for (const std::string_view tag : {"<rss", "<feed", "<rdf:RDF", "<RDF", "<entry", "<Channel"}) {
         for (std::size_t at = text.find(tag); at != std::string_view::npos; at = text.find(tag, at + 1)) {
             const std::size_t after = at + tag.size();
             if (after < text.size() && std::string_view(" \t\r\n>").find(text[after]) != std::string_view::npos) {
@@ -85,11 +90,25 @@ bool drop_unfinished_item(pugi::xml_node root, std::string_view text, std::ptrdi
     return item.parent().remove_child(item);
 }
 
+// decode_to_utf8, and then, in a document that was UTF-8 (or read as such), the characters that
+// were UTF-8 encoded twice read back (mojibake.hpp says when that is unambiguous).
+DecodedDocument decode_document(std::string_view body, const ParseOptions& options) {
+    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+    if (decoded.encoding.used != "UTF-8") return decoded;
+    std::optional<MojibakeRepair> repaired = repair_double_encoded_utf8(decoded.text(body));
+    if (!repaired) return decoded;
+    decoded.utf8 = std::move(repaired->text);
+    decoded.borrowed = false;
+    decoded.warnings.push_back(
+        fmt::format("read back {} characters that were UTF-8 encoded twice (\"Ã©\" for \"é\")", repaired->sequences));
+    return decoded;
+}
+
 Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& options) {
     if (trim(body).empty()) return fail(ErrorKind::Parse, "parse: line 1, column 1: empty document");
 
     // A body that is already UTF-8 (most are) is read where it lies: pugixml's own copy is the only one.
-    DecodedDocument decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+    DecodedDocument decoded = decode_document(body, options);
     const std::string_view utf8 = decoded.text(body);
     if (looks_like_json(utf8)) {
         ParsedFeed feed;
@@ -113,7 +132,7 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
         // pugixml has written into the buffer up to the error, and what follows reads the text as
         // it was (line and column, the feed's root, the cut-off item): make it again (the same
         // input gives the same text) and parse a copy, as for any other document.
-        decoded = decode_to_utf8(body, options.content_type, options.encoding_override, true);
+        decoded = decode_document(body, options);
         repaired = repair_xml(decoded.text(body));
         text = repaired.changed ? std::string_view{repaired.text} : decoded.text(body);
         parsed = document.load_buffer(text.data(), text.size(), kParseOptions, pugi::encoding_utf8);
@@ -158,10 +177,12 @@ Result<ParsedFeed> parse_unguarded(std::string_view body, const ParseOptions& op
 
     ReadContext context{feed, options.base_url, options.sanitize, options.timezone};
     const DocumentTextCheck check_text{!parsed};
-    if (kind == RootKind::atom)
-        read_atom(root, context);
-    else
-        read_rss(root, context);
+    switch (kind) {
+        case RootKind::atom: read_atom(root, context); break;
+        case RootKind::atom_entry: read_atom_entry_document(root, context); break;
+        case RootKind::rss:
+        case RootKind::not_a_feed: read_rss(root, context); break;
+    }
     context.finish_warnings();
     if (const std::string prefix = take_undeclared_prefix(); !prefix.empty())
         feed.warnings.push_back("namespace prefix \"" + prefix +

@@ -21,8 +21,9 @@ struct KnownNamespace {
     Ns ns;
 };
 
-constexpr std::array<KnownNamespace, 14> kNamespaces{{
+constexpr std::array<KnownNamespace, 15> kNamespaces{{
     {"http://purl.org/rss/1.0/", Ns::rss10},
+    {"http://purl.org/net/rss1.1#", Ns::rss11},
     {"http://my.netscape.com/rdf/simple/0.9/", Ns::rss090},
     {"http://www.w3.org/2005/Atom", Ns::atom10},
     {"http://purl.org/atom/ns#", Ns::atom03},
@@ -327,7 +328,7 @@ bool is_element(pugi::xml_node node, Ns ns, std::string_view local) {
     return node.type() == pugi::node_element && local_name(node) == local && namespace_of(node) == ns;
 }
 
-bool is_rss_core(Ns ns) noexcept { return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090; }
+bool is_rss_core(Ns ns) noexcept { return ns == Ns::none || ns == Ns::rss10 || ns == Ns::rss090 || ns == Ns::rss11; }
 
 std::string_view attribute(pugi::xml_node element, const char* name) { return element.attribute(name).value(); }
 
@@ -384,12 +385,12 @@ std::string clean_text(std::string_view text) { return document_string(trim(text
 std::string title_text(std::string_view text, Markup markup) {
     switch (markup) {
         case Markup::none: return document_string(collapse_whitespace(text));
-        case Markup::html: return html_to_text(text);
+        case Markup::html: return title_markup_to_text(text, TitleTags::all);
         case Markup::guess: break;
     }
-    // RSS titles are plain text by the spec but arrive with entities and tags often enough
-    // that reading every one containing '<' or '&' as HTML loses less than it gains.
-    if (has_markup_characters(text)) return html_to_text(text);
+    // RSS titles are plain text by the spec but arrive with entities and formatting tags often
+    // enough that reading those as HTML loses less than it gains; any other '<' is the title's.
+    if (has_markup_characters(text)) return title_markup_to_text(text, TitleTags::formatting);
     return document_string(collapse_whitespace(text));
 }
 
@@ -513,6 +514,42 @@ std::string ReadContext::resolve(pugi::xml_node element, std::string_view refere
     return url;
 }
 
+namespace {
+
+// 0: a web page by its type; 1: no type, and nothing in the URL says otherwise; 2: another type,
+// or a URL naming a file that is no page (a PDF or a recording offered as an alternate); 3: a
+// scheme other than http(s), which resolves to nothing and is dropped with a warning.
+int alternate_rank(std::string_view href, std::string_view type) {
+    const std::string lower_type = to_lower_ascii(trim(type));
+    const std::string_view media_type = std::string_view{lower_type}.substr(0, lower_type.find(';'));
+    href = trim(href);
+    if (const std::size_t colon = href.find(':');
+        colon != std::string_view::npos && href.find('/') > colon && href.find('?') > colon && href.find('#') > colon) {
+        const std::string scheme = to_lower_ascii(href.substr(0, colon));
+        if (scheme != "http" && scheme != "https") return 3;
+    }
+    if (trim(media_type) == "text/html" || trim(media_type) == "application/xhtml+xml") return 0;
+    if (!trim(media_type).empty()) return 2;
+    std::string path = to_lower_ascii(href.substr(0, href.find_first_of("?#")));
+    static constexpr std::string_view kFiles[] = {".pdf", ".epub", ".mp3", ".m4a", ".ogg",  ".mp4", ".webm",
+                                                  ".jpg", ".jpeg", ".png", ".gif", ".webp", ".zip"};
+    for (const std::string_view extension : kFiles)
+        if (path.ends_with(extension)) return 2;
+    return 1;
+}
+
+}  // namespace
+
+void AlternateLink::offer(ReadContext& context, pugi::xml_node element, std::string_view href, std::string_view type) {
+    if (trim(href).empty()) return;
+    const int rank = alternate_rank(href, type);
+    if (rank >= rank_) return;
+    if (std::string url = context.resolve(element, href); !url.empty()) {
+        url_ = std::move(url);
+        rank_ = rank;
+    }
+}
+
 std::optional<SysTime> ReadContext::date(pugi::xml_node element, std::size_t item_index, const ParsedItem* item) {
     const ElementText raw(element);
     const std::string_view text = trim(raw);
@@ -596,6 +633,49 @@ std::string ReadContext::html(pugi::xml_node element, std::string markup) {
         markup.erase(0, offset);
     }
     return document_string(std::move(markup));
+}
+
+namespace {
+
+void read_media_title(pugi::xml_node element, std::string& media_title) {
+    if (!media_title.empty()) return;
+    const bool html = iequals_ascii(trim(attribute(element, "type")), "html");
+    media_title = title_text(element_text(element), html ? Markup::html : Markup::guess);
+}
+
+// A media:group holds the alternatives of one media object and a media:content may hold its own
+// title; groups do not nest, and `depth` refuses a group inside a group so that a hostile document
+// cannot recurse us off the stack (300,000 nested groups did).
+void read_media_at(pugi::xml_node element, ParsedItem& item, ReadContext& context, std::string& media_title,
+                   int depth) {
+    const std::string_view local = local_name(element);
+    if (local == "group") {
+        if (depth > 0) return;
+        ChildNames names(element);
+        for (const pugi::xml_node child : element.children())
+            if (child.type() == pugi::node_element && names.of(child).ns == Ns::media)
+                read_media_at(child, item, context, media_title, depth + 1);
+    } else if (local == "category") {
+        add_category(item, element_text(element));
+    } else if (local == "title") {
+        read_media_title(element, media_title);
+    } else if (local == "content") {
+        add_enclosure(item, Enclosure{.url = context.resolve(element, attribute(element, "url")),
+                                      .type = clean_text(attribute(element, "type")),
+                                      .length = parse_length(attribute(element, "fileSize"))});
+        ChildNames names(element);
+        for (const pugi::xml_node child : element.children())
+            if (child.type() == pugi::node_element) {
+                const QualifiedName name = names.of(child);
+                if (name.ns == Ns::media && name.local == "title") read_media_title(child, media_title);
+            }
+    }
+}
+
+}  // namespace
+
+void read_media(pugi::xml_node element, ParsedItem& item, ReadContext& context, std::string& media_title) {
+    read_media_at(element, item, context, media_title, 0);
 }
 
 namespace {

@@ -15,7 +15,23 @@
 namespace tributary::parse {
 
 // Namespaces we read, identified by URI whatever prefix a document binds them to.
-enum class Ns { none, rss10, rss090, atom10, atom03, rdf, dc, dcterms, content, media, xhtml, sy, itunes, other };
+enum class Ns {
+    none,
+    rss10,
+    rss090,
+    rss11,
+    atom10,
+    atom03,
+    rdf,
+    dc,
+    dcterms,
+    content,
+    media,
+    xhtml,
+    sy,
+    itunes,
+    other
+};
 
 Ns namespace_of(pugi::xml_node element);
 // A prefix used without an xmlns declaration is read by its conventional binding (dc:, media:, …)
@@ -105,9 +121,18 @@ std::string clean_text(std::string_view text);  // trimmed
 // How to read a title-like string: Atom says which (type="text"/"html"); RSS never does.
 enum class Markup { none, html, guess };
 std::string title_text(std::string_view text, Markup markup);  // plain, whitespace collapsed
-std::string collapse_whitespace(std::string_view text);        // runs of spaces/NBSP -> one space, trimmed
-std::string text_as_html(std::string_view text);               // escaped so HTML shows it as written
-std::string nearest_language(pugi::xml_node element);          // xml:lang in scope, or ""
+// Which '<' of a title are markup. all: a tag that is complete (and, for an element whose content
+// is raw text, closed later), as in HTML the format declared. formatting: only the text-level
+// elements a title is formatted with, each with its end tag (or void), as in an RSS title, which
+// is text that may carry some HTML. Every other '<' is escaped, so that an unclosed "tag" ("A<B",
+// "The <canvas> element") cannot take the rest of the title with it.
+enum class TitleTags { all, formatting };
+std::string escape_stray_tags(std::string_view text, TitleTags tags);
+// The title's text: escape_stray_tags, then the text of every element but script and style.
+std::string title_markup_to_text(std::string_view text, TitleTags tags);
+std::string collapse_whitespace(std::string_view text);  // runs of spaces/NBSP -> one space, trimmed
+std::string text_as_html(std::string_view text);         // escaped so HTML shows it as written
+std::string nearest_language(pugi::xml_node element);    // xml:lang in scope, or ""
 std::optional<std::int64_t> parse_length(std::string_view text);
 
 // Both skip duplicates, which is a comparison with each value the item already has: the limits
@@ -197,6 +222,28 @@ private:
     std::size_t unlisted_warnings_ = 0;
 };
 
+// Which of several alternate links (atom:link rel="alternate", an RSS <link href> without text)
+// is the web page of an item or feed: the one typed text/html (or XHTML), else one without a
+// type, else any other that can be published. Of equal ones the first. A link that cannot win is
+// not resolved, so a link passed over is not warned about.
+class AlternateLink {
+public:
+    void offer(ReadContext& context, pugi::xml_node element, std::string_view href, std::string_view type);
+    bool empty() const noexcept { return url_.empty(); }
+    std::string take() { return std::move(url_); }
+
+private:
+    std::string url_;
+    int rank_ = kNone;
+    static constexpr int kNone = 4;
+};
+
+// A Media RSS element (media:) of an item or entry: media:category as a category, media:content
+// as an enclosure, media:group as the alternatives it holds, and media:title, also inside a group
+// or a content, as the title the item takes when it has none of its own (the first one, kept in
+// `media_title` for the caller to apply).
+void read_media(pugi::xml_node element, ParsedItem& item, ReadContext& context, std::string& media_title);
+
 // Channel-level scheduling and image hints shared by RSS, RDF and Atom: <ttl>, <skipHours>,
 // <skipDays>, sy:updatePeriod/updateFrequency, <image><url>, itunes:image. Returns true when
 // `child` was one of them.
@@ -204,7 +251,9 @@ bool read_feed_hint(pugi::xml_node child, QualifiedName name, ReadContext& conte
 // After all channel children were seen: turns the sy: pair into ParsedFeed::update_period.
 void finish_feed_hints(ReadContext& context);
 
-void read_rss(pugi::xml_node root, ReadContext& context);   // <rss> and <rdf:RDF>
+void read_rss(pugi::xml_node root, ReadContext& context);   // <rss>, <rdf:RDF> and RSS 1.1's <Channel>
 void read_atom(pugi::xml_node root, ReadContext& context);  // Atom 0.3 and 1.0 <feed>
+// An Atom entry document (RFC 4287 5.1: an <entry> as the root): a feed of that one item.
+void read_atom_entry_document(pugi::xml_node root, ReadContext& context);
 
 }  // namespace tributary::parse

@@ -21,37 +21,21 @@ bool looks_like_web_url(std::string_view text) {
     return lower.starts_with("http://") || lower.starts_with("https://");
 }
 
-// A media:group holds the alternatives of one media object; groups do not nest, and reading a
-// group inside a group is refused so that a hostile document cannot recurse us off the stack
-// (300,000 nested groups did).
-void read_media(pugi::xml_node element, ParsedItem& item, ReadContext& context, bool inside_group = false) {
-    const std::string_view local = local_name(element);
-    if (local == "group") {
-        if (inside_group) return;
-        ChildNames names(element);
-        for (const pugi::xml_node child : element.children())
-            if (child.type() == pugi::node_element && names.of(child).ns == Ns::media)
-                read_media(child, item, context, true);
-    } else if (local == "category") {
-        add_category(item, element_text(element));
-    } else if (local == "title") {
-        if (item.title.empty()) item.title = title_text(element_text(element), Markup::guess);
-    } else if (local == "content") {
-        add_enclosure(item, Enclosure{.url = context.resolve(element, attribute(element, "url")),
-                                      .type = clean_text(attribute(element, "type")),
-                                      .length = parse_length(attribute(element, "fileSize"))});
-    }
-}
-
 void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item, DateElements& dates,
-                     ReadContext& context, std::string& rss_link, bool& guid_is_permalink) {
+                     ReadContext& context, std::string& rss_link, AlternateLink& alternate, std::string& media_title,
+                     bool& guid_is_permalink) {
     const auto [ns, local] = name;
     if (is_rss_core(ns)) {
         if (local == "title") {
             item.title = title_text(element_text(child), Markup::guess);
         } else if (local == "link") {
-            // The last link that can be published: a hostile second <link> does not erase a good one.
-            if (std::string url = context.resolve(child, element_text(child)); !url.empty()) rss_link = std::move(url);
+            // The last link that can be published: a hostile second <link> does not erase a good one,
+            // nor does an empty <link/>. One written Atom's way, <link href="…"/>, counts with atom:link.
+            if (const ElementText text(child); !trim(text).empty()) {
+                if (std::string url = context.resolve(child, text); !url.empty()) rss_link = std::move(url);
+            } else if (const std::string_view rel = trim(attribute(child, "rel")); rel.empty() || rel == "alternate") {
+                alternate.offer(context, child, attribute(child, "href"), attribute(child, "type"));
+            }
         } else if (local == "description") {
             item.summary = context.html(child, text_or_markup(child));
         } else if (local == "guid") {
@@ -97,7 +81,7 @@ void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item,
         case Ns::content:
             if (local == "encoded") item.content = context.html(child, text_or_markup(child));
             break;
-        case Ns::media: read_media(child, item, context); break;
+        case Ns::media: read_media(child, item, context, media_title); break;
         case Ns::itunes:
             if (local == "author" && item.author.empty()) {
                 item.author = title_text(element_text(child), Markup::guess);
@@ -111,14 +95,16 @@ void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item,
         case Ns::atom10:
             if (local == "link") {
                 const std::string_view rel = trim(attribute(child, "rel"));
-                if ((rel.empty() || rel == "alternate") && rss_link.empty())
-                    rss_link = context.resolve(child, attribute(child, "href"));
+                if (rel.empty() || rel == "alternate")
+                    alternate.offer(context, child, attribute(child, "href"), attribute(child, "type"));
                 if (rel == "enclosure")
                     add_enclosure(item, Enclosure{.url = context.resolve(child, attribute(child, "href")),
                                                   .type = clean_text(attribute(child, "type")),
                                                   .length = parse_length(attribute(child, "length"))});
             } else if (local == "updated") {
                 dates.updated = child;
+            } else if (local == "published") {
+                if (!dates.published) dates.published = child;  // pubDate, met later, still wins
             }
             break;
         default: break;
@@ -130,14 +116,19 @@ void read_item_child(pugi::xml_node child, QualifiedName name, ParsedItem& item,
 void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, ParsedItem& item) {
     DateElements dates;
     std::string rss_link;
+    AlternateLink alternate;
+    std::string media_title;
     bool guid_is_permalink = false;
     ChildNames names(element);
     for (const pugi::xml_node child : element.children())
         if (child.type() == pugi::node_element)
-            read_item_child(child, names.of(child), item, dates, context, rss_link, guid_is_permalink);
+            read_item_child(child, names.of(child), item, dates, context, rss_link, alternate, media_title,
+                            guid_is_permalink);
+
+    if (item.title.empty()) item.title = std::move(media_title);
 
     if (item.id.empty()) item.id = clean_text(attribute(element, Ns::rdf, "about"));
-    item.link = std::move(rss_link);
+    item.link = rss_link.empty() ? alternate.take() : std::move(rss_link);
     // RSS 2.0: a guid is a permalink unless it says otherwise.
     if (item.link.empty() && guid_is_permalink && looks_like_web_url(item.id))
         item.link = context.resolve(element, item.id);
@@ -149,7 +140,7 @@ void read_item(pugi::xml_node element, std::size_t index, ReadContext& context, 
 
 void read_channel(pugi::xml_node channel, ReadContext& context) {
     ParsedFeed& feed = context.feed();
-    std::string atom_link;
+    AlternateLink atom_link;
     ChildNames names(channel);
     for (const pugi::xml_node child : channel.children()) {
         if (child.type() != pugi::node_element) continue;
@@ -161,8 +152,12 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
             if (local == "title") {
                 feed.title = title_text(element_text(child), Markup::guess);
             } else if (local == "link") {
-                if (std::string url = context.resolve(child, element_text(child)); !url.empty())
-                    feed.link = std::move(url);
+                if (const ElementText text(child); !trim(text).empty()) {
+                    if (std::string url = context.resolve(child, text); !url.empty()) feed.link = std::move(url);
+                } else if (const std::string_view rel = trim(attribute(child, "rel"));
+                           rel.empty() || rel == "alternate") {
+                    atom_link.offer(context, child, attribute(child, "href"), attribute(child, "type"));
+                }
             } else if (local == "description") {
                 feed.subtitle = title_text(element_text(child), Markup::guess);
             } else if (local == "language") {
@@ -175,11 +170,11 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
                 feed.title = title_text(element_text(child), Markup::guess);
         } else if (ns == Ns::atom10 && local == "link") {
             const std::string_view rel = trim(attribute(child, "rel"));
-            if ((rel.empty() || rel == "alternate") && atom_link.empty())
-                atom_link = context.resolve(child, attribute(child, "href"));
+            if (rel.empty() || rel == "alternate")
+                atom_link.offer(context, child, attribute(child, "href"), attribute(child, "type"));
         }
     }
-    if (feed.link.empty()) feed.link = atom_link;
+    if (feed.link.empty()) feed.link = atom_link.take();
     if (feed.language.empty()) feed.language = nearest_language(channel);
     context.set_feed_link(feed.link);
 }
@@ -188,14 +183,22 @@ void read_channel(pugi::xml_node channel, ReadContext& context) {
 
 void read_rss(pugi::xml_node root, ReadContext& context) {
     ParsedFeed& feed = context.feed();
-    const bool rdf = namespace_of(root) == Ns::rdf;
+    const Ns root_ns = namespace_of(root);
+    // RSS 1.1: the root is the channel, and its items are in <items>.
+    const bool rss11 = root_ns == Ns::rss11;
+    const bool rdf = root_ns == Ns::rdf || rss11;
     pugi::xml_node channel;
+    if (rss11) channel = root;
     for (const pugi::xml_node child : root.children())
-        if (child.type() == pugi::node_element && local_name(child) == "channel" && is_rss_core(namespace_of(child))) {
+        if (!rss11 && child.type() == pugi::node_element && local_name(child) == "channel" &&
+            is_rss_core(namespace_of(child))) {
             channel = child;
             break;
         }
-    if (rdf) {
+    if (rss11) {
+        feed.format = FeedFormat::rdf;
+        feed.version = "1.1";
+    } else if (rdf) {
         feed.format = FeedFormat::rdf;
         const bool netscape = channel ? namespace_of(channel) == Ns::rss090
                                       : attribute(root, "xmlns").find("/rdf/simple/0.9") != std::string_view::npos;
@@ -209,7 +212,7 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
     else
         context.warn("no <channel> element");
     // RSS 1.0 keeps <image> (and sometimes the hints) beside the channel, not inside it.
-    if (rdf || !channel) {
+    if ((rdf && !rss11) || !channel) {
         for (const pugi::xml_node child : root.children())
             if (child.type() == pugi::node_element && local_name(child) != "channel" && local_name(child) != "item")
                 (void)read_feed_hint(child, qualified_name(child), context);
@@ -231,6 +234,12 @@ void read_rss(pugi::xml_node root, ReadContext& context) {
         for (const pugi::xml_node child : parent.children()) count += local_name(child) == "item" ? 1 : 0;
         return count;
     };
+    if (rss11) {
+        for (const pugi::xml_node child : root.children())
+            if (child.type() == pugi::node_element && local_name(child) == "items" && namespace_of(child) == Ns::rss11)
+                read_items_under(child);
+        return;
+    }
     feed.items.reserve(feed.items.size() + (channel ? count_items_under(channel) : 0) + count_items_under(root));
     if (channel) read_items_under(channel);
     read_items_under(root);

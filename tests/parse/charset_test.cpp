@@ -172,6 +172,16 @@ TEST(Charset, UndeclaredWindows1256IsDetected) {
     EXPECT_EQ(feed.title, "أخبار المغرب");
 }
 
+TEST(Charset, UndetectedHebrewIsReadAsWindows1255WithItsVowelPoints) {
+    // ICU's detector names ISO-8859-8, which has no vowel points: they came out as U+FFFD.
+    const ParsedFeed feed = parse_ok(read_fixture("parse/hebrew-windows1255.rss"));
+    EXPECT_EQ(feed.encoding, (EncodingDecision{"", "windows-1255", "detected"}));
+    EXPECT_EQ(feed.title, "חדשות");
+    ASSERT_EQ(feed.items.size(), 1u);
+    EXPECT_TRUE(feed.items[0].title.starts_with("הַיּוֹם בַּבֹּקֶר נִפְתְּחָה")) << feed.items[0].title;
+    EXPECT_EQ(feed.items[0].title.find("\uFFFD"), std::string::npos);
+}
+
 TEST(Charset, UndeclaredValidUtf8IsTheDefault) {
     const DecodedDocument decoded = decode_to_utf8(rss_with_title("", kMarhabaUtf8), "", "");
     EXPECT_EQ(decoded.encoding, (EncodingDecision{"", "UTF-8", "default"}));

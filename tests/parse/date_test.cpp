@@ -217,7 +217,7 @@ const DateCase kDateCases[] = {
     {"،،،", nullptr},
     {"05/12", nullptr},
     {"05/12/25", nullptr},
-    {"05/13/2025", nullptr},
+    {"13/13/2025", nullptr},
     {"32/12/2025", nullptr},
     {"05/12-2025", nullptr},
     {"05/12/2025 -", nullptr},
@@ -324,7 +324,7 @@ const ZonedDateCase kZonedDateCases[] = {
     {"", "", nullptr},
     {"yesterday", "Europe/Paris", nullptr},
     {"الجمعة 5 دجنبر 2025 -", "", nullptr},
-    {"05/13/2025 10:30", "", nullptr},
+    {"13/13/2025 10:30", "", nullptr},
 };
 
 TEST(ParseDate, ZonelessDatesAreReadInTheFeedsZone) {
@@ -434,6 +434,70 @@ TEST(ParseDate, CommonRfc822ShapeReadsAsTheGeneralReaderReadsIt) {
     }
     EXPECT_GT(parsed, 1000);  // the comparison covered dates that parse, not only failures
     EXPECT_EQ(format_rfc3339(*parse_date("Mon, 01 Dec 2025 08:30:00 -0130")), "2025-12-01T10:00:00Z");
+}
+
+// Issue 14, point 4: the shapes CMSs emit that were not read. parse_date(text) reads a date
+// without a zone as UTC.
+TEST(ParseDate, ShapesRealCmssEmit) {
+    const DateCase cases[] = {
+        // A date folded over two lines by its generator.
+        {"Sat, 16 Dec 2023\n 02:02:33 +0000", "2023-12-16T02:02:33Z"},
+        {"Sat, 16 Dec 2023\r\n\t02:02:33 GMT", "2023-12-16T02:02:33Z"},
+        {"\n  Sat, 16 Dec 2023 02:02:33 +0000\n", "2023-12-16T02:02:33Z"},
+        // Month before day, 12-hour clock, no seconds, no zone.
+        {"Sat, Dec 16 2023 02:02:33 PM", "2023-12-16T14:02:33Z"},
+        {"Sat, Dec 16 2023 02:02:33 PM +0100", "2023-12-16T13:02:33Z"},
+        {"Dec 16, 2023 2:02 pm", "2023-12-16T14:02:00Z"},
+        {"December 16, 2023, 12:05 AM", "2023-12-16T00:05:00Z"},
+        {"12/16/2023 02:02 PM", "2023-12-16T14:02:00Z"},
+        {"12/16/2023", "2023-12-16T00:00:00Z"},
+        {"05/13/2025", "2025-05-13T00:00:00Z"},
+        {"2023-12-16 02:02:33 PM", "2023-12-16T14:02:33Z"},
+        {"2023-12-16 12:30 am", "2023-12-16T00:30:00Z"},
+        {"16 Dec 2023 14:02", "2023-12-16T14:02:00Z"},
+        // JavaScript's Date.toString(), with the zone's name as a comment.
+        {"Sat Dec 16 2023 14:02:33 GMT+0100 (Central European Standard Time)", "2023-12-16T13:02:33Z"},
+        {"Sat, 16 Dec 2023 14:02:33 +0000 (UTC)", "2023-12-16T14:02:33Z"},
+        // Day first stays the reading of a date both ways could be.
+        {"05/12/2025", "2025-12-05T00:00:00Z"},
+        // Still no dates.
+        {"13/13/2025", nullptr},
+        {"2023-12-16 14:02:33 PM", nullptr},
+        {"Sat, 16 Dec 2023 14:02:33 +0000 (UTC", nullptr},
+        {"Sat, 16 Dec 2023 14:02:33 +0000 (UTC) x", nullptr},
+    };
+    for (const DateCase& c : cases) {
+        SCOPED_TRACE(c.text);
+        const std::optional<SysTime> parsed = parse_date(c.text);
+        if (c.expected_utc == nullptr) {
+            EXPECT_FALSE(parsed.has_value()) << format_rfc3339(*parsed);
+        } else if (!parsed) {
+            ADD_FAILURE() << "no date";
+        } else {
+            EXPECT_EQ(format_rfc3339(*parsed), c.expected_utc);
+        }
+    }
+}
+
+TEST(ParseDate, RssItemsReadFoldedDatesAndAtomDates) {
+    const ParsedFeed feed = testing::parse_ok(R"(<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom">
+        <channel><title>t</title>
+        <item><title>folded</title><pubDate>Sat, 16 Dec 2023
+            02:02:33 +0000</pubDate></item>
+        <item><title>atom</title><atom:published>2023-12-16T02:02:33Z</atom:published>
+            <atom:updated>2023-12-17T08:00:00Z</atom:updated></item>
+        <item><title>both</title><atom:published>2020-01-01T00:00:00Z</atom:published>
+            <pubDate>Sat, 16 Dec 2023 02:02:33 +0000</pubDate></item>
+        </channel></rss>)");
+    ASSERT_EQ(feed.items.size(), 3u);
+    for (const ParsedItem& item : feed.items) {
+        SCOPED_TRACE(item.title);
+        ASSERT_TRUE(item.published.has_value());
+        EXPECT_EQ(format_rfc3339(*item.published), "2023-12-16T02:02:33Z");  // pubDate wins over atom:published
+    }
+    ASSERT_TRUE(feed.items[1].updated.has_value());
+    EXPECT_EQ(format_rfc3339(*feed.items[1].updated), "2023-12-17T08:00:00Z");
+    EXPECT_TRUE(feed.warnings.empty()) << feed.warnings[0];
 }
 
 }  // namespace
