@@ -85,12 +85,13 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "WHERE name = ?1 RETURNING id"},
     {Sql::save_feed_meta, "save feed title",
      "UPDATE feeds SET title = CASE WHEN ?2 <> '' THEN ?2 ELSE title END, "
-     "site_link = CASE WHEN ?3 <> '' THEN ?3 ELSE site_link END WHERE id = ?1"},
+     "site_link = CASE WHEN ?3 <> '' THEN ?3 ELSE site_link END, "
+     "language = CASE WHEN ?4 <> '' THEN ?4 ELSE language END WHERE id = ?1"},
     {Sql::find_item, "find item", "SELECT id, content_hash, story_id FROM items WHERE feed_id = ?1 AND item_key = ?2"},
     {Sql::update_item, "update item",
      "UPDATE items SET canonical_url = ?2, fingerprint = ?3, content_hash = ?4, guid = ?5, title = ?6, link = ?7, "
-     "author = ?8, summary = ?9, content = ?10, categories = ?11, published = ?12, updated = ?13, last_seen = ?14 "
-     "WHERE id = ?1"},
+     "author = ?8, summary = ?9, content = ?10, categories = ?11, published = ?12, updated = ?13, last_seen = ?14, "
+     "language = ?15, enclosures = ?16 WHERE id = ?1"},
     {Sql::sync_story, "update story",
      "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5, features = ?6 "
      "WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen"},
@@ -107,8 +108,9 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::set_representative, "insert story", "UPDATE stories SET first_item_id = ?2 WHERE id = ?1"},
     {Sql::insert_item, "insert item",
      "INSERT INTO items (feed_id, item_key, canonical_url, fingerprint, content_hash, story_id, guid, title, link, "
-     "author, summary, content, categories, published, updated, first_seen, last_seen, story_reason) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17) RETURNING id"},
+     "author, summary, content, categories, published, updated, first_seen, last_seen, story_reason, language, "
+     "enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19) "
+     "RETURNING id"},
     {Sql::indexed_stories, "read the stories of the window",
      "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE first_seen >= ?1 "
      "ORDER BY id"},
@@ -148,6 +150,17 @@ std::uint64_t from_db(std::int64_t fingerprint) noexcept { return std::bit_cast<
 // items.categories: a JSON array of strings (see schema/0001_init.sql).
 std::string categories_to_json(const std::vector<std::string>& categories) {
     return nlohmann::json(categories).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// items.enclosures: a JSON array of {"url", "type", "length"} (see schema/0006_item_details.sql).
+std::string enclosures_to_json(const std::vector<Enclosure>& enclosures) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Enclosure& e : enclosures) {
+        nlohmann::json one{{"url", e.url}, {"type", e.type}};
+        if (e.length) one["length"] = *e.length;
+        out.push_back(std::move(one));
+    }
+    return out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 std::string story_guid(std::string_view feed_name, std::string_view item_key) {
@@ -419,6 +432,8 @@ struct FeedStore::Impl {
                        .bind(15, item.updated)
                        .bind(16, now)
                        .bind(17, story_reason)
+                       .bind(18, item.language)
+                       .bind(19, enclosures_to_json(item.enclosures))
                        .step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error("insert item", "no id returned");
@@ -448,6 +463,8 @@ struct FeedStore::Impl {
                          .bind(12, item.published)
                          .bind(13, item.updated)
                          .bind(14, now)
+                         .bind(15, item.language)
+                         .bind(16, enclosures_to_json(item.enclosures))
                          .run();
             if (!r) return std::unexpected(r.error());
         }
@@ -933,7 +950,8 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
     {
         Statement& s = m[Sql::save_feed_meta];
         auto use = s.use();
-        if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).run(); !r) return failed(r.error());
+        if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).bind(4, feed.language).run(); !r)
+            return failed(r.error());
     }
     if (auto r = tx->commit(); !r) return failed(r.error());
     additions.keep();

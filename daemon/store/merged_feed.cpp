@@ -44,7 +44,9 @@ constexpr std::array<MergedQuery, query_count> kQueries{{
     {"item content",
      "SELECT i.title, i.link, CASE WHEN i.summary <> '' THEN i.summary ELSE i.content END, i.author, i.categories, "
      "i.published, i.updated, i.first_seen, f.name, CASE WHEN f.title <> '' THEN f.title ELSE f.name END, f.url, "
-     "f.site_link FROM items AS i JOIN feeds AS f ON f.id = i.feed_id WHERE i.id = ?1"},
+     "f.site_link, CASE WHEN i.summary <> '' THEN i.content ELSE '' END, "
+     "CASE WHEN i.language <> '' THEN i.language ELSE f.language END, i.enclosures "
+     "FROM items AS i JOIN feeds AS f ON f.id = i.feed_id WHERE i.id = ?1"},
 }};
 
 std::string entry_guid(std::string_view prefix, std::initializer_list<std::string_view> parts) {
@@ -63,6 +65,24 @@ std::vector<std::string> categories_from_json(const std::string& text) {
     if (!json.is_array()) return out;
     for (const auto& value : json)
         if (value.is_string()) out.push_back(value.get<std::string>());
+    return out;
+}
+
+// items.enclosures (see schema/0006_item_details.sql); what is not an object with a string URL is
+// left out, and publishing checks the URLs again.
+std::vector<Enclosure> enclosures_from_json(const std::string& text) {
+    std::vector<Enclosure> out;
+    const auto json = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!json.is_array()) return out;
+    for (const auto& value : json) {
+        if (!value.is_object() || !value.contains("url") || !value["url"].is_string()) continue;
+        Enclosure e;
+        e.url = value["url"].get<std::string>();
+        if (value.contains("type") && value["type"].is_string()) e.type = value["type"].get<std::string>();
+        if (value.contains("length") && value["length"].is_number_integer())
+            e.length = value["length"].get<std::int64_t>();
+        out.push_back(std::move(e));
+    }
     return out;
 }
 
@@ -231,6 +251,9 @@ Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, Output
         item.source_title = content.column_text(9);
         item.source_url = content.column_text(10);
         item.source_link = content.column_text(11);
+        item.content = content.column_text(12);
+        item.language = content.column_text(13);
+        item.enclosures = enclosures_from_json(content.column_text(14));
         item.also_reported_by = other_sources(items, shown->feed_id);
         out.push_back(std::move(item));
     }

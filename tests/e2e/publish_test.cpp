@@ -147,6 +147,53 @@ TEST_F(PublishEndToEnd, OnceWritesEachOutputInThreeFormatsForItsAudience) {
     }
 }
 
+// A podcast's enclosures, its full content and its language go from the feed through the store to
+// every format; an enclosure that is not http(s) never reaches an output.
+TEST_F(PublishEndToEnd, EnclosuresContentAndLanguageReachEveryFormat) {
+    const std::string rss =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel>"
+        "<title>Podcast</title><link>https://pod.example/</link><language>fr</language>"
+        "<item><title>Épisode 1</title><link>https://pod.example/1</link><guid>https://pod.example/1</guid>"
+        "<pubDate>Fri, 04 Dec 2026 10:00:00 +0000</pubDate><description>Résumé court</description>"
+        "<content:encoded><![CDATA[<p>Notes <b>complètes</b></p>]]></content:encoded>"
+        "<enclosure url=\"https://pod.example/1.mp3\" type=\"audio/mpeg\" length=\"12345\"/>"
+        "<enclosure url=\"javascript:alert(1)\" type=\"audio/mpeg\" length=\"1\"/>"
+        "</item></channel></rss>";
+    server_.route("/pod.rss", [rss](const RecordedRequest&) {
+        Response r;
+        r.body = rss;
+        r.headers.emplace_back("Content-Type", "application/rss+xml");
+        return r;
+    });
+    write_config(
+        "[daemon]\ndatabase = tributary.db\nlisten = 127.0.0.1:0\nallow_private = yes\n"
+        "public_url = https://news.example.org/\n"
+        "\n[output all]\npath = out/all.xml\n\n[feed pod]\nurl = " +
+        server_.url("/pod.rss") + "\n");
+    ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "once"}, dir_ / "once.log", 60s), 0)
+        << read_file(dir_ / "once.log");
+
+    const std::string xml = read_file(dir_ / "out" / "all.xml");
+    const pugi::xml_document rss_out = load_xml(xml);
+    const auto item = rss_out.child("rss").child("channel").child("item");
+    EXPECT_STREQ(item.child("enclosure").attribute("url").value(), "https://pod.example/1.mp3") << xml;
+    EXPECT_STREQ(item.child("enclosure").attribute("length").value(), "12345");
+    EXPECT_EQ(xml.find("javascript:"), std::string::npos) << xml;
+    const std::string atom = read_file(dir_ / "out" / "all.atom");
+    const pugi::xml_document atom_out = load_xml(atom);
+    const auto entry = atom_out.child("feed").child("entry");
+    EXPECT_STREQ(entry.attribute("xml:lang").value(), "fr") << atom;
+    EXPECT_NE(std::string(entry.child_value("content")).find("complètes"), std::string::npos) << atom;
+    EXPECT_STREQ(entry.find_child_by_attribute("link", "rel", "enclosure").attribute("href").value(),
+                 "https://pod.example/1.mp3");
+    const auto json = nlohmann::json::parse(read_file(dir_ / "out" / "all.json"));
+    ASSERT_EQ(json["items"].size(), 1u);
+    EXPECT_EQ(json["items"][0]["language"], "fr");
+    ASSERT_EQ(json["items"][0]["attachments"].size(), 1u);
+    EXPECT_EQ(json["items"][0]["attachments"][0]["url"], "https://pod.example/1.mp3");
+}
+
 TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     write_config(config(""));
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");

@@ -218,7 +218,8 @@ TEST_F(FeedStoreTest, UnknownFeedIsAnError) {
 
 // A round's states are written in one transaction; a feed that is not there fails alone.
 TEST_F(FeedStoreTest, SeveralStatesAreSavedTogetherAndAMissingFeedFailsAlone) {
-    ASSERT_TRUE(store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0));
+    ASSERT_TRUE(
+        store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0));
     FeedState alpha = named("alpha", "https://a.example/feed", "\"a1\"");
     FeedState beta = named("beta", "https://b.example/rss", "\"b1\"");
     alpha.next_due = kT0 + 600s;
@@ -680,6 +681,45 @@ std::vector<std::string> other_feeds(const MergedItem& item) {
     std::vector<std::string> out;
     for (const OtherSource& other : item.also_reported_by) out.push_back(other.feed_name);
     return out;
+}
+
+// What an entry shows beside its text comes from its item: the full content when the item had a
+// summary too, its language (else its feed's), its enclosures; and an edit of the item reaches them.
+TEST_F(FeedStoreTest, MergedEntriesCarryContentLanguageAndEnclosures) {
+    ParsedItem podcast = item("a1", "Episode", kT0, "https://a.example/ep1");
+    podcast.content = "<p>Full notes</p>";
+    podcast.language = "fr";
+    podcast.enclosures = {{.url = "https://a.example/ep1.mp3", .type = "audio/mpeg", .length = 1234},
+                          {.url = "https://a.example/ep1.jpg", .type = "", .length = std::nullopt}};
+    ParsedFeed alpha = document({podcast});
+    alpha.language = "ar";
+    ingest_ok("alpha", alpha, kT0);
+    ParsedItem plain = item("b1", "Plain", kT0 + 1min, "https://b.example/b1");
+    plain.summary.clear();
+    plain.content = "<p>Only content</p>";
+    ingest_ok("beta", document({plain}), kT0 + 1min);
+
+    auto entries = merged();
+    ASSERT_EQ(entries.size(), 2u);
+    const MergedItem& b = entries[0];  // newest first
+    const MergedItem& a = entries[1];
+    EXPECT_EQ(a.description, "summary of Episode");
+    EXPECT_EQ(a.content, "<p>Full notes</p>");
+    EXPECT_EQ(a.language, "fr");
+    EXPECT_EQ(a.enclosures, podcast.enclosures);
+    EXPECT_EQ(b.description, "<p>Only content</p>");
+    EXPECT_EQ(b.content, "");  // the description is the content already
+    EXPECT_EQ(b.language, "");
+    EXPECT_TRUE(b.enclosures.empty());
+
+    podcast.language.clear();
+    podcast.enclosures.pop_back();
+    podcast.summary = "new summary";
+    ingest_ok("alpha", document({podcast}), kT0 + 2min);
+    entries = merged();
+    ASSERT_EQ(entries.size(), 2u);
+    EXPECT_EQ(entries[1].language, "ar");  // the feed's, remembered from its document
+    EXPECT_EQ(entries[1].enclosures.size(), 1u);
 }
 
 class MergedModesTest : public FeedStoreTest {
