@@ -6,11 +6,11 @@ retitle it), a lead whose first sentence also exists reworded (for republication
 it), and body sentences. Everything is drawn from `rng`, so a story is a pure function of its seed.
 """
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
-#Arabic
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
+# ---------------------------------------------------------------------------------------------
+# Arabic
+# ---------------------------------------------------------------------------------------------
 
-#(name, gender) : the gender picks the verb forms that agree with it.
+# (name, gender): the gender picks the verb forms that agree with it.
 AR_ACTORS = [
     ("الحكومة", "f"), ("وزارة الداخلية", "f"), ("وزارة الصحة والحماية الاجتماعية", "f"),
     ("وزارة التربية الوطنية", "f"), ("وزارة الفلاحة والصيد البحري", "f"), ("وزارة الاقتصاد والمالية", "f"),
@@ -23,7 +23,7 @@ AR_ACTORS = [
     ("الاتحاد العام لمقاولات المغرب", "m"), ("المجلس الاقتصادي والاجتماعي والبيئي", "m"),
     ("المركز الجهوي للاستثمار", "m"), ("صندوق الإيداع والتدبير", "m"), ("مجلس جهة فاس مكناس", "m"),
 ]
-#(present m, present f, past m, past f, preposition)
+# (present m, present f, past m, past f, preposition)
 AR_VERBS = [
     ("يعلن", "تعلن", "أعلن", "أعلنت", "عن"), ("يطلق", "تطلق", "أطلق", "أطلقت", ""),
     ("يصادق", "تصادق", "صادق", "صادقت", "على"), ("يكشف", "تكشف", "كشف", "كشفت", "عن"),
@@ -64,7 +64,7 @@ AR_PERIODS = [
     "الربع الأول من السنة الجارية", "الأشهر الستة الأولى من السنة", "الشهر الماضي", "السنة الماضية",
     "الفصل الثالث", "الأشهر التسعة الأولى", "شهر مارس الماضي", "الأسابيع الأخيرة",
 ]
-#(indicator, gender)
+# (indicator, gender)
 AR_INDICATORS = [
     ("أسعار المحروقات", "f"), ("صادرات الفوسفاط", "f"), ("عدد السياح الوافدين", "m"),
     ("مبيعات الإسمنت", "f"), ("القروض البنكية", "f"), ("المداخيل الجبائية", "f"), ("معدل البطالة", "m"),
@@ -73,7 +73,7 @@ AR_INDICATORS = [
     ("واردات الطاقة", "f"), ("مؤشر أسعار الاستهلاك", "m"), ("حقينة السدود", "f"),
     ("صادرات قطاع السيارات", "f"), ("رقم معاملات قطاع الاتصالات", "m"),
 ]
-#(noun, accusative, past m, past f)
+# (noun, accusative, past m, past f)
 AR_CHANGES = [
     ("ارتفاع", "ارتفاعا", "ارتفع", "ارتفعت"), ("انخفاض", "انخفاضا", "انخفض", "انخفضت"),
     ("تراجع", "تراجعا", "تراجع", "تراجعت"), ("تحسن", "تحسنا", "تحسن", "تحسنت"),
@@ -82,7 +82,7 @@ AR_SOURCES = [
     "بنك المغرب", "المندوبية السامية للتخطيط", "مكتب الصرف", "الخزينة العامة للمملكة",
     "وزارة الاقتصاد والمالية", "المرصد الوطني للتنمية البشرية",
 ]
-#(headline phrase, lead phrase)
+# (headline phrase, lead phrase)
 AR_EVENTS = [
     ("توقيف شخص يشتبه في تورطه في قضية نصب واحتيال",
      "تمكنت عناصر الشرطة القضائية من توقيف شخص يبلغ من العمر {age} سنة، للاشتباه في تورطه في قضية نصب واحتيال"),
@@ -119,7 +119,7 @@ AR_LAST = [
     "العلوي", "بنعلي", "الإدريسي", "التازي", "الفاسي", "بنجلون", "الصقلي", "أمزيان", "أوعلي", "الحسني",
     "بناني", "الشرقاوي", "الزياني", "المنصوري", "الرحماني", "السوسي", "بوعزة", "العمراني", "الكتاني", "برادة",
 ]
-#(masculine, feminine)
+# (masculine, feminine)
 AR_ROLES = [
     ("الخبير الاقتصادي", "الخبيرة الاقتصادية"),
     ("رئيس الجمعية المغربية لحماية المستهلك", "رئيسة الجمعية المغربية لحماية المستهلك"),
@@ -130,7 +130,7 @@ AR_ROLES = [
     ("المحلل السياسي", "المحللة السياسية"), ("الكاتب العام للنقابة", "الكاتبة العامة للنقابة"),
     ("رئيس الغرفة الجهوية للتجارة والصناعة", "رئيسة الغرفة الجهوية للتجارة والصناعة"),
 ]
-#(m, f, complementizer)
+# (m, f, complementizer)
 AR_SPEECH = [
     ("أوضح", "أوضحت", "أن"), ("أكد", "أكدت", "أن"), ("اعتبر", "اعتبرت", "أن"), ("أفاد", "أفادت", "بأن"),
     ("قال", "قالت", "إن"), ("شدد", "شددت", "على أن"), ("أشار", "أشارت", "إلى أن"),
@@ -176,7 +176,7 @@ AR_FACTS = [
 AR_ORDINALS = ["الأولى", "الثانية", "الثالثة", "الرابعة", "الخامسة", "السادسة", "السابعة", "الثامنة",
                "التاسعة", "العاشرة", "الحادية عشرة", "الثانية عشرة"]
 AR_CATEGORIES = {"policy": "سياسة", "indicator": "اقتصاد", "local": "جهات"}
-#Light rewording of a lead : the first one or two of these that occur are swapped.
+# Light rewording of a lead: the first one or two of these that occur are swapped.
 AR_SYNONYMS = [
     ("في خطوة تروم", "في خطوة تهدف إلى"), ("وفق ما أفادت به", "حسب ما أفادت به"), ("مصادر محلية", "مصادر مطلعة"),
     ("تناهز", "تقارب"), ("الفترة نفسها", "الفترة ذاتها"), ("صادرة عن", "نشرتها"), ("حوالي", "نحو"),
@@ -294,9 +294,10 @@ def compose_ar(rng):
         "tags": [place] + rng.sample(["المغرب", "الحكومة", "الاقتصاد", "المجتمع", "الجهات", "البرلمان"], rng.randint(0, 2)),
     }
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
-#French
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
+
+# ---------------------------------------------------------------------------------------------
+# French
+# ---------------------------------------------------------------------------------------------
 
 FR_ACTORS = [
     "le gouvernement", "le ministère de l'Intérieur", "le ministère de la Santé", "le ministère de l'Éducation nationale",
@@ -306,7 +307,7 @@ FR_ACTORS = [
     "la région Casablanca-Settat", "la commune de Rabat", "la région Souss-Massa", "le Centre régional d'investissement",
     "la Caisse de dépôt et de gestion", "l'Agence nationale des ports", "la Fédération royale marocaine de football",
 ]
-#(present, past)
+# (present, past)
 FR_VERBS = [
     ("lance", "a lancé"), ("adopte", "a adopté"), ("dévoile", "a dévoilé"), ("présente", "a présenté"),
     ("annonce", "a annoncé"), ("valide", "a validé"), ("reporte", "a reporté"), ("examine", "a examiné"),
@@ -345,7 +346,7 @@ FR_PERIODS = [
     "le premier trimestre", "les six premiers mois de l'année", "le mois dernier", "l'année écoulée",
     "le troisième trimestre", "les neuf premiers mois", "le mois de mars", "les dernières semaines",
 ]
-#(indicator, number : "s" / "es" plural, "" or "e" singular; picks "ont" or "a")
+# (indicator, number: "s"/"es" plural, "" or "e" singular; picks "ont" or "a")
 FR_INDICATORS = [
     ("les prix des carburants", "s"), ("les exportations de phosphates", "es"), ("le nombre d'arrivées touristiques", ""),
     ("les ventes de ciment", "es"), ("les crédits bancaires", "s"), ("les recettes fiscales", "es"),
@@ -355,7 +356,7 @@ FR_INDICATORS = [
     ("l'indice des prix à la consommation", ""), ("le taux de remplissage des barrages", ""),
     ("les exportations automobiles", "es"),
 ]
-#(headline noun, past participle stem)
+# (headline noun, past participle stem)
 FR_CHANGES = [("Hausse", "augmenté"), ("Baisse", "baissé"), ("Recul", "reculé"), ("Progression", "progressé")]
 FR_SOURCES = [
     "Bank Al-Maghrib", "le Haut-Commissariat au Plan", "l'Office des changes", "la Trésorerie générale du Royaume",
@@ -544,9 +545,10 @@ def compose_fr(rng):
         "tags": [place] + rng.sample(["Maroc", "Gouvernement", "Économie", "Société", "Régions", "Parlement"], rng.randint(0, 2)),
     }
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
-#English
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -
+
+# ---------------------------------------------------------------------------------------------
+# English
+# ---------------------------------------------------------------------------------------------
 
 EN_ACTORS = [
     "the government", "the Interior Ministry", "the Health Ministry", "the Education Ministry", "the Agriculture Ministry",
@@ -556,7 +558,7 @@ EN_ACTORS = [
     "the Casablanca-Settat region", "Rabat city council", "the Souss-Massa region", "the regional investment centre",
     "state fund CDG", "the National Ports Agency", "the Royal Moroccan Football Federation",
 ]
-#(present, past)
+# (present, past)
 EN_VERBS = [
     ("launches", "launched"), ("adopts", "adopted"), ("unveils", "unveiled"), ("presents", "presented"),
     ("announces", "announced"), ("approves", "approved"), ("postpones", "postponed"), ("reviews", "reviewed"),
@@ -598,7 +600,7 @@ EN_INDICATORS = [
     "wholesale vegetable prices", "the budget deficit", "foreign direct investment", "the energy bill",
     "consumer prices", "dam filling rates", "car exports",
 ]
-#(headline verb, past)
+# (headline verb, past)
 EN_CHANGES = [("rise", "rose"), ("fall", "fell"), ("drop", "dropped"), ("climb", "climbed"), ("slip", "slipped")]
 EN_SOURCES = [
     "Bank Al-Maghrib", "the High Commission for Planning", "the foreign exchange office", "the Treasury",
@@ -755,7 +757,7 @@ def compose_en(rng):
 COMPOSE = {"ar": compose_ar, "fr": compose_fr, "en": compose_en}
 SYNONYMS = {"ar": AR_SYNONYMS, "fr": FR_SYNONYMS, "en": EN_SYNONYMS}
 
-#Feed(site) names.
+# Feed (site) names.
 AR_SITE_A = ["صوت", "نبض", "صدى", "أخبار", "بوابة", "منبر", "عين", "نافذة", "مرآة", "شمس", "نجمة", "رسالة"]
 AR_SITE_B = ["الشمال", "الجنوب", "الأطلس", "الشرق", "الساحل", "الرباط", "سوس", "الريف", "الصحراء", "المدينة",
              "اليوم", "الوطن", "الجهة", "الأمة"]

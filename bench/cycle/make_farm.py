@@ -1,23 +1,18 @@
-#!/ usr / bin / env python3
-""
-    "Writes a farm of N news feeds for the whole-cycle benchmark (Python 3 standard library only).
+#!/usr/bin/env python3
+"""Writes a farm of N news feeds for the whole-cycle benchmark (Python 3 standard library only).
 
-    make_farm.py-- out DIR-- feeds N[--seed S][--now EPOCH]-- base -
-    url http :  // 127.0.0.1:PORT
-                make_farm.py-- out DIR-- mutate FRACTION-- round K[--base - url URL]
+    make_farm.py --out DIR --feeds N [--seed S] [--now EPOCH] --base-url http://127.0.0.1:PORT
+    make_farm.py --out DIR --mutate FRACTION --round K [--base-url URL]
 
-                The first form writes DIR /
-        feeds / fNNNNN.{rss, atom, xml} the documents(the root nginx serves) DIR / urls.txt the feed URLs,
-    one a line(newsboat - u) DIR / feeds.conf a tributary configuration : database and merged feed under DIR / tributary
-        / DIR /
-        farm.json the parameters and what the farm holds(items, stories, bytes, ...)
+The first form writes
+    DIR/feeds/fNNNNN.{rss,atom,xml}   the documents (the root nginx serves)
+    DIR/urls.txt                      the feed URLs, one a line (newsboat -u)
+    DIR/feeds.conf                    a tributary configuration: database and merged feed under DIR/tributary/
+    DIR/farm.json                     the parameters and what the farm holds (items, stories, bytes, ...)
 
-            The farm : 60 %
-        RSS 2.0,
-    25 % Atom 1.0, 15 % RSS 1.0(RDF);
-a fifth of the feeds in Arabic(two in five of those served as windows - 1256, declared in the XML declaration),
-    the rest French or English;
-15 - 40 items a feed, descriptions of 200 - 1500 characters, some with content : encoded HTML; dates
+The farm: 60% RSS 2.0, 25% Atom 1.0, 15% RSS 1.0 (RDF); a fifth of the feeds in Arabic (two in five
+of those served as windows-1256, declared in the XML declaration), the rest French or English;
+15-40 items a feed, descriptions of 200-1500 characters, some with content:encoded HTML; dates
 spread over the last ten days before --now (each feed has its own pace, so about two thirds of
 the items fall within 72 hours). About 45% of items belong to stories carried by 2-5 feeds, so
 about 30% are republications of a story another feed carries: the same text under another link,
@@ -53,9 +48,10 @@ EXTENSION = {"rss": "rss", "atom": "atom", "rdf": "xml"}
 ROUND_SECONDS = 60           # new items of round K are dated within (now + (K-1) min, now + K min]
 TEN_DAYS = 10 * 86400
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
-#The plan : feeds, their items(seq, time, story, variant, edits), no text yet
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# ----------------------------------------------------------------------------------------------
+# The plan: feeds, their items (seq, time, story, variant, edits), no text yet
+# ----------------------------------------------------------------------------------------------
 
 def exact_mix(rng, n, shares):
     """A shuffled list of n labels in the given shares, exact up to rounding."""
@@ -94,7 +90,7 @@ def make_feeds(seed, n):
         if r.random() >= 0.8:
             authors = []
         n_items = r.randint(15, 40)
-#The mean gap between items : 30 minutes to a day, log - uniform, and the whole feed within ten days.
+        # The mean gap between items: 30 minutes to a day, log-uniform, and the whole feed within ten days.
         lo, hi = 30 * 60, 24 * 3600
         gap = min(lo * (hi / lo) ** r.random(), TEN_DAYS / n_items)
         feeds.append({
@@ -192,8 +188,7 @@ def apply_round(seed, feeds, items, origins, now, fraction, k):
         m = r.choice([1, 1, 2, 2, 3])
         next_seq = max(row["seq"] for row in rows) + 1
         times = sorted((base_time + r.randint(1, ROUND_SECONDS - 1) for _ in range(m)), reverse=True)
-        new_rows = [{
-    "seq" : next_seq + j, "t" : t, "sid" : None, "variant" : "origin", "edits" : 0}
+        new_rows = [{"seq": next_seq + j, "t": t, "sid": None, "variant": "origin", "edits": 0}
                     for j, t in enumerate(reversed(times))]
         new_rows.reverse()                                 # newest first, the highest seq on top
         old = rows[:len(rows) - m]                         # the m oldest drop off
@@ -220,9 +215,10 @@ def apply_round(seed, feeds, items, origins, now, fraction, k):
             next_id += 1
     return mutated, len(fresh), edited
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
-#Text of one item, then the documents
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# ----------------------------------------------------------------------------------------------
+# Text of one item, then the documents
+# ----------------------------------------------------------------------------------------------
 
 INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 HAMZA = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا"})
@@ -446,12 +442,13 @@ def render_feed(rd, f, rows):
             out.append("</item>\n")
         out.append("</rdf:RDF>\n")
     text = "".join(out)
-#Strict : every character the farm writes exists in windows - 1256(Arabic, French accents, « » …).
+    # Strict: every character the farm writes exists in windows-1256 (Arabic, French accents, « » …).
     return text.encode("cp1256" if f["encoding"] == "windows-1256" else "utf-8")
 
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
-#Files
-#-- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- -- --
+
+# ----------------------------------------------------------------------------------------------
+# Files
+# ----------------------------------------------------------------------------------------------
 
 def feed_file(f):
     return f"{f['name']}.{EXTENSION[f['format']]}"
@@ -553,10 +550,9 @@ def main():
             if k <= args.round:
                 mutated, fresh, edited = apply_round(seed, feeds, items, origins, now, args.mutate, k)
                 touched.update(mutated)
-                last = {
-    "round" : k, "mutated" : len(mutated), "new_items" : fresh, "edited_items" : edited}
+                last = {"round": k, "mutated": len(mutated), "new_items": fresh, "edited_items": edited}
             else:
-#rounds beyond K were applied before : their feeds go back to round K's state
+                # rounds beyond K were applied before: their feeds go back to round K's state
                 r = random.Random(f"{seed}/round/{k}")
                 touched.update(r.sample(range(n), round(args.mutate * n)))
         rd = Renderer(seed, feeds, origins)
@@ -602,8 +598,7 @@ def main():
              "bytes": raw, "gzip_bytes": gz, "feeds_by_kind": dict(sorted(by.items())),
              "base_items": census(feeds, items, now)}
     state["now_items"] = state["base_items"]
-    state["rounds"] = {
-    "0" : { "round" : 0, "census" : state["base_items"] }}
+    state["rounds"] = {"0": {"round": 0, "census": state["base_items"]}}
     with open(state_path, "w", encoding="utf-8") as fh:
         json.dump(state, fh, ensure_ascii=False, indent=1)
     if not args.quiet:

@@ -1,4 +1,4 @@
-#!/ usr / bin / env python3
+#!/usr/bin/env python3
 """Prints bench/cycle's tables from BENCH_DIR/results.tsv, counts.tsv and each farm's farm.json.
 
     report.py BENCH_DIR N [N ...]
@@ -143,7 +143,7 @@ def main():
                 line += f" ({verdict(max(peaks) <= GOAL_RSS_MB)}: goal <= {GOAL_RSS_MB:.0f} MB at 10,000 feeds)"
             print(line)
 
-#Sanity : what the stores hold after each cycle of the last run, beside what the farm holds.
+        # Sanity: what the stores hold after each cycle of the last run, beside what the farm holds.
         last = max((run for (m, run, _k) in counts if m == n and run > 0), default=0)
         if not last:
             continue

@@ -1,11 +1,9 @@
-#!/ usr / bin / env python3
-""
-    "How tributary's stories compare with the farm's own, item by item.
+#!/usr/bin/env python3
+"""How tributary's stories compare with the farm's own, item by item.
 
     story_truth.py FARM_DIR DATABASE
 
-        The farm generator knows which items report one
-        story(it wrote them from one text); this script
+The farm generator knows which items report one story (it wrote them from one text); this script
 replays its plan for the base farm (round 0: a cold cycle's database) and reads which story
 tributary put each item in (items.link -> items.story_id). It prints pair precision and recall
 (two items in one tributary story that the farm wrote from two stories are a false merge), the
@@ -54,14 +52,16 @@ def main():
 
     predicted = correct = 0
     mixed = []
-    reasons = collections.Counter()
-    for story, members in ours.items():
+    by_path = collections.Counter()
+    for members in ours.values():
         for a, b in itertools.combinations(members, 2):
             predicted += 1
             if a[0] == b[0]:
                 correct += 1
             else:
-                reasons[(b[3].split(" ")[0] if b[3] else "?")] += 1
+                reason = b[3]
+                by_path["url" if reason == "url" else "fingerprint" if "via=fingerprint" in reason
+                        else "score" if reason.startswith("score=") else "other"] += 1
         if len({m[0] for m in members}) > 1:
             mixed.append(members)
     truth_pairs = sum(n * (n - 1) // 2 for n in farm_groups.values())
@@ -72,7 +72,7 @@ def main():
     print(f"pairs: precision {precision:.4f}, recall {recall:.4f} "
           f"({correct} right of {predicted} merged; {truth_pairs} in the farm)")
     print(f"tributary stories that mix farm stories: {len(mixed)}; wrong pairs by how the later item joined: "
-          + ", ".join(f"{k} {v}" for k, v in reasons.most_common()))
+          + ", ".join(f"{k} {v}" for k, v in by_path.most_common()))
     for members in mixed[:8]:
         print("  mixed story:")
         for sid, variant, title, reason in members[:6]:
