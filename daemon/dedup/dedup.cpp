@@ -214,9 +214,36 @@ std::string text_of_html(std::string_view html) {
     return out;
 }
 
+namespace {
+
+// The start of a text that holds its first `words` words, cut at an ASCII space, tab or newline
+// (so that normalizing the start gives the start of the normalized whole: normalize_text works
+// character by character, and no mark or ligature spans a space); the whole text when shorter.
+std::string_view leading_words(std::string_view text, std::size_t words) {
+    std::size_t seen = 0;
+    bool in_token = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const bool space = text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r';
+        if (space && in_token && ++seen == words) return text.substr(0, i);
+        in_token = !space;
+    }
+    return text;
+}
+
+}  // namespace
+
 std::uint64_t story_fingerprint(const ParsedItem& item) {
-    const std::string body = normalize_text(text_of_html(item.summary.empty() ? item.content : item.summary));
+    const std::string text = text_of_html(item.summary.empty() ? item.content : item.summary);
+    // Only the lead counts: normalizing a long article whole cost more than all the rest of an
+    // item's keys. Raw tokens may normalize to fewer words (punctuation alone), so the start is
+    // generous, and the whole text is the fallback.
+    const std::string_view start = leading_words(text, 4 * kLeadWords);
+    std::string body = normalize_text(start);
     std::vector<std::string_view> words = words_of(body);
+    if (words.size() < kLeadWords && start.size() < text.size()) {
+        body = normalize_text(text);
+        words = words_of(body);
+    }
     if (words.size() >= kMinLeadWords) {
         if (words.size() > kLeadWords) words.resize(kLeadWords);
         return simhash(words);

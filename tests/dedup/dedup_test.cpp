@@ -53,6 +53,33 @@ TEST(TextOfHtml, DropsTagsAndDecodesEntities) {
     EXPECT_EQ(normalize_text(text_of_html("<p>a&amp;b</p><p>c&lt;d&#x27;e</p>")), "a b c d e");
 }
 
+// Only the lead's first words make the fingerprint, however long the article: the same lead
+// under a long or a short body gives the same fingerprint, and so does a lead behind a run of
+// tokens that normalize to nothing (punctuation), in Arabic as in French.
+TEST(StoryFingerprint, OnlyTheLeadCountsHoweverLongTheArticle) {
+    const std::vector<std::string> leads = {
+        "Un séisme de magnitude 5,2 a secoué dimanche la région d'Al Hoceima, à une profondeur de 15 km, selon "
+        "l'Institut national de géophysique, qui a précisé que la secousse a été ressentie jusqu'à Nador et "
+        "Driouch sans faire de victimes ni de dégâts matériels importants",
+        "أعلنت المديرية العامة للأمن الوطني، اليوم الأحد، عن توقيف شخص يشتبه في تورطه في قضية تتعلق بالنصب "
+        "والاحتيال عبر الإنترنت، وذلك بمدينة طنجة بعد عملية تتبع دقيقة قامت بها عناصر الشرطة القضائية "
+        "بتنسيق مع مصالح المديرية العامة لمراقبة التراب الوطني"};
+    for (const std::string& lead : leads) {
+        std::string body;
+        for (int k = 0; k < 300; ++k) body += " paragraphe suivant numéro " + std::to_string(k) + ".";
+        std::string punctuation;
+        for (int k = 0; k < 400; ++k) punctuation += "— ";
+        ParsedItem short_one, long_one, behind_punctuation;
+        short_one.summary = lead;
+        long_one.summary = lead + body;
+        behind_punctuation.summary = punctuation + lead + body;
+        const std::uint64_t expected = story_fingerprint(short_one);
+        EXPECT_NE(expected, 0u);
+        EXPECT_EQ(story_fingerprint(long_one), expected);
+        EXPECT_EQ(story_fingerprint(behind_punctuation), expected);
+    }
+}
+
 TEST(StoryFingerprint, RepublishedLeadsAreNearAndOtherStoriesFar) {
     const auto akhbar =
         story_fingerprint(item("إسبانيا تشيد بالتعاون الأمني مع المغرب", "مدريد - " + std::string(kLead)));
