@@ -198,8 +198,7 @@ TEST_F(Security, AReloadThatWouldRemoveEveryFeedIsRefusedAndAReloadedOutFeedIsNo
 
     write_config(daemon_section() + kept);
     daemon.signal(SIGHUP);
-    ASSERT_TRUE(daemon.wait_for_log("reload: feeds +0 -1 ~0 (-slow); 1 feeds active", 10s))
-        << daemon.log();
+    ASSERT_TRUE(daemon.wait_for_log("reload: feeds +0 -1 ~0 (-slow); 1 feeds active", 10s)) << daemon.log();
     // The slow answer arrives after the reload: dropped, not parsed or stored.
     ASSERT_TRUE(daemon.wait_for_log("feed=slow outcome=fetched", 10s)) << daemon.log();
     ASSERT_TRUE(daemon.wait_for_log("feed=lequipe fetched in", 10s)) << daemon.log();
