@@ -9,6 +9,7 @@ packages=(
   libboost1.81-dev libspdlog-dev libfmt-dev libgtest-dev libgmock-dev
   zlib1g-dev libbrotli-dev libicu-dev libgumbo-dev nlohmann-json3-dev libsimdjson-dev libsystemd-dev
   libstemmer-dev clang libclang-rt-14-dev time libxml2-utils xsltproc
+  dpkg-dev file groff-base
 )
 
 missing=()

@@ -17,6 +17,7 @@
 
 #include "app/systemd_notify.hpp"
 #include "config/config.hpp"
+#include "config/config_diff.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/story_engine.hpp"
@@ -191,19 +192,13 @@ Result<void> Daemon::start() {
 
     install_signals();
     if (mode_ == Mode::service) {
-        const HttpSettings& limits = config_.daemon.http;
-        http_ = std::make_unique<publish::HttpServer>(
-            io_, config_.daemon.listen_host, config_.daemon.listen_port,
-            publish::HttpLimits{
-                .max_connections = limits.max_connections,
-                .header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.header_timeout),
-                .idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.idle_timeout)});
+        http_ = make_http_server(config_.daemon);
         for (const OutputSpec& output : config_.outputs)
-            for (const auto& rep : publish::representations_of(output)) http_->publish(rep.url, nullptr);
+            for (const auto& rep : publish::representations_of(output)) serve(rep.url, nullptr);
         metrics_.started = clock_.now();
-        http_->publish(std::string(publish::kStylesheetPath),
-                       publish::make_snapshot(std::string(publish::feed_stylesheet()), clock_.now(),
-                                              std::string(publish::kXslContentType), "public, max-age=86400"));
+        serve(std::string(publish::kStylesheetPath),
+              publish::make_snapshot(std::string(publish::feed_stylesheet()), clock_.now(),
+                                     std::string(publish::kXslContentType), "public, max-age=86400"));
         publish_metrics();
         if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
         for (const OutputSpec& output : config_.outputs)
@@ -911,8 +906,8 @@ void Daemon::publish_metrics() {
     holds_.prune(clock_.now());
     for (const auto& [host, hold] : holds_.all())
         metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});
-    http_->publish("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
-                                                      std::string(publish::kMetricsContentType)));
+    serve("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
+                                             std::string(publish::kMetricsContentType)));
     // The status page, from the loop's own copy of every feed's state (no database read).
     std::vector<publish::FeedHealth> health;
     for (const auto& [name, feed] : feeds_)
@@ -921,12 +916,12 @@ void Daemon::publish_metrics() {
                 .name = name, .url = feed.spec.url, .enabled = feed.spec.enabled, .state = feed.state});
     publish::sort_failing_first(health);
     const SysTime now = clock_.now();
-    http_->publish(std::string(publish::kStatusPath),
-                   publish::make_snapshot(publish::render_status_html(health, now), now,
-                                          std::string(publish::kHtmlContentType), "no-cache"));
-    http_->publish(std::string(publish::kStatusJsonPath),
-                   publish::make_snapshot(publish::render_status_json(health, now), now,
-                                          std::string(publish::kJsonContentType), "no-cache"));
+    serve(std::string(publish::kStatusPath),
+          publish::make_snapshot(publish::render_status_html(health, now), now, std::string(publish::kHtmlContentType),
+                                 "no-cache"));
+    serve(std::string(publish::kStatusJsonPath),
+          publish::make_snapshot(publish::render_status_json(health, now), now, std::string(publish::kJsonContentType),
+                                 "no-cache"));
 }
 
 void Daemon::request_publish() {
@@ -1002,7 +997,7 @@ void Daemon::request_publish() {
         [this](std::vector<Rendered> rendered) {
             for (Rendered& r : rendered) {
                 if (!r.error.empty()) spdlog::error("output {}: {}", r.url, r.error);
-                if (r.snapshot && http_) http_->publish(r.url, std::move(r.snapshot));
+                if (r.snapshot && http_) serve(r.url, std::move(r.snapshot));
             }
             spdlog::debug("published {} outputs", rendered.size());
             publish_running_ = false;
@@ -1053,19 +1048,52 @@ void Daemon::reload() {
         });
 }
 
+std::unique_ptr<publish::HttpServer> Daemon::make_http_server(const DaemonSettings& settings) const {
+    const HttpSettings& limits = settings.http;
+    return std::make_unique<publish::HttpServer>(
+        io_, settings.listen_host, settings.listen_port,
+        publish::HttpLimits{
+            .max_connections = limits.max_connections,
+            .header_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.header_timeout),
+            .idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(limits.idle_timeout)});
+}
+
+void Daemon::serve(std::string url, std::shared_ptr<const publish::Snapshot> snapshot) {
+    served_[url] = snapshot;
+    http_->publish(std::move(url), std::move(snapshot));
+}
+
+std::string Daemon::rebind(const DaemonSettings& settings) {
+    auto server = make_http_server(settings);
+    // An IP literal is bound at once; a host name is resolved here, on the loop, as at start-up.
+    if (auto listening = server->start(); !listening) return listening.error().message;
+    // The new address serves what the old one did from its first request; then the old one closes
+    // (its open connections too: a client reconnects to the new address).
+    for (const auto& [url, snapshot] : served_) server->publish(url, snapshot);
+    http_->stop();
+    http_ = std::move(server);
+    return {};
+}
+
 void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials) {
-    const DaemonSettings& old_settings = config_.daemon;
-    const DaemonSettings& new_settings = fresh.daemon;
-    if (old_settings.database != new_settings.database || old_settings.listen_host != new_settings.listen_host ||
-        old_settings.listen_port != new_settings.listen_port || old_settings.fetch != new_settings.fetch) {
-        spdlog::warn("reload: changes to database, listen or fetch limits take effect after a restart");
-        fresh.daemon.database = old_settings.database;
-        fresh.daemon.listen_host = old_settings.listen_host;
-        fresh.daemon.listen_port = old_settings.listen_port;
-        fresh.daemon.fetch = old_settings.fetch;
+    const config::ConfigDiff diff = config::diff_configs(config_, fresh);
+    // What the running pieces were built with stays until a restart; the log line names it.
+    const std::vector<std::string> waiting = config::keys_needing_restart(diff);
+    fresh.daemon.database = config_.daemon.database;
+    fresh.daemon.log_level = config_.daemon.log_level;
+    fresh.daemon.fetch = config_.daemon.fetch;
+    fresh.daemon.http = config_.daemon.http;
+    std::string listen_note;
+    if (diff.listen_changed() && http_) {
+        if (const std::string failed = rebind(fresh.daemon); !failed.empty()) {
+            listen_note = " (" + failed + "; still serving on " + diff.listen_before + ")";
+            fresh.daemon.listen_host = config_.daemon.listen_host;
+            fresh.daemon.listen_port = config_.daemon.listen_port;
+        } else if (fresh.daemon.listen_port == 0) {
+            listen_note = " (port " + std::to_string(http_->port()) + ")";
+        }
     }
 
-    int added = 0, removed = 0, changed = 0;
     std::set<std::string, std::less<>> wanted;
     for (const FeedSpec& spec : fresh.feeds) {
         if (!spec.enabled) continue;
@@ -1080,7 +1108,6 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
                     FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false, .credentials = {}});
             feeds_.at(spec.name).spec = spec;
             feeds_.at(spec.name).credentials = std::move(credentials[spec.name]);
-            ++added;
             continue;
         }
         if (!same_feed(it->second.spec, spec)) {
@@ -1098,7 +1125,6 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
                 }
             }
             it->second.spec = spec;
-            ++changed;
         }
         it->second.spec = spec;  // the new source line, for messages
         it->second.credentials = std::move(credentials[spec.name]);
@@ -1108,7 +1134,6 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
             ++it;
             continue;
         }
-        ++removed;
         due_.remove(it->first);
         if (it->second.in_flight) {
             it->second.removed = true;
@@ -1117,14 +1142,29 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
             it = feeds_.erase(it);
         }
     }
-    const bool outputs_changed = fresh.outputs != config_.outputs;
+    // The public_url of [daemon] is in every link the outputs publish.
+    const bool outputs_changed = diff.outputs_differ() || fresh.daemon.public_url != config_.daemon.public_url;
     if (outputs_changed && http_) {
         for (const OutputSpec& output : fresh.outputs)
-            for (const auto& rep : publish::representations_of(output)) http_->publish(rep.url, nullptr);
+            for (const auto& rep : publish::representations_of(output))
+                if (!served_.contains(rep.url)) serve(rep.url, nullptr);  // 503 until rendered
     }
     config_ = std::move(fresh);
-    spdlog::info("reload: {} feeds added, {} removed, {} changed; {} feeds active", added, removed, changed,
-                 active_feeds());
+    // One line: what changed, what waits for a restart, and what is running now.
+    std::string line = "reload: " + config::describe(diff);
+    if (diff.listen_changed()) {
+        const std::string listen = "listen " + diff.listen_before + " -> " + diff.listen_after;
+        line.replace(line.find(listen), listen.size(), listen + listen_note);
+    }
+    if (!waiting.empty()) {
+        line += "; after a restart: ";
+        for (std::size_t i = 0; i < waiting.size(); ++i) line += (i ? ", " : "") + waiting[i];
+    }
+    line += "; " + std::to_string(active_feeds()) + " feeds active";
+    if (waiting.empty() && listen_note.find("still serving") == std::string::npos)
+        spdlog::info("{}", line);
+    else
+        spdlog::warn("{}", line);
 
     const SysTime now = clock_.now();
     on_pool(

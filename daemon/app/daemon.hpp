@@ -31,7 +31,8 @@ class Fetcher;
 }
 namespace tributary::publish {
 class HttpServer;
-}
+struct Snapshot;
+}  // namespace tributary::publish
 namespace tributary::store {
 class FeedStore;
 struct PruneResult;
@@ -125,6 +126,13 @@ private:
     void save_state(FeedState state);
     void save_queued_states();
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
+    // The HTTP endpoint for `settings` (not started yet).
+    std::unique_ptr<publish::HttpServer> make_http_server(const DaemonSettings& settings) const;
+    // Reload: listens on the new address, carries every snapshot over, then closes the old one.
+    // Returns "" when the new address serves, else why it cannot (the old one keeps serving).
+    std::string rebind(const DaemonSettings& settings);
+    // Publishes `snapshot` at `url` and remembers it, so that a rebind can serve it at once.
+    void serve(std::string url, std::shared_ptr<const publish::Snapshot> snapshot);
     void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
     void request_publish();
     void publish_metrics();
@@ -159,6 +167,7 @@ private:
     std::unique_ptr<StoryIndex> story_index_;  // the story engine, read at the first ingest; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
+    std::map<std::string, std::shared_ptr<const publish::Snapshot>, std::less<>> served_;  // what http_ serves
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};
