@@ -19,6 +19,7 @@
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
 #include "config/config.hpp"
+#include "core/log_levels.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/story_engine.hpp"
@@ -53,7 +54,10 @@ Commands:
 
 Options:
   -c, --config FILE    configuration file (default: ./feeds.conf)
-  -l, --log-level LVL  trace, debug, info, warn, error (default: from the config, else info)
+  -l, --log-level LVL  trace, debug, info, warn, error, critical or off, optionally per
+                       stage: info,fetch=debug (stages: schedule, fetch, parse, store,
+                       publish, http); over TRIBUTARY_LOG, itself over the config's
+                       log_level (default info)
   -h, --help           show this help
   -V, --version        show the version
 )";
@@ -85,6 +89,10 @@ std::optional<Cli> parse_arguments(int argc, char** argv, std::string& error) {
             if (!value(cli.config)) return std::nullopt;
         } else if (arg == "-l" || arg == "--log-level") {
             if (!value(cli.log_level)) return std::nullopt;
+            if (auto levels = parse_log_levels(cli.log_level); !levels) {
+                error = levels.error().message;
+                return std::nullopt;
+            }
         } else if (arg == "--json") {
             cli.json = true;
         } else if (arg == "--content-type") {
@@ -115,12 +123,6 @@ std::optional<Cli> parse_arguments(int argc, char** argv, std::string& error) {
     return cli;
 }
 
-Result<Config> load(const Cli& cli) {
-    auto config = config::load_config(cli.config);
-    if (config && !cli.log_level.empty()) config->daemon.log_level = cli.log_level;
-    return config;
-}
-
 // Each HTTP client and each transfer holds a descriptor; the usual soft limit of 1024 would let
 // a crowd of idle clients exhaust them before http_max_connections does. The hard limit is the
 // administrator's (systemd's LimitNOFILE=), so that is as far as we go.
@@ -134,13 +136,13 @@ void raise_descriptor_limit() {
 }
 
 int run_daemon(const Cli& cli, Mode mode) {
-    auto config = load(cli);
+    auto config = config::load_config(cli.config);
     if (!config) {
-        init_logging(cli.log_level.empty() ? "info" : cli.log_level);
+        init_logging("info", cli.log_level);
         spdlog::critical("invalid configuration:\n{}", config.error().message);
         return kExitFailed;
     }
-    init_logging(config->daemon.log_level);
+    init_logging(config->daemon.log_level, cli.log_level);
     raise_descriptor_limit();
     fetch::CurlGlobal curl;  // before any thread starts
     boost::asio::io_context io{1};
@@ -288,7 +290,7 @@ int run_parse(const Cli& cli) {
         std::cerr << "tributary parse: expected one FILE or URL\n";
         return kExitUsage;
     }
-    init_logging(cli.log_level.empty() ? "warn" : cli.log_level);
+    init_logging("warn", cli.log_level);
     const std::string& source = cli.arguments.front();
     auto document = read_document(source);
     if (!document) {
