@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -27,6 +28,7 @@
 #include "fetch/curl_handles.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/parse_feed.hpp"
+#include "store/backup.hpp"
 #include "store/feed_store.hpp"
 
 namespace tributary::app {
@@ -51,6 +53,8 @@ Commands:
                        parse one feed and print what Tributary reads from it
   explain-story URL    which story the stored item with this link joined, and why;
                        how it scores now against its story and the nearest others
+  backup FILE          an online, consistent copy of the database to FILE (while the
+                       daemon runs; written to a temporary file, then renamed)
 
 Options:
   -c, --config FILE    configuration file (default: ./feeds.conf)
@@ -322,6 +326,25 @@ int run_parse(const Cli& cli) {
     return kExitOk;
 }
 
+int run_backup(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary: backup takes one target FILE\n\n" << kUsage;
+        return kExitUsage;
+    }
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    const std::filesystem::path target = cli.arguments[0];
+    if (auto done = store::backup_database(config->daemon.database, target); !done) {
+        std::cerr << done.error().message << '\n';
+        return kExitFailed;
+    }
+    std::cout << "backed up " << config->daemon.database.string() << " to " << target.string() << '\n';
+    return kExitOk;
+}
+
 // For a user who sees a wrong merge (or a missed one): what the store recorded when the item
 // arrived, and what the engine says now, with the features that decide.
 int run_explain_story(const Cli& cli) {
@@ -416,6 +439,7 @@ int run_cli(int argc, char** argv) {
         if (cli->command == "status") return run_status(*cli);
         if (cli->command == "parse") return run_parse(*cli);
         if (cli->command == "explain-story") return run_explain_story(*cli);
+        if (cli->command == "backup") return run_backup(*cli);
     } catch (const std::exception& e) {
         std::cerr << "tributary: fatal: " << e.what() << '\n';
         return kExitCannotWork;

@@ -532,7 +532,7 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
 }
 
 Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
-    auto db = Db::open(file.string(), Db::Mode::read_only);
+    auto db = Db::open_for_reading(file.string());
     if (!db) return std::unexpected(db.error());
     auto identity = identify(file);
     if (!identity) return std::unexpected(identity.error());
