@@ -1,8 +1,11 @@
 #include "app/cli.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
@@ -19,6 +22,7 @@
 
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
+#include "app/opml.hpp"
 #include "config/config.hpp"
 #include "core/log_levels.hpp"
 #include "core/text.hpp"
@@ -55,6 +59,9 @@ Commands:
                        how it scores now against its story and the nearest others
   backup FILE          an online, consistent copy of the database to FILE (while the
                        daemon runs; written to a temporary file, then renamed)
+  import-opml FILE     append the feeds of an OPML file to the config as [feed] sections
+                       (skips feeds already there; folders become tags)
+  export-opml          print every feed of the config as OPML 2.0 (tags as folders)
 
 Options:
   -c, --config FILE    configuration file (default: ./feeds.conf)
@@ -326,6 +333,135 @@ int run_parse(const Cli& cli) {
     return kExitOk;
 }
 
+Result<std::string> read_text(const std::filesystem::path& file, std::size_t max_bytes) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(ErrorKind::Io, file.string() + ": cannot open: " + std::strerror(errno));
+    std::string text;
+    text.resize(max_bytes + 1);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) return fail(ErrorKind::Io, file.string() + ": cannot read: " + std::strerror(errno));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes)
+        return fail(ErrorKind::TooLarge, file.string() + ": larger than " + std::to_string(max_bytes) + " bytes");
+    return text;
+}
+
+// Replaces `file` with `text`: a temporary file beside it (the old one's mode, owner and
+// group, so a daemon reading it through its group still can), fsync, rename, fsync of the
+// directory. Errors read "<file>: <what>: <strerror>".
+Result<void> replace_file(const std::filesystem::path& file, std::string_view text) {
+    const auto failed = [&](const std::string& what) {
+        return fail(ErrorKind::Io, file.string() + ": " + what + ": " + std::strerror(errno));
+    };
+    struct stat old {};
+    const bool existed = ::stat(file.c_str(), &old) == 0;
+    std::string temp = file.string() + ".tmp-XXXXXX";
+    const int raw = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (raw < 0) return failed("create a temporary file");
+    struct Guard {
+        int fd;
+        std::string path;
+        bool keep = false;
+        ~Guard() {
+            if (fd >= 0) ::close(fd);
+            if (!keep) ::unlink(path.c_str());
+        }
+    } guard{raw, temp};
+    const mode_t mode = existed ? (old.st_mode & 07777) : 0644;
+    if (::fchmod(raw, mode) != 0) return failed("chmod " + temp);
+    if (existed && (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) &&
+        ::fchown(raw, old.st_uid, old.st_gid) != 0)
+        return failed("give " + temp + " the owner and group of the file it replaces");
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(raw, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return failed("write " + temp);
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(raw) != 0) return failed("fsync " + temp);
+    if (::close(std::exchange(guard.fd, -1)) != 0) return failed("close " + temp);
+    if (::rename(temp.c_str(), file.c_str()) != 0) return failed("rename " + temp);
+    guard.keep = true;
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+int run_import_opml(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary: import-opml takes one OPML FILE\n\n" << kUsage;
+        return kExitUsage;
+    }
+    const std::filesystem::path opml_file = cli.arguments[0];
+    const std::filesystem::path config_file = cli.config;
+    auto opml_text = read_text(opml_file, kMaxOpmlBytes);
+    if (!opml_text) {
+        std::cerr << opml_text.error().message << '\n';
+        return kExitFailed;
+    }
+    auto reading = read_opml(*opml_text, opml_file.string());
+    if (!reading) {
+        std::cerr << reading.error().message << '\n';
+        return kExitFailed;
+    }
+    for (const std::string& warning : reading->warnings) std::cerr << "warning: " << warning << '\n';
+    // The file as the operator wrote it, and the feeds it follows; a file that does not load
+    // now is not touched (its errors are the operator's to fix first).
+    std::string config_text;
+    std::vector<FeedSpec> existing;
+    std::error_code ec;
+    if (std::filesystem::exists(config_file, ec)) {
+        auto text = read_text(config_file, std::size_t{16} << 20);
+        if (!text) {
+            std::cerr << text.error().message << '\n';
+            return kExitFailed;
+        }
+        auto config = config::parse_config(*text, config_file);
+        if (!config) {
+            std::cerr << config.error().message << "\ntributary: " << config_file.string()
+                      << " does not load; fix it before importing into it\n";
+            return kExitFailed;
+        }
+        config_text = std::move(*text);
+        existing = std::move(config->feeds);
+    }
+    const ConfigAppend appended = append_feeds(config_text, existing, reading->feeds, opml_file.filename().string());
+    for (const std::string& skipped : appended.skipped) std::cout << "skipped " << skipped << '\n';
+    if (appended.added.empty()) {
+        std::cout << config_file.string() << ": nothing to add (" << reading->feeds.size() << " feeds in "
+                  << opml_file.string() << ")\n";
+        return kExitOk;
+    }
+    // What is written is what the daemon will load: checked before it replaces the file.
+    if (auto check = config::parse_config(appended.text, config_file); !check) {
+        std::cerr << "tributary: the imported feeds would make " << config_file.string()
+                  << " invalid; nothing written:\n"
+                  << check.error().message << '\n';
+        return kExitFailed;
+    }
+    if (auto written = replace_file(config_file, appended.text); !written) {
+        std::cerr << written.error().message << '\n';
+        return kExitFailed;
+    }
+    for (const std::string& name : appended.added) std::cout << "added [feed " << name << "]\n";
+    std::cout << config_file.string() << ": " << appended.added.size() << " feeds added, " << appended.skipped.size()
+              << " already there; `tributary check` shows the result, `systemctl reload tributary` applies it\n";
+    return kExitOk;
+}
+
+int run_export_opml(const Cli& cli) {
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    std::cout << write_opml(config->feeds, "Tributary feeds from " + config->file.filename().string());
+    return kExitOk;
+}
+
 int run_backup(const Cli& cli) {
     if (cli.arguments.size() != 1) {
         std::cerr << "tributary: backup takes one target FILE\n\n" << kUsage;
@@ -440,6 +576,8 @@ int run_cli(int argc, char** argv) {
         if (cli->command == "parse") return run_parse(*cli);
         if (cli->command == "explain-story") return run_explain_story(*cli);
         if (cli->command == "backup") return run_backup(*cli);
+        if (cli->command == "import-opml") return run_import_opml(*cli);
+        if (cli->command == "export-opml") return run_export_opml(*cli);
     } catch (const std::exception& e) {
         std::cerr << "tributary: fatal: " << e.what() << '\n';
         return kExitCannotWork;
