@@ -1,13 +1,17 @@
 #include "app/cli.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -18,7 +22,9 @@
 
 #include "app/daemon.hpp"
 #include "app/logging.hpp"
+#include "app/opml.hpp"
 #include "config/config.hpp"
+#include "core/log_levels.hpp"
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/story_engine.hpp"
@@ -26,6 +32,7 @@
 #include "fetch/curl_handles.hpp"
 #include "fetch/fetcher.hpp"
 #include "parse/parse_feed.hpp"
+#include "store/backup.hpp"
 #include "store/feed_store.hpp"
 
 namespace tributary::app {
@@ -50,10 +57,18 @@ Commands:
                        parse one feed and print what Tributary reads from it
   explain-story URL    which story the stored item with this link joined, and why;
                        how it scores now against its story and the nearest others
+  backup FILE          an online, consistent copy of the database to FILE (while the
+                       daemon runs; written to a temporary file, then renamed)
+  import-opml FILE     append the feeds of an OPML file to the config as [feed] sections
+                       (skips feeds already there; folders become tags)
+  export-opml          print every feed of the config as OPML 2.0 (tags as folders)
 
 Options:
   -c, --config FILE    configuration file (default: ./feeds.conf)
-  -l, --log-level LVL  trace, debug, info, warn, error (default: from the config, else info)
+  -l, --log-level LVL  trace, debug, info, warn, error, critical or off, optionally per
+                       stage: info,fetch=debug (stages: schedule, fetch, parse, store,
+                       publish, http); over TRIBUTARY_LOG, itself over the config's
+                       log_level (default info)
   -h, --help           show this help
   -V, --version        show the version
 )";
@@ -85,6 +100,10 @@ std::optional<Cli> parse_arguments(int argc, char** argv, std::string& error) {
             if (!value(cli.config)) return std::nullopt;
         } else if (arg == "-l" || arg == "--log-level") {
             if (!value(cli.log_level)) return std::nullopt;
+            if (auto levels = parse_log_levels(cli.log_level); !levels) {
+                error = levels.error().message;
+                return std::nullopt;
+            }
         } else if (arg == "--json") {
             cli.json = true;
         } else if (arg == "--content-type") {
@@ -115,12 +134,6 @@ std::optional<Cli> parse_arguments(int argc, char** argv, std::string& error) {
     return cli;
 }
 
-Result<Config> load(const Cli& cli) {
-    auto config = config::load_config(cli.config);
-    if (config && !cli.log_level.empty()) config->daemon.log_level = cli.log_level;
-    return config;
-}
-
 // Each HTTP client and each transfer holds a descriptor; the usual soft limit of 1024 would let
 // a crowd of idle clients exhaust them before http_max_connections does. The hard limit is the
 // administrator's (systemd's LimitNOFILE=), so that is as far as we go.
@@ -134,13 +147,13 @@ void raise_descriptor_limit() {
 }
 
 int run_daemon(const Cli& cli, Mode mode) {
-    auto config = load(cli);
+    auto config = config::load_config(cli.config);
     if (!config) {
-        init_logging(cli.log_level.empty() ? "info" : cli.log_level);
+        init_logging("info", cli.log_level);
         spdlog::critical("invalid configuration:\n{}", config.error().message);
         return kExitFailed;
     }
-    init_logging(config->daemon.log_level);
+    init_logging(config->daemon.log_level, cli.log_level);
     raise_descriptor_limit();
     fetch::CurlGlobal curl;  // before any thread starts
     boost::asio::io_context io{1};
@@ -288,7 +301,7 @@ int run_parse(const Cli& cli) {
         std::cerr << "tributary parse: expected one FILE or URL\n";
         return kExitUsage;
     }
-    init_logging(cli.log_level.empty() ? "warn" : cli.log_level);
+    init_logging("warn", cli.log_level);
     const std::string& source = cli.arguments.front();
     auto document = read_document(source);
     if (!document) {
@@ -317,6 +330,154 @@ int run_parse(const Cli& cli) {
         std::cout << "  - " << when(item.published) << "  " << item.title << '\n';
         if (!item.link.empty()) std::cout << "    " << item.link << '\n';
     }
+    return kExitOk;
+}
+
+Result<std::string> read_text(const std::filesystem::path& file, std::size_t max_bytes) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return fail(ErrorKind::Io, file.string() + ": cannot open: " + std::strerror(errno));
+    std::string text;
+    text.resize(max_bytes + 1);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    if (in.bad()) return fail(ErrorKind::Io, file.string() + ": cannot read: " + std::strerror(errno));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    if (text.size() > max_bytes)
+        return fail(ErrorKind::TooLarge, file.string() + ": larger than " + std::to_string(max_bytes) + " bytes");
+    return text;
+}
+
+// Replaces `file` with `text`: a temporary file beside it (the old one's mode, owner and
+// group, so a daemon reading it through its group still can), fsync, rename, fsync of the
+// directory. Errors read "<file>: <what>: <strerror>".
+Result<void> replace_file(const std::filesystem::path& file, std::string_view text) {
+    const auto failed = [&](const std::string& what) {
+        return fail(ErrorKind::Io, file.string() + ": " + what + ": " + std::strerror(errno));
+    };
+    struct stat old {};
+    const bool existed = ::stat(file.c_str(), &old) == 0;
+    std::string temp = file.string() + ".tmp-XXXXXX";
+    const int raw = ::mkostemp(temp.data(), O_CLOEXEC);
+    if (raw < 0) return failed("create a temporary file");
+    struct Guard {
+        int fd;
+        std::string path;
+        bool keep = false;
+        ~Guard() {
+            if (fd >= 0) ::close(fd);
+            if (!keep) ::unlink(path.c_str());
+        }
+    } guard{raw, temp};
+    const mode_t mode = existed ? (old.st_mode & 07777) : 0644;
+    if (::fchmod(raw, mode) != 0) return failed("chmod " + temp);
+    if (existed && (old.st_uid != ::geteuid() || old.st_gid != ::getegid()) &&
+        ::fchown(raw, old.st_uid, old.st_gid) != 0)
+        return failed("give " + temp + " the owner and group of the file it replaces");
+    for (std::size_t done = 0; done < text.size();) {
+        const ssize_t n = ::write(raw, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return failed("write " + temp);
+        done += static_cast<std::size_t>(n);
+    }
+    if (::fsync(raw) != 0) return failed("fsync " + temp);
+    if (::close(std::exchange(guard.fd, -1)) != 0) return failed("close " + temp);
+    if (::rename(temp.c_str(), file.c_str()) != 0) return failed("rename " + temp);
+    guard.keep = true;
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); dfd >= 0) {
+        ::fsync(dfd);
+        ::close(dfd);
+    }
+    return {};
+}
+
+int run_import_opml(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary: import-opml takes one OPML FILE\n\n" << kUsage;
+        return kExitUsage;
+    }
+    const std::filesystem::path opml_file = cli.arguments[0];
+    const std::filesystem::path config_file = cli.config;
+    auto opml_text = read_text(opml_file, kMaxOpmlBytes);
+    if (!opml_text) {
+        std::cerr << opml_text.error().message << '\n';
+        return kExitFailed;
+    }
+    auto reading = read_opml(*opml_text, opml_file.string());
+    if (!reading) {
+        std::cerr << reading.error().message << '\n';
+        return kExitFailed;
+    }
+    for (const std::string& warning : reading->warnings) std::cerr << "warning: " << warning << '\n';
+    // The file as the operator wrote it, and the feeds it follows; a file that does not load
+    // now is not touched (its errors are the operator's to fix first).
+    std::string config_text;
+    std::vector<FeedSpec> existing;
+    std::error_code ec;
+    if (std::filesystem::exists(config_file, ec)) {
+        auto text = read_text(config_file, std::size_t{16} << 20);
+        if (!text) {
+            std::cerr << text.error().message << '\n';
+            return kExitFailed;
+        }
+        auto config = config::parse_config(*text, config_file);
+        if (!config) {
+            std::cerr << config.error().message << "\ntributary: " << config_file.string()
+                      << " does not load; fix it before importing into it\n";
+            return kExitFailed;
+        }
+        config_text = std::move(*text);
+        existing = std::move(config->feeds);
+    }
+    const ConfigAppend appended = append_feeds(config_text, existing, reading->feeds, opml_file.filename().string());
+    for (const std::string& skipped : appended.skipped) std::cout << "skipped " << skipped << '\n';
+    if (appended.added.empty()) {
+        std::cout << config_file.string() << ": nothing to add (" << reading->feeds.size() << " feeds in "
+                  << opml_file.string() << ")\n";
+        return kExitOk;
+    }
+    // What is written is what the daemon will load: checked before it replaces the file.
+    if (auto check = config::parse_config(appended.text, config_file); !check) {
+        std::cerr << "tributary: the imported feeds would make " << config_file.string()
+                  << " invalid; nothing written:\n"
+                  << check.error().message << '\n';
+        return kExitFailed;
+    }
+    if (auto written = replace_file(config_file, appended.text); !written) {
+        std::cerr << written.error().message << '\n';
+        return kExitFailed;
+    }
+    for (const std::string& name : appended.added) std::cout << "added [feed " << name << "]\n";
+    std::cout << config_file.string() << ": " << appended.added.size() << " feeds added, " << appended.skipped.size()
+              << " already there; `tributary check` shows the result, `systemctl reload tributary` applies it\n";
+    return kExitOk;
+}
+
+int run_export_opml(const Cli& cli) {
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    std::cout << write_opml(config->feeds, "Tributary feeds from " + config->file.filename().string());
+    return kExitOk;
+}
+
+int run_backup(const Cli& cli) {
+    if (cli.arguments.size() != 1) {
+        std::cerr << "tributary: backup takes one target FILE\n\n" << kUsage;
+        return kExitUsage;
+    }
+    const auto config = config::load_config(cli.config);
+    if (!config) {
+        std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    const std::filesystem::path target = cli.arguments[0];
+    if (auto done = store::backup_database(config->daemon.database, target); !done) {
+        std::cerr << done.error().message << '\n';
+        return kExitFailed;
+    }
+    std::cout << "backed up " << config->daemon.database.string() << " to " << target.string() << '\n';
     return kExitOk;
 }
 
@@ -414,6 +575,9 @@ int run_cli(int argc, char** argv) {
         if (cli->command == "status") return run_status(*cli);
         if (cli->command == "parse") return run_parse(*cli);
         if (cli->command == "explain-story") return run_explain_story(*cli);
+        if (cli->command == "backup") return run_backup(*cli);
+        if (cli->command == "import-opml") return run_import_opml(*cli);
+        if (cli->command == "export-opml") return run_export_opml(*cli);
     } catch (const std::exception& e) {
         std::cerr << "tributary: fatal: " << e.what() << '\n';
         return kExitCannotWork;

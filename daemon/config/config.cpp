@@ -15,6 +15,7 @@
 #include <sstream>
 #include <tuple>
 
+#include "core/log_levels.hpp"
 #include "core/text.hpp"
 #include "core/url_safety.hpp"
 
@@ -634,10 +635,11 @@ private:
             else
                 bad_value(line_no, key, value, "yes or no");
         } else if (key == "log_level") {
-            static const std::set<std::string, std::less<>> kLevels{"trace", "debug",    "info", "warn",
-                                                                    "error", "critical", "off"};
-            if (!kLevels.contains(to_lower_ascii(value)))
-                return bad_value(line_no, key, value, "trace, debug, info, warn, error, critical or off");
+            // A level ("info"), or levels per stage ("info, fetch=debug"): core/log_levels.hpp.
+            if (!parse_log_levels(value))
+                return bad_value(line_no, key, value,
+                                 "trace, debug, info, warn, error, critical or off, optionally followed by "
+                                 "STAGE=LEVEL entries (info, fetch=debug)");
             d.log_level = to_lower_ascii(value);
         } else if (key == "connect_timeout") {
             set_duration(d.fetch.connect_timeout, key, value, line_no);

@@ -1,5 +1,6 @@
 #include "store/feed_store.hpp"
 
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -508,6 +509,25 @@ auto failed_in(std::string context) {
 
 }  // namespace
 
+namespace {
+
+// After an upgrade, the operator's first question: what did start-up do to the database?
+void log_migrations(const std::filesystem::path& file, int before, int after,
+                    const std::vector<std::string_view>& applied) {
+    if (applied.empty()) return;
+    auto logger = spdlog::get("store");
+    if (!logger) logger = spdlog::default_logger();
+    std::string names;
+    for (const std::string_view name : applied) names += (names.empty() ? "" : ", ") + std::string(name);
+    if (before == 0)
+        logger->info("store: created {} at schema version {} ({})", file.string(), after, names);
+    else
+        logger->info("store: upgraded {} from schema version {} to {}: applied {}", file.string(), before, after,
+                     names);
+}
+
+}  // namespace
+
 Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
     auto db = Db::open(file.string(), Db::Mode::read_write_create);
     if (!db) return std::unexpected(db.error());
@@ -536,8 +556,12 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
                               "configure");
             !r)
             return std::unexpected(r.error());
-        auto version = detail::migrate(*db, detail::embedded_migrations());
+        auto before = db->user_version();
+        if (!before) return std::unexpected(before.error());
+        std::vector<std::string_view> applied;
+        auto version = detail::migrate(*db, detail::embedded_migrations(), &applied);
         if (!version) return std::unexpected(version.error());
+        log_migrations(file, *before, *version, applied);
         return Impl::make(std::move(*db), *version);
     };
     auto impl = setup();
@@ -549,7 +573,7 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
 }
 
 Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
-    auto db = Db::open(file.string(), Db::Mode::read_only);
+    auto db = Db::open_for_reading(file.string());
     if (!db) return std::unexpected(db.error());
     auto identity = identify(file);
     if (!identity) return std::unexpected(identity.error());

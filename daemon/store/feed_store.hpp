@@ -57,7 +57,8 @@ public:
     // pages, and every pending migration.
     static Result<FeedStore> open(const std::filesystem::path& file);
     // For `status` and readers: no instance lock, no migrations; refuses a
-    // database that is not exactly at this build's schema version.
+    // database that is not exactly at this build's schema version. Works for a user
+    // who may read the database but not write its directory (Db::open_for_reading).
     static Result<FeedStore> open_read_only(const std::filesystem::path& file);
     // Migrated, private to this object: for tests.
     static Result<FeedStore> open_in_memory();

@@ -36,7 +36,7 @@ int latest_version(std::span<const Migration> migrations) noexcept {
     return migrations.empty() ? 0 : migrations.back().version;
 }
 
-Result<int> migrate(Db& db, std::span<const Migration> migrations) {
+Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<std::string_view>* applied) {
     if (auto ok = check_list(migrations); !ok) return std::unexpected(ok.error());
     const int latest = latest_version(migrations);
     auto current = db.user_version();
@@ -60,6 +60,7 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations) {
         if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());
         if (auto r = tx->commit(); !r) return within(what, r.error());
         *current = m.version;
+        if (applied != nullptr) applied->push_back(m.name);
     }
     return *current;
 }

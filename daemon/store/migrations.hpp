@@ -8,6 +8,7 @@
 
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "core/error.hpp"
 #include "store/sqlite.hpp"
@@ -30,7 +31,8 @@ int latest_version(std::span<const Migration> migrations) noexcept;
 // resulting version. Fails, with nothing of the failed migration left, when a
 // migration fails ("store: migration 0002_x.sql: <sqlite message>"), when the
 // database is newer than `migrations` knows, or when the list is malformed.
-Result<int> migrate(Db& db, std::span<const Migration> migrations);
+// `applied`, when given, receives the name of each migration this call applied, in order.
+Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<std::string_view>* applied = nullptr);
 
 // For read-only connections: succeeds only when the database is exactly at
 // latest_version(migrations); returns that version.

@@ -1,10 +1,13 @@
 #include "store/sqlite.hpp"
 
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <array>
 #include <cassert>
 #include <cstdio>
+#include <filesystem>
+#include <system_error>
 
 namespace tributary::store {
 
@@ -25,11 +28,42 @@ std::unexpected<Error> db_error(std::string_view what, std::string_view message)
 
 // ------------------------------------------------------------------- Db ---
 
+namespace {
+
+// "file:" URI of a path: '%', '?' and '#' (and, for safety, every byte outside printable
+// ASCII) percent-encoded, as sqlite3_open_v2's URI parser expects.
+std::string file_uri(const std::string& path, std::string_view query) {
+    std::string uri = "file:";
+    for (const char c : path) {
+        const auto byte = static_cast<unsigned char>(c);
+        if (c == '%' || c == '?' || c == '#' || byte <= 0x20 || byte >= 0x7f) {
+            std::array<char, 4> hex{};
+            std::snprintf(hex.data(), hex.size(), "%%%02X", byte);
+            uri += hex.data();
+        } else {
+            uri += c;
+        }
+    }
+    uri += '?';
+    uri += query;
+    return uri;
+}
+
+}  // namespace
+
 Result<Db> Db::open(const std::string& path, Mode mode) {
     int flags = SQLITE_OPEN_NOMUTEX;
-    flags |= mode == Mode::read_only ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+    std::string name = path;
+    switch (mode) {
+        case Mode::read_write_create: flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE; break;
+        case Mode::read_only: flags |= SQLITE_OPEN_READONLY; break;
+        case Mode::read_only_immutable:
+            flags |= SQLITE_OPEN_READONLY | SQLITE_OPEN_URI;
+            name = file_uri(path, "immutable=1");
+            break;
+    }
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+    const int rc = sqlite3_open_v2(name.c_str(), &raw, flags, nullptr);
     Db db{raw};  // sqlite3_open_v2 allocates a handle even when it fails
     if (rc != SQLITE_OK) {
         const std::string message = raw != nullptr ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
@@ -37,6 +71,22 @@ Result<Db> Db::open(const std::string& path, Mode mode) {
     }
     sqlite3_extended_result_codes(raw, 1);
     return db;
+}
+
+Result<Db> Db::open_for_reading(const std::string& path) {
+    auto db = open(path, Mode::read_only);
+    if (!db) return db;
+    auto probe = db->user_version();
+    if (probe) return db;
+    std::error_code ec;
+    const std::filesystem::path file(path);
+    const std::filesystem::path dir = file.has_parent_path() ? file.parent_path() : std::filesystem::path(".");
+    if (std::filesystem::exists(path + "-wal", ec) || ec || ::access(dir.c_str(), W_OK) == 0)
+        return std::unexpected(probe.error());
+    auto immutable = open(path, Mode::read_only_immutable);
+    if (!immutable) return immutable;
+    if (auto again = immutable->user_version(); !again) return std::unexpected(probe.error());
+    return immutable;
 }
 
 Result<Db> Db::open_in_memory() { return open(":memory:", Mode::read_write_create); }

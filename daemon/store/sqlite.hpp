@@ -38,10 +38,21 @@ struct WalCheckpoint {
 // One connection. Owned by one thread at a time (opened with SQLITE_OPEN_NOMUTEX).
 class Db {
 public:
-    enum class Mode { read_write_create, read_only };
+    // read_only_immutable: the file:…?immutable=1 URI. SQLite then takes no lock and creates
+    // no -shm file, trusting that nobody writes the file while it is open: right only for a
+    // database without a -wal file (every commit in the main file) that no writer has open.
+    enum class Mode { read_write_create, read_only, read_only_immutable };
 
     // Errors read "store: open <path>: <sqlite message>".
     static Result<Db> open(const std::string& path, Mode mode);
+    // A reader's connection, for a user who may read the database but not write its directory.
+    // Read-only, then a first read of the schema. A database in WAL mode needs its -shm file,
+    // which SQLite must create when it is missing; it is missing when no connection is open
+    // (the last one to close removes the -wal and -shm files). When that first read fails,
+    // no -wal file exists and the directory is not writable by this process, no writer has
+    // the database open and every commit is in the main file: it is opened again with
+    // read_only_immutable. Errors as open(), or "store: read schema version: <message>".
+    static Result<Db> open_for_reading(const std::string& path);
     static Result<Db> open_in_memory();
 
     sqlite3* get() const noexcept { return handle_.get(); }
