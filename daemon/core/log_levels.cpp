@@ -71,9 +71,10 @@ LogLevels overlay(LogLevels lower, const LogLevels& upper) {
         lower.base = upper.base;
         lower.stages.clear();
     }
-    for (const auto& [stage, level] : upper.stages) {
-        std::erase_if(lower.stages, [&](const auto& s) { return s.first == stage; });
-        lower.stages.emplace_back(stage, level);
+    // Not a structured binding: clang (the fuzz build) cannot capture one in a lambda.
+    for (const auto& entry : upper.stages) {
+        std::erase_if(lower.stages, [&entry](const auto& s) { return s.first == entry.first; });
+        lower.stages.push_back(entry);
     }
     return lower;
 }
