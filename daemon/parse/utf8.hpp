@@ -66,26 +66,9 @@ inline bool is_clean_utf8(std::string_view s, bool xml_safe) noexcept {
     return true;
 }
 
-// xml_safe_utf8 with a fast path for strings that are already clean (then copied, or moved).
-// The UTF-8 of one code point (the caller has checked that it is one).
-inline void append_utf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-        out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-        out += static_cast<char>(0xC0 | (cp >> 6));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-        out += static_cast<char>(0xE0 | (cp >> 12));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (cp >> 18));
-        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
-}
+using tributary::append_utf8;  // core/text.hpp
 
+// xml_safe_utf8 with a fast path for strings that are already clean (then copied, or moved).
 inline std::string xml_safe(std::string_view s) {
     if (is_clean_utf8(s, true)) return std::string(s);
     return xml_safe_utf8(s);
