@@ -990,7 +990,8 @@ void Daemon::request_publish() {
                 for (publish::RenderedDocument& doc :
                      publish::render_output(job.output, entries, now, job.base, stylesheet)) {
                     Rendered r{.url = doc.url, .snapshot = nullptr, .error = {}};
-                    if (auto written = publish::write_file_atomically(doc.path, doc.body); !written)
+                    if (auto written = publish::write_file_atomically(doc.path, doc.body, job.output.file_mode);
+                        !written)
                         r.error = written.error().message;
                     r.snapshot = publish::make_snapshot(std::move(doc.body), now, std::move(doc.content_type),
                                                         job.cache_control);

@@ -188,6 +188,19 @@ std::optional<std::uint64_t> parse_uint(std::string_view text) {
     return value;
 }
 
+// Permission bits in octal ("0644", "644", "0o640"): read/write/execute bits only (no set-id or
+// sticky bit), never writable by others. nullopt otherwise.
+std::optional<std::uint32_t> parse_file_mode(std::string_view text) {
+    text = trim(text);
+    if (text.starts_with("0o") || text.starts_with("0O")) text.remove_prefix(2);
+    if (text.empty() || text.size() > 4) return std::nullopt;
+    std::uint32_t mode = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, mode, 8);
+    if (ec != std::errc{} || ptr != end || mode > 0777 || (mode & 0002) != 0) return std::nullopt;
+    return mode;
+}
+
 std::optional<double> parse_fraction(std::string_view text) {
     // from_chars for double is in GCC 12's libstdc++.
     double value = 0;
@@ -267,6 +280,7 @@ public:
         check_feeds_present(line_no);
         check_selections();
         derive_representations();
+        inherit_daemon_defaults();
         check_paths_apart();
         note_public_url();
         if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
@@ -357,6 +371,14 @@ private:
                              [&output](const auto& a, const auto& b) {
                                  return (a.format == output.format) > (b.format == output.format);
                              });
+    }
+
+    // What an output does not say itself it takes from [daemon], wherever [daemon] is in the file.
+    void inherit_daemon_defaults() {
+        for (OutputSpec& output : config_.outputs) {
+            const OutputLines& lines = output_lines_[output.name];
+            if (!lines.file_mode) output.file_mode = config_.daemon.file_mode;
+        }
     }
 
     // Without a public URL, the links name the listen address, which subscribers elsewhere cannot
@@ -573,6 +595,18 @@ private:
             bad_value(line_no, key, value, "a whole number from 1 to " + std::to_string(max));
     }
 
+    bool set_file_mode(std::uint32_t& out, std::string_view key, std::string_view value, int line_no) {
+        const auto mode = parse_file_mode(value);
+        if (!mode) {
+            bad_value(line_no, key, value,
+                      "permission bits in octal such as 0644 or 0640, not writable by others (no 0002 bit) and "
+                      "without set-id or sticky bits");
+            return false;
+        }
+        out = *mode;
+        return true;
+    }
+
     // Shorter, and a story whose items left their feeds a few days ago could be forgotten while
     // other sites still republish it: it would reach the merged feed a second time.
     static constexpr Seconds kMinimumRetention = 168h;
@@ -601,6 +635,8 @@ private:
                                  "an absolute http:// or https:// URL without user, query or fragment, such as "
                                  "https://news.example.org/");
             d.public_url = *url;
+        } else if (key == "file_mode") {
+            set_file_mode(d.file_mode, key, value, line_no);
         } else if (key == "listen") {
             const auto listen = parse_listen(value);
             if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
@@ -732,6 +768,8 @@ private:
                                  "an absolute http:// or https:// URL without user, query or fragment, such as "
                                  "https://news.example.org/");
             output_.public_url = *url;
+        } else if (key == "file_mode") {
+            if (set_file_mode(output_.file_mode, key, value, line_no)) output_lines_[output_.name].file_mode = true;
         } else if (key == "language") {
             if (!valid_language_tag(value)) return bad_value(line_no, key, value, "a language tag such as ar or fr-MA");
             output_.language = std::string(value);
@@ -891,6 +929,7 @@ private:
         std::vector<OutputSpec::Format> formats;
         std::array<std::string, 3> urls;
         std::array<fs::path, 3> paths;
+        bool file_mode = false;  // the output set its own
     };
     std::map<std::string, OutputLines, std::less<>> output_lines_;
     int daemon_line_ = 1;

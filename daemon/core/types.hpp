@@ -92,6 +92,9 @@ struct OutputSpec {
     std::vector<std::string> include_tags;
     std::vector<std::string> exclude_tags;
     std::vector<std::string> feeds;
+    // Permission bits of every file of the output (each format), set on each replacement so that a
+    // web server can serve them: the output's file_mode, else the daemon's. Never world-writable.
+    std::uint32_t file_mode = 0644;
     int source_line = 0;  // where the [output …] section starts, for messages
 
     friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
@@ -148,6 +151,8 @@ struct DaemonSettings {
     // A config without an enabled feed polls nothing: almost always a mistake (an empty or
     // truncated file), so it is refused unless the operator says it is meant.
     bool allow_no_feeds = false;
+    // Default for every output (an output's own file_mode wins): see OutputSpec.
+    std::uint32_t file_mode = 0644;
     HttpSettings http;
     FetchSettings fetch;
     ScheduleSettings schedule;
