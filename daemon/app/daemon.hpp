@@ -31,7 +31,9 @@ class Fetcher;
 }
 namespace tributary::publish {
 class HttpServer;
-}
+class HubPinger;
+class RenderCache;
+}  // namespace tributary::publish
 namespace tributary::store {
 class FeedStore;
 struct PruneResult;
@@ -159,6 +161,8 @@ private:
     std::unique_ptr<StoryIndex> story_index_;  // the story engine, read at the first ingest; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
+    std::unique_ptr<publish::HubPinger> hub_pinger_;      // WebSub pings (service mode), loop thread
+    std::unique_ptr<publish::RenderCache> render_cache_;  // what each output last published; used on db_ only
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};

@@ -378,6 +378,7 @@ private:
         for (OutputSpec& output : config_.outputs) {
             const OutputLines& lines = output_lines_[output.name];
             if (!lines.file_mode) output.file_mode = config_.daemon.file_mode;
+            if (!lines.hub) output.hub = config_.daemon.hub;
         }
     }
 
@@ -595,6 +596,21 @@ private:
             bad_value(line_no, key, value, "a whole number from 1 to " + std::to_string(max));
     }
 
+    // A WebSub hub: an absolute http(s) URL without user info (a hub's token belongs in its path or
+    // query, which log lines never show).
+    bool set_hub(std::string& out, std::string_view key, std::string_view value, int line_no) {
+        const UrlUserinfo split = split_userinfo(value);
+        if (!valid_http_url(value) || !is_publishable_url(value) || split.present ||
+            value.find_first_of("<>\"\\") != std::string_view::npos) {
+            bad_value(line_no, key, shown_url(value),
+                      "an absolute http:// or https:// URL without user info, such as "
+                      "https://hub.example/");
+            return false;
+        }
+        out = std::string(value);
+        return true;
+    }
+
     bool set_file_mode(std::uint32_t& out, std::string_view key, std::string_view value, int line_no) {
         const auto mode = parse_file_mode(value);
         if (!mode) {
@@ -637,6 +653,8 @@ private:
             d.public_url = *url;
         } else if (key == "file_mode") {
             set_file_mode(d.file_mode, key, value, line_no);
+        } else if (key == "hub") {
+            set_hub(d.hub, key, value, line_no);
         } else if (key == "listen") {
             const auto listen = parse_listen(value);
             if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
@@ -770,6 +788,10 @@ private:
             output_.public_url = *url;
         } else if (key == "file_mode") {
             if (set_file_mode(output_.file_mode, key, value, line_no)) output_lines_[output_.name].file_mode = true;
+        } else if (key == "hub") {
+            // "hub = none" in an output: no hub there, whatever [daemon] says.
+            if (iequals_ascii(value, "none") || set_hub(output_.hub, key, value, line_no))
+                output_lines_[output_.name].hub = true;
         } else if (key == "language") {
             if (!valid_language_tag(value)) return bad_value(line_no, key, value, "a language tag such as ar or fr-MA");
             output_.language = std::string(value);
@@ -930,6 +952,7 @@ private:
         std::array<std::string, 3> urls;
         std::array<fs::path, 3> paths;
         bool file_mode = false;  // the output set its own
+        bool hub = false;
     };
     std::map<std::string, OutputLines, std::less<>> output_lines_;
     int daemon_line_ = 1;

@@ -101,4 +101,9 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
     return {};
 }
 
+bool file_has_mode(const std::filesystem::path& path, mode_t mode) noexcept {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == (mode & 07777);
+}
+
 }  // namespace tributary::publish

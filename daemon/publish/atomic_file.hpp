@@ -17,4 +17,7 @@ namespace tributary::publish {
 // cannot write <path>: <reason>". Blocking: call it off the loop thread.
 Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes, mode_t mode = 0644);
 
+// True when `path` is a regular file with exactly the permission bits `mode`.
+bool file_has_mode(const std::filesystem::path& path, mode_t mode) noexcept;
+
 }  // namespace tributary::publish

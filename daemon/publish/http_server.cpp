@@ -120,7 +120,7 @@ bool is_out_of_descriptors(const beast::error_code& ec) {
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type,
-                                              std::string cache_control) {
+                                              std::string cache_control, std::string link) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->gzip_body = gzip(body);
     const std::string hash = hex64(fnv1a64(body));
@@ -130,6 +130,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
     snapshot->last_modified = last_modified;
     snapshot->content_type = std::move(content_type);
     snapshot->cache_control = std::move(cache_control);
+    snapshot->link = std::move(link);
     return snapshot;
 }
 
@@ -316,6 +317,7 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
         res.set(http::field::cache_control, snap.cache_control);
         res.set(http::field::vary, "Accept-Encoding");
+        if (!snap.link.empty()) res.set(http::field::link, snap.link);
 
         // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
         // Either coding's tag names the current content: a client that changed its
@@ -512,6 +514,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
                 reply.res.erase(http::field::last_modified);
                 reply.res.erase(http::field::cache_control);
                 reply.res.erase(http::field::vary);
+                reply.res.erase(http::field::link);
                 reply.res.erase(http::field::content_encoding);
                 reply.res.erase(http::field::retry_after);
                 set_text(reply.res, http::status::payload_too_large, "request bodies are not accepted\n");
@@ -578,7 +581,8 @@ void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> s
     // asking If-Modified-Since is not sent what it has because the feed was rendered once more.
     if (const auto it = impl_->snapshots.find(url_path);
         it != impl_->snapshots.end() && it->second && snapshot && it->second->etag == snapshot->etag &&
-        it->second->content_type == snapshot->content_type && it->second->cache_control == snapshot->cache_control)
+        it->second->content_type == snapshot->content_type && it->second->cache_control == snapshot->cache_control &&
+        it->second->link == snapshot->link)
         return;
     impl_->snapshots.insert_or_assign(std::move(url_path), std::move(snapshot));
 }

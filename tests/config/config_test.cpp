@@ -422,6 +422,46 @@ file_mode = 0648
     EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
 }
 
+TEST(ConfigParse, HubIsPerOutputElseTheDaemonsAndNoneTurnsItOff) {
+    const Config config = parse_ok(R"([daemon]
+allow_no_feeds = yes
+hub = https://hub.example/
+
+[output a]
+path = a.xml
+hub = https://other.example/websub?token=x
+
+[output b]
+path = b.xml
+
+[output c]
+path = c.xml
+hub = none
+)");
+    ASSERT_EQ(config.outputs.size(), 3u);
+    EXPECT_EQ(config.outputs[0].hub, "https://other.example/websub?token=x");
+    EXPECT_EQ(config.outputs[1].hub, "https://hub.example/");
+    EXPECT_EQ(config.outputs[2].hub, "");
+    EXPECT_EQ(parse_ok("[daemon]\nallow_no_feeds = yes\n").outputs.at(0).hub, "");
+}
+
+TEST(ConfigParse, ABadHubIsAnErrorAtItsLineWithoutItsPassword) {
+    const std::string message = parse_error(R"([daemon]
+allow_no_feeds = yes
+hub = ftp://hub.example/
+
+[output a]
+path = a.xml
+hub = https://user:s3cret@hub.example/
+)");
+    EXPECT_NE(message.find("feeds.conf:3: bad value 'ftp://hub.example/' for 'hub' in [daemon]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:7: bad value 'https://***@hub.example/' for 'hub' in [output a]"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+}
+
 TEST(ConfigParse, ReadsHttpLimits) {
     const Config config = parse_ok(
         "[daemon]\nhttp_max_connections = 2000\nhttp_header_timeout = 3s\nhttp_idle_timeout = 20s\n[feed a]\nurl = "
