@@ -117,6 +117,15 @@ bool is_out_of_descriptors(const beast::error_code& ec) {
     return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
 }
 
+bool is_feed_type(std::string_view type) noexcept {
+    return type.starts_with("application/rss+xml") || type.starts_with("application/atom+xml");
+}
+
+std::string_view for_browser(std::string_view type, std::string_view accept) noexcept {
+    if (!is_feed_type(type) || accept.find("text/html") == std::string_view::npos) return type;
+    return "application/xml; charset=utf-8";
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type,
@@ -316,7 +325,7 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         res.set(http::field::etag, gzipped ? snap.gzip_etag : snap.etag);
         res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
         res.set(http::field::cache_control, snap.cache_control);
-        res.set(http::field::vary, "Accept-Encoding");
+        res.set(http::field::vary, is_feed_type(snap.content_type) ? "Accept-Encoding, Accept" : "Accept-Encoding");
         if (!snap.link.empty()) res.set(http::field::link, snap.link);
 
         // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
@@ -336,7 +345,11 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         } else {
             const std::string_view body = gzipped ? snap.gzip_body : snap.body;
             res.result(http::status::ok);
-            res.set(http::field::content_type, snap.content_type);
+            // A browser (it asks for text/html) is sent an RSS or Atom document as application/xml:
+            // Chromium shows application/rss+xml and atom+xml as source text, without applying the
+            // xml-stylesheet, so the reader's page never appears. Same bytes; feed readers ask
+            // for feed types and get them.
+            res.set(http::field::content_type, for_browser(snap.content_type, joined(req, http::field::accept)));
             if (gzipped) res.set(http::field::content_encoding, "gzip");
             res.body() = span_of(body);
             res.content_length(body.size());
