@@ -28,6 +28,7 @@
 #include "publish/outputs.hpp"
 #include "publish/pages.hpp"
 #include "publish/render.hpp"
+#include "publish/websub.hpp"
 #include "store/feed_store.hpp"
 
 namespace tributary::app {
@@ -178,6 +179,23 @@ Result<void> Daemon::start() {
     } catch (const std::exception& e) {
         return fail(ErrorKind::Internal, std::string("app: cannot start the fetcher: ") + e.what());
     }
+    render_cache_ = std::make_unique<publish::RenderCache>();
+    if (mode_ == Mode::service)  // a ping goes out as a POST through the fetcher, off nobody's way
+        hub_pinger_ = std::make_unique<publish::HubPinger>(
+            io_, [this](const std::string& hub, std::string form, std::function<void(publish::HubReply)> done) {
+                FetchRequest request;
+                request.feed_name = "websub";
+                request.url = hub;
+                request.allow_private = config_.daemon.allow_private;
+                request.post_form = std::move(form);
+                fetcher_->fetch(std::move(request), [done = std::move(done)](FetchResult r) {
+                    const bool ok = r.outcome == FetchOutcome::fetched;
+                    done(publish::HubReply{.ok = ok,
+                                           .cancelled = r.outcome == FetchOutcome::cancelled,
+                                           .cause = r.http_status != 0 ? "HTTP " + std::to_string(r.http_status)
+                                                                       : std::string(to_string(r.outcome))});
+                });
+            });
 
     for (const FeedSpec& spec : config_.feeds) {
         if (!spec.enabled) continue;
@@ -936,6 +954,10 @@ void Daemon::request_publish() {
         std::string url;
         std::shared_ptr<const publish::Snapshot> snapshot;
         std::string error;
+        std::string output;  // name
+        std::string hub;
+        std::string self;  // the document's absolute URL: the WebSub topic
+        bool changed = false;
     };
     // Everything an output needs from the loop's state, copied for the database thread.
     struct Job {
@@ -975,20 +997,36 @@ void Daemon::request_publish() {
                 const auto same = [&job](const Read& read) { return read.mode == job.output.dedup; };
                 const Result<std::vector<MergedItem>>& items = *std::find_if(reads.begin(), reads.end(), same)->items;
                 if (!items) {
-                    rendered.push_back(
-                        Rendered{.url = job.output.url, .snapshot = nullptr, .error = items.error().message});
+                    rendered.push_back(Rendered{.url = job.output.url,
+                                                .snapshot = nullptr,
+                                                .error = items.error().message,
+                                                .output = job.output.name,
+                                                .hub = {},
+                                                .self = {},
+                                                .changed = false});
                     continue;
                 }
                 const std::vector<MergedItem> entries =
                     publish::select_entries(*items, job.feeds, job.output.max_items);
                 const std::string stylesheet = publish::absolute_url(job.base, publish::kStylesheetPath);
-                for (publish::RenderedDocument& doc :
-                     publish::render_output(job.output, entries, now, job.base, stylesheet)) {
-                    Rendered r{.url = doc.url, .snapshot = nullptr, .error = {}};
-                    if (auto written = publish::write_file_atomically(doc.path, doc.body); !written)
-                        r.error = written.error().message;
-                    r.snapshot = publish::make_snapshot(std::move(doc.body), now, std::move(doc.content_type),
-                                                        job.cache_control);
+                publish::RenderCache::Outcome out =
+                    render_cache_->render(job.output, entries, now, job.base, stylesheet);
+                for (publish::RenderedDocument& doc : out.documents) {
+                    Rendered r{.url = doc.url,
+                               .snapshot = nullptr,
+                               .error = {},
+                               .output = job.output.name,
+                               .hub = job.output.hub,
+                               .self = publish::absolute_url(job.base, doc.url),
+                               .changed = out.changed};
+                    // Unchanged bytes are not written again, unless the file went missing or lost its mode.
+                    if (out.changed || !publish::file_has_mode(doc.path, job.output.file_mode))
+                        if (auto written = publish::write_file_atomically(doc.path, doc.body, job.output.file_mode);
+                            !written)
+                            r.error = written.error().message;
+                    r.snapshot =
+                        publish::make_snapshot(std::move(doc.body), out.build_time, std::move(doc.content_type),
+                                               job.cache_control, publish::websub_link_header(job.output.hub, r.self));
                     rendered.push_back(std::move(r));
                 }
             }
@@ -998,6 +1036,8 @@ void Daemon::request_publish() {
             for (Rendered& r : rendered) {
                 if (!r.error.empty()) spdlog::error("output {}: {}", r.url, r.error);
                 if (r.snapshot && http_) serve(r.url, std::move(r.snapshot));
+                if (r.changed && r.error.empty() && !r.hub.empty() && hub_pinger_ && !stopping_)
+                    hub_pinger_->ping(r.output, r.hub, r.self);
             }
             spdlog::debug("published {} outputs", rendered.size());
             publish_running_ = false;
@@ -1014,6 +1054,7 @@ void Daemon::stop() {
     wake_timer_.cancel();
     watchdog_timer_.cancel();
     if (http_) http_->stop();
+    if (hub_pinger_) hub_pinger_->stop();
     if (fetcher_) fetcher_->cancel_all();
     spdlog::info("stopping: waiting for {} feeds in progress", in_flight_);
     maybe_finish();

@@ -32,6 +32,8 @@ class Fetcher;
 namespace tributary::publish {
 class HttpServer;
 struct Snapshot;
+class HubPinger;
+class RenderCache;
 }  // namespace tributary::publish
 namespace tributary::store {
 class FeedStore;
@@ -168,6 +170,8 @@ private:
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     std::map<std::string, std::shared_ptr<const publish::Snapshot>, std::less<>> served_;  // what http_ serves
+    std::unique_ptr<publish::HubPinger> hub_pinger_;      // WebSub pings (service mode), loop thread
+    std::unique_ptr<publish::RenderCache> render_cache_;  // what each output last published; used on db_ only
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};

@@ -189,6 +189,19 @@ std::optional<std::uint64_t> parse_uint(std::string_view text) {
     return value;
 }
 
+// Permission bits in octal ("0644", "644", "0o640"): read/write/execute bits only (no set-id or
+// sticky bit), never writable by others. nullopt otherwise.
+std::optional<std::uint32_t> parse_file_mode(std::string_view text) {
+    text = trim(text);
+    if (text.starts_with("0o") || text.starts_with("0O")) text.remove_prefix(2);
+    if (text.empty() || text.size() > 4) return std::nullopt;
+    std::uint32_t mode = 0;
+    const auto* end = text.data() + text.size();
+    const auto [ptr, ec] = std::from_chars(text.data(), end, mode, 8);
+    if (ec != std::errc{} || ptr != end || mode > 0777 || (mode & 0002) != 0) return std::nullopt;
+    return mode;
+}
+
 std::optional<double> parse_fraction(std::string_view text) {
     // from_chars for double is in GCC 12's libstdc++.
     double value = 0;
@@ -268,6 +281,7 @@ public:
         check_feeds_present(line_no);
         check_selections();
         derive_representations();
+        inherit_daemon_defaults();
         check_paths_apart();
         note_public_url();
         if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
@@ -358,6 +372,15 @@ private:
                              [&output](const auto& a, const auto& b) {
                                  return (a.format == output.format) > (b.format == output.format);
                              });
+    }
+
+    // What an output does not say itself it takes from [daemon], wherever [daemon] is in the file.
+    void inherit_daemon_defaults() {
+        for (OutputSpec& output : config_.outputs) {
+            const OutputLines& lines = output_lines_[output.name];
+            if (!lines.file_mode) output.file_mode = config_.daemon.file_mode;
+            if (!lines.hub) output.hub = config_.daemon.hub;
+        }
     }
 
     // Without a public URL, the links name the listen address, which subscribers elsewhere cannot
@@ -574,6 +597,33 @@ private:
             bad_value(line_no, key, value, "a whole number from 1 to " + std::to_string(max));
     }
 
+    // A WebSub hub: an absolute http(s) URL without user info (a hub's token belongs in its path or
+    // query, which log lines never show).
+    bool set_hub(std::string& out, std::string_view key, std::string_view value, int line_no) {
+        const UrlUserinfo split = split_userinfo(value);
+        if (!valid_http_url(value) || !is_publishable_url(value) || split.present ||
+            value.find_first_of("<>\"\\") != std::string_view::npos) {
+            bad_value(line_no, key, shown_url(value),
+                      "an absolute http:// or https:// URL without user info, such as "
+                      "https://hub.example/");
+            return false;
+        }
+        out = std::string(value);
+        return true;
+    }
+
+    bool set_file_mode(std::uint32_t& out, std::string_view key, std::string_view value, int line_no) {
+        const auto mode = parse_file_mode(value);
+        if (!mode) {
+            bad_value(line_no, key, value,
+                      "permission bits in octal such as 0644 or 0640, not writable by others (no 0002 bit) and "
+                      "without set-id or sticky bits");
+            return false;
+        }
+        out = *mode;
+        return true;
+    }
+
     // Shorter, and a story whose items left their feeds a few days ago could be forgotten while
     // other sites still republish it: it would reach the merged feed a second time.
     static constexpr Seconds kMinimumRetention = 168h;
@@ -602,6 +652,10 @@ private:
                                  "an absolute http:// or https:// URL without user, query or fragment, such as "
                                  "https://news.example.org/");
             d.public_url = *url;
+        } else if (key == "file_mode") {
+            set_file_mode(d.file_mode, key, value, line_no);
+        } else if (key == "hub") {
+            set_hub(d.hub, key, value, line_no);
         } else if (key == "listen") {
             const auto listen = parse_listen(value);
             if (!listen) return bad_value(line_no, key, value, "host:port, e.g. 127.0.0.1:8080 or [::1]:8080");
@@ -734,6 +788,12 @@ private:
                                  "an absolute http:// or https:// URL without user, query or fragment, such as "
                                  "https://news.example.org/");
             output_.public_url = *url;
+        } else if (key == "file_mode") {
+            if (set_file_mode(output_.file_mode, key, value, line_no)) output_lines_[output_.name].file_mode = true;
+        } else if (key == "hub") {
+            // "hub = none" in an output: no hub there, whatever [daemon] says.
+            if (iequals_ascii(value, "none") || set_hub(output_.hub, key, value, line_no))
+                output_lines_[output_.name].hub = true;
         } else if (key == "language") {
             if (!valid_language_tag(value)) return bad_value(line_no, key, value, "a language tag such as ar or fr-MA");
             output_.language = std::string(value);
@@ -893,6 +953,8 @@ private:
         std::vector<OutputSpec::Format> formats;
         std::array<std::string, 3> urls;
         std::array<fs::path, 3> paths;
+        bool file_mode = false;  // the output set its own
+        bool hub = false;
     };
     std::map<std::string, OutputLines, std::less<>> output_lines_;
     int daemon_line_ = 1;

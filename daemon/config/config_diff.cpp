@@ -81,6 +81,8 @@ std::vector<std::string> output_keys(const OutputSpec& a, const OutputSpec& b) {
     k.compare("include_tags", a.include_tags, b.include_tags);
     k.compare("exclude_tags", a.exclude_tags, b.exclude_tags);
     k.compare("feeds", a.feeds, b.feeds);
+    k.compare("file_mode", a.file_mode, b.file_mode);
+    k.compare("hub", a.hub, b.hub);
     return std::move(k.keys);
 }
 
@@ -88,6 +90,8 @@ std::vector<std::string> daemon_keys(const DaemonSettings& a, const DaemonSettin
     KeyList k;
     k.compare("database", a.database, b.database);
     k.compare("public_url", a.public_url, b.public_url);
+    // [daemon] file_mode and hub are defaults copied into every output that sets neither: a change
+    // shows on those outputs, by name, where it takes effect.
     k.compare("interval", a.schedule.default_interval, b.schedule.default_interval);
     k.compare("min_interval", a.schedule.min_interval, b.schedule.min_interval);
     k.compare("max_interval", a.schedule.max_interval, b.schedule.max_interval);

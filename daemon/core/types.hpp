@@ -92,6 +92,12 @@ struct OutputSpec {
     std::vector<std::string> include_tags;
     std::vector<std::string> exclude_tags;
     std::vector<std::string> feeds;
+    // Permission bits of every file of the output (each format), set on each replacement so that a
+    // web server can serve them: the output's file_mode, else the daemon's. Never world-writable.
+    std::uint32_t file_mode = 0644;
+    // WebSub hub (W3C WebSub) every format of the output advertises and is pinged when the output's
+    // bytes change: the output's hub, else the daemon's; "" = none.
+    std::string hub;
     int source_line = 0;  // where the [output …] section starts, for messages
 
     friend bool operator==(const OutputSpec&, const OutputSpec&) = default;
@@ -148,6 +154,9 @@ struct DaemonSettings {
     // A config without an enabled feed polls nothing: almost always a mistake (an empty or
     // truncated file), so it is refused unless the operator says it is meant.
     bool allow_no_feeds = false;
+    // Defaults for every output (an output's own file_mode and hub win): see OutputSpec.
+    std::uint32_t file_mode = 0644;
+    std::string hub;
     HttpSettings http;
     FetchSettings fetch;
     ScheduleSettings schedule;
@@ -208,6 +217,9 @@ struct FetchRequest {
     std::string etag;           // sent as If-None-Match when not empty
     std::string last_modified;  // sent as If-Modified-Since when not empty
     bool allow_private = false;
+    // Not empty: a POST of these bytes as application/x-www-form-urlencoded instead of a GET (a
+    // WebSub ping); no conditional headers are sent.
+    std::string post_form;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string username;
     std::string password;  // resolved from the feed's file/env by app; never logged

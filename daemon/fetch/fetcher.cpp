@@ -410,6 +410,7 @@ struct Fetcher::Impl {
             ok = ok && append(value.empty() ? name + ";" : name + ": " + value);
         }
         if (ok && !own_accept) ok = append(std::string("Accept: ") + kAccept);
+        if (ok && !t.request.post_form.empty()) ok = append("Content-Type: application/x-www-form-urlencoded");
         if (const std::string etag = strip_ctl(t.request.etag); ok && !etag.empty()) {
             ok = append("If-None-Match: " + etag);
         }
@@ -441,6 +442,10 @@ struct Fetcher::Impl {
         set(CURLOPT_MAXFILESIZE_LARGE, static_cast<curl_off_t>(settings.max_body_bytes));
         set(CURLOPT_USERAGENT, t.request.user_agent.empty() ? user_agent.c_str() : t.request.user_agent.c_str());
         set(CURLOPT_HTTPHEADER, t.headers.get());
+        if (!t.request.post_form.empty()) {  // a form POST (WebSub ping): curl copies the bytes
+            set(CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t.request.post_form.size()));
+            set(CURLOPT_COPYPOSTFIELDS, t.request.post_form.c_str());
+        }
         set(CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));  // h2 over TLS when offered (ALPN)
         if (const auto parts = url_parts(t.request.url); parts && parts->scheme == "https") {
             set(CURLOPT_PIPEWAIT, 1L);  // rather a stream on an HTTP/2 connection being set up than one more

@@ -28,6 +28,7 @@
 // (CURLOPT_CAINFO: used instead of the default CA bundle file; the system CA directory,
 // /etc/ssl/certs on Debian, stays trusted, so in effect it adds to the system's CAs) and verify_tls = false
 // (no peer or host name verification).
+// request.post_form not empty: a POST of it as application/x-www-form-urlencoded (a WebSub ping).
 // Conditional GET: request.etag -> If-None-Match, request.last_modified -> If-Modified-Since;
 // a 304 is FetchOutcome::not_modified.
 

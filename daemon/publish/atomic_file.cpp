@@ -71,7 +71,7 @@ int fsync_retrying(int fd) noexcept {
 
 }  // namespace
 
-Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes) {
+Result<void> write_file_atomically(const std::filesystem::path& path, std::string_view bytes, mode_t mode) {
     const auto failure = [&path](int err) {
         return fail(ErrorKind::Io,
                     "publish: cannot write " + path.string() + ": " + std::generic_category().message(err));
@@ -86,7 +86,7 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
     if (fd.get() < 0) return failure(errno);
     TempFileGuard guard{temp};
 
-    if (::fchmod(fd.get(), 0644) != 0) return failure(errno);  // mkostemp creates 0600
+    if (::fchmod(fd.get(), mode & 07777) != 0) return failure(errno);  // mkostemp creates 0600
     if (const int err = write_all(fd.get(), bytes); err != 0) return failure(err);
     if (const int err = fsync_retrying(fd.get()); err != 0) return failure(err);
     if (const int err = fd.close(); err != 0) return failure(err);
@@ -99,6 +99,11 @@ Result<void> write_file_atomically(const std::filesystem::path& path, std::strin
     if (dir_fd.get() < 0) return failure(errno);
     if (const int err = fsync_retrying(dir_fd.get()); err != 0 && err != EINVAL) return failure(err);
     return {};
+}
+
+bool file_has_mode(const std::filesystem::path& path, mode_t mode) noexcept {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 07777) == (mode & 07777);
 }
 
 }  // namespace tributary::publish

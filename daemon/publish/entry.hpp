@@ -17,6 +17,7 @@ struct FeedLinks {
     std::string atom;
     std::string json;
     std::string stylesheet;  // XSLT for browsers (<?xml-stylesheet?>), "" = none
+    std::string hub;         // WebSub hub: atom:link rel="hub", JSON Feed "hubs"; "" = none
 };
 
 // RFC 3986 section 5 reference resolution of `reference` against the absolute http(s) URL

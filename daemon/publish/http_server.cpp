@@ -117,10 +117,19 @@ bool is_out_of_descriptors(const beast::error_code& ec) {
     return ec == asio::error::no_descriptors || ec == boost::system::errc::too_many_files_open_in_system;
 }
 
+bool is_feed_type(std::string_view type) noexcept {
+    return type.starts_with("application/rss+xml") || type.starts_with("application/atom+xml");
+}
+
+std::string_view for_browser(std::string_view type, std::string_view accept) noexcept {
+    if (!is_feed_type(type) || accept.find("text/html") == std::string_view::npos) return type;
+    return "application/xml; charset=utf-8";
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type,
-                                              std::string cache_control) {
+                                              std::string cache_control, std::string link) {
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->gzip_body = gzip(body);
     const std::string hash = hex64(fnv1a64(body));
@@ -130,6 +139,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
     snapshot->last_modified = last_modified;
     snapshot->content_type = std::move(content_type);
     snapshot->cache_control = std::move(cache_control);
+    snapshot->link = std::move(link);
     return snapshot;
 }
 
@@ -315,7 +325,8 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         res.set(http::field::etag, gzipped ? snap.gzip_etag : snap.etag);
         res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
         res.set(http::field::cache_control, snap.cache_control);
-        res.set(http::field::vary, "Accept-Encoding");
+        res.set(http::field::vary, is_feed_type(snap.content_type) ? "Accept-Encoding, Accept" : "Accept-Encoding");
+        if (!snap.link.empty()) res.set(http::field::link, snap.link);
 
         // RFC 9110 13.2.2: If-None-Match decides when present; otherwise If-Modified-Since.
         // Either coding's tag names the current content: a client that changed its
@@ -334,7 +345,11 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         } else {
             const std::string_view body = gzipped ? snap.gzip_body : snap.body;
             res.result(http::status::ok);
-            res.set(http::field::content_type, snap.content_type);
+            // A browser (it asks for text/html) is sent an RSS or Atom document as application/xml:
+            // Chromium shows application/rss+xml and atom+xml as source text, without applying the
+            // xml-stylesheet, so the reader's page never appears. Same bytes; feed readers ask
+            // for feed types and get them.
+            res.set(http::field::content_type, for_browser(snap.content_type, joined(req, http::field::accept)));
             if (gzipped) res.set(http::field::content_encoding, "gzip");
             res.body() = span_of(body);
             res.content_length(body.size());
@@ -512,6 +527,7 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
                 reply.res.erase(http::field::last_modified);
                 reply.res.erase(http::field::cache_control);
                 reply.res.erase(http::field::vary);
+                reply.res.erase(http::field::link);
                 reply.res.erase(http::field::content_encoding);
                 reply.res.erase(http::field::retry_after);
                 set_text(reply.res, http::status::payload_too_large, "request bodies are not accepted\n");
@@ -578,7 +594,8 @@ void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> s
     // asking If-Modified-Since is not sent what it has because the feed was rendered once more.
     if (const auto it = impl_->snapshots.find(url_path);
         it != impl_->snapshots.end() && it->second && snapshot && it->second->etag == snapshot->etag &&
-        it->second->content_type == snapshot->content_type && it->second->cache_control == snapshot->cache_control)
+        it->second->content_type == snapshot->content_type && it->second->cache_control == snapshot->cache_control &&
+        it->second->link == snapshot->link)
         return;
     impl_->snapshots.insert_or_assign(std::move(url_path), std::move(snapshot));
 }

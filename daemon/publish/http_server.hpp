@@ -35,13 +35,14 @@ struct Snapshot {
     SysTime last_modified;
     std::string content_type;  // "application/rss+xml; charset=utf-8"
     std::string cache_control = "public, max-age=60";
+    std::string link;  // the Link header ("<hub>; rel=\"hub\", <self>; rel=\"self\""), "" = none
 };
 
 // Compresses `body` (zlib, gzip wrapper) and computes the ETag. CPU-bound for
 // large bodies: call it where the feed is rendered, off the loop thread.
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified,
                                               std::string content_type = std::string(kRssContentType),
-                                              std::string cache_control = "public, max-age=60");
+                                              std::string cache_control = "public, max-age=60", std::string link = {});
 
 // Filled from the daemon's configuration (http_max_connections and the timeouts).
 struct HttpLimits {

@@ -75,6 +75,7 @@ std::string render_json_feed(const OutputSpec& output, std::span<const MergedIte
                                                                    : std::string_view{};
     put_url(feed, "home_page_url", site);
     put_url(feed, "feed_url", links.self);
+    if (is_publishable_url(links.hub)) feed["hubs"] = json::array({json{{"type", "WebSub"}, {"url", safe(links.hub)}}});
     if (!output.description.empty()) feed["description"] = safe(output.description);
     if (is_language_tag(output.language)) feed["language"] = output.language;
     feed["authors"] = json::array({json{{"name", safe(output.title)}}});

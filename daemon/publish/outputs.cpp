@@ -92,12 +92,31 @@ std::vector<OutputSpec::Representation> representations_of(const OutputSpec& out
     return {OutputSpec::Representation{.format = output.format, .url = output.url, .path = output.path}};
 }
 
+RenderCache::Outcome RenderCache::render(const OutputSpec& output, std::span<const MergedItem> entries, SysTime now,
+                                         std::string_view base, std::string_view stylesheet) {
+    const auto same = [](const std::vector<RenderedDocument>& a, const std::vector<RenderedDocument>& b) {
+        return std::equal(
+            a.begin(), a.end(), b.begin(), b.end(), [](const RenderedDocument& x, const RenderedDocument& y) {
+                return x.url == y.url && x.path == y.path && x.content_type == y.content_type && x.body == y.body;
+            });
+    };
+    if (const auto it = last_.find(output.name); it != last_.end()) {
+        const SysTime previous = it->second.build_time;
+        if (same(render_output(output, entries, previous, base, stylesheet), it->second.documents))
+            return Outcome{.documents = it->second.documents, .build_time = previous, .changed = false};
+    }
+    std::vector<RenderedDocument> documents = render_output(output, entries, now, base, stylesheet);
+    last_.insert_or_assign(output.name, Last{.build_time = now, .documents = documents});
+    return Outcome{.documents = std::move(documents), .build_time = now, .changed = true};
+}
+
 std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<const MergedItem> entries,
                                             SysTime build_time, std::string_view base, std::string_view stylesheet) {
     const std::vector<OutputSpec::Representation> reps = representations_of(output);
     FeedLinks links;
     links.site = std::string(base);
     links.stylesheet = std::string(stylesheet);
+    links.hub = output.hub;
     for (const OutputSpec::Representation& rep : reps) {
         std::string& slot = rep.format == OutputSpec::Format::rss    ? links.rss
                             : rep.format == OutputSpec::Format::atom ? links.atom

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <span>
 #include <string>
 #include <string_view>
@@ -59,5 +60,28 @@ struct RenderedDocument {
 std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<const MergedItem> entries,
                                             SysTime build_time, std::string_view base,
                                             std::string_view stylesheet = {});
+
+// What each output last published, so that a render that only moves the build time is no change:
+// the files are not rewritten, ETag and Last-Modified stay, and no WebSub ping goes out. Used on
+// one thread (the database thread, where outputs are rendered).
+class RenderCache {
+public:
+    struct Outcome {
+        std::vector<RenderedDocument> documents;
+        SysTime build_time;  // what the documents carry
+        bool changed = true;
+    };
+    // render_output() at `now`, unless rendering at the build time of the output's last documents
+    // gives the same bytes again: then those documents, changed = false.
+    Outcome render(const OutputSpec& output, std::span<const MergedItem> entries, SysTime now, std::string_view base,
+                   std::string_view stylesheet = {});
+
+private:
+    struct Last {
+        SysTime build_time;
+        std::vector<RenderedDocument> documents;
+    };
+    std::map<std::string, Last, std::less<>> last_;  // by output name
+};
 
 }  // namespace tributary::publish

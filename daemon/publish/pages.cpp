@@ -43,14 +43,14 @@ constexpr std::string_view kStylesheet = R"xsl(<?xml version="1.0" encoding="UTF
         <ol>
           <xsl:for-each select="/rss/channel/item">
             <li dir="auto">
-              <a dir="auto" href="{link}"><xsl:value-of select="title"/></a>
-              <div class="meta" dir="auto"><xsl:value-of select="pubDate"/> · <xsl:value-of select="source"/></div>
+              <a href="{link}"><xsl:value-of select="title"/></a>
+              <div class="meta"><xsl:value-of select="pubDate"/> · <xsl:value-of select="source"/></div>
             </li>
           </xsl:for-each>
           <xsl:for-each select="/atom:feed/atom:entry">
             <li dir="auto">
-              <a dir="auto" href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
-              <div class="meta" dir="auto"><xsl:value-of select="atom:published"/> · <xsl:value-of select="atom:source/atom:title"/></div>
+              <a href="{atom:link[@rel='alternate']/@href}"><xsl:value-of select="atom:title"/></a>
+              <div class="meta"><xsl:value-of select="atom:published"/> · <xsl:value-of select="atom:source/atom:title"/></div>
             </li>
           </xsl:for-each>
         </ol>

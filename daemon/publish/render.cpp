@@ -257,6 +257,11 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
         attribute(out, "href", links.self);
         out += " rel=\"self\" type=\"application/rss+xml\"/>\n";
     }
+    if (is_publishable_url(links.hub)) {
+        out += "    <atom:link";
+        attribute(out, "href", links.hub);
+        out += " rel=\"hub\"/>\n";
+    }
     for (const auto& [url, type] :
          {std::pair{std::string_view(links.atom), kAtomType}, std::pair{std::string_view(links.json), kJsonFeedType}}) {
         if (!is_publishable_url(url) || url == links.self) continue;
@@ -296,6 +301,7 @@ std::string render_atom(const OutputSpec& output, std::span<const MergedItem> it
     element(out, 2, "updated", format_rfc3339(build_time));
     atom_person(out, 2, output.title);
     if (self_known) atom_link(out, 2, "self", links.self, kAtomType);
+    if (is_publishable_url(links.hub)) atom_link(out, 2, "hub", links.hub, "");
     const std::string_view base = base_of(output, links);
     if (!base.empty() && base != links.self) atom_link(out, 2, "alternate", base, "text/html");
     for (const auto& [url, type] :

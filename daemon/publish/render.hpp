@@ -30,10 +30,10 @@ inline constexpr std::string_view kTributaryNs = "https://tributary.invalid/ns/1
 // or self URL that is not an absolute http(s) URL is left out with its element.
 //
 // With FeedLinks: the channel's <link> is output.link, else links.site, else links.self (always
-// absolute: left out when none is known); atom:link rel="self" is links.self, and each other format
-// of the output an atom:link rel="alternate". Each entry's HTML is entry_html() (links absolute,
-// the content mode, <div dir="rtl"> for a right-to-left entry); the output's language is <language>,
-// an item's dc:language; the first enclosure is <enclosure>.
+// absolute: left out when none is known); atom:link rel="self" is links.self, atom:link rel="hub"
+// links.hub (WebSub), and each other format of the output an atom:link rel="alternate". Each entry's HTML is
+// entry_html() (links absolute, the content mode, <div dir="rtl"> for a right-to-left entry); the output's language is
+// <language>, an item's dc:language; the first enclosure is <enclosure>.
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                        const FeedLinks& links);
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
@@ -47,7 +47,8 @@ std::string render_rss(const OutputSpec& output, std::span<const MergedItem> ite
 //
 // With FeedLinks: xml:lang from the output's language on <feed> and the item's on each <entry>;
 // content = full gives <content type="html">, summary <summary type="html">; enclosures are
-// link rel="enclosure"; the other formats link rel="alternate" with their type.
+// link rel="enclosure"; the other formats link rel="alternate" with their type; links.hub is
+// link rel="hub".
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
                         const FeedLinks& links);
 std::string render_atom(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,
@@ -55,7 +56,8 @@ std::string render_atom(const OutputSpec& output, std::span<const MergedItem> it
 
 // JSON Feed 1.1 (https://jsonfeed.org/version/1.1) of the same items: id = guid, url, title,
 // content_html (entry_html), date_published and date_modified (RFC 3339, the shown date), authors,
-// tags, language, attachments; the source feed and the other sources under "_tributary". Every
+// tags, language, attachments; the source feed and the other sources under "_tributary"; links.hub
+// as "hubs": [{"type": "WebSub", "url": hub}]. Every
 // string passes xml_safe_utf8 (valid UTF-8, no control characters), every URL is_publishable_url.
 std::string render_json_feed(const OutputSpec& output, std::span<const MergedItem> items, const FeedLinks& links);
 

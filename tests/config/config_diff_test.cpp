@@ -96,6 +96,8 @@ const std::map<std::string, KeyCase> kOutputCases{
     {"include_tags", {"x", "y", ""}},
     {"exclude_tags", {"x", "y", ""}},
     {"feeds", {"alpha", "beta", ""}},
+    {"file_mode", {"0644", "0640", ""}},
+    {"hub", {"https://hub-a.example.org/", "https://hub-b.example.org/", ""}},
 };
 
 const std::map<std::string, KeyCase> kFeedCases{
@@ -183,9 +185,25 @@ TEST(ConfigDiff, EveryKeyTheParserAcceptsHasACase) {
         for (const std::string& key : keys)
             EXPECT_TRUE(cases.contains(key) || exempt.contains(key)) << function << ": no diff case for " << key;
     };
-    check("daemon_key", kDaemonCases, {"listen"});  // its own field: ListenChangeIsItsOwnPart
+    // listen: its own field (ListenChangeIsItsOwnPart); file_mode and hub: output defaults
+    // (DaemonOutputDefaultsShowOnTheOutputs).
+    check("daemon_key", kDaemonCases, {"listen", "file_mode", "hub"});
     check("output_key", kOutputCases, {});
     check("feed_key", kFeedCases, {});
+}
+
+TEST(ConfigDiff, DaemonOutputDefaultsShowOnTheOutputs) {
+    const std::map<std::string, KeyCase> defaults{
+        {"file_mode", {"0644", "0640", ""}},
+        {"hub", {"https://hub-a.example.org/", "https://hub-b.example.org/", ""}},
+    };
+    for (const auto& [key, c] : defaults) {
+        const ConfigDiff diff = diff_configs(parse_ok(config_text(Where::daemon, key, c.before, c.fixed)),
+                                             parse_ok(config_text(Where::daemon, key, c.after, c.fixed)));
+        EXPECT_TRUE(diff.daemon_changed.empty()) << key << ": " << describe(diff);
+        ASSERT_EQ(diff.outputs_changed.size(), 1u) << key << ": " << describe(diff);
+        EXPECT_EQ(diff.outputs_changed[0].keys, std::vector<std::string>{key});
+    }
 }
 
 TEST(ConfigDiff, SameConfigReadTwiceIsNoChange) {

@@ -372,6 +372,96 @@ TEST(ConfigParse, ControlCharactersInAnEchoedLineAreEscaped) {
     EXPECT_EQ(message.find('\x1b'), std::string::npos);
 }
 
+TEST(ConfigParse, FileModeIsOctalPerOutputElseTheDaemons) {
+    const Config config = parse_ok(R"([output a]
+path = a.xml
+file_mode = 0604
+
+[output b]
+path = b.xml
+
+[daemon]
+file_mode = 640
+allow_no_feeds = yes
+)");
+    ASSERT_EQ(config.outputs.size(), 2u);
+    EXPECT_EQ(config.daemon.file_mode, 0640u);
+    EXPECT_EQ(config.outputs[0].file_mode, 0604u);  // its own
+    EXPECT_EQ(config.outputs[1].file_mode, 0640u);  // the daemon's, though [daemon] comes later
+    EXPECT_EQ(parse_ok("[daemon]\nallow_no_feeds = yes\n").outputs.at(0).file_mode, 0644u);
+    EXPECT_EQ(parse_ok("[daemon]\nallow_no_feeds = yes\nfile_mode = 0o600\n").daemon.file_mode, 0600u);
+}
+
+TEST(ConfigParse, ABadOrWorldWritableFileModeIsAnErrorAtItsLine) {
+    const std::string message = parse_error(R"([daemon]
+allow_no_feeds = yes
+file_mode = 0666
+
+[output a]
+path = a.xml
+file_mode = rw-r--r--
+
+[output b]
+path = b.xml
+file_mode = 04755
+
+[output c]
+path = c.xml
+file_mode = 0648
+)");
+    EXPECT_NE(message.find("feeds.conf:3: bad value '0666' for 'file_mode' in [daemon]: expected permission bits in "
+                           "octal such as 0644"),
+              std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:7: bad value 'rw-r--r--' for 'file_mode' in [output a]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:11: bad value '04755' for 'file_mode' in [output b]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:15: bad value '0648' for 'file_mode' in [output c]"), std::string::npos)
+        << message;
+    EXPECT_EQ(std::count(message.begin(), message.end(), '\n'), 3) << message;
+}
+
+TEST(ConfigParse, HubIsPerOutputElseTheDaemonsAndNoneTurnsItOff) {
+    const Config config = parse_ok(R"([daemon]
+allow_no_feeds = yes
+hub = https://hub.example/
+
+[output a]
+path = a.xml
+hub = https://other.example/websub?token=x
+
+[output b]
+path = b.xml
+
+[output c]
+path = c.xml
+hub = none
+)");
+    ASSERT_EQ(config.outputs.size(), 3u);
+    EXPECT_EQ(config.outputs[0].hub, "https://other.example/websub?token=x");
+    EXPECT_EQ(config.outputs[1].hub, "https://hub.example/");
+    EXPECT_EQ(config.outputs[2].hub, "");
+    EXPECT_EQ(parse_ok("[daemon]\nallow_no_feeds = yes\n").outputs.at(0).hub, "");
+}
+
+TEST(ConfigParse, ABadHubIsAnErrorAtItsLineWithoutItsPassword) {
+    const std::string message = parse_error(R"([daemon]
+allow_no_feeds = yes
+hub = ftp://hub.example/
+
+[output a]
+path = a.xml
+hub = https://user:s3cret@hub.example/
+)");
+    EXPECT_NE(message.find("feeds.conf:3: bad value 'ftp://hub.example/' for 'hub' in [daemon]"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("feeds.conf:7: bad value 'https://***@hub.example/' for 'hub' in [output a]"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+}
+
 TEST(ConfigParse, ReadsHttpLimits) {
     const Config config = parse_ok(
         "[daemon]\nhttp_max_connections = 2000\nhttp_header_timeout = 3s\nhttp_idle_timeout = 20s\n[feed a]\nurl = "

@@ -2,6 +2,7 @@
 // as files and served over HTTP, with every link absolute against public_url; what `check` says.
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -192,6 +193,34 @@ TEST_F(PublishEndToEnd, EnclosuresContentAndLanguageReachEveryFormat) {
     EXPECT_EQ(json["items"][0]["language"], "fr");
     ASSERT_EQ(json["items"][0]["attachments"].size(), 1u);
     EXPECT_EQ(json["items"][0]["attachments"][0]["url"], "https://pod.example/1.mp3");
+}
+
+// file_mode: every format of every output gets its mode (the output's, else the daemon's) on each
+// replacement, whatever the daemon's umask.
+TEST_F(PublishEndToEnd, FileModeAppliesToEveryFormatOfEveryOutput) {
+    std::string text = config("file_mode = 0640\n");
+    const std::string tourism = "[output tourism]\n";
+    text.insert(text.find(tourism) + tourism.size(), "file_mode = 0604\n");
+    write_config(text);
+    for (int run = 0; run < 2; ++run) {
+        if (run == 1) {  // a missing file makes `once` publish again: each file is replaced, and gets its mode back
+            for (const auto& entry : fs::directory_iterator(dir_ / "out"))
+                fs::permissions(entry.path(), fs::perms::owner_read | fs::perms::owner_write);
+            fs::remove(dir_ / "out" / "all.json");
+        }
+        ASSERT_EQ(run_to_completion("/bin/sh",
+                                    {"-c", "umask 077 && exec \"$0\" \"$@\"", kBinary.string(), "-c",
+                                     (dir_ / "feeds.conf").string(), "once"},
+                                    dir_ / "once.log", 60s),
+                  0)
+            << read_file(dir_ / "once.log");
+        for (const std::string name : {"all", "wire", "tourism"})
+            for (const std::string ext : {".xml", ".atom", ".json"}) {
+                struct stat st {};
+                ASSERT_EQ(::stat((dir_ / "out" / (name + ext)).c_str(), &st), 0) << name << ext;
+                EXPECT_EQ(st.st_mode & 07777, name == "tourism" ? 0604u : 0640u) << name << ext << " run " << run;
+            }
+    }
 }
 
 TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {

@@ -52,6 +52,24 @@ TEST_F(AtomicFileTest, CreatesTheFileWithMode0644) {
     EXPECT_EQ(entries(), 1u);  // no temporary file left behind
 }
 
+TEST_F(AtomicFileTest, AppliesTheGivenModeOnEveryReplacementWhateverTheUmask) {
+    const fs::path target = dir / "merged.xml";
+    const mode_t old_mask = ::umask(077);  // would make a plain open(0644) 0600
+    const auto mode_of = [&target] {
+        struct stat st {};
+        EXPECT_EQ(::stat(target.c_str(), &st), 0);
+        return st.st_mode & 07777;
+    };
+    EXPECT_TRUE(write_file_atomically(target, "one\n", 0640).has_value());
+    EXPECT_EQ(mode_of(), 0640u);
+    // A replacement takes the mode given now, not the old file's.
+    EXPECT_TRUE(write_file_atomically(target, "two\n", 0604).has_value());
+    EXPECT_EQ(mode_of(), 0604u);
+    ::umask(old_mask);
+    EXPECT_EQ(read_all(target), "two\n");
+    EXPECT_EQ(entries(), 1u);
+}
+
 TEST_F(AtomicFileTest, ReplacesExistingContent) {
     const fs::path target = dir / "merged.xml";
     ASSERT_TRUE(write_file_atomically(target, std::string(100'000, 'a')).has_value());

@@ -298,7 +298,7 @@ TEST_F(HttpServerTest, GetServesTheSnapshotWithItsHeaders) {
     EXPECT_EQ(field(res, http::field::etag), "\"" + hex64(fnv1a64(snapshot->body)) + "\"");
     EXPECT_EQ(field(res, http::field::last_modified), "Mon, 29 Dec 2025 11:02:17 GMT");
     EXPECT_EQ(field(res, http::field::cache_control), "public, max-age=60");
-    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding");
+    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding, Accept");  // browsers get application/xml
     EXPECT_EQ(field(res, http::field::content_length), std::to_string(snapshot->body.size()));
     EXPECT_EQ(field(res, http::field::content_encoding), "");
     EXPECT_EQ(get("/merged.xml?utm_source=x").body(), snapshot->body);  // the query is ignored
@@ -358,6 +358,20 @@ TEST_F(HttpServerTest, IfModifiedSinceGives304WhenNotNewer) {
     }
 }
 
+// Chromium shows application/rss+xml as source text and never applies its xml-stylesheet: a
+// browser (Accept: text/html) is sent the same bytes as application/xml; a feed reader the feed type.
+TEST_F(HttpServerTest, ABrowserGetsFeedsAsApplicationXml) {
+    start();
+    publish_feed(feed_body("browser"));
+    const HttpResponse browser =
+        get("/merged.xml", "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\n");
+    EXPECT_EQ(browser.result_int(), 200u);
+    EXPECT_EQ(field(browser, http::field::content_type), "application/xml; charset=utf-8");
+    EXPECT_EQ(browser.body(), snapshot->body);
+    const HttpResponse reader = get("/merged.xml", "Accept: application/rss+xml, application/xml;q=0.9\r\n");
+    EXPECT_EQ(field(reader, http::field::content_type), "application/rss+xml; charset=utf-8");
+}
+
 TEST_F(HttpServerTest, GzipWhenAccepted) {
     start();
     publish_feed(feed_body("gzip"));
@@ -365,7 +379,7 @@ TEST_F(HttpServerTest, GzipWhenAccepted) {
     EXPECT_EQ(res.result_int(), 200u);
     EXPECT_EQ(field(res, http::field::content_encoding), "gzip");
     EXPECT_EQ(field(res, http::field::content_length), std::to_string(snapshot->gzip_body.size()));
-    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding");
+    EXPECT_EQ(field(res, http::field::vary), "Accept-Encoding, Accept");
     EXPECT_EQ(res.body(), snapshot->gzip_body);
     EXPECT_EQ(gunzip(res.body()), snapshot->body);
 

@@ -219,7 +219,7 @@ struct TestHttpServer::Impl {
             auto [ec, n] = co_await http::async_read(conn->socket, buffer, parser, kNoThrow);
             if (ec || stopping) break;
             const auto& req = parser.get();
-            RecordedRequest rec{std::string(req.method_string()), std::string(req.target()), {}};
+            RecordedRequest rec{std::string(req.method_string()), std::string(req.target()), {}, req.body()};
             for (const auto& field : req) {
                 auto [it, inserted] = rec.headers.emplace(lower(field.name_string()), std::string(field.value()));
                 if (!inserted) it->second += ", " + std::string(field.value());

@@ -48,6 +48,7 @@ struct RecordedRequest {
     std::string method;
     std::string target;                          // as sent, query included
     std::map<std::string, std::string> headers;  // names lower-cased; repeated fields joined with ", "
+    std::string body;                            // as received (a POST's form, say)
 };
 
 struct Response {
