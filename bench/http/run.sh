@@ -58,9 +58,8 @@ nginx_port=$(free_port)
 farm_url="http://127.0.0.1:$nginx_port/farm"
 python3 "$repo/bench/cycle/make_farm.py" --out "$B/served-farm" --feeds 12 --seed http --base-url "$farm_url/s" --quiet
 if ((INGEST_FEEDS > 0)); then
-  # Dated a month earlier than the served feeds: an output that carries a few feeds reads only the
-  # store's newest entries (publish/outputs.cpp, entries_to_read), and the farm's must not push the
-  # served feeds' out of them, or the served bytes would change under the ingest.
+  # Dated a month earlier than the served feeds, so that no farm story joins a served one and
+  # changes the served bytes under the ingest (the served output carries only its 12 feeds).
   python3 "$repo/bench/cycle/make_farm.py" --out "$B/ingest-farm" --feeds "$INGEST_FEEDS" --seed http-ingest \
     --now "$(($(date +%s) / 3600 * 3600 - 30 * 86400))" --base-url "$farm_url/i" --quiet
 fi

@@ -977,37 +977,44 @@ void Daemon::request_publish() {
         db_,
         [this, jobs = std::move(jobs), now]() {
             std::vector<Rendered> rendered;
-            // One read per dedup mode in use, of as many entries as its longest output needs.
+            // One read per dedup mode and feed selection in use, of as many entries as its longest
+            // output shows; the store filters by feed, so an output of a quiet feed is never empty
+            // because louder ones filled the newest entries (nor shows a feed no longer configured).
             struct Read {
                 OutputSpec::Dedup mode;
+                const std::vector<std::string>* feeds = nullptr;
                 std::size_t limit = 0;
                 std::optional<Result<std::vector<MergedItem>>> items;
             };
             std::vector<Read> reads;
+            const auto read_of = [&reads](const Job& job) {
+                return std::find_if(reads.begin(), reads.end(), [&job](const Read& r) {
+                    return r.mode == job.output.dedup && *r.feeds == job.feeds;
+                });
+            };
             for (const Job& job : jobs) {
-                const auto same = [&job](const Read& r) { return r.mode == job.output.dedup; };
-                const std::size_t limit = publish::entries_to_read(job.output);
-                if (auto it = std::find_if(reads.begin(), reads.end(), same); it != reads.end())
-                    it->limit = std::max(it->limit, limit);
+                if (auto it = read_of(job); it != reads.end())
+                    it->limit = std::max(it->limit, job.output.max_items);
                 else
-                    reads.push_back(Read{.mode = job.output.dedup, .limit = limit, .items = std::nullopt});
+                    reads.push_back(Read{
+                        .mode = job.output.dedup, .feeds = &job.feeds, .limit = job.output.max_items, .items = {}});
             }
-            for (Read& r : reads) r.items.emplace(store_->merged_items(r.limit, r.mode));
+            for (Read& r : reads)
+                r.items.emplace(store_->merged_items(r.limit, r.mode, std::span<const std::string>(*r.feeds)));
             for (const Job& job : jobs) {
-                const auto same = [&job](const Read& read) { return read.mode == job.output.dedup; };
-                const Result<std::vector<MergedItem>>& items = *std::find_if(reads.begin(), reads.end(), same)->items;
-                if (!items) {
+                const Result<std::vector<MergedItem>>* items = &*read_of(job)->items;
+                if (!*items) {
                     rendered.push_back(Rendered{.url = job.output.url,
                                                 .snapshot = nullptr,
-                                                .error = items.error().message,
+                                                .error = items->error().message,
                                                 .output = job.output.name,
                                                 .hub = {},
                                                 .self = {},
                                                 .changed = false});
                     continue;
                 }
-                const std::vector<MergedItem> entries =
-                    publish::select_entries(*items, job.feeds, job.output.max_items);
+                const std::span<const MergedItem> entries((*items)->data(),
+                                                          std::min((*items)->size(), job.output.max_items));
                 const std::string stylesheet = publish::absolute_url(job.base, publish::kStylesheetPath);
                 publish::RenderCache::Outcome out =
                     render_cache_->render(job.output, entries, now, job.base, stylesheet);

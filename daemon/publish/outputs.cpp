@@ -17,11 +17,6 @@ bool contains(std::span<const std::string> sorted, std::string_view name) {
     return std::binary_search(sorted.begin(), sorted.end(), name, std::less<>{});
 }
 
-// An output that carries some feeds only reads this many times the entries it shows (the store
-// lists the newest of every feed), within kMaxRead.
-constexpr std::size_t kReadFactor = 8;
-constexpr std::size_t kMaxRead = 20000;
-
 }  // namespace
 
 bool carries_every_feed(const OutputSpec& output) noexcept {
@@ -39,23 +34,6 @@ std::vector<std::string> selected_feeds(const OutputSpec& output, std::span<cons
     std::sort(names.begin(), names.end());
     names.erase(std::unique(names.begin(), names.end()), names.end());
     return names;
-}
-
-std::size_t entries_to_read(const OutputSpec& output) noexcept {
-    if (carries_every_feed(output)) return output.max_items;
-    return std::max(output.max_items, std::min(output.max_items * kReadFactor, kMaxRead));
-}
-
-std::vector<MergedItem> select_entries(std::span<const MergedItem> items, std::span<const std::string> feeds,
-                                       std::size_t max_items) {
-    std::vector<MergedItem> out;
-    for (const MergedItem& item : items) {
-        if (out.size() >= max_items) break;
-        if (!contains(feeds, item.feed_name)) continue;
-        MergedItem& kept = out.emplace_back(item);
-        std::erase_if(kept.also_reported_by, [&feeds](const OtherSource& o) { return !contains(feeds, o.feed_name); });
-    }
-    return out;
 }
 
 std::string public_base(const OutputSpec& output, const DaemonSettings& daemon, std::uint16_t bound_port) {

@@ -23,16 +23,6 @@ std::vector<std::string> selected_feeds(const OutputSpec& output, std::span<cons
 // True when the output carries every feed (no include_tags, exclude_tags or feeds).
 bool carries_every_feed(const OutputSpec& output) noexcept;
 
-// How many entries to read from the store for `output`: an output that carries some feeds only
-// reads more than it shows, since the store's newest entries are those of every feed.
-std::size_t entries_to_read(const OutputSpec& output) noexcept;
-
-// The entries of `items` (newest first) shown through a feed of `feeds` (sorted, as
-// selected_feeds gives them), at most `max_items`; the other sources each names are limited to
-// `feeds` too. An output shows nothing of a feed it does not carry.
-std::vector<MergedItem> select_entries(std::span<const MergedItem> items, std::span<const std::string> feeds,
-                                       std::size_t max_items);
-
 // The absolute base the output's links are made against, ending in '/': its public_url, else the
 // daemon's, else "http://<listen host>:<port>/" (port: the bound one; none when 0).
 std::string public_base(const OutputSpec& output, const DaemonSettings& daemon, std::uint16_t bound_port);

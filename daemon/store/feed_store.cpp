@@ -1140,14 +1140,15 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     return result;
 }
 
-Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit, OutputSpec::Dedup mode) {
+Result<std::vector<MergedItem>> FeedStore::merged_items(std::size_t limit, OutputSpec::Dedup mode,
+                                                        std::optional<std::span<const std::string>> feeds) {
     Impl& m = *impl_;
     if (!m.merged) {
         auto reader = detail::MergedFeedReader::prepare(m.db);
         if (!reader) return std::unexpected(reader.error());
         m.merged.emplace(std::move(*reader));
     }
-    return m.merged->read(limit, mode);
+    return m.merged->read(limit, mode, feeds);
 }
 
 }  // namespace tributary::store

@@ -173,8 +173,12 @@ public:
     // An entry is shown through its representative item: the item of the feed with the highest
     // priority (sync_feeds), the earliest among equals (first_seen, then id). also_reported_by
     // names the story's other feeds (see MergedItem). Guids: see store/merged_feed.hpp.
-    // The cost is that of the entries read, whatever the size of the store.
-    Result<std::vector<MergedItem>> merged_items(std::size_t limit, OutputSpec::Dedup mode = OutputSpec::Dedup::story);
+    // With `feeds` (names, sorted), only the entries those feeds carried, each shown through one
+    // of them and naming only them.
+    // The cost is that of the entries read, whatever the size of the store; with `feeds`, that of
+    // the entries walked past until `limit` are found.
+    Result<std::vector<MergedItem>> merged_items(std::size_t limit, OutputSpec::Dedup mode = OutputSpec::Dedup::story,
+                                                 std::optional<std::span<const std::string>> feeds = std::nullopt);
 
 private:
     // A test matcher's answer that was not among the stories it was offered.

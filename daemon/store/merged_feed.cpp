@@ -189,7 +189,9 @@ Result<MergedFeedReader> MergedFeedReader::prepare(Db& db) {
     return MergedFeedReader{std::move(statements)};
 }
 
-Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, OutputSpec::Dedup mode) {
+Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, OutputSpec::Dedup mode,
+                                                       std::optional<std::span<const std::string>> feeds) {
+    if (limit == 0) return std::vector<MergedItem>{};
     Statement& entries = statements_[entries_query(mode)];
     Statement& items_of = statements_[story_items];
     Statement& content = statements_[item_content];
@@ -198,7 +200,13 @@ Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, Output
     // only when its last statement does, so the whole read sees one snapshot of the database.
     auto use_entries = entries.use();
     constexpr auto max = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
-    entries.bind(1, static_cast<std::int64_t>(std::min(limit, max)));
+    // With a feed selection the walk goes on (newest first, one step at a time) until `limit`
+    // entries carried by those feeds are found: an output of a feed that publishes once a week
+    // still shows its last items, however many others came since.
+    entries.bind(1, static_cast<std::int64_t>(feeds ? max : std::min(limit, max)));
+    const auto selected = [&feeds](const StoryItem& item) {
+        return std::binary_search(feeds->begin(), feeds->end(), item.feed_name, std::less<>{});
+    };
     std::vector<MergedItem> out;
     std::vector<StoryItem> items;
     for (;;) {
@@ -230,8 +238,10 @@ Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, Output
                                           .feed_url = items_of.column_text(9)});
             }
         }
+        // Another feed's copy is neither shown nor named in an output that does not carry it.
+        if (feeds) std::erase_if(items, [&selected](const StoryItem& item) { return !selected(item); });
         const StoryItem* shown = representative(entry, mode, items);
-        if (!shown) continue;  // a story without items: retention removes it
+        if (!shown) continue;  // a story without items (retention removes it), or none selected
 
         auto use = content.use();
         auto found = content.bind(1, shown->id).step();
@@ -256,6 +266,7 @@ Result<std::vector<MergedItem>> MergedFeedReader::read(std::size_t limit, Output
         item.enclosures = enclosures_from_json(content.column_text(14));
         item.also_reported_by = other_sources(items, shown->feed_id);
         out.push_back(std::move(item));
+        if (out.size() >= limit) break;
     }
     return out;
 }

@@ -7,6 +7,7 @@
 // (by story) and the representative's content (by id). No read costs more with a larger store.
 
 #include <cstddef>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -42,8 +43,10 @@ class MergedFeedReader {
 public:
     static Result<MergedFeedReader> prepare(Db& db);
 
-    // The newest `limit` entries (see FeedStore::merged_items).
-    Result<std::vector<MergedItem>> read(std::size_t limit, OutputSpec::Dedup mode);
+    // The newest `limit` entries (see FeedStore::merged_items); with `feeds` (sorted names), only
+    // what those feeds carried.
+    Result<std::vector<MergedItem>> read(std::size_t limit, OutputSpec::Dedup mode,
+                                         std::optional<std::span<const std::string>> feeds = std::nullopt);
 
 private:
     explicit MergedFeedReader(std::vector<Statement> statements) : statements_(std::move(statements)) {}

@@ -228,18 +228,6 @@ TEST(OutputSelection, TagsAndNamesPickTheFeeds) {
     only_exclude.exclude_tags = {"paywall"};
     EXPECT_EQ(selected_feeds(only_exclude, feeds), (std::vector<std::string>{"b", "c"}));
     EXPECT_FALSE(carries_every_feed(only_exclude));
-    EXPECT_GT(entries_to_read(only_exclude), only_exclude.max_items);
-}
-
-TEST(OutputSelection, EntriesAndOtherSourcesOfOtherFeedsAreLeftOut) {
-    const std::vector<MergedItem> items{latin(), arabic(), latin()};
-    const std::vector<std::string> feeds{"akhbar", "sahel"};
-    const std::vector<MergedItem> shown = select_entries(items, feeds, 10);
-    ASSERT_EQ(shown.size(), 1u);
-    EXPECT_EQ(shown[0].feed_name, "akhbar");
-    ASSERT_EQ(shown[0].also_reported_by.size(), 1u);
-    EXPECT_EQ(shown[0].also_reported_by[0].feed_name, "sahel");
-    EXPECT_EQ(select_entries(items, std::vector<std::string>{"akhbar", "lequipe"}, 2).size(), 2u);
 }
 
 TEST(OutputCaching, MaxAgeIsTheShortestPollIntervalOfTheOutputsFeeds) {

@@ -739,6 +739,41 @@ protected:
 const std::string kUrlOne = "https://news.example/one";
 const std::string kUrlTwo = "https://other.example/two";
 
+// An output of some feeds: a quiet feed's item stays in it however many newer items louder feeds
+// published; a story another feed told first is shown through the selected feed's copy, and names
+// no feed the output does not carry.
+TEST_F(MergedModesTest, AFeedSelectionReadsPastOtherFeedsAndShowsOnlyItsOwn) {
+    sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss"),
+          feed_spec("quiet", "https://q.example/rss"), feed_spec("loud", "https://l.example/rss")},
+         kT0);
+    ingest_ok("alpha", document({item("s1", "Same story first", kT0)}), kT0);
+    ingest_ok("beta", document({item("s2", "Same story again", kT0)}), kT0 + 1min, kSameStory);
+    ingest_ok("quiet", document({item("q1", "Quiet news", kT0)}), kT0 + 2min);
+    std::vector<ParsedItem> loud;
+    for (int i = 0; i < 50; ++i) loud.push_back(item("l" + std::to_string(i), "Loud " + std::to_string(i), kT0));
+    ingest_ok("loud", document(loud), kT0 + 3min);
+
+    const std::vector<std::string> selection{"beta", "quiet"};  // sorted, as selected_feeds gives them
+    for (const Dedup mode : {Dedup::story, Dedup::url, Dedup::item}) {
+        auto r = store->merged_items(2, mode, std::span<const std::string>(selection));
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(titles_of(*r), (std::vector<std::string>{"Quiet news", "Same story again"})) << int(mode);
+        for (const MergedItem& m : *r) EXPECT_TRUE(m.also_reported_by.empty()) << m.title;
+    }
+    auto one = store->merged_items(1, Dedup::story, std::span<const std::string>(selection));
+    ASSERT_TRUE(one);
+    EXPECT_EQ(titles_of(*one), std::vector<std::string>{"Quiet news"});
+    const std::vector<std::string> nothing;
+    auto none = store->merged_items(10, Dedup::story, std::span<const std::string>(nothing));
+    ASSERT_TRUE(none);
+    EXPECT_TRUE(none->empty());
+    // Without a selection: the newest of every feed, alpha's copy shown and beta named.
+    const auto all = merged_in(Dedup::story, 100);
+    ASSERT_EQ(all.size(), 52u);
+    EXPECT_EQ(all[51].title, "Same story first");
+    EXPECT_EQ(other_feeds(all[51]), std::vector<std::string>{"beta"});
+}
+
 // One story told by two feeds under two URLs, one item without a URL, and a story of its own:
 // story mode gives two entries, url mode one per (story, URL) and per URL-less item, item mode all.
 TEST_F(MergedModesTest, EachModeCountsItsOwnEntriesUnderItsOwnGuids) {
