@@ -126,6 +126,19 @@ std::string_view for_browser(std::string_view type, std::string_view accept) noe
     return "application/xml; charset=utf-8";
 }
 
+// The Date header changes once a second and every response carries one: formatted once per second
+// and thread, not per response.
+const std::string& http_date_now() {
+    thread_local SysTime formatted_at{};
+    thread_local std::string text;
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now());
+    if (text.empty() || now != formatted_at) {
+        text = format_rfc1123(now);
+        formatted_at = now;
+    }
+    return text;
+}
+
 }  // namespace
 
 std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_modified, std::string content_type,
@@ -137,6 +150,7 @@ std::shared_ptr<const Snapshot> make_snapshot(std::string body, SysTime last_mod
     snapshot->gzip_etag = "\"" + hash + "-gzip\"";
     snapshot->body = std::move(body);
     snapshot->last_modified = last_modified;
+    snapshot->last_modified_text = format_rfc1123(last_modified);
     snapshot->content_type = std::move(content_type);
     snapshot->cache_control = std::move(cache_control);
     snapshot->link = std::move(link);
@@ -231,7 +245,12 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     unsigned saturation_warned = 0;  // Saturation bits warned about in the current episode
     std::uint64_t evictions = 0;
     std::uint64_t evictions_in_episode = 0;
-    std::unordered_map<std::string, std::shared_ptr<const Snapshot>> snapshots;
+    // Transparent hashing: a request's path is looked up as the string_view it is, without a copy.
+    struct PathHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
+    };
+    std::unordered_map<std::string, std::shared_ptr<const Snapshot>, PathHash, std::equal_to<>> snapshots;
     ConnectionList waiting;
     ConnectionList busy;
     ConnectionList evicted;
@@ -301,12 +320,11 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
     Response& res = reply.res;
     res.version(req.version());
     res.set(http::field::server, kServer);
-    res.set(http::field::date,
-            format_rfc1123(std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now())));
+    res.set(http::field::date, http_date_now());
 
     const bool get_or_head = req.method() == http::verb::get || req.method() == http::verb::head;
     const std::string_view path = request_path(req.target());
-    const auto found = snapshots.find(std::string(path));
+    const auto found = snapshots.find(path);
 
     if (path != "/healthz" && found == snapshots.end()) {
         set_text(res, http::status::not_found, "not found\n");
@@ -323,7 +341,7 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
         reply.keep_alive = found->second;
         const bool gzipped = !snap.gzip_body.empty() && accepts_gzip(joined(req, http::field::accept_encoding));
         res.set(http::field::etag, gzipped ? snap.gzip_etag : snap.etag);
-        res.set(http::field::last_modified, format_rfc1123(snap.last_modified));
+        res.set(http::field::last_modified, snap.last_modified_text);
         res.set(http::field::cache_control, snap.cache_control);
         res.set(http::field::vary, is_feed_type(snap.content_type) ? "Accept-Encoding, Accept" : "Accept-Encoding");
         if (!snap.link.empty()) res.set(http::field::link, snap.link);
@@ -493,8 +511,19 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
         }
         http::request_parser<http::empty_body> parser;
         parser.header_limit(limits.max_header_bytes);
-        const auto [read_ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
-        (void)read_bytes;
+        // A whole header usually arrives in one read: parse what the buffer holds first, and read
+        // on (the composed read, with its deadline) only when the header is not complete yet. This
+        // saves a trip through the scheduler per request.
+        beast::error_code read_ec;
+        if (buffer.size() > 0) {
+            buffer.consume(parser.put(buffer.data(), read_ec));
+            if (read_ec == http::error::need_more && !parser.is_header_done()) read_ec = {};
+        }
+        if (!read_ec && !parser.is_header_done()) {
+            const auto [ec, read_bytes] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+            (void)read_bytes;
+            read_ec = ec;
+        }
         // Evicted: its read may have completed just before the close, but the
         // socket is gone.
         if (stopping || conn->phase == Phase::Evicted) break;

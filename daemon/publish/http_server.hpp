@@ -33,7 +33,8 @@ struct Snapshot {
     // that stored one must not be told it holds the other. "\"<hex64>-gzip\"".
     std::string gzip_etag;
     SysTime last_modified;
-    std::string content_type;  // "application/rss+xml; charset=utf-8"
+    std::string last_modified_text;  // last_modified as an HTTP date, formatted once
+    std::string content_type;        // "application/rss+xml; charset=utf-8"
     std::string cache_control = "public, max-age=60";
     std::string link;  // the Link header ("<hub>; rel=\"hub\", <self>; rel=\"self\""), "" = none
 };

@@ -531,6 +531,24 @@ TEST_F(HttpServerTest, KeepAliveServesPipelinedRequestsOnOneConnection) {
     EXPECT_TRUE(run_until([&] { return server->connection_count() == 0; }));
 }
 
+// The server parses a header from what it has already read and reads on only when the header is
+// incomplete: a request that arrives in pieces on a kept-alive connection is still answered whole.
+TEST_F(HttpServerTest, KeepAliveRequestArrivingInPiecesIsAnsweredWhole) {
+    start();
+    publish_feed(feed_body("pieces"));
+    Exchange e = exchange("GET /merged.xml HTTP/1.1\r\nHost: x\r\n\r\n");
+    ASSERT_TRUE(e.responses.at(0).keep_alive());
+    trickle(e.socket, "GET /merged.xml HTTP/1.1\r\nHost: x\r\nIf-None-Match: " + snapshot->etag + "\r\n\r\n", 2ms);
+    HttpResponse res;
+    beast::flat_buffer buffer;
+    wait(asio::co_spawn(
+        io, [&]() -> asio::awaitable<void> { co_await http::async_read(*e.socket, buffer, res, asio::use_awaitable); },
+        asio::use_future));
+    EXPECT_EQ(res.result(), http::status::not_modified);
+    EXPECT_EQ(res[http::field::etag], snapshot->etag);
+    EXPECT_EQ(server->connection_count(), 1u);
+}
+
 TEST_F(HttpServerTest, Http10WithoutKeepAliveIsClosed) {
     start();
     const Exchange e = exchange("GET /healthz HTTP/1.0\r\n\r\n", {false}, true);
