@@ -137,7 +137,32 @@ std::string canonical_url(std::string_view url) {
     return out;
 }
 
+namespace {
+
+// normalize_text of a text without a byte above 0x7F: NFKD leaves ASCII as it is, and what follows
+// keeps letters and digits, lower-cased, with one space for each run of anything else between them.
+std::string normalize_ascii(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    bool pending_space = false;
+    for (const char c : text) {
+        const bool lower = c >= 'a' && c <= 'z', upper = c >= 'A' && c <= 'Z', digit = c >= '0' && c <= '9';
+        if (!lower && !upper && !digit) {
+            pending_space = !out.empty();
+            continue;
+        }
+        if (pending_space) out.push_back(' ');
+        pending_space = false;
+        out.push_back(upper ? static_cast<char>(c - 'A' + 'a') : c);
+    }
+    return out;
+}
+
+}  // namespace
+
 std::string normalize_text(std::string_view text) {
+    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+        return normalize_ascii(text);
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
     if (U_FAILURE(status)) return to_lower_ascii(text);
@@ -168,12 +193,7 @@ std::string normalize_text(std::string_view text) {
         }
         if (pending_space) out.push_back(' ');
         pending_space = false;
-        c = u_foldCase(c, U_FOLD_CASE_DEFAULT);
-        std::array<char, 4> buf{};
-        int32_t len = 0;
-        UBool error = false;
-        U8_APPEND(reinterpret_cast<uint8_t*>(buf.data()), len, 4, c, error);
-        if (!error) out.append(buf.data(), static_cast<std::size_t>(len));
+        append_utf8(out, static_cast<std::uint32_t>(u_foldCase(c, U_FOLD_CASE_DEFAULT)));
     }
     return out;
 }

@@ -12,7 +12,10 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
+#include <string_view>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "core/text.hpp"
@@ -127,12 +130,37 @@ bool is_ascii(std::string_view s) {
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-void append_utf8(std::string& out, UChar32 c) {
-    std::array<char, 4> buf{};
-    int32_t len = 0;
-    UBool error = false;
-    U8_APPEND(reinterpret_cast<uint8_t*>(buf.data()), len, 4, c, error);
-    if (!error) out.append(buf.data(), static_cast<std::size_t>(len));
+bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
+
+// A memo of one thread's recent answers for single words: news repeats its vocabulary (Zipf), and
+// ICU's normalisation of a word (through UTF-16 and back) costs several times finding it again.
+// (Stemming and the stop-word lists are not memoised: on the ingest bench a lookup cost as much.) Bounded: emptied when
+// full, so a thread's memory stays at a few megabytes whatever it reads.
+template <typename Value>
+class WordMemo {
+public:
+    explicit WordMemo(std::size_t capacity) : capacity_(capacity) {}
+
+    template <typename Compute>
+    const Value& get(std::string_view key, Compute&& compute) {
+        key_.assign(key);
+        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
+        if (map_.size() >= capacity_) map_.clear();
+        return map_.emplace(key_, compute()).first->second;
+    }
+
+private:
+    std::size_t capacity_;
+    std::string key_;  // the lookup key, reused: no allocation for a word already held
+    std::unordered_map<std::string, Value> map_;
+};
+
+constexpr std::size_t kWordMemoCapacity = 32 * 1024;
+
+// normalize_text of one non-ASCII word.
+const std::string& cached_norm(std::string_view word) {
+    thread_local WordMemo<std::string> memo(kWordMemoCapacity);
+    return memo.get(word, [&] { return normalize_text(word); });
 }
 
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
@@ -156,7 +184,7 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
         // as written (normalize_text would split "6.1").
         current.norm = current.script == Script::digits ? current.text
                        : is_ascii(current.text)         ? to_lower_ascii(current.text)
-                                                        : normalize_text(current.text);
+                                                        : cached_norm(current.text);
         words.push_back(std::move(current));
         current = Word{};
         in_word = false;
@@ -178,8 +206,12 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
             gap.push_back(' ');
             continue;
         }
-        const bool digit = is_digit(c);
-        const bool letter = !digit && (u_isalpha(c) || (in_word && current.script != Script::digits && is_mark(c)));
+        // ASCII (most of a Latin text, and the spaces and punctuation of any) is classified
+        // without ICU's property lookups, which give the same answers there.
+        const bool ascii = c < 0x80;
+        const bool digit = ascii ? c >= '0' && c <= '9' : is_digit(c);
+        const bool alpha = ascii ? (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') : !digit && u_isalpha(c);
+        const bool letter = !digit && (alpha || (!ascii && in_word && current.script != Script::digits && is_mark(c)));
         if (in_word && current.script == Script::digits && (c == '.' || c == ',' || c == 0x066B) && is_digit(peek(i))) {
             current.text.push_back('.');
             continue;
@@ -189,26 +221,34 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
             gap.append(reinterpret_cast<const char*>(bytes + start), static_cast<std::size_t>(i - start));
             continue;
         }
-        const Script script = digit ? Script::digits : [&] {
-            UErrorCode status = U_ZERO_ERROR;
-            const UScriptCode code = uscript_getScript(c, &status);
-            return code == USCRIPT_ARABIC ? Script::arabic : code == USCRIPT_LATIN ? Script::latin : Script::other;
-        }();
+        const Script script = digit   ? Script::digits
+                              : ascii ? Script::latin
+                                      : [&] {
+                                            UErrorCode status = U_ZERO_ERROR;
+                                            const UScriptCode code = uscript_getScript(c, &status);
+                                            return code == USCRIPT_ARABIC  ? Script::arabic
+                                                   : code == USCRIPT_LATIN ? Script::latin
+                                                                           : Script::other;
+                                        }();
         if (in_word && (script == Script::digits) != (current.script == Script::digits)) finish();
         if (!in_word) {
             in_word = true;
             current.script = script;
             current.gap = std::move(gap);
             gap.clear();
-            current.upper_first = !digit && u_isupper(c);
+            current.upper_first = !digit && is_upper(c, ascii);
         }
         if (digit) {
-            current.text.push_back(static_cast<char>('0' + u_charDigitValue(c)));
+            current.text.push_back(static_cast<char>(ascii ? c : '0' + u_charDigitValue(c)));
+        } else if (ascii) {
+            current.text.push_back(static_cast<char>(c));
+            ++letters;
+            uppers += is_upper(c, true) ? 1 : 0;
         } else {
-            append_utf8(current.text, c);
-            if (u_isalpha(c)) {
+            append_utf8(current.text, static_cast<std::uint32_t>(c));
+            if (alpha) {
                 ++letters;
-                uppers += u_isupper(c) ? 1 : 0;
+                uppers += is_upper(c, false) ? 1 : 0;
             }
         }
     }
@@ -298,8 +338,13 @@ std::string term_of(const Word& w, Lang lang) {
 
 std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
     std::map<std::string, std::uint32_t> counts;
-    for (const Word& w : words)
+    for (const Word& w : words) {
+        if (w.script == Script::digits) {  // never noise, and its own term
+            ++counts[w.norm];
+            continue;
+        }
         if (!is_noise(w, lang)) ++counts[term_of(w, lang)];
+    }
     std::vector<TermCount> out;
     out.reserve(counts.size());
     for (auto& [term, count] : counts) out.push_back({term, count});

@@ -49,6 +49,25 @@ TEST(NormalizeText, FoldsLatinCaseAccentsAndPunctuation) {
     EXPECT_EQ(normalize_text("  Élection: le Maroc, l'Espagne… ÉTÉ!  "), "election le maroc l espagne ete");
 }
 
+// An ASCII text takes a path of its own, without ICU: it must give what ICU's path gives, which a
+// single non-ASCII letter at the end forces.
+TEST(NormalizeText, AsciiTextsGiveWhatTheUnicodePathGives) {
+    const std::vector<std::string> texts = {"Plain words",
+                                            "  MiXeD case, punctuation!? and\ttabs\n",
+                                            "x",
+                                            "6.1 magnitude -- 14h30 (GMT+1)",
+                                            "a_b-c/d'e\"f",
+                                            "\x01control\x7f bytes",
+                                            "",
+                                            "...",
+                                            "UPPER CASE 2025"};
+    for (const std::string& text : texts) {
+        const std::string ascii = normalize_text(text);
+        const std::string unicode = normalize_text(text + " \u00C9");  // É: ICU's path, then "e"
+        EXPECT_EQ(unicode, ascii.empty() ? "e" : ascii + " e") << text;
+    }
+}
+
 TEST(TextOfHtml, DropsTagsAndDecodesEntities) {
     EXPECT_EQ(normalize_text(text_of_html("<p>a&amp;b</p><p>c&lt;d&#x27;e</p>")), "a b c d e");
 }
