@@ -27,6 +27,7 @@
 #include "publish/http_server.hpp"
 #include "publish/outputs.hpp"
 #include "publish/pages.hpp"
+#include "publish/publisher.hpp"
 #include "publish/render.hpp"
 #include "publish/websub.hpp"
 #include "store/feed_store.hpp"
@@ -950,14 +951,11 @@ void Daemon::request_publish() {
     publish_running_ = true;
     publish_again_ = false;
     changed_since_publish_ = false;
+    // A document published, with what the loop needs to announce it.
     struct Rendered {
-        std::string url;
-        std::shared_ptr<const publish::Snapshot> snapshot;
-        std::string error;
+        publish::PublishedDocument document;
         std::string output;  // name
         std::string hub;
-        std::string self;  // the document's absolute URL: the WebSub topic
-        bool changed = false;
     };
     // Everything an output needs from the loop's state, copied for the database thread.
     struct Job {
@@ -1004,47 +1002,31 @@ void Daemon::request_publish() {
             for (const Job& job : jobs) {
                 const Result<std::vector<MergedItem>>* items = &*read_of(job)->items;
                 if (!*items) {
-                    rendered.push_back(Rendered{.url = job.output.url,
-                                                .snapshot = nullptr,
-                                                .error = items->error().message,
+                    rendered.push_back(Rendered{.document = {.url = job.output.url,
+                                                             .snapshot = nullptr,
+                                                             .error = items->error().message,
+                                                             .self = {},
+                                                             .changed = false},
                                                 .output = job.output.name,
-                                                .hub = {},
-                                                .self = {},
-                                                .changed = false});
+                                                .hub = {}});
                     continue;
                 }
                 const std::span<const MergedItem> entries((*items)->data(),
                                                           std::min((*items)->size(), job.output.max_items));
-                const std::string stylesheet = publish::absolute_url(job.base, publish::kStylesheetPath);
-                publish::RenderCache::Outcome out =
-                    render_cache_->render(job.output, entries, now, job.base, stylesheet);
-                for (publish::RenderedDocument& doc : out.documents) {
-                    Rendered r{.url = doc.url,
-                               .snapshot = nullptr,
-                               .error = {},
-                               .output = job.output.name,
-                               .hub = job.output.hub,
-                               .self = publish::absolute_url(job.base, doc.url),
-                               .changed = out.changed};
-                    // Unchanged bytes are not written again, unless the file went missing or lost its mode.
-                    if (out.changed || !publish::file_has_mode(doc.path, job.output.file_mode))
-                        if (auto written = publish::write_file_atomically(doc.path, doc.body, job.output.file_mode);
-                            !written)
-                            r.error = written.error().message;
-                    r.snapshot =
-                        publish::make_snapshot(std::move(doc.body), out.build_time, std::move(doc.content_type),
-                                               job.cache_control, publish::websub_link_header(job.output.hub, r.self));
-                    rendered.push_back(std::move(r));
-                }
+                for (publish::PublishedDocument& doc :
+                     publish::publish_output(*render_cache_, job.output, entries, now, job.base, job.cache_control))
+                    rendered.push_back(
+                        Rendered{.document = std::move(doc), .output = job.output.name, .hub = job.output.hub});
             }
             return rendered;
         },
         [this](std::vector<Rendered> rendered) {
             for (Rendered& r : rendered) {
-                if (!r.error.empty()) spdlog::error("output {}: {}", r.url, r.error);
-                if (r.snapshot && http_) serve(r.url, std::move(r.snapshot));
-                if (r.changed && r.error.empty() && !r.hub.empty() && hub_pinger_ && !stopping_)
-                    hub_pinger_->ping(r.output, r.hub, r.self);
+                publish::PublishedDocument& doc = r.document;
+                if (!doc.error.empty()) spdlog::error("output {}: {}", doc.url, doc.error);
+                if (doc.snapshot && http_) serve(doc.url, std::move(doc.snapshot));
+                if (doc.changed && doc.error.empty() && !r.hub.empty() && hub_pinger_ && !stopping_)
+                    hub_pinger_->ping(r.output, r.hub, doc.self);
             }
             spdlog::debug("published {} outputs", rendered.size());
             publish_running_ = false;

@@ -5,6 +5,7 @@
 #include "publish/outputs.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -22,6 +23,7 @@
 #include "core/url_safety.hpp"
 #include "parse/parse_feed.hpp"
 #include "publish/entry.hpp"
+#include "publish/publisher.hpp"
 #include "publish/render.hpp"
 
 namespace tributary::publish {
@@ -455,6 +457,62 @@ TEST(OutputValidity, XmlFormatsPassXmllint) {
         std::ifstream in(errors);
         EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), "");
     }
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tributary::publish
+
+namespace tributary::publish {
+namespace {
+
+// A published output: every format written to its file with the output's mode and served as a
+// snapshot with the output's Cache-Control and WebSub Link; publishing the same entries later is no
+// change and leaves the files alone, unless one went missing.
+TEST(PublishOutput, WritesEveryFormatOnceAndServesItsSnapshots) {
+    char tmpl[] = "/tmp/tributary-publish-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::filesystem::path dir = tmpl;
+    OutputSpec o = three_formats();
+    for (Rep& rep : o.representations) rep.path = dir / std::filesystem::path(rep.url).filename();
+    o.file_mode = 0640;
+    o.hub = "https://hub.example/";
+    RenderCache cache;
+    const std::vector<MergedItem> items{latin(), arabic()};
+
+    const auto first = publish_output(cache, o, items, kBuild, kBase, "public, max-age=900");
+    ASSERT_EQ(first.size(), 3u);
+    for (std::size_t i = 0; i < first.size(); ++i) {
+        const PublishedDocument& doc = first[i];
+        EXPECT_TRUE(doc.error.empty()) << doc.error;
+        EXPECT_TRUE(doc.changed);
+        EXPECT_EQ(doc.url, o.representations[i].url);
+        EXPECT_EQ(doc.self, absolute_url(kBase, doc.url));
+        ASSERT_TRUE(doc.snapshot);
+        EXPECT_EQ(doc.snapshot->cache_control, "public, max-age=900");
+        EXPECT_NE(doc.snapshot->link.find("<https://hub.example/>; rel=\"hub\""), std::string::npos);
+        EXPECT_NE(doc.snapshot->link.find(doc.self), std::string::npos);
+        std::ifstream file(o.representations[i].path, std::ios::binary);
+        const std::string bytes{std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>()};
+        EXPECT_EQ(bytes, doc.snapshot->body);
+        EXPECT_EQ(std::filesystem::status(o.representations[i].path).permissions() & std::filesystem::perms::all,
+                  std::filesystem::perms(0640));
+    }
+
+    const auto inode = [](const std::filesystem::path& p) {
+        struct stat st {};
+        return ::stat(p.c_str(), &st) == 0 ? st.st_ino : ino_t{0};
+    };
+    const ino_t rss_inode = inode(o.representations[0].path);
+    std::filesystem::remove(o.representations[2].path);
+    const auto again = publish_output(cache, o, items, kBuild + hours{1}, kBase, "public, max-age=900");
+    ASSERT_EQ(again.size(), 3u);
+    for (std::size_t i = 0; i < again.size(); ++i) {
+        EXPECT_FALSE(again[i].changed);
+        EXPECT_EQ(again[i].snapshot->etag, first[i].snapshot->etag);
+    }
+    EXPECT_EQ(inode(o.representations[0].path), rss_inode) << "an unchanged file was replaced";
+    EXPECT_TRUE(std::filesystem::exists(o.representations[2].path)) << "a missing file was not written again";
     std::filesystem::remove_all(dir);
 }
 
