@@ -649,6 +649,7 @@ void Daemon::on_ingested(const std::string& name, FeedState state, Result<Ingest
                 replanned = true;
             }
         }
+        if (result->feed_items >= 0) state.item_count = result->feed_items;  // for /status
         it->second.state = state;
         reschedule(name, *state.next_due);
     }

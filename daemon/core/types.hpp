@@ -355,7 +355,8 @@ struct IngestResult {
     int new_items = 0;
     int updated_items = 0;
     int unchanged_items = 0;
-    int duplicate_items = 0;  // new for this feed, but a story already known from another
+    int duplicate_items = 0;       // new for this feed, but a story already known from another
+    std::int64_t feed_items = -1;  // the feed's items stored once the ingest committed; -1: not counted
     // Each duplicate: its link, the story it joined and why ("url", "score=0.71 …"), for the log.
     struct Join {
         std::string link;

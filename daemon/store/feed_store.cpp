@@ -53,6 +53,7 @@ enum class Sql : std::size_t {
     prune_items,
     repoint_stories,
     prune_stories,
+    count_feed_items,
     count_,
 };
 
@@ -134,6 +135,7 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "UPDATE stories SET first_item_id = (SELECT id FROM items WHERE items.story_id = stories.id "
      "ORDER BY first_seen, id LIMIT 1) WHERE first_item_id IS NULL"},
     {Sql::prune_stories, "remove empty stories", "DELETE FROM stories WHERE first_item_id IS NULL RETURNING id"},
+    {Sql::count_feed_items, "count a feed's items", "SELECT count(*) FROM items WHERE feed_id = ?1"},
 }};
 
 #undef TRIBUTARY_FEED_STATE_COLUMNS
@@ -976,6 +978,13 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         auto use = s.use();
         if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).bind(4, feed.language).run(); !r)
             return failed(r.error());
+    }
+    {
+        Statement& s = m[Sql::count_feed_items];
+        auto use = s.use();
+        auto row = s.bind(1, feed_id).step();
+        if (!row) return failed(row.error());
+        result.feed_items = *row ? s.column_int64(0) : 0;
     }
     if (auto r = tx->commit(); !r) return failed(r.error());
     additions.keep();

@@ -338,8 +338,10 @@ TEST_F(FeedStoreTest, DisabledFeedIsInactive) {
 
 TEST_F(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
     ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min), item("3", "Three", kT0 + 2min)});
-    expect_counts(ingest_ok("alpha", feed, kT0 + 5min), 3, 0, 0, 0);
+    const IngestResult first = ingest_ok("alpha", feed, kT0 + 5min);
+    expect_counts(first, 3, 0, 0, 0);
     EXPECT_EQ(item_count("alpha"), 3);
+    EXPECT_EQ(first.feed_items, 3);  // what the daemon's /status shows without reading the store again
 
     expect_counts(ingest_ok("alpha", feed, kT0 + 10min), 0, 0, 3, 0);
 
@@ -353,6 +355,14 @@ TEST_F(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
     EXPECT_EQ(all[1].description, "summary of Two");  // only the title changed
     EXPECT_EQ(all[1].first_seen, kT0 + 5min);         // an update is not a new story
     EXPECT_EQ(all[1].guid, expected_guid("alpha", "g:2"));
+}
+
+// Items that left the document stay stored (until retention), and so count.
+TEST_F(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
+    EXPECT_EQ(ingest_ok("alpha", document({item("1", "One", kT0), item("2", "Two", kT0)}), kT0).feed_items, 2);
+    EXPECT_EQ(ingest_ok("alpha", document({item("3", "Three", kT0)}), kT0 + 1h).feed_items, 3);
+    EXPECT_EQ(ingest_ok("beta", document({item("b", "Other", kT0)}), kT0 + 1h).feed_items, 1);
+    EXPECT_EQ(item_count("alpha"), 3);
 }
 
 TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
