@@ -130,7 +130,14 @@ constexpr std::string_view kPlaces =
     "khenifra khemisset temara skhirat driouch martil had_soualem madrid paris alger tunis nouakchott bruxelles "
     "brussels";
 
-using WordSet = std::unordered_set<std::string>;
+// Looked up by string_view without building a string: several lookups a word, on every item.
+struct WordHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view word) const noexcept { return std::hash<std::string_view>{}(word); }
+};
+using WordSet = std::unordered_set<std::string, WordHash, std::equal_to<>>;
+template <typename Value>
+using WordMap = std::unordered_map<std::string, Value, WordHash, std::equal_to<>>;
 
 void add_words(WordSet& set, std::string_view list) {
     std::size_t i = 0;
@@ -152,8 +159,8 @@ WordSet words(std::string_view list) {
 }
 
 template <std::size_t N>
-std::unordered_map<std::string, int> numbered(const std::array<std::string_view, N>& lists) {
-    std::unordered_map<std::string, int> out;
+WordMap<int> numbered(const std::array<std::string_view, N>& lists) {
+    WordMap<int> out;
     for (std::size_t i = 0; i < N; ++i)
         for (const std::string& w : words(lists[i])) out.emplace(w, static_cast<int>(i) + 1);
     return out;
@@ -173,7 +180,7 @@ const WordSet& arabic_stop() {
     return set;
 }
 
-bool contains(const WordSet& set, std::string_view word) { return set.contains(std::string(word)); }
+bool contains(const WordSet& set, std::string_view word) { return set.contains(word); }
 
 // The word without one leading proclitic (و ف ب ل ك, or لل for ل + ال), when enough remains to
 // be a noun: "بمدينة" → "مدينة", "للرباط" → "الرباط".
@@ -217,13 +224,13 @@ bool is_english_marker(std::string_view word) {
 
 std::optional<int> month_of(std::string_view word) {
     static const auto map = numbered(kMonths);
-    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    if (const auto it = map.find(word); it != map.end()) return it->second;
     return std::nullopt;
 }
 
 std::optional<int> weekday_of(std::string_view word) {
     static const auto map = numbered(kWeekdays);
-    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    if (const auto it = map.find(word); it != map.end()) return it->second;
     // "يوم الخميس", "وفي الخميس": one proclitic is common before a weekday.
     if (const std::string bare = without_proclitic(word); !bare.empty())
         if (const auto it = map.find(bare); it != map.end()) return it->second;
@@ -232,12 +239,12 @@ std::optional<int> weekday_of(std::string_view word) {
 
 std::string_view unit_of(std::string_view word) {
     static const auto map = [] {
-        std::unordered_map<std::string, std::string_view> out;
+        WordMap<std::string_view> out;
         for (const UnitSpelling& u : kUnits)
             for (const std::string& w : words(u.words)) out.emplace(w, u.unit);
         return out;
     }();
-    if (const auto it = map.find(std::string(word)); it != map.end()) return it->second;
+    if (const auto it = map.find(word); it != map.end()) return it->second;
     return {};
 }
 
