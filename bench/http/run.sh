@@ -234,7 +234,7 @@ if ((INGEST_FEEDS > 0)) && has_case ingest; then
       fetched=$(grep -c ' fetched in ' "$d/run.log" || true)
       echo "    feeds fetched by the end of the run: $fetched of $((INGEST_FEEDS + 12)) (ingest still going: $((fetched < INGEST_FEEDS + 12)))"
       cmp -s <(curl -fsS "http://127.0.0.1:$T_PORT/merged.xml" 2>/dev/null) "$B/static/merged.xml" ||
-        echo "    note: the daemon's bytes changed during the ingest"
+        echo "    note: the bytes differ from the static copy (a restarted daemon dates its first render anew: lastBuildDate)"
       stop_pid "$daemon_pid"
     done
   done
