@@ -66,6 +66,15 @@ public:
     Outcome render(const OutputSpec& output, std::span<const MergedItem> entries, SysTime now, std::string_view base,
                    std::string_view stylesheet = {});
 
+    // Whether the output has been rendered (or adopted) by this cache.
+    bool knows(std::string_view output_name) const { return last_.contains(output_name); }
+    // What an earlier run published, adopted as the last documents when rendering `entries` at
+    // `built` gives exactly `existing` (each representation's bytes, in representations_of order):
+    // after a restart, unchanged entries are then no change, and readers keep their ETags. False
+    // (nothing adopted) when any document differs.
+    bool adopt(const OutputSpec& output, std::span<const MergedItem> entries, SysTime built, std::string_view base,
+               std::string_view stylesheet, std::span<const std::string> existing);
+
 private:
     struct Last {
         SysTime build_time;

@@ -513,6 +513,50 @@ TEST(PublishOutput, WritesEveryFormatOnceAndServesItsSnapshots) {
     }
     EXPECT_EQ(inode(o.representations[0].path), rss_inode) << "an unchanged file was replaced";
     EXPECT_TRUE(std::filesystem::exists(o.representations[2].path)) << "a missing file was not written again";
+
+    // A restarted daemon (a new cache) finds the files of the run before: the same entries are no
+    // change, with the same ETags and Last-Modified; other entries are.
+    RenderCache restarted;
+    const auto after_restart = publish_output(restarted, o, items, kBuild + hours{5}, kBase, "public, max-age=900");
+    ASSERT_EQ(after_restart.size(), 3u);
+    for (std::size_t i = 0; i < after_restart.size(); ++i) {
+        EXPECT_FALSE(after_restart[i].changed) << after_restart[i].url;
+        EXPECT_EQ(after_restart[i].snapshot->etag, first[i].snapshot->etag);
+        EXPECT_EQ(after_restart[i].snapshot->last_modified, kBuild);
+    }
+    EXPECT_EQ(inode(o.representations[0].path), rss_inode) << "a restart replaced an unchanged file";
+    RenderCache restarted_again;
+    const std::vector<MergedItem> fewer{latin()};
+    const auto other = publish_output(restarted_again, o, fewer, kBuild + hours{6}, kBase, "public, max-age=900");
+    ASSERT_EQ(other.size(), 3u);
+    EXPECT_TRUE(other[0].changed);
+    EXPECT_EQ(other[0].snapshot->last_modified, kBuild + hours{6});
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace tributary::publish
+
+namespace tributary::publish {
+namespace {
+
+// An output published only as Atom is adopted after a restart by its <updated>.
+TEST(PublishOutput, AnAtomOnlyOutputIsAdoptedAfterARestart) {
+    char tmpl[] = "/tmp/tributary-publish-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    const std::filesystem::path dir = tmpl;
+    OutputSpec o = three_formats();
+    o.representations = {Rep{Format::atom, "/main.atom", dir / "main.atom"}};
+    const std::vector<MergedItem> items{arabic()};
+    RenderCache before;
+    const auto first = publish_output(before, o, items, kBuild, kBase, "public, max-age=60");
+    ASSERT_EQ(first.size(), 1u);
+    ASSERT_TRUE(first[0].error.empty()) << first[0].error;
+    RenderCache after;
+    const auto again = publish_output(after, o, items, kBuild + hours{2}, kBase, "public, max-age=60");
+    ASSERT_EQ(again.size(), 1u);
+    EXPECT_FALSE(again[0].changed);
+    EXPECT_EQ(again[0].snapshot->etag, first[0].snapshot->etag);
     std::filesystem::remove_all(dir);
 }
 
