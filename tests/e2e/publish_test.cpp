@@ -292,6 +292,48 @@ TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
 }
 
+// A daemon started after `once` (a restart, as far as the outputs go) serves the bytes the run
+// before published, build date included, so readers' ETags still hold; /status shows each feed's
+// stored items.
+TEST_F(PublishEndToEnd, ARestartedDaemonServesWhatTheRunBeforePublished) {
+    write_config(config(""));
+    ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "once"}, dir_ / "once.log", 60s), 0)
+        << read_file(dir_ / "once.log");
+    const std::string published = read_file(dir_ / "out" / "tourism.xml");
+    ASSERT_NE(published.find("<lastBuildDate>"), std::string::npos);
+    std::this_thread::sleep_for(1100ms);  // a new build date would now show
+
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    // Its feeds are not due yet (the schedule `once` stored): it publishes from the store.
+    ASSERT_TRUE(daemon.wait_for_log("published ", 30s)) << daemon.log();
+    const std::string log = daemon.log();
+    const std::string marker = "served at http://127.0.0.1:";
+    const auto at = log.find(marker);
+    ASSERT_NE(at, std::string::npos) << log;
+    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+    HttpAnswer rss;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        rss = http_get(port, "/tourism.xml");
+        if (rss.status == 200) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(rss.status, 200) << rss.head;
+    EXPECT_EQ(rss.body, published);
+    EXPECT_EQ(read_file(dir_ / "out" / "tourism.xml"), published);
+
+    HttpAnswer status;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+        status = http_get(port, "/status.json");
+        if (status.status == 200 && status.body.find("\"last_outcome\": \"fetched\"") != std::string::npos) break;
+        std::this_thread::sleep_for(50ms);
+    }
+    ASSERT_EQ(status.status, 200) << status.head;
+    for (const auto& feed : nlohmann::json::parse(status.body)["feeds"])
+        EXPECT_GT(feed["items"].get<int>(), 0) << feed.dump();
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
+}
+
 TEST_F(PublishEndToEnd, CheckNamesTheListenAddressOnceAndUnknownSelectionsByLine) {
     write_config(config(""));
     ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / "feeds.conf").string(), "check"}, dir_ / "check.log", 10s), 0)
