@@ -150,10 +150,9 @@ TEST_F(ChromiumPages, ArabicTitlesReadRightToLeftOnTheStatusPageAndTheFeedPage) 
         << "\n\n[feed sahel]\nurl = " << feeds_.url("/sahel.atom") << "\n";
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
     ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, 3)) << daemon.log();
-    const std::string marker = "served at http://127.0.0.1:";
     const std::string log = daemon.log();
-    ASSERT_NE(log.find(marker), std::string::npos) << log;
-    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(log.find(marker) + marker.size())));
+    const std::uint16_t port = served_port(log);
+    ASSERT_NE(port, 0) << log;
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
     HttpAnswer rss;
     for (int attempt = 0; attempt < 200; ++attempt) {

@@ -323,10 +323,8 @@ TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, 3)) << daemon.log();
 
     const std::string log = daemon.log();
-    const std::string marker = "served at http://127.0.0.1:";
-    const auto at = log.find(marker);
-    ASSERT_NE(at, std::string::npos) << log;
-    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+    const std::uint16_t port = served_port(log);
+    ASSERT_NE(port, 0) << log;
     // The snapshot is swapped in after the cycle's commit; wait for it.
     HttpAnswer answer;
     for (int attempt = 0; attempt < 200; ++attempt) {

@@ -71,6 +71,13 @@ std::string read_file(const std::filesystem::path& file) {
     return text.str();
 }
 
+std::uint16_t served_port(const std::string& log) {
+    const std::string marker = "served at http://127.0.0.1:";
+    const auto at = log.find(marker);
+    if (at == std::string::npos) return 0;
+    return static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+}
+
 pid_t spawn_logged(const std::vector<std::string>& command, const std::filesystem::path& log_file, bool own_group) {
     if (command.empty()) throw std::invalid_argument("spawn_logged: no program");
     std::vector<std::string> storage = command;  // posix_spawn wants char*, not const char*

@@ -51,6 +51,10 @@ void execute(const std::filesystem::path& db_file, const std::string& sql);
 // The whole file, "" when it cannot be read.
 std::string read_file(const std::filesystem::path& file);
 
+// The port of the daemon's HTTP endpoint, as its log names it at start-up ("… served at
+// http://127.0.0.1:PORT/…"); 0 when the log does not name one (yet).
+std::uint16_t served_port(const std::string& log);
+
 struct HttpAnswer {
     int status = 0;
     std::string head;

@@ -235,10 +235,8 @@ TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
     ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, 3)) << daemon.log();
     const std::string log = daemon.log();
-    const std::string marker = "served at http://127.0.0.1:";
-    const auto at = log.find(marker);
-    ASSERT_NE(at, std::string::npos) << log;
-    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+    const std::uint16_t port = served_port(log);
+    ASSERT_NE(port, 0) << log;
 
     HttpAnswer json;
     for (int attempt = 0; attempt < 200; ++attempt) {
@@ -307,10 +305,8 @@ TEST_F(PublishEndToEnd, ARestartedDaemonServesWhatTheRunBeforePublished) {
     // Its feeds are not due yet (the schedule `once` stored): it publishes from the store.
     ASSERT_TRUE(daemon.wait_for_log("published ", 30s)) << daemon.log();
     const std::string log = daemon.log();
-    const std::string marker = "served at http://127.0.0.1:";
-    const auto at = log.find(marker);
-    ASSERT_NE(at, std::string::npos) << log;
-    const auto port = static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
+    const std::uint16_t port = served_port(log);
+    ASSERT_NE(port, 0) << log;
     HttpAnswer rss;
     for (int attempt = 0; attempt < 200; ++attempt) {
         rss = http_get(port, "/tourism.xml");

@@ -80,13 +80,7 @@ protected:
     }
     void write_config(const std::string& text) const { std::ofstream(dir_ / "feeds.conf", std::ios::trunc) << text; }
 
-    static std::uint16_t port_of(const ChildProcess& daemon) {
-        const std::string log = daemon.log();
-        const std::string marker = "served at http://127.0.0.1:";
-        const auto at = log.find(marker);
-        if (at == std::string::npos) return 0;
-        return static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
-    }
+    static std::uint16_t port_of(const ChildProcess& daemon) { return served_port(daemon.log()); }
 
     fs::path dir_;
     TestHttpServer server_;

@@ -54,13 +54,7 @@ protected:
         return run_to_completion(kBinary, full, dir_ / log_name, 60s);
     }
 
-    static std::uint16_t port_of(const ChildProcess& daemon) {
-        const std::string log = daemon.log();
-        const std::string marker = "served at http://127.0.0.1:";
-        const auto at = log.find(marker);
-        if (at == std::string::npos) return 0;
-        return static_cast<std::uint16_t>(std::stoi(log.substr(at + marker.size())));
-    }
+    static std::uint16_t port_of(const ChildProcess& daemon) { return served_port(daemon.log()); }
 
     fs::path dir_;
     TestHttpServer server_;

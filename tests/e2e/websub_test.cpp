@@ -102,10 +102,9 @@ TEST_F(WebSubEndToEnd, PingsTheHubOncePerChangeRetriesAfterA500AndNotWithoutChan
     write_config("", "");
     ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
     ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, 2)) << daemon.log();
-    const std::string marker = "served at http://127.0.0.1:";
     const std::string started = daemon.log();
-    ASSERT_NE(started.find(marker), std::string::npos) << started;
-    const auto port = static_cast<std::uint16_t>(std::stoi(started.substr(started.find(marker) + marker.size())));
+    const std::uint16_t port = served_port(started);
+    ASSERT_NE(port, 0) << started;
     const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
     for (int attempt = 0; attempt < 200; ++attempt) {
         const HttpAnswer json = http_get(port, "/all.json");
