@@ -324,8 +324,9 @@ TEST_F(PublishEndToEnd, ARestartedDaemonServesWhatTheRunBeforePublished) {
         std::this_thread::sleep_for(50ms);
     }
     ASSERT_EQ(status.status, 200) << status.head;
-    for (const auto& feed : nlohmann::json::parse(status.body)["feeds"])
-        EXPECT_GT(feed["items"].get<int>(), 0) << feed.dump();
+    const auto health = nlohmann::json::parse(status.body);
+    ASSERT_EQ(health["feeds"].size(), 3u) << status.body;
+    for (const auto& feed : health["feeds"]) EXPECT_GT(feed["items"].get<int>(), 0) << feed.dump();
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
 }
