@@ -646,7 +646,17 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         if (rank != 3 && d.score != best->score) return d.score > best->score;
         return earlier(slot, best_slot);
     };
+    // A story in another language can only be the item's by a fast path (a scored match needs one
+    // language): such a candidate is scored only when its URL or fingerprint could decide.
+    const auto language = std::find(languages_.begin(), languages_.end(), q.language);
+    const auto q_language = static_cast<std::size_t>(language - languages_.begin());  // size(): no story's
+    const auto fast_path_possible = [&](const Story& s) {
+        if (!q.canonical_url.empty() && q.canonical_url == s.url()) return true;
+        return q.fingerprint != 0 && s.fingerprint != 0 &&
+               std::popcount(q.fingerprint ^ s.fingerprint) <= kMaxStoryDistance;
+    };
     for (const Slot slot : slots) {
+        if (stories_[slot].language != q_language && !fast_path_possible(stories_[slot])) continue;
         MatchDecision d = score(q, time, slot, false);
         const int rank = d.explanation.fast_path == "url"                                      ? 3
                          : d.explanation.fast_path == "fingerprint"                            ? 2

@@ -163,6 +163,34 @@ TEST(StoryEngine, NearFingerprintMatchesUnlessADateDisagrees) {
     EXPECT_FALSE(engine.match(wednesday, kT0 + 1h, kWindow).has_value()) << why->to_string();
 }
 
+// Across languages wording cannot be compared, so only a fast path joins: the same URL, or the
+// same lead (a feed that declares another language for the same text).
+TEST(StoryEngine, AcrossLanguagesOnlyAFastPathMatches) {
+    StoryEngine engine;
+    StoryFeatures story = kQuakeA;
+    story.canonical_url = "https://site.example/seisme";
+    engine.add(1, story, kT0);
+
+    StoryFeatures rewrite = kQuakeB;
+    rewrite.language = "en";
+    EXPECT_FALSE(engine.match(rewrite, kT0 + 1h, kWindow).has_value());
+    rewrite.language = kQuakeA.language;
+    ASSERT_TRUE(engine.match(rewrite, kT0 + 1h, kWindow).has_value());
+
+    StoryFeatures same_lead = kQuakeA;
+    same_lead.language = "en";
+    const auto by_lead = engine.match(same_lead, kT0 + 1h, kWindow);
+    ASSERT_TRUE(by_lead.has_value());
+    EXPECT_EQ(by_lead->explanation.fast_path, "fingerprint");
+
+    StoryFeatures same_url = kTourism;
+    same_url.language = "ar";
+    same_url.canonical_url = story.canonical_url;
+    const auto by_url = engine.match(same_url, kT0 + 1h, kWindow);
+    ASSERT_TRUE(by_url.has_value());
+    EXPECT_EQ(by_url->explanation.fast_path, "url");
+}
+
 TEST(StoryEngine, IsAValue) {
     StoryEngine engine;
     engine.add(1, kQuakeA, kT0);
