@@ -646,17 +646,26 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
         if (rank != 3 && d.score != best->score) return d.score > best->score;
         return earlier(slot, best_slot);
     };
-    // A story in another language can only be the item's by a fast path (a scored match needs one
-    // language): such a candidate is scored only when its URL or fingerprint could decide.
+    // What a candidate can at best become, known without scoring it: 3 (the same URL), 2 (a near
+    // fingerprint; a conflict may still deny it), 1 (a scored match, which needs one language), 0.
+    // The choice does not depend on the order candidates are scored in (better() is a total order),
+    // so the likeliest go first and none that cannot beat the best so far is scored at all.
     const auto language = std::find(languages_.begin(), languages_.end(), q.language);
     const auto q_language = static_cast<std::size_t>(language - languages_.begin());  // size(): no story's
-    const auto fast_path_possible = [&](const Story& s) {
-        if (!q.canonical_url.empty() && q.canonical_url == s.url()) return true;
-        return q.fingerprint != 0 && s.fingerprint != 0 &&
-               std::popcount(q.fingerprint ^ s.fingerprint) <= kMaxStoryDistance;
+    const auto ceiling = [&](const Story& s) {
+        if (!q.canonical_url.empty() && q.canonical_url == s.url()) return 3;
+        if (q.fingerprint != 0 && s.fingerprint != 0 &&
+            std::popcount(q.fingerprint ^ s.fingerprint) <= kMaxStoryDistance)
+            return 2;
+        return s.language == q_language ? 1 : 0;
     };
-    for (const Slot slot : slots) {
-        if (stories_[slot].language != q_language && !fast_path_possible(stories_[slot])) continue;
+    std::vector<std::pair<int, Slot>> order;
+    order.reserve(slots.size());
+    for (const Slot slot : slots)
+        if (const int c = ceiling(stories_[slot]); c > 0) order.emplace_back(c, slot);
+    std::stable_sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (const auto& [can_reach, slot] : order) {
+        if (can_reach < best_rank) break;
         MatchDecision d = score(q, time, slot, false);
         const int rank = d.explanation.fast_path == "url"                                      ? 3
                          : d.explanation.fast_path == "fingerprint"                            ? 2
