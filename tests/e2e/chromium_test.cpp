@@ -154,12 +154,9 @@ TEST_F(ChromiumPages, ArabicTitlesReadRightToLeftOnTheStatusPageAndTheFeedPage) 
     const std::uint16_t port = served_port(log);
     ASSERT_NE(port, 0) << log;
     const std::string base = "http://127.0.0.1:" + std::to_string(port);
-    HttpAnswer rss;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        rss = http_get(port, "/all.xml");
-        if (rss.status == 200 && rss.body.find(kArabicTitle) != std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer rss = http_get_until(port, "/all.xml", [](const HttpAnswer& a) {
+        return a.status == 200 && a.body.find(kArabicTitle) != std::string::npos;
+    });
     ASSERT_NE(rss.body.find(kArabicTitle), std::string::npos) << rss.body;
 
     // 1. The feed URL as a subscriber's browser opens it: the XSLT's page, with the Arabic title.

@@ -326,23 +326,17 @@ TEST_F(EndToEnd, RunServesReloadsAndStopsCleanly) {
     const std::uint16_t port = served_port(log);
     ASSERT_NE(port, 0) << log;
     // The snapshot is swapped in after the cycle's commit; wait for it.
-    HttpAnswer answer;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        answer = http_get(port, "/merged.xml");
-        if (answer.status == 200 && read_merged(answer.body).titles.size() == 3) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    HttpAnswer answer = http_get_until(port, "/merged.xml", [](const HttpAnswer& a) {
+        return a.status == 200 && read_merged(a.body).titles.size() == 3;
+    });
     ASSERT_EQ(answer.status, 200) << answer.head;
     EXPECT_EQ(read_merged(answer.body).titles.size(), 3u);
     EXPECT_NE(answer.head.find("ETag: \""), std::string::npos) << answer.head;
 
     // The cycle's figures for monitoring: three feeds fetched, five items, one story from three.
-    HttpAnswer metrics;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        metrics = http_get(port, "/metrics");
-        if (metrics.body.find("tributary_feed_attempts_total{outcome=\"fetched\"} 3\n") != std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer metrics = http_get_until(port, "/metrics", [](const HttpAnswer& a) {
+        return a.body.find("tributary_feed_attempts_total{outcome=\"fetched\"} 3\n") != std::string::npos;
+    });
     EXPECT_EQ(metrics.status, 200) << metrics.head;
     EXPECT_NE(metrics.head.find("Content-Type: text/plain; version=0.0.4"), std::string::npos) << metrics.head;
     // (Start-up spreads the first polls over a second: they may end as one cycle or several.)

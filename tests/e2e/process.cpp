@@ -71,6 +71,16 @@ std::string read_file(const std::filesystem::path& file) {
     return text.str();
 }
 
+HttpAnswer http_get_until(std::uint16_t port, const std::string& path,
+                          const std::function<bool(const HttpAnswer&)>& done, std::chrono::milliseconds limit) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    for (;;) {
+        HttpAnswer answer = http_get(port, path);
+        if (done(answer) || std::chrono::steady_clock::now() >= deadline) return answer;
+        std::this_thread::sleep_for(std::chrono::milliseconds{50});
+    }
+}
+
 std::uint16_t served_port(const std::string& log) {
     const std::string marker = "served at http://127.0.0.1:";
     const auto at = log.find(marker);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,6 +65,11 @@ struct HttpAnswer {
 // A minimal HTTP/1.0 GET to 127.0.0.1:`port`: the server closes the connection after the answer.
 // Throws when it cannot connect or send.
 HttpAnswer http_get(std::uint16_t port, const std::string& path);
+
+// http_get every 50 ms until `done` accepts the answer or `limit` passes; the last answer.
+HttpAnswer http_get_until(std::uint16_t port, const std::string& path,
+                          const std::function<bool(const HttpAnswer&)>& done,
+                          std::chrono::milliseconds limit = std::chrono::seconds{10});
 
 // Runs the program to completion (bounded by `limit`) and returns its exit status.
 int run_to_completion(const std::filesystem::path& program, const std::vector<std::string>& args,

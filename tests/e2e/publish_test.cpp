@@ -238,12 +238,9 @@ TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     const std::uint16_t port = served_port(log);
     ASSERT_NE(port, 0) << log;
 
-    HttpAnswer json;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        json = http_get(port, "/all.json");
-        if (json.status == 200 && nlohmann::json::parse(json.body)["items"].size() == 3) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer json = http_get_until(port, "/all.json", [](const HttpAnswer& a) {
+        return a.status == 200 && nlohmann::json::parse(a.body)["items"].size() == 3;
+    });
     ASSERT_EQ(json.status, 200) << json.head;
     EXPECT_NE(json.head.find("Content-Type: application/feed+json; charset=utf-8"), std::string::npos) << json.head;
     // Without public_url, links name the listen address, with the port actually bound.
@@ -270,12 +267,9 @@ TEST_F(PublishEndToEnd, RunServesEveryFormatWithItsTypeAndTheFeedsMaxAge) {
     EXPECT_NE(xsl.head.find("Content-Type: text/xsl; charset=utf-8"), std::string::npos) << xsl.head;
 
     // Every feed's health, as a page and as JSON, from the daemon's own state.
-    HttpAnswer status;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        status = http_get(port, "/status.json");
-        if (status.status == 200 && status.body.find("\"last_outcome\": \"fetched\"") != std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer status = http_get_until(port, "/status.json", [](const HttpAnswer& a) {
+        return a.status == 200 && a.body.find("\"last_outcome\": \"fetched\"") != std::string::npos;
+    });
     ASSERT_EQ(status.status, 200) << status.head;
     const auto feeds = nlohmann::json::parse(status.body)["feeds"];
     ASSERT_EQ(feeds.size(), 3u) << status.body;
@@ -307,22 +301,14 @@ TEST_F(PublishEndToEnd, ARestartedDaemonServesWhatTheRunBeforePublished) {
     const std::string log = daemon.log();
     const std::uint16_t port = served_port(log);
     ASSERT_NE(port, 0) << log;
-    HttpAnswer rss;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        rss = http_get(port, "/tourism.xml");
-        if (rss.status == 200) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer rss = http_get_until(port, "/tourism.xml", [](const HttpAnswer& a) { return a.status == 200; });
     ASSERT_EQ(rss.status, 200) << rss.head;
     EXPECT_EQ(rss.body, published);
     EXPECT_EQ(read_file(dir_ / "out" / "tourism.xml"), published);
 
-    HttpAnswer status;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        status = http_get(port, "/status.json");
-        if (status.status == 200 && status.body.find("\"last_outcome\": \"fetched\"") != std::string::npos) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    const HttpAnswer status = http_get_until(port, "/status.json", [](const HttpAnswer& a) {
+        return a.status == 200 && a.body.find("\"last_outcome\": \"fetched\"") != std::string::npos;
+    });
     ASSERT_EQ(status.status, 200) << status.head;
     const auto health = nlohmann::json::parse(status.body);
     ASSERT_EQ(health["feeds"].size(), 3u) << status.body;

@@ -106,11 +106,9 @@ TEST_F(WebSubEndToEnd, PingsTheHubOncePerChangeRetriesAfterA500AndNotWithoutChan
     const std::uint16_t port = served_port(started);
     ASSERT_NE(port, 0) << started;
     const std::string base = "http://127.0.0.1:" + std::to_string(port) + "/";
-    for (int attempt = 0; attempt < 200; ++attempt) {
-        const HttpAnswer json = http_get(port, "/all.json");
-        if (json.status == 200 && nlohmann::json::parse(json.body)["items"].size() == 2) break;
-        std::this_thread::sleep_for(50ms);
-    }
+    http_get_until(port, "/all.json", [](const HttpAnswer& a) {
+        return a.status == 200 && nlohmann::json::parse(a.body)["items"].size() == 2;
+    });
     std::this_thread::sleep_for(300ms);
     EXPECT_TRUE(hub_requests().empty());
 

@@ -16,6 +16,7 @@
 #include <pugixml.hpp>
 #include <regex>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -466,13 +467,28 @@ TEST(OutputValidity, XmlFormatsPassXmllint) {
 namespace tributary::publish {
 namespace {
 
+// A new directory under the system's temporary one, removed with everything in it at the end.
+struct TempDir {
+    TempDir() {
+        std::string name = (std::filesystem::temp_directory_path() / "tributary-publish-XXXXXX").string();
+        if (mkdtemp(name.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
+        path = name;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        std::filesystem::remove_all(path, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    std::filesystem::path path;
+};
+
 // A published output: every format written to its file with the output's mode and served as a
 // snapshot with the output's Cache-Control and WebSub Link; publishing the same entries later is no
 // change and leaves the files alone, unless one went missing.
 TEST(PublishOutput, WritesEveryFormatOnceAndServesItsSnapshots) {
-    char tmpl[] = "/tmp/tributary-publish-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    const std::filesystem::path dir = tmpl;
+    const TempDir temp;
+    const std::filesystem::path& dir = temp.path;
     OutputSpec o = three_formats();
     for (Rep& rep : o.representations) rep.path = dir / std::filesystem::path(rep.url).filename();
     o.file_mode = 0640;
@@ -531,7 +547,6 @@ TEST(PublishOutput, WritesEveryFormatOnceAndServesItsSnapshots) {
     ASSERT_EQ(other.size(), 3u);
     EXPECT_TRUE(other[0].changed);
     EXPECT_EQ(other[0].snapshot->last_modified, kBuild + hours{6});
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
@@ -542,9 +557,8 @@ namespace {
 
 // An output published only as Atom is adopted after a restart by its <updated>.
 TEST(PublishOutput, AnAtomOnlyOutputIsAdoptedAfterARestart) {
-    char tmpl[] = "/tmp/tributary-publish-XXXXXX";
-    ASSERT_NE(mkdtemp(tmpl), nullptr);
-    const std::filesystem::path dir = tmpl;
+    const TempDir temp;
+    const std::filesystem::path& dir = temp.path;
     OutputSpec o = three_formats();
     o.representations = {Rep{Format::atom, "/main.atom", dir / "main.atom"}};
     const std::vector<MergedItem> items{arabic()};
@@ -557,7 +571,6 @@ TEST(PublishOutput, AnAtomOnlyOutputIsAdoptedAfterARestart) {
     ASSERT_EQ(again.size(), 1u);
     EXPECT_FALSE(again[0].changed);
     EXPECT_EQ(again[0].snapshot->etag, first[0].snapshot->etag);
-    std::filesystem::remove_all(dir);
 }
 
 }  // namespace
