@@ -80,6 +80,10 @@ bool iequals_ascii(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+bool is_ascii(std::string_view s) noexcept {
+    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 std::uint64_t fnv1a64(std::string_view bytes) noexcept {
     std::uint64_t h = 0xcbf29ce484222325ULL;
     for (const char c : bytes) {
@@ -230,6 +234,22 @@ std::string format_rfc3339(SysTime t) {
     const int n = std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02u:%02u:%02uZ", c.year, c.month, c.day,
                                 c.hour, c.minute, c.second);
     return std::string(buf.data(), static_cast<std::size_t>(n));
+}
+
+std::optional<SysTime> parse_rfc3339_utc(std::string_view text) {
+    if (text.size() != 20) return std::nullopt;
+    int year = 0;
+    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
+    char zone = 0;
+    const std::string copy(text);
+    if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &year, &month, &day, &hour, &minute, &second, &zone) !=
+            7 ||
+        zone != 'Z')
+        return std::nullopt;
+    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
+    if (!date.ok() || hour > 23 || minute > 59 || second > 59) return std::nullopt;
+    return SysTime{std::chrono::sys_days{date}} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
+           std::chrono::seconds{second};
 }
 
 }  // namespace tributary

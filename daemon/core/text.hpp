@@ -2,6 +2,7 @@
 // Small string helpers shared by several stages. Pure, no I/O.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -12,6 +13,7 @@ namespace tributary {
 std::string_view trim(std::string_view s) noexcept;  // ASCII whitespace only
 std::string to_lower_ascii(std::string_view s);
 bool iequals_ascii(std::string_view a, std::string_view b) noexcept;
+bool is_ascii(std::string_view s) noexcept;  // no byte above 0x7F
 
 // FNV-1a 64: stable across builds and platforms, so it may be persisted
 // (std::hash may not).
@@ -47,6 +49,8 @@ UrlUserinfo split_userinfo(std::string_view url);
 // "Mon, 29 Dec 2025 11:02:17 GMT" and "2025-12-29T11:02:17Z".
 std::string format_rfc1123(SysTime t);
 std::string format_rfc3339(SysTime t);
+// The inverse of format_rfc3339, for that exact shape only ("2025-12-29T11:02:17Z"); nullopt else.
+std::optional<SysTime> parse_rfc3339_utc(std::string_view text);
 
 // The UTF-8 of one code point (the caller has checked that it is one).
 inline void append_utf8(std::string& out, std::uint32_t cp) {

@@ -161,8 +161,7 @@ std::string normalize_ascii(std::string_view text) {
 }  // namespace
 
 std::string normalize_text(std::string_view text) {
-    if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
-        return normalize_ascii(text);
+    if (is_ascii(text)) return normalize_ascii(text);
     UErrorCode status = U_ZERO_ERROR;
     const icu::Normalizer2* nfkd = icu::Normalizer2::getNFKDInstance(status);
     if (U_FAILURE(status)) return to_lower_ascii(text);

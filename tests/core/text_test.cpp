@@ -45,7 +45,20 @@ TEST(Dates, FormatsRfc1123AndRfc3339InUtcEnglish) {
     EXPECT_EQ(format_rfc1123(SysTime{}), "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
+// The inverse of format_rfc3339, for its shape only: anything else is refused.
+TEST(Dates, ParsesBackWhatFormatRfc3339Writes) {
+    for (const SysTime t : {SysTime{std::chrono::seconds{1'767'006'137}}, SysTime{std::chrono::seconds{0}},
+                            SysTime{std::chrono::seconds{4'102'444'799}}})
+        EXPECT_EQ(parse_rfc3339_utc(format_rfc3339(t)), t) << format_rfc3339(t);
+    for (const char* other : {"2025-12-29T11:02:17+01:00", "2025-12-29 11:02:17Z", "2025-02-30T11:02:17Z",
+                              "2025-12-29T24:00:00Z", "2025-12-29T11:02:17", "", "2025-12-29T11:02:17Zjunk"})
+        EXPECT_FALSE(parse_rfc3339_utc(other).has_value()) << other;
+}
+
 TEST(Ascii, TrimLowerAndCompare) {
+    EXPECT_TRUE(is_ascii("plain, text 123\t"));
+    EXPECT_TRUE(is_ascii(""));
+    EXPECT_FALSE(is_ascii("caf\u00e9"));
     EXPECT_EQ(trim("  \tx y\r\n"), "x y");
     EXPECT_EQ(to_lower_ascii("ÉTÉ Abc"), "ÉtÉ abc");  // only ASCII letters change
     EXPECT_TRUE(iequals_ascii("Content-Type", "content-type"));
