@@ -12,7 +12,6 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <optional>
 #include <set>
 #include <string_view>
 #include <unordered_map>
@@ -126,41 +125,30 @@ bool ends_sentence(std::string_view gap) {
     return gap.find(" -") != std::string_view::npos || gap.find("- ") != std::string_view::npos;
 }
 
-bool is_ascii(std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
-}
-
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
 
-// A memo of one thread's recent answers for single words: news repeats its vocabulary (Zipf), and
+// normalize_text of one non-ASCII word, remembered per thread: news repeats its vocabulary, and
 // ICU's normalisation of a word (through UTF-16 and back) costs several times finding it again.
-// (Stemming and the stop-word lists are not memoised: on the ingest bench a lookup cost as much.) Bounded: emptied when
-// full, so a thread's memory stays at a few megabytes whatever it reads.
-template <typename Value>
-class WordMemo {
+// Bounded: emptied when full, so a thread's memory stays at a few megabytes whatever it reads.
+// (Stems and stop-word answers are not memoised: on the ingest bench a lookup cost as much.)
+class NormMemo {
 public:
-    explicit WordMemo(std::size_t capacity) : capacity_(capacity) {}
-
-    template <typename Compute>
-    const Value& get(std::string_view key, Compute&& compute) {
-        key_.assign(key);
+    const std::string& get(std::string_view word) {
+        key_.assign(word);
         if (const auto it = map_.find(key_); it != map_.end()) return it->second;
-        if (map_.size() >= capacity_) map_.clear();
-        return map_.emplace(key_, compute()).first->second;
+        if (map_.size() >= kCapacity) map_.clear();
+        return map_.emplace(key_, normalize_text(word)).first->second;
     }
 
 private:
-    std::size_t capacity_;
+    static constexpr std::size_t kCapacity = 32 * 1024;
     std::string key_;  // the lookup key, reused: no allocation for a word already held
-    std::unordered_map<std::string, Value> map_;
+    std::unordered_map<std::string, std::string> map_;
 };
 
-constexpr std::size_t kWordMemoCapacity = 32 * 1024;
-
-// normalize_text of one non-ASCII word.
 const std::string& cached_norm(std::string_view word) {
-    thread_local WordMemo<std::string> memo(kWordMemoCapacity);
-    return memo.get(word, [&] { return normalize_text(word); });
+    thread_local NormMemo memo;
+    return memo.get(word);
 }
 
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
@@ -338,13 +326,8 @@ std::string term_of(const Word& w, Lang lang) {
 
 std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
     std::map<std::string, std::uint32_t> counts;
-    for (const Word& w : words) {
-        if (w.script == Script::digits) {  // never noise, and its own term
-            ++counts[w.norm];
-            continue;
-        }
+    for (const Word& w : words)
         if (!is_noise(w, lang)) ++counts[term_of(w, lang)];
-    }
     std::vector<TermCount> out;
     out.reserve(counts.size());
     for (auto& [term, count] : counts) out.push_back({term, count});
