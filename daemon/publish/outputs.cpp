@@ -88,14 +88,16 @@ RenderCache::Outcome RenderCache::render(const OutputSpec& output, std::span<con
     return Outcome{.documents = std::move(documents), .build_time = now, .changed = true};
 }
 
-bool RenderCache::adopt(const OutputSpec& output, std::span<const MergedItem> entries, SysTime built,
-                        std::string_view base, std::string_view stylesheet, std::span<const std::string> existing) {
+std::optional<RenderCache::Outcome> RenderCache::adopt(const OutputSpec& output, std::span<const MergedItem> entries,
+                                                       SysTime built, std::string_view base,
+                                                       std::string_view stylesheet,
+                                                       std::span<const std::string> existing) {
     std::vector<RenderedDocument> documents = render_output(output, entries, built, base, stylesheet);
     if (!std::equal(documents.begin(), documents.end(), existing.begin(), existing.end(),
                     [](const RenderedDocument& doc, const std::string& bytes) { return doc.body == bytes; }))
-        return false;
-    last_.insert_or_assign(output.name, Last{.build_time = built, .documents = std::move(documents)});
-    return true;
+        return std::nullopt;
+    last_.insert_or_assign(output.name, Last{.build_time = built, .documents = documents});
+    return Outcome{.documents = std::move(documents), .build_time = built, .changed = false};
 }
 
 std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<const MergedItem> entries,

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -70,10 +71,12 @@ public:
     bool knows(std::string_view output_name) const { return last_.contains(output_name); }
     // What an earlier run published, adopted as the last documents when rendering `entries` at
     // `built` gives exactly `existing` (each representation's bytes, in representations_of order):
-    // after a restart, unchanged entries are then no change, and readers keep their ETags. False
-    // (nothing adopted) when any document differs.
-    bool adopt(const OutputSpec& output, std::span<const MergedItem> entries, SysTime built, std::string_view base,
-               std::string_view stylesheet, std::span<const std::string> existing);
+    // after a restart, unchanged entries are then no change, and readers keep their ETags. The
+    // outcome render() would give now (changed = false); nullopt, nothing adopted, when any
+    // document differs.
+    std::optional<Outcome> adopt(const OutputSpec& output, std::span<const MergedItem> entries, SysTime built,
+                                 std::string_view base, std::string_view stylesheet,
+                                 std::span<const std::string> existing);
 
 private:
     struct Last {

@@ -1,13 +1,12 @@
 #include "publish/publisher.hpp"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <iterator>
 #include <optional>
 #include <utility>
 
+#include "core/text.hpp"
 #include "publish/atomic_file.hpp"
 #include "publish/http_rules.hpp"
 #include "publish/pages.hpp"
@@ -21,22 +20,6 @@ std::string file_bytes(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) return {};
     return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-// "2025-12-29T11:02:17Z", as format_rfc3339 writes it (the only shape our Atom documents carry).
-std::optional<SysTime> parse_own_rfc3339(std::string_view text) {
-    int year = 0;
-    unsigned month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    char zone = 0;
-    const std::string copy(text.substr(0, 20));
-    if (std::sscanf(copy.c_str(), "%4d-%2u-%2uT%2u:%2u:%2u%c", &year, &month, &day, &hour, &minute, &second, &zone) !=
-            7 ||
-        zone != 'Z')
-        return std::nullopt;
-    const std::chrono::year_month_day date{std::chrono::year{year}, std::chrono::month{month}, std::chrono::day{day}};
-    if (!date.ok() || hour > 23 || minute > 59 || second > 60) return std::nullopt;
-    return SysTime{std::chrono::sys_days{date}} + std::chrono::hours{hour} + std::chrono::minutes{minute} +
-           std::chrono::seconds{second};
 }
 
 // The build date an earlier run wrote into the output's documents: RSS's lastBuildDate, else the
@@ -56,7 +39,7 @@ std::optional<SysTime> published_build_time(const std::vector<OutputSpec::Repres
             if (auto t = parse_http_date(between(bytes[i], "<lastBuildDate>", "</lastBuildDate>"))) return t;
     for (std::size_t i = 0; i < reps.size() && i < bytes.size(); ++i)
         if (reps[i].format == OutputSpec::Format::atom)
-            if (auto t = parse_own_rfc3339(between(bytes[i], "<updated>", "</updated>"))) return t;
+            if (auto t = parse_rfc3339_utc(between(bytes[i], "<updated>", "</updated>"))) return t;
     return std::nullopt;
 }
 
@@ -66,6 +49,7 @@ std::vector<PublishedDocument> publish_output(RenderCache& cache, const OutputSp
                                               std::span<const MergedItem> entries, SysTime now, std::string_view base,
                                               const std::string& cache_control) {
     const std::string stylesheet = absolute_url(base, kStylesheetPath);
+    std::optional<RenderCache::Outcome> adopted;
     if (!cache.knows(output.name)) {
         // The first render of this run: what an earlier run left in the files, if rendering the
         // same entries at its build date gives those bytes again, is adopted, so that a restart
@@ -75,10 +59,10 @@ std::vector<PublishedDocument> publish_output(RenderCache& cache, const OutputSp
         existing.reserve(reps.size());
         for (const OutputSpec::Representation& rep : reps) existing.push_back(file_bytes(rep.path));
         if (std::none_of(existing.begin(), existing.end(), [](const std::string& b) { return b.empty(); }))
-            cache.adopt(output, entries, published_build_time(reps, existing).value_or(now), base, stylesheet,
-                        existing);
+            adopted = cache.adopt(output, entries, published_build_time(reps, existing).value_or(now), base, stylesheet,
+                                  existing);
     }
-    RenderCache::Outcome out = cache.render(output, entries, now, base, stylesheet);
+    RenderCache::Outcome out = adopted ? std::move(*adopted) : cache.render(output, entries, now, base, stylesheet);
     std::vector<PublishedDocument> published;
     published.reserve(out.documents.size());
     for (RenderedDocument& doc : out.documents) {
