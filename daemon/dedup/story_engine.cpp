@@ -137,6 +137,17 @@ struct StoryEngine::Query {
     std::string language;
 };
 
+StoryEngine::Story::Story(const Story& other)
+    : id(other.id),
+      kept_since(other.kept_since),
+      fingerprint(other.fingerprint),
+      block(other.block ? std::make_unique_for_overwrite<std::uint32_t[]>(other.block_words()) : nullptr),
+      term_count(other.term_count),
+      url_size(other.url_size),
+      language(other.language) {
+    if (block) std::copy_n(other.block.get(), block_words(), block.get());
+}
+
 StoryEngine::StoryEngine(MatchWeights weights, EngineLimits limits) : weights_(weights), limits_(limits) {}
 
 StoryEngine::Packed StoryEngine::pack(TermId id, std::uint32_t title, std::uint32_t lead, Role role) {
@@ -280,15 +291,16 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     std::vector<std::string> quantity_texts;
     text_terms(f, text, quantity_texts);
     const std::string& url = f.canonical_url;
-    std::vector<std::uint32_t> block;
-    block.reserve(text.size() + (url.size() + 3) / 4);
+    std::vector<std::uint32_t>& packed = pack_scratch_;
+    packed.clear();
     for (const TextTerm& t : text)
-        if (const TermId id = intern(t.text); id != kNone) block.push_back(pack(id, t.title, t.lead, t.role).bits);
-    std::sort(block.begin(), block.end(),
+        if (const TermId id = intern(t.text); id != kNone) packed.push_back(pack(id, t.title, t.lead, t.role).bits);
+    std::sort(packed.begin(), packed.end(),
               [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
-    const auto term_count = static_cast<std::uint32_t>(block.size());
-    block.resize(term_count + (url.size() + 3) / 4);
-    if (!url.empty()) std::memcpy(block.data() + term_count, url.data(), url.size());
+    const auto term_count = static_cast<std::uint32_t>(packed.size());
+    auto block = std::make_unique_for_overwrite<std::uint32_t[]>(term_count + (url.size() + 3) / 4);
+    std::copy(packed.begin(), packed.end(), block.get());
+    if (!url.empty()) std::memcpy(block.get() + term_count, url.data(), url.size());
 
     Story& s = stories_[slot];
     s.id = story_id;
@@ -354,14 +366,14 @@ std::size_t StoryEngine::expire(SysTime before) {
 
 std::size_t StoryEngine::memory_bytes() const {
     std::size_t bytes = terms_.capacity() * sizeof(TermEntry) + df_.capacity() * sizeof(std::uint32_t) +
-                        free_terms_.capacity() * sizeof(TermId) + stories_.capacity() * sizeof(Story) +
-                        times_.capacity() * sizeof(SysTime) + free_slots_.capacity() * sizeof(Slot) +
-                        term_ids_.memory_bytes() + ids_.memory_bytes() + by_url_.memory_bytes() +
-                        by_fingerprint_.memory_bytes() + expiry_.capacity() * sizeof(expiry_.front()) +
-                        accumulated_.capacity() * sizeof(float) + touched_.capacity() * sizeof(Slot);
+                        free_terms_.capacity() * sizeof(TermId) + stories_.memory_bytes() + times_.memory_bytes() +
+                        free_slots_.capacity() * sizeof(Slot) + term_ids_.memory_bytes() + ids_.memory_bytes() +
+                        by_url_.memory_bytes() + by_fingerprint_.memory_bytes() +
+                        expiry_.capacity() * sizeof(expiry_.front()) + accumulated_.capacity() * sizeof(float) +
+                        touched_.capacity() * sizeof(Slot);
     for (const TermEntry& t : terms_)
         bytes += (t.text.capacity() > 15 ? t.text.capacity() + 1 : 0) + t.postings.capacity() * sizeof(Slot);
-    for (const Story& s : stories_) bytes += s.block.capacity() * sizeof(std::uint32_t);
+    stories_.for_each([&](const Story& s) { bytes += s.block_words() * sizeof(std::uint32_t); });
     return bytes;
 }
 

@@ -25,6 +25,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,7 @@
 
 #include "core/story_index.hpp"
 #include "core/types.hpp"
+#include "dedup/chunked_array.hpp"
 #include "dedup/probe_table.hpp"
 #include "dedup/story_features.hpp"
 
@@ -239,15 +241,24 @@ private:
         std::int64_t id = 0;
         SysTime kept_since{};
         std::uint64_t fingerprint = 0;
-        // Its terms sorted by id, then its canonical URL's bytes: one allocation a story.
-        std::vector<std::uint32_t> block;
+        // Its terms sorted by id, then its canonical URL's bytes: one allocation a story, of
+        // exactly its size (a vector would add 16 bytes a story and its spare capacity).
+        std::unique_ptr<std::uint32_t[]> block;
         std::uint32_t term_count = 0;
         std::uint32_t url_size = 0;
         std::uint8_t language = 0;  // index in languages_
 
-        const Packed* terms_begin() const { return reinterpret_cast<const Packed*>(block.data()); }
+        Story() = default;
+        Story(Story&&) noexcept = default;
+        Story& operator=(Story&&) noexcept = default;
+        // An engine is a value (tests and the evaluation copy one): a copy owns its own block.
+        Story(const Story& other);
+        Story& operator=(const Story& other) { return *this = Story(other); }
+
+        std::size_t block_words() const { return term_count + (url_size + 3) / 4; }
+        const Packed* terms_begin() const { return reinterpret_cast<const Packed*>(block.get()); }
         const Packed* terms_end() const { return terms_begin() + term_count; }
-        std::string_view url() const { return {reinterpret_cast<const char*>(block.data() + term_count), url_size}; }
+        std::string_view url() const { return {reinterpret_cast<const char*>(block.get() + term_count), url_size}; }
     };
     static_assert(sizeof(Packed) == sizeof(std::uint32_t));
 
@@ -287,8 +298,9 @@ private:
     std::vector<std::uint32_t> df_;
     std::vector<TermId> free_terms_;
     ProbeTable term_ids_;  // term text -> id
-    std::vector<Story> stories_;
-    std::vector<SysTime> times_;  // per slot, apart from stories_: read for every posting entry
+    // Per slot, in chunks (see chunked_array.hpp: a vector's growth is the engine's peak).
+    ChunkedArray<Story> stories_;
+    ChunkedArray<SysTime> times_;  // apart from stories_: read for every posting entry
     std::vector<Slot> free_slots_;
     ProbeTable ids_;             // story id -> slot
     ProbeTable by_url_;          // canonical URL -> slots
@@ -301,6 +313,7 @@ private:
     mutable std::vector<float> accumulated_;
     mutable std::vector<Slot> touched_;
     mutable std::vector<TermId> quantity_scratch_;  // of score()
+    std::vector<std::uint32_t> pack_scratch_;       // of add()
 };
 
 // The daemon's StoryIndex (core/story_index.hpp): a StoryEngine fed with the features ItemKeys
