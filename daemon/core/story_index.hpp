@@ -25,6 +25,11 @@ struct StoryMatch {
     // Decided by weighing the wording, not by a fast path (same URL, near-identical lead): the
     // store then never joins an item to a story its own feed already reports.
     bool by_score = false;
+    // Decided by the canonical URL as the index holds it: a hash, not the URL. The store looks an
+    // item's URL up exactly before it asks the index, so when it gets this answer its own lookup
+    // found no item there: a hash collision (one a hostile feed could craft) or a story whose
+    // items are gone. Never joined.
+    bool by_url = false;
 
     friend bool operator==(const StoryMatch&, const StoryMatch&) = default;
 };

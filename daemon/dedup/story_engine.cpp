@@ -115,6 +115,13 @@ bool is_number(std::string_view term) {
 
 std::uint64_t text_hash(std::string_view text) { return std::hash<std::string_view>{}(text); }
 
+// What a story keeps of its canonical URL; 0 for none.
+std::uint64_t url_key(std::string_view url) {
+    if (url.empty()) return 0;
+    const std::uint64_t h = text_hash(url);
+    return h == 0 ? 1 : h;
+}
+
 }  // namespace
 
 struct StoryEngine::Query {
@@ -133,7 +140,7 @@ struct StoryEngine::Query {
     bool unknown_place = false, unknown_person = false;
     std::vector<std::string> quantities;
     std::uint64_t fingerprint = 0;
-    std::string canonical_url;
+    std::uint64_t url_hash = 0;  // url_key(canonical URL)
     std::string language;
 };
 
@@ -141,9 +148,9 @@ StoryEngine::Story::Story(const Story& other)
     : id(other.id),
       kept_since(other.kept_since),
       fingerprint(other.fingerprint),
+      url_hash(other.url_hash),
       block(other.block ? std::make_unique_for_overwrite<std::uint32_t[]>(other.block_words()) : nullptr),
       term_count(other.term_count),
-      url_size(other.url_size),
       language(other.language) {
     if (block) std::copy_n(other.block.get(), block_words(), block.get());
 }
@@ -290,7 +297,6 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     std::vector<TextTerm> text;
     std::vector<std::string> quantity_texts;
     text_terms(f, text, quantity_texts);
-    const std::string& url = f.canonical_url;
     std::vector<std::uint32_t>& packed = pack_scratch_;
     packed.clear();
     for (const TextTerm& t : text)
@@ -298,17 +304,16 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     std::sort(packed.begin(), packed.end(),
               [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
     const auto term_count = static_cast<std::uint32_t>(packed.size());
-    auto block = std::make_unique_for_overwrite<std::uint32_t[]>(term_count + (url.size() + 3) / 4);
+    auto block = std::make_unique_for_overwrite<std::uint32_t[]>(term_count);
     std::copy(packed.begin(), packed.end(), block.get());
-    if (!url.empty()) std::memcpy(block.get() + term_count, url.data(), url.size());
 
     Story& s = stories_[slot];
     s.id = story_id;
     s.kept_since = kept_since;
     s.fingerprint = f.fingerprint;
+    s.url_hash = url_key(f.canonical_url);
     s.block = std::move(block);
     s.term_count = term_count;
-    s.url_size = static_cast<std::uint32_t>(url.size());
     s.language = language_code(f.language);
     times_[slot] = time;
 
@@ -322,7 +327,7 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
 
     ids_.insert(mix64(static_cast<std::uint64_t>(story_id)), slot,
                 [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
-    if (!url.empty()) by_url_.insert(text_hash(url), slot, [this](Slot v) { return text_hash(stories_[v].url()); });
+    if (s.url_hash != 0) by_url_.insert(s.url_hash, slot, [this](Slot v) { return stories_[v].url_hash; });
     if (s.fingerprint != 0)
         by_fingerprint_.insert(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
     expiry_.emplace_back(kept_since, story_id);
@@ -340,8 +345,7 @@ void StoryEngine::remove(std::int64_t story_id) {
     for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) release(p->id(), slot);
     ids_.erase(mix64(static_cast<std::uint64_t>(story_id)), slot,
                [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
-    if (s.url_size > 0)
-        by_url_.erase(text_hash(s.url()), slot, [this](Slot v) { return text_hash(stories_[v].url()); });
+    if (s.url_hash != 0) by_url_.erase(s.url_hash, slot, [this](Slot v) { return stories_[v].url_hash; });
     if (s.fingerprint != 0)
         by_fingerprint_.erase(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
     s = Story{};
@@ -417,7 +421,7 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
     std::sort(q.terms.begin(), q.terms.end(), [](const Query::Term& a, const Query::Term& b) { return a.id < b.id; });
     q.quantities = f.quantities;
     q.fingerprint = f.fingerprint;
-    q.canonical_url = f.canonical_url;
+    q.url_hash = url_key(f.canonical_url);
     q.language = f.language;
     return q;
 }
@@ -474,9 +478,8 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
         if (same && in_window(times_[slot], time, window) && std::find(slots.begin(), slots.end(), slot) == slots.end())
             slots.push_back(slot);
     };
-    if (!q.canonical_url.empty())
-        by_url_.for_each(text_hash(q.canonical_url),
-                         [&](Slot slot) { add_if(slot, stories_[slot].url() == q.canonical_url); });
+    if (q.url_hash != 0)
+        by_url_.for_each(q.url_hash, [&](Slot slot) { add_if(slot, stories_[slot].url_hash == q.url_hash); });
     if (q.fingerprint != 0)
         by_fingerprint_.for_each(mix64(q.fingerprint),
                                  [&](Slot slot) { add_if(slot, stories_[slot].fingerprint == q.fingerprint); });
@@ -617,7 +620,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
     const double nearness =
         horizon > 0 ? std::max(0.0, 1.0 - static_cast<double>(why.time_gap.count()) / horizon) : 0.0;
 
-    if (!q.canonical_url.empty() && q.canonical_url == s.url()) {
+    if (q.url_hash != 0 && q.url_hash == s.url_hash) {
         why.fast_path = "url";
     } else if (why.fingerprint_distance <= kMaxStoryDistance && !any_conflict) {
         // The same lead, give or take a few words, unless it names another date, score or place:
@@ -665,7 +668,7 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
     const auto language = std::find(languages_.begin(), languages_.end(), q.language);
     const auto q_language = static_cast<std::size_t>(language - languages_.begin());  // size(): no story's
     const auto ceiling = [&](const Story& s) {
-        if (!q.canonical_url.empty() && q.canonical_url == s.url()) return 3;
+        if (q.url_hash != 0 && q.url_hash == s.url_hash) return 3;
         if (q.fingerprint != 0 && s.fingerprint != 0 &&
             std::popcount(q.fingerprint ^ s.fingerprint) <= kMaxStoryDistance)
             return 2;
@@ -722,7 +725,8 @@ std::optional<StoryMatch> StoryEngineIndex::match(const ItemKeys& keys, const Pa
     if (!decision) return std::nullopt;
     return StoryMatch{.story_id = decision->story_id,
                       .reason = decision->explanation.to_string(decision->score),
-                      .by_score = decision->explanation.fast_path.empty()};
+                      .by_score = decision->explanation.fast_path.empty(),
+                      .by_url = decision->explanation.fast_path == "url"};
 }
 
 std::string StoryEngineIndex::features_of(const ParsedItem& item) const { return serialize(extract_features(item)); }

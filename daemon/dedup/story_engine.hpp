@@ -241,11 +241,14 @@ private:
         std::int64_t id = 0;
         SysTime kept_since{};
         std::uint64_t fingerprint = 0;
-        // Its terms sorted by id, then its canonical URL's bytes: one allocation a story, of
-        // exactly its size (a vector would add 16 bytes a story and its spare capacity).
+        // Its canonical URL's hash, not its bytes (0: none): a third of a story's memory was its
+        // URL, and the store, which keeps the URL, looks an item's up exactly before it asks the
+        // engine. So a match on the hash alone is never taken by the store (StoryMatch::by_url).
+        std::uint64_t url_hash = 0;
+        // Its terms sorted by id: one allocation a story, of exactly its size (a vector would add
+        // 16 bytes a story and its spare capacity).
         std::unique_ptr<std::uint32_t[]> block;
         std::uint32_t term_count = 0;
-        std::uint32_t url_size = 0;
         std::uint8_t language = 0;  // index in languages_
 
         Story() = default;
@@ -255,10 +258,9 @@ private:
         Story(const Story& other);
         Story& operator=(const Story& other) { return *this = Story(other); }
 
-        std::size_t block_words() const { return term_count + (url_size + 3) / 4; }
+        std::size_t block_words() const { return term_count; }
         const Packed* terms_begin() const { return reinterpret_cast<const Packed*>(block.get()); }
         const Packed* terms_end() const { return terms_begin() + term_count; }
-        std::string_view url() const { return {reinterpret_cast<const char*>(block.get() + term_count), url_size}; }
     };
     static_assert(sizeof(Packed) == sizeof(std::uint32_t));
 
@@ -303,7 +305,7 @@ private:
     ChunkedArray<SysTime> times_;  // apart from stories_: read for every posting entry
     std::vector<Slot> free_slots_;
     ProbeTable ids_;             // story id -> slot
-    ProbeTable by_url_;          // canonical URL -> slots
+    ProbeTable by_url_;          // canonical URL's hash -> slots
     ProbeTable by_fingerprint_;  // exact fingerprint (the same lead) -> slots
     std::vector<std::string> languages_;
     // (kept_since, story id), a min-heap; entries of replaced or removed stories stay until they

@@ -363,6 +363,7 @@ struct FeedStore::Impl {
         if (!by_url) return std::unexpected(by_url.error());
         if (*by_url) target = StoryMatch{.story_id = **by_url, .reason = "url"};
         if (!target) target = index.match(key, item, story_time(item, now), story_window);
+        if (target && target->by_url) target.reset();  // the exact lookup above found no such URL
         if (!target || target->story_id == story) return std::nullopt;
         if (target->by_score) {
             auto own = story_has_feed(target->story_id, feed);
@@ -941,6 +942,8 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         if (*by_url) story = StoryMatch{.story_id = **by_url, .reason = "url"};
         if (!story) {
             story = index.match(key, item, story_time(item, now), story_window);
+            // The exact lookup above found no item at this URL: the index's URL answer is a hash.
+            if (story && story->by_url) story.reset();
             if (story && stray && stray()) {
                 return fail(ErrorKind::Internal, "store: ingest " + state.name + ": the story matcher picked story " +
                                                      std::to_string(*stray()) +

@@ -45,7 +45,7 @@ public:
     std::size_t expire(SysTime) override { return 0; }
     std::size_t size() const override { return held.size(); }
     std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem&, SysTime, Seconds) const override {
-        if (answer) return StoryMatch{.story_id = *answer, .reason = "forced"};
+        if (answer) return StoryMatch{.story_id = *answer, .reason = "forced", .by_url = answer_by_url};
         for (const auto& [id, features] : held)
             if (features == keys.features)
                 return StoryMatch{.story_id = id, .reason = "same features", .by_score = true};
@@ -57,6 +57,7 @@ public:
     std::vector<std::int64_t> removed;
     std::map<std::int64_t, std::string> held;
     std::optional<std::int64_t> answer;  // when set, every match answers this story
+    bool answer_by_url = false;          // … as if by the URL's hash (StoryMatch::by_url)
 };
 
 ParsedFeed document(std::vector<std::pair<std::string, std::string>> items) {  // (id, title)
@@ -276,6 +277,26 @@ TEST_F(StoreStoryIndexTest, ARepresentativesNewTextReachesTheIndex) {
 // Two items of one site that merely read alike are two events of one kind (two bulletins, two
 // matchdays): a scored match never joins an item to a story its own feed reports. A fast path
 // (here the same URL) still does.
+// The engine keeps a hash of each story's URL, not the URL. Had the store no item at the item's
+// URL, an index's URL answer is a collision (a hostile feed can craft one for a known hash) and
+// the item starts its own story; any other answer of the index joins.
+TEST_F(StoreStoryIndexTest, AnIndexsAnswerByUrlHashAloneIsNeverJoined) {
+    ASSERT_TRUE(ingest("alpha", document({{"1", "Quake"}}), kT0));
+    const std::int64_t story = std::stoll(column("SELECT id FROM stories").at(0));
+    index.answer = story;
+    index.answer_by_url = true;
+    auto r = ingest("beta", document({{"b1", "Unrelated"}}), kT0 + 40min);
+    ASSERT_TRUE(r) << r.error().message;
+    EXPECT_EQ(r->new_items, 1);
+    EXPECT_EQ(r->duplicate_items, 0);
+    EXPECT_EQ(column("SELECT count(*) FROM stories"), std::vector<std::string>{"2"});
+
+    index.answer_by_url = false;
+    auto joined = ingest("beta", document({{"b2", "Quake"}}), kT0 + 50min);
+    ASSERT_TRUE(joined) << joined.error().message;
+    EXPECT_EQ(joined->duplicate_items, 1);
+}
+
 TEST_F(StoreStoryIndexTest, AScoredMatchNeverJoinsAStoryOfTheItemsOwnFeed) {
     ASSERT_TRUE(ingest("alpha", document({{"1", "Weather bulletin"}}), kT0));
     auto r = ingest("alpha", document({{"1", "Weather bulletin"}, {"2", "Weather bulletin"}}), kT0 + 24h);
