@@ -2,8 +2,10 @@
 
 #include <algorithm>
 #include <array>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "dedup/dedup.hpp"
 
@@ -235,6 +237,36 @@ std::optional<int> weekday_of(std::string_view word) {
     if (const std::string bare = without_proclitic(word); !bare.empty())
         if (const auto it = map.find(bare); it != map.end()) return it->second;
     return std::nullopt;
+}
+
+bool is_noise_word(Lang list, std::string_view word) {
+    // What the three questions answer together, asked of every word of every item: one set per
+    // list, with the weekdays written with a proclitic spelled out (those the proclitic rule of
+    // weekday_of() reads back as a weekday), instead of four lookups and a string a word.
+    static const std::array<WordSet, 4> sets = [] {
+        WordSet weekdays;
+        for (const std::string_view list : kWeekdays) add_words(weekdays, list);
+        WordSet with_proclitics = weekdays;
+        static constexpr std::array<std::string_view, 5> kProclitics{"\u0648", "\u0641", "\u0628", "\u0644", "\u0643"};
+        for (const std::string& day : weekdays) {
+            std::vector<std::string> spellings;
+            for (const std::string_view p : kProclitics) spellings.push_back(std::string(p) + day);
+            if (day.starts_with("\u0627\u0644")) spellings.push_back("\u0644\u0644" + day.substr(4));  // ال → لل
+            for (std::string& s : spellings)
+                if (weekday_of(s).has_value()) with_proclitics.insert(std::move(s));
+        }
+        std::array<WordSet, 4> out;
+        for (const Lang lang : {Lang::other, Lang::ar, Lang::fr, Lang::en}) {
+            WordSet& set = out[static_cast<std::size_t>(lang)];
+            set = with_proclitics;
+            add_words(set, kNewsFiller);
+            if (lang == Lang::ar) add_words(set, kArabicStop);
+            if (lang == Lang::fr || lang == Lang::other) add_words(set, kFrenchStop);
+            if (lang == Lang::en || lang == Lang::other) add_words(set, kEnglishStop);
+        }
+        return out;
+    }();
+    return contains(sets[static_cast<std::size_t>(list)], word);
 }
 
 std::string_view unit_of(std::string_view word) {

@@ -24,6 +24,9 @@ bool is_stop_word(Lang lang, std::string_view word);
 // any of our three languages: removed like stop words.
 bool is_news_filler(std::string_view word);
 
+// is_stop_word(list, word) || is_news_filler(word) || weekday_of(word), in one lookup.
+bool is_noise_word(Lang list, std::string_view word);
+
 // Votes for a Latin-script language: distinctive function words of French and English.
 bool is_french_marker(std::string_view word);
 bool is_english_marker(std::string_view word);

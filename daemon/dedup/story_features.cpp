@@ -10,7 +10,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <memory>
 #include <set>
 #include <string_view>
@@ -159,6 +158,7 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
     const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
     std::vector<Word> words;
+    words.reserve(std::min(max_words, text.size() / 2 + 1));
     Word current;
     std::string gap;
     int letters = 0, uppers = 0;
@@ -243,7 +243,10 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
     finish();
 
     // normalize_text can turn one written word into several (a ligature of a phrase): split them
-    // so every norm is one word.
+    // so every norm is one word. Rare: most texts need no second list.
+    if (std::none_of(words.begin(), words.end(),
+                     [](const Word& w) { return w.norm.empty() || w.norm.find(' ') != std::string::npos; }))
+        return words;
     std::vector<Word> out;
     out.reserve(words.size());
     for (Word& w : words) {
@@ -311,8 +314,7 @@ bool is_noise(const Word& w, Lang lang) {
     if (w.script == Script::digits) return false;
     if (code_points(w.norm) < 2) return true;
     const Lang list = w.script == Script::arabic ? Lang::ar : latin_list(lang);
-    return lexicon::is_stop_word(list, w.norm) || lexicon::is_news_filler(w.norm) ||
-           lexicon::weekday_of(w.norm).has_value();
+    return lexicon::is_noise_word(list, w.norm);
 }
 
 // Arabic words take the Arabic stemmer whatever the document's language; Latin words take the
@@ -324,13 +326,20 @@ std::string term_of(const Word& w, Lang lang) {
     return w.norm;
 }
 
+// Sorted by term, each with its count (sorting a vector: a tree of strings cost a node a word).
 std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
-    std::map<std::string, std::uint32_t> counts;
+    std::vector<std::string> terms;
+    terms.reserve(words.size());
     for (const Word& w : words)
-        if (!is_noise(w, lang)) ++counts[term_of(w, lang)];
+        if (!is_noise(w, lang)) terms.push_back(term_of(w, lang));
+    std::sort(terms.begin(), terms.end());
     std::vector<TermCount> out;
-    out.reserve(counts.size());
-    for (auto& [term, count] : counts) out.push_back({term, count});
+    for (std::size_t i = 0; i < terms.size();) {
+        std::size_t j = i + 1;
+        while (j < terms.size() && terms[j] == terms[i]) ++j;
+        out.push_back({std::move(terms[i]), static_cast<std::uint32_t>(j - i)});
+        i = j;
+    }
     return out;
 }
 
