@@ -167,10 +167,11 @@ public:
     std::size_t expire(SysTime before);
 
     // The story the item reports, among those whose time lies within `window` of `time`: same
-    // canonical URL, else a fingerprint within kMaxStoryDistance bits (unless a date, number,
-    // place or person conflicts: the next edition of a template), else the best score at or
-    // above the threshold; of equal answers the earliest story (then the smallest id). nullopt:
-    // a new story. Scores only the candidates(): a near-duplicate is among them by its words.
+    // canonical URL (by its hash: see Story::url_hash), else a fingerprint within
+    // kMaxStoryDistance bits (unless a date, number, place or person conflicts: the next edition
+    // of a template), else the best score at or above the threshold; of equal answers the
+    // earliest story (then the smallest id). nullopt: a new story. Scores only the candidates():
+    // a near-duplicate is among them by its words.
     std::optional<MatchDecision> match(const StoryFeatures& item, SysTime time, Seconds window) const;
 
     // The item scored against one story held, whether or not match() would choose it (and
