@@ -895,7 +895,12 @@ void Daemon::maybe_prune(SysTime now) {
         [this](Result<store::PruneResult> pruned) {
             prune_running_ = false;
             report_prune(pruned);
-            if (pruned && pruned->stories > 0) request_publish();
+            if (!pruned) return;
+            // /status shows what the store holds, not what the feed's last ingest counted.
+            for (const store::PruneResult::Feed& feed : pruned->feeds)
+                if (const auto it = feeds_.find(feed.name); it != feeds_.end())
+                    it->second.state.item_count = feed.items_left;
+            if (pruned->stories > 0) request_publish();
         });
 }
 

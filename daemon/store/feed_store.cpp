@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <system_error>
 #include <unordered_map>
@@ -54,6 +55,7 @@ enum class Sql : std::size_t {
     repoint_stories,
     prune_stories,
     count_feed_items,
+    feed_name_and_items,
     count_,
 };
 
@@ -135,13 +137,15 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::prune_items, "remove old items",
      "DELETE FROM items WHERE id IN (SELECT i.id FROM feeds AS f CROSS JOIN items AS i ON i.feed_id = f.id "
      "AND i.last_seen < min((SELECT max(last_seen) FROM items AS l WHERE l.feed_id = f.id), ?1)) "
-     "RETURNING id"},
+     "RETURNING feed_id"},
     // A story whose representative was removed is shown through its earliest remaining item.
     {Sql::repoint_stories, "choose representative items",
      "UPDATE stories SET first_item_id = (SELECT id FROM items WHERE items.story_id = stories.id "
      "ORDER BY first_seen, id LIMIT 1) WHERE first_item_id IS NULL"},
     {Sql::prune_stories, "remove empty stories", "DELETE FROM stories WHERE first_item_id IS NULL RETURNING id"},
     {Sql::count_feed_items, "count a feed's items", "SELECT count(*) FROM items WHERE feed_id = ?1"},
+    {Sql::feed_name_and_items, "count a feed's items",
+     "SELECT name, (SELECT count(*) FROM items WHERE feed_id = ?1) FROM feeds WHERE id = ?1"},
 }};
 
 #undef TRIBUTARY_FEED_STATE_COLUMNS
@@ -1148,9 +1152,29 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
         }
     };
     PruneResult result;
-    auto items = count_rows(Sql::prune_items, unseen_since.time_since_epoch().count());
-    if (!items) return failed(items.error());
-    result.items = *items;
+    std::set<std::int64_t> touched_feeds;
+    {
+        Statement& s = m[Sql::prune_items];
+        auto use = s.use();
+        s.bind(1, unseen_since.time_since_epoch().count());
+        for (;;) {
+            auto row = s.step();
+            if (!row) return failed(row.error());
+            if (!*row) break;
+            touched_feeds.insert(s.column_int64(0));
+            ++result.items;
+        }
+    }
+    // What each feed that lost items holds now: the daemon's /status shows it until the feed's
+    // next ingest counts again.
+    for (const std::int64_t feed : touched_feeds) {
+        Statement& s = m[Sql::feed_name_and_items];
+        auto use = s.use();
+        s.bind(1, feed);
+        auto row = s.step();
+        if (!row) return failed(row.error());
+        if (*row) result.feeds.push_back({.name = s.column_text(0), .items_left = s.column_int64(1)});
+    }
     if (result.items > 0) {
         if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return failed(r.error());
         auto stories = count_rows(Sql::prune_stories, std::nullopt);

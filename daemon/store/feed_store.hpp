@@ -45,6 +45,11 @@ inline constexpr std::uintmax_t kWalWarningBytes = std::uintmax_t{64} << 20;
 struct PruneResult {
     std::int64_t items = 0;    // removed
     std::int64_t stories = 0;  // removed: none of their items was left
+    struct Feed {
+        std::string name;
+        std::int64_t items_left = 0;
+    };
+    std::vector<Feed> feeds;  // the feeds that lost items, by name, with the items they keep
 };
 
 class FeedStore {

@@ -158,6 +158,10 @@ TEST_F(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) 
     EXPECT_EQ(pruned->stories, 1);  // a2's
     EXPECT_EQ(item_count("alpha"), 1);
     EXPECT_EQ(item_count("beta"), 1);
+    // Only alpha lost items, and it says what it keeps (the daemon's /status shows that).
+    ASSERT_EQ(pruned->feeds.size(), 1u);
+    EXPECT_EQ(pruned->feeds[0].name, "alpha");
+    EXPECT_EQ(pruned->feeds[0].items_left, 1);
 
     const std::vector<MergedItem> after = merged();
     ASSERT_EQ(after.size(), 2u);
@@ -170,6 +174,7 @@ TEST_F(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) 
     ASSERT_TRUE(again);
     EXPECT_EQ(again->items, 0);
     EXPECT_EQ(again->stories, 0);
+    EXPECT_TRUE(again->feeds.empty());
 
     // A pruned item that comes back is a new item of its feed, and joins its story by URL.
     const IngestResult back = ingest_ok(
