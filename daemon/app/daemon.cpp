@@ -87,7 +87,11 @@ Credentials read_credentials(const FeedSpec& spec) {
 }
 
 struct Daemon::FeedRuntime {
-    FeedSpec spec;
+    // The feed's section of config_ (a vector that only apply_config() replaces, by moving the
+    // new config's in, which keeps each element where it is): not a copy of it, which was half a
+    // kilobyte a feed. A feed that a reload removed while its fetch runs keeps a copy here.
+    const FeedSpec* spec = nullptr;
+    std::unique_ptr<FeedSpec> retired_spec;
     FeedState state;
     bool in_flight = false;
     bool removed = false;  // dropped by a reload while its fetch was running
@@ -200,7 +204,8 @@ Result<void> Daemon::start() {
 
     for (const FeedSpec& spec : config_.feeds) {
         if (!spec.enabled) continue;
-        feeds_.emplace(spec.name, FeedRuntime{.spec = spec,
+        feeds_.emplace(spec.name, FeedRuntime{.spec = &spec,
+                                              .retired_spec = nullptr,
                                               .state = {},
                                               .in_flight = false,
                                               .removed = false,
@@ -241,7 +246,7 @@ Result<void> Daemon::start() {
                      config_.daemon.database.string());
         for (auto& [name, feed] : feeds_) {
             if (feed.state.gone)
-                spdlog::info("feed={} url={} skipped: gone (HTTP 410) since an earlier poll", name, feed.spec.url);
+                spdlog::info("feed={} url={} skipped: gone (HTTP 410) since an earlier poll", name, feed.spec->url);
             else
                 due_.set(name, clock_.now());
         }
@@ -334,8 +339,8 @@ void Daemon::on_wake() {
     for (const std::string& name : due_.take_due(now, admission_room())) {
         const auto it = feeds_.find(name);
         if (it == feeds_.end()) continue;
-        const std::string host = schedule::host_of(it->second.spec.url);
-        if (const auto held = holds_.held_until(host, now); held && !it->second.spec.retry_after_override) {
+        const std::string host = schedule::host_of(it->second.spec->url);
+        if (const auto held = holds_.held_until(host, now); held && !it->second.spec->retry_after_override) {
             spdlog::debug("feed={} waits: host {} asked for patience until {}", name, host, format_rfc3339(*held));
             due_.set(name, *held);
             note_host_hold(it->second, host, *held);
@@ -354,10 +359,10 @@ void Daemon::note_host_hold(FeedRuntime& feed, const std::string& host, SysTime 
                                      : " (asked by feed " + hold->second.feed + ")";
     feed.state.next_due = until;
     feed.state.schedule_reason = "host " + host + " held until " + format_rfc3339(until) + " by Retry-After" + asked_by;
-    if (feed.state.name.empty()) feed.state.name = feed.spec.name;
+    if (feed.state.name.empty()) feed.state.name = feed.spec->name;
     on_pool(
         db_, [this, state = feed.state]() { return store_->save_feed_state(state); },
-        [name = feed.spec.name](Result<void> saved) {
+        [name = feed.spec->name](Result<void> saved) {
             if (!saved) spdlog::error("feed={} cannot save its state: {}", name, saved.error().message);
         });
 }
@@ -386,7 +391,7 @@ schedule::Decision Daemon::plan_next(const std::string& name, FeedState& state, 
 
 std::optional<Seconds> Daemon::interval_of(const std::string& name) const {
     const auto it = feeds_.find(name);
-    return it == feeds_.end() ? std::nullopt : it->second.spec.interval;
+    return it == feeds_.end() ? std::nullopt : it->second.spec->interval;
 }
 
 std::size_t Daemon::active_feeds() const {
@@ -397,7 +402,7 @@ std::size_t Daemon::active_feeds() const {
 double Daemon::jitter_unit() { return std::uniform_real_distribution<double>(-1.0, 1.0)(random_); }
 
 FetchRequest Daemon::make_request(const FeedRuntime& feed) const {
-    const FeedSpec& spec = feed.spec;
+    const FeedSpec& spec = *feed.spec;
     FetchRequest request;
     request.feed_name = spec.name;
     request.url = spec.url;
@@ -429,7 +434,7 @@ void Daemon::poll(const std::string& name) {
     if (!feed.credentials.error.empty()) {
         // Not a fetch failure but the feed cannot be polled as configured.
         FeedState state = feed.state;
-        state.url = feed.spec.url;
+        state.url = feed.spec->url;
         state.last_fetch = clock_.now();
         state.http_status = 0;
         return record_failure(name, std::move(state), "config_error", feed.credentials.error, std::nullopt);
@@ -446,7 +451,7 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
     if (result.outcome == FetchOutcome::cancelled || stopping_) return finish_attempt(name);
 
     FeedState state = it->second.state;
-    state.url = it->second.spec.url;
+    state.url = it->second.spec->url;
     state.last_fetch = clock_.now();
     state.http_status = result.http_status;
     if (result.http_status == 410) return mark_gone(name, std::move(state), result);
@@ -475,8 +480,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
     // 200: parse and compute the items' identities on a worker; ask the store which items are
     // new or changed; prepare those (sanitize, story features: the costly part) on a worker;
     // ingest on the writer. A feed that changed one item of twenty-five pays for one.
-    const std::string encoding_override = it->second.spec.encoding;
-    const std::string timezone = it->second.spec.timezone;
+    const std::string encoding_override = it->second.spec->encoding;
+    const std::string timezone = it->second.spec->timezone;
     on_pool(
         workers_,
         [result = std::move(result), encoding_override, timezone]() mutable {
@@ -683,7 +688,7 @@ void Daemon::note_redirect(const std::string& name, FeedState& state, const Fetc
             "feed={} url={} moved permanently to {} ({} fetches in a row{}): suggest editing url in {} line {}", name,
             state.url, printable(state.moved_to), state.moved_count,
             state.moved_count >= kStableMoveFetches ? ", now polled there directly" : "", config_.file.string(),
-            feeds_.at(name).spec.source_line);
+            feeds_.at(name).spec->source_line);
     }
 }
 
@@ -712,8 +717,8 @@ void Daemon::record_failure(const std::string& name, FeedState state, std::strin
     const FeedRuntime* feed = nullptr;
     if (auto it = feeds_.find(name); it != feeds_.end()) feed = &it->second;
     if (retry_after && feed) {
-        if (feed->spec.retry_after_override) {
-            retry_after = feed->spec.retry_after_override;  // the operator's rule for this feed
+        if (feed->spec->retry_after_override) {
+            retry_after = feed->spec->retry_after_override;  // the operator's rule for this feed
         } else if (const std::string host = schedule::host_of(state.url); !host.empty()) {
             // The server asked for patience: every feed on that host waits, within reason.
             const SysTime until = schedule::host_hold_end(config_.daemon.schedule, clock_.now(), *retry_after);
@@ -938,7 +943,7 @@ void Daemon::publish_metrics() {
     for (const auto& [name, feed] : feeds_)
         if (!feed.removed)
             health.push_back(publish::FeedHealth{
-                .name = name, .url = feed.spec.url, .enabled = feed.spec.enabled, .state = feed.state});
+                .name = name, .url = feed.spec->url, .enabled = feed.spec->enabled, .state = feed.state});
     publish::sort_failing_first(health);
     const SysTime now = clock_.now();
     serve(std::string(publish::kStatusPath),
@@ -1139,15 +1144,15 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
             if (it != feeds_.end())
                 it->second.removed = false;
             else
-                feeds_.emplace(
-                    spec.name,
-                    FeedRuntime{.spec = spec, .state = {}, .in_flight = false, .removed = false, .credentials = {}});
-            feeds_.at(spec.name).spec = spec;
-            feeds_.at(spec.name).credentials = std::move(credentials[spec.name]);
+                feeds_.emplace(spec.name, FeedRuntime{});
+            FeedRuntime& feed = feeds_.at(spec.name);
+            feed.spec = &spec;  // fresh's element: config_'s once fresh moves in below
+            feed.retired_spec.reset();
+            feed.credentials = std::move(credentials[spec.name]);
             continue;
         }
-        if (!same_feed(it->second.spec, spec)) {
-            if (it->second.spec.url != spec.url) {
+        if (!same_feed(*it->second.spec, spec)) {
+            if (it->second.spec->url != spec.url) {
                 // A different resource: its validators, moves and 410 mean nothing there.
                 FeedState& state = it->second.state;
                 state.etag.clear();
@@ -1160,9 +1165,8 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
                     if (!it->second.in_flight) due_.set(spec.name, clock_.now());
                 }
             }
-            it->second.spec = spec;
         }
-        it->second.spec = spec;  // the new source line, for messages
+        it->second.spec = &spec;  // the new source line, for messages
         it->second.credentials = std::move(credentials[spec.name]);
     }
     for (auto it = feeds_.begin(); it != feeds_.end();) {
@@ -1173,6 +1177,10 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
         due_.remove(it->first);
         if (it->second.in_flight) {
             it->second.removed = true;
+            if (!it->second.retired_spec) {  // the old config_ goes below; its fetch still reads it
+                it->second.retired_spec = std::make_unique<FeedSpec>(*it->second.spec);
+                it->second.spec = it->second.retired_spec.get();
+            }
             ++it;
         } else {
             it = feeds_.erase(it);
