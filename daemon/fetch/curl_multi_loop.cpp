@@ -1,6 +1,7 @@
 #include "fetch/curl_multi_loop.hpp"
 
 #include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
 #include <chrono>
 #include <stdexcept>
 #include <utility>
@@ -78,8 +79,18 @@ int CurlMultiLoop::on_socket(CURL*, curl_socket_t s, int what, void* p, void*) n
 int CurlMultiLoop::on_timer(CURLM*, long timeout_ms, void* p) noexcept {
     auto& self = *static_cast<CurlMultiLoop*>(p);
     self.timer_.cancel();
-    if (timeout_ms < 0) return 0;                                      // -1: delete the timer
-    self.timer_.expires_after(std::chrono::milliseconds(timeout_ms));  // 0 ms still completes asynchronously
+    if (timeout_ms < 0) return 0;  // -1: delete the timer
+    if (timeout_ms == 0) {
+        // "As soon as possible", asked once or twice per transfer: a posted call, not a timer
+        // (which re-arms the kernel's timer each time). Never from inside this callback: curl
+        // must not be re-entered. A call the timer would have cancelled meanwhile only makes curl
+        // check its timers once more.
+        asio::post(self.io_, [&self, alive = std::weak_ptr<int>(self.alive_)] {
+            if (!alive.expired()) self.act(CURL_SOCKET_TIMEOUT, 0);
+        });
+        return 0;
+    }
+    self.timer_.expires_after(std::chrono::milliseconds(timeout_ms));
     self.timer_.async_wait([&self, alive = std::weak_ptr<int>(self.alive_)](error_code ec) {
         if (ec || alive.expired()) return;
         self.act(CURL_SOCKET_TIMEOUT, 0);
