@@ -184,35 +184,46 @@ const WordSet& arabic_stop() {
 
 bool contains(const WordSet& set, std::string_view word) { return set.contains(word); }
 
-// The word without one leading proclitic (و ف ب ل ك, or لل for ل + ال), when enough remains to
-// be a noun: "بمدينة" → "مدينة", "للرباط" → "الرباط".
+// The one-letter proclitics: و ف ب ل ك.
+constexpr std::array<std::string_view, 5> kProclitics{"\u0648", "\u0641", "\u0628", "\u0644", "\u0643"};
+constexpr std::string_view kLamLam = "\u0644\u0644";  // لل, for ل + ال
+constexpr std::string_view kAl = "\u0627\u0644";      // ال
+
+// The word without one leading proclitic (or لل for ل + ال), when enough remains to be a noun:
+// "بمدينة" → "مدينة", "للرباط" → "الرباط".
 std::string without_proclitic(std::string_view word) {
-    static constexpr std::string_view kLamLam = "\u0644\u0644";  // لل
-    static constexpr std::array<std::string_view, 5> kOne{"\u0648", "\u0641", "\u0628", "\u0644", "\u0643"};
     constexpr std::size_t kMinRestBytes = 6;  // three Arabic letters
     if (word.starts_with(kLamLam) && word.size() >= kLamLam.size() + kMinRestBytes)
-        return "\u0627\u0644" + std::string(word.substr(kLamLam.size()));  // ال + rest
-    for (const std::string_view p : kOne)
+        return std::string(kAl) + std::string(word.substr(kLamLam.size()));  // ال + rest
+    for (const std::string_view p : kProclitics)
         if (word.starts_with(p) && word.size() >= p.size() + kMinRestBytes) return std::string(word.substr(p.size()));
     return {};
+}
+
+// The function-word lists of a language: for Lang::other, the French and English ones.
+std::vector<const WordSet*> stop_lists(Lang lang) {
+    switch (lang) {
+        case Lang::ar: return {&arabic_stop()};
+        case Lang::fr: return {&french_stop()};
+        case Lang::en: return {&english_stop()};
+        case Lang::other: return {&french_stop(), &english_stop()};
+    }
+    return {};
+}
+
+const WordSet& news_filler() {
+    static const WordSet set = words(kNewsFiller);
+    return set;
 }
 
 }  // namespace
 
 bool is_stop_word(Lang lang, std::string_view word) {
-    switch (lang) {
-        case Lang::ar: return contains(arabic_stop(), word);
-        case Lang::fr: return contains(french_stop(), word);
-        case Lang::en: return contains(english_stop(), word);
-        case Lang::other: return contains(french_stop(), word) || contains(english_stop(), word);
-    }
-    return false;
+    const auto lists = stop_lists(lang);
+    return std::any_of(lists.begin(), lists.end(), [&](const WordSet* list) { return contains(*list, word); });
 }
 
-bool is_news_filler(std::string_view word) {
-    static const WordSet set = words(kNewsFiller);
-    return contains(set, word);
-}
+bool is_news_filler(std::string_view word) { return contains(news_filler(), word); }
 
 bool is_french_marker(std::string_view word) {
     static const WordSet set = words(kFrenchMarkers);
@@ -247,11 +258,10 @@ bool is_noise_word(Lang list, std::string_view word) {
         WordSet weekdays;
         for (const std::string_view list : kWeekdays) add_words(weekdays, list);
         WordSet with_proclitics = weekdays;
-        static constexpr std::array<std::string_view, 5> kProclitics{"\u0648", "\u0641", "\u0628", "\u0644", "\u0643"};
         for (const std::string& day : weekdays) {
             std::vector<std::string> spellings;
             for (const std::string_view p : kProclitics) spellings.push_back(std::string(p) + day);
-            if (day.starts_with("\u0627\u0644")) spellings.push_back("\u0644\u0644" + day.substr(4));  // ال → لل
+            if (day.starts_with(kAl)) spellings.push_back(std::string(kLamLam) + day.substr(kAl.size()));
             for (std::string& s : spellings)
                 if (weekday_of(s).has_value()) with_proclitics.insert(std::move(s));
         }
@@ -259,10 +269,8 @@ bool is_noise_word(Lang list, std::string_view word) {
         for (const Lang lang : {Lang::other, Lang::ar, Lang::fr, Lang::en}) {
             WordSet& set = out[static_cast<std::size_t>(lang)];
             set = with_proclitics;
-            add_words(set, kNewsFiller);
-            if (lang == Lang::ar) add_words(set, kArabicStop);
-            if (lang == Lang::fr || lang == Lang::other) add_words(set, kFrenchStop);
-            if (lang == Lang::en || lang == Lang::other) add_words(set, kEnglishStop);
+            set.insert(news_filler().begin(), news_filler().end());
+            for (const WordSet* list : stop_lists(lang)) set.insert(list->begin(), list->end());
         }
         return out;
     }();
