@@ -55,7 +55,7 @@ enum class Sql : std::size_t {
     repoint_stories,
     prune_stories,
     count_feed_items,
-    feed_name_and_items,
+    feed_name,
     count_,
 };
 
@@ -144,8 +144,7 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "ORDER BY first_seen, id LIMIT 1) WHERE first_item_id IS NULL"},
     {Sql::prune_stories, "remove empty stories", "DELETE FROM stories WHERE first_item_id IS NULL RETURNING id"},
     {Sql::count_feed_items, "count a feed's items", "SELECT count(*) FROM items WHERE feed_id = ?1"},
-    {Sql::feed_name_and_items, "count a feed's items",
-     "SELECT name, (SELECT count(*) FROM items WHERE feed_id = ?1) FROM feeds WHERE id = ?1"},
+    {Sql::feed_name, "read a feed's name", "SELECT name FROM feeds WHERE id = ?1"},
 }};
 
 #undef TRIBUTARY_FEED_STATE_COLUMNS
@@ -372,8 +371,7 @@ struct FeedStore::Impl {
         auto by_url = story_by_url(key.canonical_url, item_id);
         if (!by_url) return std::unexpected(by_url.error());
         if (*by_url) target = StoryMatch{.story_id = **by_url, .reason = "url"};
-        if (!target) target = index.match(key, item, story_time(item, now), story_window);
-        if (target && target->by_url) target.reset();  // the exact lookup above found no such URL
+        if (!target) target = index_match(index, key, item, story_time(item, now), story_window);
         if (!target || target->story_id == story) return std::nullopt;
         if (target->by_score) {
             auto own = story_has_feed(target->story_id, feed);
@@ -394,6 +392,24 @@ struct FeedStore::Impl {
         auto row = s.bind(1, story).bind(2, feed).step();
         if (!row) return std::unexpected(row.error());
         return *row;
+    }
+
+    // How many items the feed holds (for /status).
+    Result<std::int64_t> feed_items(std::int64_t feed_id) {
+        Statement& s = (*this)[Sql::count_feed_items];
+        auto use = s.use();
+        auto row = s.bind(1, feed_id).step();
+        if (!row) return std::unexpected(row.error());
+        return *row ? s.column_int64(0) : 0;
+    }
+
+    // The index's answer for an item that story_by_url() placed nowhere: its answers by the URL
+    // are by a hash of it, and the exact lookup just found no item there (StoryMatch::by_url).
+    static std::optional<StoryMatch> index_match(const StoryIndex& index, const ItemKeys& key, const ParsedItem& item,
+                                                 SysTime time, Seconds window) {
+        std::optional<StoryMatch> match = index.match(key, item, time, window);
+        if (match && match->by_url) return std::nullopt;
+        return match;
     }
 
     // The story of another item with this canonical URL (not `except_item`).
@@ -954,9 +970,7 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         if (!by_url) return failed(by_url.error());
         if (*by_url) story = StoryMatch{.story_id = **by_url, .reason = "url"};
         if (!story) {
-            story = index.match(key, item, story_time(item, now), story_window);
-            // The exact lookup above found no item at this URL: the index's URL answer is a hash.
-            if (story && story->by_url) story.reset();
+            story = m.index_match(index, key, item, story_time(item, now), story_window);
             if (story && stray && stray()) {
                 return fail(ErrorKind::Internal, "store: ingest " + state.name + ": the story matcher picked story " +
                                                      std::to_string(*stray()) +
@@ -995,13 +1009,9 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         if (auto r = s.bind(1, feed_id).bind(2, feed.title).bind(3, feed.link).bind(4, feed.language).run(); !r)
             return failed(r.error());
     }
-    {
-        Statement& s = m[Sql::count_feed_items];
-        auto use = s.use();
-        auto row = s.bind(1, feed_id).step();
-        if (!row) return failed(row.error());
-        result.feed_items = *row ? s.column_int64(0) : 0;
-    }
+    auto items = m.feed_items(feed_id);
+    if (!items) return failed(items.error());
+    result.feed_items = *items;
     if (auto r = tx->commit(); !r) return failed(r.error());
     additions.keep();
     return result;
@@ -1168,12 +1178,14 @@ Result<PruneResult> FeedStore::prune(SysTime unseen_since) {
     // What each feed that lost items holds now: the daemon's /status shows it until the feed's
     // next ingest counts again.
     for (const std::int64_t feed : touched_feeds) {
-        Statement& s = m[Sql::feed_name_and_items];
+        Statement& s = m[Sql::feed_name];
         auto use = s.use();
-        s.bind(1, feed);
-        auto row = s.step();
+        auto row = s.bind(1, feed).step();
         if (!row) return failed(row.error());
-        if (*row) result.feeds.push_back({.name = s.column_text(0), .items_left = s.column_int64(1)});
+        if (!*row) continue;
+        auto items = m.feed_items(feed);
+        if (!items) return failed(items.error());
+        result.feeds.push_back({.name = s.column_text(0), .items_left = *items});
     }
     if (result.items > 0) {
         if (auto r = count_rows(Sql::repoint_stories, std::nullopt); !r) return failed(r.error());
