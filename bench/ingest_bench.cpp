@@ -22,12 +22,11 @@
 //
 // The path is the daemon's (daemon/app/daemon.cpp): a SQLite file opened with FeedStore::open,
 // feeds synced with sync_feeds; per document, dedup::identity_keys, then for the items
-// FeedStore::new_or_changed names dedup::add_story_keys and parse::sanitized_item (the worker's
-// share), and new_or_changed, check_file, FeedStore::ingest with a dedup::StoryEngineIndex and a
-// 72 h window, and index.expire(now - 72h) (the database thread's share); a WAL checkpoint every
-// 100 documents, as after a daemon's round.
-// The store is filled through that same path. At each size the store is then closed, reopened
-// and its index loaded with load_story_index, as a restarted daemon does.
+// FeedStore::new_or_changed names dedup::add_story_keys (the worker's share; HTML is sanitized
+// when an output shows it, not here), and new_or_changed, check_file, FeedStore::ingest with a dedup::StoryEngineIndex
+// and a 72 h window, and index.expire(now - 72h) (the database thread's share); a WAL checkpoint every 100 documents,
+// as after a daemon's round. The store is filled through that same path. At each size the store is then closed,
+// reopened and its index loaded with load_story_index, as a restarted daemon does.
 //
 // Costs are this thread's CPU time (CLOCK_THREAD_CPUTIME_ID), which other work on the machine
 // does not stretch, and wall time, which includes waiting for the disk.
@@ -737,8 +736,8 @@ public:
             "%zu feeds (60%% English-like, 20%% French, 20%% Arabic); %.0f%% of items rewrite a story held\n",
             options_.items, options_.doc_items, options_.fill_doc_items, options_.feeds, options_.rewrites * 100);
         std::printf(
-            "path: dedup::identity_keys, then for the items FeedStore::new_or_changed names add_story_keys and "
-            "sanitized_item (worker's share); new_or_changed, check_file, FeedStore::ingest with "
+            "path: dedup::identity_keys, then for the items FeedStore::new_or_changed names add_story_keys "
+            "(worker's share); new_or_changed, check_file, FeedStore::ingest with "
             "dedup::StoryEngineIndex, %lldh window, index.expire (database thread's share); "
             "WAL checkpoint every %d documents\n",
             static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count()),
@@ -858,7 +857,7 @@ private:
             build_document(feed, feed_index, n, at, doc, reservoir_slot, expected, pending);
 
             // The daemon's path (app/daemon.cpp): identities on a worker, which items are new or
-            // changed on the database thread, those prepared on a worker, then the ingest.
+            // changed on the database thread, their story features on a worker, then the ingest.
             Stopwatch identity_watch;
             std::vector<ItemKeys> keys = dedup::identity_keys(doc.items);
             Cost keys_cost = identity_watch.elapsed();
@@ -867,12 +866,8 @@ private:
             if (!wanted) die(wanted.error().message);
             const Cost wanted_cost = wanted_watch.elapsed();
             Stopwatch prepare_watch;
-            for (std::size_t i = 0; i < doc.items.size(); ++i) {
-                if (!(*wanted)[i]) continue;
-                dedup::add_story_keys(keys[i], doc.items[i]);
-                doc.items[i] = parse::sanitized_item(doc.items[i], feed.state.url);
-                keys[i].prepared = true;
-            }
+            for (std::size_t i = 0; i < doc.items.size(); ++i)
+                if ((*wanted)[i]) dedup::add_story_keys(keys[i], doc.items[i]);
             keys_cost += prepare_watch.elapsed();
 
             if (measured && p.documents % 20 == 0) sample_candidates(p, keys.front(), doc.items.front(), at);
@@ -885,11 +880,8 @@ private:
             feed.state.http_status = 200;
             feed.state.next_due = at + 15min;
             Stopwatch ingest_watch;
-            const store::ItemPreparer sanitize = [&feed](const ParsedItem& item) {
-                return parse::sanitized_item(item, feed.state.url);
-            };
             if (auto ours = store_->check_file(); !ours) die(ours.error().message);
-            auto ingested = store_->ingest(feed.state, doc, keys, *noting_, at, kStoryWindow, sanitize);
+            auto ingested = store_->ingest(feed.state, doc, keys, *noting_, at, kStoryWindow);
             const std::size_t expired = noting_->expire(at - kStoryWindow);
             Cost ingest_cost = ingest_watch.elapsed();
             ingest_cost += wanted_cost;
@@ -1064,7 +1056,7 @@ private:
             "    per item: keys %.1f µs (%.1f), ingest %.1f µs (%.1f) of which checkpoints %.1f (%.1f), "
             "total %.1f µs (%.1f); first tenth %.1f µs (%.1f)\n"
             "    ingest CPU per item: index.match %.1f µs (%zu calls, %.1f µs each), index.add %.1f µs, the rest "
-            "(SQLite, sanitizer, expire) %.1f µs\n"
+            "(SQLite, expire) %.1f µs\n"
             "    items: %zu new stories, %zu joined one; rewrites %zu: %.1f%% joined their story, %.1f%% another, "
             "originals joined a story %.2f%%; per item %.1f candidates scored, %.0f posting entries read; expired "
             "%zu\n",
@@ -1092,7 +1084,7 @@ private:
 
     void print_summary(const std::vector<SizeResult>& results) const {
         // CPU: keys = compute_keys; ingest = check_file + ingest + expire + checkpoints, of which match =
-        // inside index.match() and other = the rest (SQLite, sanitizer, index.add).
+        // inside index.match() and other = the rest (SQLite, index.add).
         std::printf("%-8s %8s | %6s %6s %6s %6s %6s %6s | %6s %6s %6s | %7s %7s %7s | %7s %6s %5s | %5s %6s %6s %6s\n",
                     "stories", "held", "keys", "match", "other", "ingest", "total", "first", "keys", "ingest", "total",
                     "items/s", "items/s", "items/s", "rewrite", "false", "post-", "fill", "load", "peak", "db");

@@ -185,6 +185,7 @@ Result<void> Daemon::start() {
         return fail(ErrorKind::Internal, std::string("app: cannot start the fetcher: ") + e.what());
     }
     render_cache_ = std::make_unique<publish::RenderCache>();
+    entry_html_ = std::make_unique<EntryHtml>();
     if (mode_ == Mode::service)  // a ping goes out as a POST through the fetcher, off nobody's way
         hub_pinger_ = std::make_unique<publish::HubPinger>(
             io_, [this](const std::string& hub, std::string form, std::function<void(publish::HubReply)> done) {
@@ -478,8 +479,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
     }
 
     // 200: parse and compute the items' identities on a worker; ask the store which items are
-    // new or changed; prepare those (sanitize, story features: the costly part) on a worker;
-    // ingest on the writer. A feed that changed one item of twenty-five pays for one.
+    // new or changed; compute the story features of those (the costly part) on a worker; ingest
+    // on the writer. A feed that changed one item of twenty-five pays for one.
     const std::string encoding_override = it->second.spec->encoding;
     const std::string timezone = it->second.spec->timezone;
     on_pool(
@@ -490,8 +491,8 @@ void Daemon::on_fetched(const std::string& name, FetchResult result) {
                 Result<ParsedFeed> feed;
                 std::vector<ItemKeys> keys;
             };
-            // Raw HTML here: only the items the store finds new or changed are
-            // sanitized (the ingest preparer), not every item of every poll.
+            // Raw HTML here, and in the store: what an output shows is sanitized when it is
+            // published (EntryHtml), not every item of every poll.
             const parse::ParseOptions options{
                 .content_type = result.content_type,
                 .base_url = result.final_url.empty() ? result.requested_url : result.final_url,
@@ -558,19 +559,13 @@ void Daemon::prepare_and_ingest(const std::string& name, FeedState state, Docume
                                    std::move(note.warnings), note.elapsed);
             }
             if (!still_wanted()) return finish_attempt(name);
-            // Copied before the call: its arguments are built in no fixed order, and the second
-            // one takes `state`.
-            std::string url = state.url;
+            // The items' HTML is stored as the feed sent it and sanitized when an output shows
+            // it (EntryHtml): here only their story features.
             on_pool(
                 workers_,
-                [url = std::move(url), feed = std::move(feed), keys = std::move(needed.second),
-                 wanted = std::move(*needed.first)]() mutable {
-                    for (std::size_t i = 0; i < feed.items.size(); ++i) {
-                        if (!wanted[i]) continue;
-                        dedup::add_story_keys(keys[i], feed.items[i]);
-                        feed.items[i] = parse::sanitized_item(feed.items[i], url);
-                        keys[i].prepared = true;
-                    }
+                [feed = std::move(feed), keys = std::move(needed.second), wanted = std::move(*needed.first)]() mutable {
+                    for (std::size_t i = 0; i < feed.items.size(); ++i)
+                        if (wanted[i]) dedup::add_story_keys(keys[i], feed.items[i]);
                     return Document{.feed = std::move(feed), .keys = std::move(keys)};
                 },
                 [this, name, state = std::move(state), note = std::move(note),
@@ -586,16 +581,10 @@ void Daemon::ingest(const std::string& name, FeedState state, Document document,
     on_pool(
         db_,
         [this, state, document = std::move(document), now]() {
-            // For an item that became new after new_or_changed() answered (none, unless retention
-            // ran between the two): it is sanitized here.
-            const store::ItemPreparer sanitize = [&state](const ParsedItem& item) {
-                return parse::sanitized_item(item, state.url);
-            };
             // SQLite would write on into a deleted or replaced file and lose it all.
             if (auto ours = store_->check_file(); !ours) return Result<IngestResult>(std::unexpected(ours.error()));
             if (auto index = story_index(now); !index) return Result<IngestResult>(std::unexpected(index.error()));
-            auto ingested =
-                store_->ingest(state, document.feed, document.keys, *story_index_, now, kStoryWindow, sanitize);
+            auto ingested = store_->ingest(state, document.feed, document.keys, *story_index_, now, kStoryWindow);
             // What arrived before the window can no longer be matched: memory stays the window's.
             story_index_->expire(now - kStoryWindow);
             return ingested;
@@ -975,74 +964,90 @@ void Daemon::request_publish() {
         std::vector<std::string> feeds;
         std::string cache_control;
     };
-    std::vector<Job> jobs;
+    // One read per dedup mode and feed selection in use, of as many entries as its longest output
+    // shows; the store filters by feed, so an output of a quiet feed is never empty because
+    // louder ones filled the newest entries (nor shows a feed no longer configured).
+    struct Read {
+        OutputSpec::Dedup mode;
+        std::vector<std::string> feeds;
+        std::size_t limit = 0;
+        std::optional<Result<std::vector<MergedItem>>> items;
+    };
+    struct Publication {
+        std::vector<Job> jobs;
+        std::vector<Read> reads;
+    };
+    Publication publication;
     for (const OutputSpec& output : config_.outputs)
-        jobs.push_back(Job{.output = output,
-                           .base = publish::public_base(output, config_.daemon, http_port()),
-                           .feeds = publish::selected_feeds(output, config_.feeds),
-                           .cache_control = publish::cache_control(output, config_.feeds, config_.daemon.schedule)});
+        publication.jobs.push_back(
+            Job{.output = output,
+                .base = publish::public_base(output, config_.daemon, http_port()),
+                .feeds = publish::selected_feeds(output, config_.feeds),
+                .cache_control = publish::cache_control(output, config_.feeds, config_.daemon.schedule)});
+    const auto read_of = [](std::vector<Read>& reads, const Job& job) {
+        return std::find_if(reads.begin(), reads.end(),
+                            [&job](const Read& r) { return r.mode == job.output.dedup && r.feeds == job.feeds; });
+    };
+    for (const Job& job : publication.jobs) {
+        if (auto it = read_of(publication.reads, job); it != publication.reads.end())
+            it->limit = std::max(it->limit, job.output.max_items);
+        else
+            publication.reads.push_back(
+                Read{.mode = job.output.dedup, .feeds = job.feeds, .limit = job.output.max_items, .items = {}});
+    }
     const SysTime now = clock_.now();
+    // Two hops: the database thread reads the entries, a worker sanitizes their HTML and renders
+    // them, so that neither HTML nor compression holds up the ingests.
+    const auto render = [this, now, read_of](Publication publication) {
+        std::vector<Rendered> rendered;
+        for (Read& r : publication.reads)
+            if (r.items && *r.items) entry_html_->sanitize(**r.items);
+        entry_html_->forget_unshown();
+        for (const Job& job : publication.jobs) {
+            const Result<std::vector<MergedItem>>* items = &*read_of(publication.reads, job)->items;
+            if (!*items) {
+                rendered.push_back(Rendered{.document = {.url = job.output.url,
+                                                         .snapshot = nullptr,
+                                                         .error = items->error().message,
+                                                         .self = {},
+                                                         .changed = false},
+                                            .output = job.output.name,
+                                            .hub = {}});
+                continue;
+            }
+            const std::span<const MergedItem> entries((*items)->data(),
+                                                      std::min((*items)->size(), job.output.max_items));
+            for (publish::PublishedDocument& doc :
+                 publish::publish_output(*render_cache_, job.output, entries, now, job.base, job.cache_control))
+                rendered.push_back(
+                    Rendered{.document = std::move(doc), .output = job.output.name, .hub = job.output.hub});
+        }
+        return rendered;
+    };
     on_pool(
         db_,
-        [this, jobs = std::move(jobs), now]() {
-            std::vector<Rendered> rendered;
-            // One read per dedup mode and feed selection in use, of as many entries as its longest
-            // output shows; the store filters by feed, so an output of a quiet feed is never empty
-            // because louder ones filled the newest entries (nor shows a feed no longer configured).
-            struct Read {
-                OutputSpec::Dedup mode;
-                const std::vector<std::string>* feeds = nullptr;
-                std::size_t limit = 0;
-                std::optional<Result<std::vector<MergedItem>>> items;
-            };
-            std::vector<Read> reads;
-            const auto read_of = [&reads](const Job& job) {
-                return std::find_if(reads.begin(), reads.end(), [&job](const Read& r) {
-                    return r.mode == job.output.dedup && *r.feeds == job.feeds;
-                });
-            };
-            for (const Job& job : jobs) {
-                if (auto it = read_of(job); it != reads.end())
-                    it->limit = std::max(it->limit, job.output.max_items);
-                else
-                    reads.push_back(Read{
-                        .mode = job.output.dedup, .feeds = &job.feeds, .limit = job.output.max_items, .items = {}});
-            }
-            for (Read& r : reads)
-                r.items.emplace(store_->merged_items(r.limit, r.mode, std::span<const std::string>(*r.feeds)));
-            for (const Job& job : jobs) {
-                const Result<std::vector<MergedItem>>* items = &*read_of(job)->items;
-                if (!*items) {
-                    rendered.push_back(Rendered{.document = {.url = job.output.url,
-                                                             .snapshot = nullptr,
-                                                             .error = items->error().message,
-                                                             .self = {},
-                                                             .changed = false},
-                                                .output = job.output.name,
-                                                .hub = {}});
-                    continue;
-                }
-                const std::span<const MergedItem> entries((*items)->data(),
-                                                          std::min((*items)->size(), job.output.max_items));
-                for (publish::PublishedDocument& doc :
-                     publish::publish_output(*render_cache_, job.output, entries, now, job.base, job.cache_control))
-                    rendered.push_back(
-                        Rendered{.document = std::move(doc), .output = job.output.name, .hub = job.output.hub});
-            }
-            return rendered;
+        [this, publication = std::move(publication)]() mutable {
+            for (Read& r : publication.reads)
+                r.items.emplace(store_->merged_items(r.limit, r.mode, std::span<const std::string>(r.feeds)));
+            return std::move(publication);
         },
-        [this](std::vector<Rendered> rendered) {
-            for (Rendered& r : rendered) {
-                publish::PublishedDocument& doc = r.document;
-                if (!doc.error.empty()) spdlog::error("output {}: {}", doc.url, doc.error);
-                if (doc.snapshot && http_) serve(doc.url, std::move(doc.snapshot));
-                if (doc.changed && doc.error.empty() && !r.hub.empty() && hub_pinger_ && !stopping_)
-                    hub_pinger_->ping(r.output, r.hub, doc.self);
-            }
-            spdlog::debug("published {} outputs", rendered.size());
-            publish_running_ = false;
-            if (publish_again_ && !stopping_) return request_publish();
-            maybe_finish();
+        [this, render](Publication publication) {
+            on_pool(
+                workers_,
+                [render, publication = std::move(publication)]() mutable { return render(std::move(publication)); },
+                [this](std::vector<Rendered> rendered) {
+                    for (Rendered& r : rendered) {
+                        publish::PublishedDocument& doc = r.document;
+                        if (!doc.error.empty()) spdlog::error("output {}: {}", doc.url, doc.error);
+                        if (doc.snapshot && http_) serve(doc.url, std::move(doc.snapshot));
+                        if (doc.changed && doc.error.empty() && !r.hub.empty() && hub_pinger_ && !stopping_)
+                            hub_pinger_->ping(r.output, r.hub, doc.self);
+                    }
+                    spdlog::debug("published {} outputs", rendered.size());
+                    publish_running_ = false;
+                    if (publish_again_ && !stopping_) return request_publish();
+                    maybe_finish();
+                });
         });
 }
 

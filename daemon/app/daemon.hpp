@@ -19,6 +19,7 @@
 #include <memory>
 #include <random>
 
+#include "app/entry_html.hpp"
 #include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/story_index.hpp"
@@ -170,8 +171,11 @@ private:
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
     std::map<std::string, std::shared_ptr<const publish::Snapshot>, std::less<>> served_;  // what http_ serves
-    std::unique_ptr<publish::HubPinger> hub_pinger_;      // WebSub pings (service mode), loop thread
-    std::unique_ptr<publish::RenderCache> render_cache_;  // what each output last published; used on db_ only
+    std::unique_ptr<publish::HubPinger> hub_pinger_;  // WebSub pings (service mode), loop thread
+    // What each output last published, and the sanitized HTML of the entries they show: used by
+    // one publish at a time (on a worker).
+    std::unique_ptr<publish::RenderCache> render_cache_;
+    std::unique_ptr<EntryHtml> entry_html_;
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};

@@ -334,9 +334,6 @@ struct ItemKeys {
     // What the story engine compares (dedup/story_features.hpp, serialized): computed with the
     // other keys on a worker, persisted with a story it starts. "" when not computed.
     std::string features;
-    // The item was made ready to store on a worker (its HTML sanitized, fingerprint and features
-    // computed) because the store said it was new or changed: the ingest stores it as it is.
-    bool prepared = false;
 
     friend bool operator==(const ItemKeys&, const ItemKeys&) = default;
 };

@@ -607,12 +607,4 @@ std::string title_markup_to_text(std::string_view text, TitleTags tags) {
     return xml_safe(collapse_whitespace(collector.take()));
 }
 
-ParsedItem sanitized_item(const ParsedItem& item, std::string_view feed_url) {
-    ParsedItem clean = item;
-    const std::string_view base = item.link.empty() ? feed_url : std::string_view(item.link);
-    clean.summary = sanitize_html(item.summary, base);
-    clean.content = sanitize_html(item.content, base);
-    return clean;
-}
-
 }  // namespace tributary::parse

@@ -16,8 +16,9 @@ struct ParseOptions {
     std::string_view base_url{};           // the feed's own (final) URL, for resolving relative links
     std::string_view encoding_override{};  // from feeds.conf, "" = none
     // true: summary and content are sanitized here. false: they keep the document's HTML as
-    // written (made valid UTF-8 and XML-safe, nothing more), so that the caller can sanitize only
-    // the items that are new or changed with sanitize_html(html, item link or feed URL).
+    // written (made valid UTF-8 and XML-safe, nothing more), for a caller that sanitizes later:
+    // the daemon stores them so and sanitizes what an output shows, with sanitize_html(html,
+    // item link or feed URL).
     bool sanitize = true;
     // The IANA zone of the dates that name none ("2025-12-05 10:30", "الجمعة 5 دجنبر 2025 - 10:30"):
     // feeds.conf's `timezone =`. "" and names ICU does not know mean Africa/Casablanca.
@@ -41,9 +42,6 @@ bool is_known_timezone(std::string_view name);
 
 // Allowlist HTML sanitizer (gumbo HTML5 parse); output is well-formed and safe inside XML.
 std::string sanitize_html(std::string_view html, std::string_view base_url);
-// The item as stored: its summary and content sanitized against its own link, else the feed's
-// URL (what the store's ItemPreparer does for new and changed items).
-ParsedItem sanitized_item(const ParsedItem& item, std::string_view feed_url);
 
 // Plain text, entities decoded, whitespace collapsed and trimmed.
 std::string html_to_text(std::string_view html);

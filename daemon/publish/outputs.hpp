@@ -53,8 +53,8 @@ std::vector<RenderedDocument> render_output(const OutputSpec& output, std::span<
                                             std::string_view stylesheet = {});
 
 // What each output last published, so that a render that only moves the build time is no change:
-// the files are not rewritten, ETag and Last-Modified stay, and no WebSub ping goes out. Used on
-// one thread (the database thread, where outputs are rendered).
+// the files are not rewritten, ETag and Last-Modified stay, and no WebSub ping goes out. Used by
+// one render at a time.
 class RenderCache {
 public:
     struct Outcome {

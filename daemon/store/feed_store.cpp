@@ -843,13 +843,12 @@ private:
 }  // namespace
 
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                       const StoryMatcher& match, SysTime now, Seconds story_window,
-                                       const ItemPreparer& prepare) {
+                                       const StoryMatcher& match, SysTime now, Seconds story_window) {
     if (!match) {
         // No matcher: every new item is a new story unless its URL is known.
         ScanningIndex none([](const ItemKeys&, const ParsedItem&,
                               std::span<const StoryCandidate>) -> std::optional<std::int64_t> { return std::nullopt; });
-        return ingest_with(state, feed, keys, none, {}, now, story_window, prepare);
+        return ingest_with(state, feed, keys, none, {}, now, story_window);
     }
     ScanningIndex index(match);
     // Every story any item of this document may be matched with, loaded once.
@@ -865,13 +864,12 @@ Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed&
         for (const StoryCandidate& story : *loaded) index.add_candidate(story);
     }
     return ingest_with(
-        state, feed, keys, index, [&index] { return index.stray(); }, now, story_window, prepare);
+        state, feed, keys, index, [&index] { return index.stray(); }, now, story_window);
 }
 
 Result<IngestResult> FeedStore::ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                       StoryIndex& index, SysTime now, Seconds story_window,
-                                       const ItemPreparer& prepare) {
-    return ingest_with(state, feed, keys, index, {}, now, story_window, prepare);
+                                       StoryIndex& index, SysTime now, Seconds story_window) {
+    return ingest_with(state, feed, keys, index, {}, now, story_window);
 }
 
 Result<std::vector<bool>> FeedStore::new_or_changed(std::string_view feed_name, std::span<const ItemKeys> keys) {
@@ -892,15 +890,8 @@ Result<std::vector<bool>> FeedStore::new_or_changed(std::string_view feed_name, 
 
 Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const ParsedFeed& feed,
                                             std::span<const ItemKeys> keys, StoryIndex& index, const StrayAnswer& stray,
-                                            SysTime now, Seconds story_window, const ItemPreparer& prepare) {
+                                            SysTime now, Seconds story_window) {
     Impl& m = *impl_;
-    ParsedItem prepared;
-    std::size_t at = 0;  // the item being ingested
-    const auto stored_form = [&](const ParsedItem& item) -> const ParsedItem& {
-        if (!prepare || keys[at].prepared) return item;
-        prepared = prepare(item);
-        return prepared;
-    };
     // A new or changed item's keys with its story features, which a worker computes for the
     // items new_or_changed() named; one that became new since (retention removed it
     // meanwhile) gets them here.
@@ -927,7 +918,6 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
     IngestResult result;
     std::unordered_set<std::string_view> seen;  // keys of this document: the first wins
     for (std::size_t i = 0; i < feed.items.size(); ++i) {
-        at = i;
         const ParsedItem& item = feed.items[i];
         const ItemKeys& identity = keys[i];
         if (!seen.insert(identity.item_key).second) {
@@ -940,7 +930,7 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         if (*known) {
             if ((*known)->content_hash != identity.content_hash) {
                 const ItemKeys& key = with_features(identity, item);
-                auto story_first_seen = m.update_item((*known)->id, (*known)->story_id, key, stored_form(item), now);
+                auto story_first_seen = m.update_item((*known)->id, (*known)->story_id, key, item, now);
                 if (!story_first_seen) return failed(story_first_seen.error());
                 // The story's own text changed: the index compares the new one from now on
                 // (a story that has left the window stays out).
@@ -986,7 +976,7 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         }
 
         if (story) {
-            auto inserted = m.insert_item(feed_id, story->story_id, key, stored_form(item), now, story->reason);
+            auto inserted = m.insert_item(feed_id, story->story_id, key, item, now, story->reason);
             if (!inserted) return failed(inserted.error());
             ++result.duplicate_items;
             result.joins.push_back(
@@ -995,7 +985,7 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
         if (!created) return failed(created.error());
-        auto inserted = m.insert_item(feed_id, *created, key, stored_form(item), now, "new story");
+        auto inserted = m.insert_item(feed_id, *created, key, item, now, "new story");
         if (!inserted) return failed(inserted.error());
         if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return failed(r.error());
         additions.add(*created, key, story_time(item, now), now);

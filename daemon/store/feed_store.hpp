@@ -26,8 +26,6 @@ namespace tributary::store {
 using StoryMatcher = std::function<std::optional<std::int64_t>(const ItemKeys& keys, const ParsedItem& item,
                                                                std::span<const StoryCandidate> recent)>;
 
-using ItemPreparer = std::function<ParsedItem(const ParsedItem& item)>;
-
 // What FeedStore::checkpoint() did.
 struct CheckpointResult {
     // A reader's open transaction kept the checkpoint from copying every frame
@@ -107,17 +105,15 @@ public:
     std::vector<Result<void>> save_feed_states(std::span<const FeedState> states);
 
     // Which of a document's items (keys[i] for its item i) are new to the feed or changed since
-    // stored: those an ingest will write, and so the only ones worth preparing (sanitizing,
-    // computing story features). Reads only. Error: "store: no feed named …".
+    // stored: those an ingest will write, and so the only ones worth computing story features
+    // for. Reads only. Error: "store: no feed named …".
     Result<std::vector<bool>> new_or_changed(std::string_view feed_name, std::span<const ItemKeys> keys);
 
     // One transaction: upserts every item of `feed` for state.name, assigns
     // stories, saves `state` (and the feed's title/link from `feed`), commits.
-    // keys[i] belongs to feed.items[i]. `prepare`, when given, turns an item
-    // into what is stored, and runs only for new or changed items (so the
-    // pipeline sanitizes HTML once per change, not for every item of every poll), unless its keys
-    // say it was prepared already; a new or changed item whose keys lack features gets them from
-    // index.features_of().
+    // keys[i] belongs to feed.items[i]. Items are stored as given (the daemon sanitizes their
+    // HTML when an output shows them); a new or changed item whose keys lack features gets them
+    // from index.features_of().
     // A new item joins the story its canonical URL names, else the one `index` finds for it
     // among the stories within `story_window` of the item's time (its date, else `now`; a date
     // after `now` counts as `now`); else it starts a story, which is added to `index`. The
@@ -126,12 +122,11 @@ public:
     // <sqlite message>" (e.g. "store: ingest alpha: commit: database or disk is full"); a failed
     // ingest keeps nothing.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                StoryIndex& index, SysTime now, Seconds story_window, const ItemPreparer& prepare = {});
+                                StoryIndex& index, SysTime now, Seconds story_window);
     // The same with `match` offered each new item's candidates as a list, read from the stories
     // table for this ingest alone: for tests and tools, whose stores are small.
     Result<IngestResult> ingest(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                const StoryMatcher& match, SysTime now, Seconds story_window,
-                                const ItemPreparer& prepare = {});
+                                const StoryMatcher& match, SysTime now, Seconds story_window);
 
     // Fills `index` with the stories that arrived (first_seen) at or after `arrived_since`,
     // from their persisted features; a story whose features are missing (stored before schema
@@ -189,8 +184,7 @@ private:
     // A test matcher's answer that was not among the stories it was offered.
     using StrayAnswer = std::function<std::optional<std::int64_t>()>;
     Result<IngestResult> ingest_with(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
-                                     StoryIndex& index, const StrayAnswer& stray, SysTime now, Seconds story_window,
-                                     const ItemPreparer& prepare);
+                                     StoryIndex& index, const StrayAnswer& stray, SysTime now, Seconds story_window);
 
     struct Impl;
     explicit FeedStore(std::unique_ptr<Impl> impl);

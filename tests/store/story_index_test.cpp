@@ -334,10 +334,10 @@ TEST_F(StoreStoryIndexTest, AChangedCopyMovesToTheStoryItNowReportsAndSaysSo) {
     EXPECT_EQ(index.added.size(), 2u);  // a copy's text is not its story's
 }
 
-// The daemon prepares (sanitizes, computes features for) only what the store says is new or
-// changed, then ingests: a prepared item is stored as it is; one that was not (it became new
-// meanwhile) is prepared by the ingest, its features asked of the index.
-TEST_F(StoreStoryIndexTest, OnlyNewOrChangedItemsArePreparedAndAPreparedItemIsStoredAsItIs) {
+// The daemon computes story features (on a worker) only for what the store says is new or
+// changed, then ingests: an item with features is stored with them; one without (it became new
+// meanwhile) gets them from the index. Items are stored as given.
+TEST_F(StoreStoryIndexTest, OnlyNewOrChangedItemsNeedFeaturesAndALateOneGetsThemAtIngest) {
     ASSERT_TRUE(ingest("alpha", document({{"1", "Kept"}, {"2", "Edited"}}), kT0));
     const ParsedFeed next = document({{"1", "Kept"}, {"2", "Edited again"}, {"3", "Fresh"}, {"4", "Late"}});
     std::vector<ItemKeys> keys = keys_for(next);
@@ -346,28 +346,14 @@ TEST_F(StoreStoryIndexTest, OnlyNewOrChangedItemsArePreparedAndAPreparedItemIsSt
     EXPECT_EQ(*wanted, (std::vector<bool>{false, true, true, true}));
     EXPECT_FALSE(store->new_or_changed("nope", keys));
 
-    // Items 2 and 3 were prepared on a worker; item 4 was not, and has no features.
-    ParsedFeed ready = next;
-    for (const std::size_t i : {1u, 2u}) {
-        ready.items[i].summary = "prepared " + ready.items[i].title;
-        keys[i].prepared = true;
-    }
+    // Items 2 and 3 got their features on a worker; item 4 did not.
     keys[3].features.clear();
-    std::vector<std::string> prepared_here;
-    const ItemPreparer prepare = [&](const ParsedItem& item) {
-        prepared_here.push_back(item.title);
-        ParsedItem out = item;
-        out.summary = "prepared at ingest";
-        return out;
-    };
     auto state = store->feed_state("alpha");
     ASSERT_TRUE(state);
-    auto r = store->ingest(*state, ready, keys, index, kT0 + 1h, kWindow, prepare);
+    auto r = store->ingest(*state, next, keys, index, kT0 + 1h, kWindow);
     ASSERT_TRUE(r) << r.error().message;
-    EXPECT_EQ(prepared_here, std::vector<std::string>{"Late"});
-    EXPECT_EQ(
-        column("SELECT summary FROM items ORDER BY guid"),
-        (std::vector<std::string>{"lead of Kept", "prepared Edited again", "prepared Fresh", "prepared at ingest"}));
+    EXPECT_EQ(column("SELECT summary FROM items ORDER BY guid"),
+              (std::vector<std::string>{"lead of Kept", "lead of Edited again", "lead of Fresh", "lead of Late"}));
     // The late item's story carries the features the index computed for it.
     EXPECT_EQ(column("SELECT s.features FROM stories s JOIN items i ON i.id = s.first_item_id WHERE i.guid = '4'"),
               std::vector<std::string>{"v1:Late"});
