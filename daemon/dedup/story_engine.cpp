@@ -317,11 +317,16 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     s.language = language_code(f.language);
     times_[slot] = time;
 
-    // Every term of the story counts once in its document frequency and its posting list.
+    // Every term of the story counts once in its document frequency and its posting list. A full
+    // list of a common term sheds its oldest quarter at once: shedding one entry per story added
+    // moved the whole list each time (1.4% of a 10,000-feed cold cycle, on the database thread).
+    // Only lists of terms in at most `postings` stories are read, and those are never full.
+    const std::size_t shed = std::max<std::size_t>(limits_.postings / 4, 1);
     for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) {
         TermEntry& entry = terms_[p->id()];
         ++df_[p->id()];
-        if (entry.postings.size() >= limits_.postings) entry.postings.erase(entry.postings.begin());
+        if (entry.postings.size() >= limits_.postings + shed)
+            entry.postings.erase(entry.postings.begin(), entry.postings.begin() + static_cast<std::ptrdiff_t>(shed));
         entry.postings.push_back(slot);
     }
 

@@ -115,8 +115,9 @@ struct MatchWeights {
 struct EngineLimits {
     // The item's terms that look for candidates: the rarest ones.
     std::size_t query_terms = 24;
-    // A term's posting list keeps its newest stories up to this many, and a term in more stories
-    // than this is too common to look for candidates with.
+    // A term's posting list keeps its newest stories, this many at least (a quarter more before
+    // the oldest go), and a term in more stories than this is too common to look for candidates
+    // with.
     std::size_t postings = 256;
     // Stories scored in full per match: those sharing the most rare-term weight with the item.
     std::size_t candidates = 24;
