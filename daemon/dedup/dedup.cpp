@@ -252,16 +252,21 @@ std::string_view leading_words(std::string_view text, std::size_t words) {
 }  // namespace
 
 std::uint64_t story_fingerprint(const ParsedItem& item) {
-    const std::string text = text_of_html(item.summary.empty() ? item.content : item.summary);
+    return story_fingerprint(item, text_of_html(item.summary.empty() ? item.content : item.summary));
+}
+
+std::uint64_t story_fingerprint(const ParsedItem& item, std::string_view text) {
     // Only the lead counts: normalizing a long article whole cost more than all the rest of an
-    // item's keys. Raw tokens may normalize to fewer words (punctuation alone), so the start is
-    // generous, and the whole text is the fallback.
-    const std::string_view start = leading_words(text, 4 * kLeadWords);
-    std::string body = normalize_text(start);
-    std::vector<std::string_view> words = words_of(body);
-    if (words.size() < kLeadWords && start.size() < text.size()) {
-        body = normalize_text(text);
+    // item's keys. Raw tokens may normalize to fewer words (punctuation alone), so a short start
+    // is tried first, then a generous one, then the whole text. Each gives the first words of the
+    // next (see leading_words), so the first to hold kLeadWords words decides as the whole would.
+    std::string body;
+    std::vector<std::string_view> words;
+    for (const std::size_t raw_words : {kLeadWords + kLeadWords / 4, 4 * kLeadWords, text.size()}) {
+        const std::string_view start = leading_words(text, raw_words);
+        body = normalize_text(start);
         words = words_of(body);
+        if (words.size() >= kLeadWords || start.size() == text.size()) break;
     }
     if (words.size() >= kMinLeadWords) {
         if (words.size() > kLeadWords) words.resize(kLeadWords);

@@ -34,6 +34,8 @@ std::string text_of_html(std::string_view html);
 // 64-bit SimHash of the story's lead: the first words of its summary (or
 // content), or the title when the item has almost no text.
 std::uint64_t story_fingerprint(const ParsedItem& item);
+// The same, given the text_of_html() of its summary (else content), which the caller has.
+std::uint64_t story_fingerprint(const ParsedItem& item, std::string_view lead_text);
 
 // Keys for every item of a document, in order, with the story engine's features (serialized
 // StoryFeatures) of each. A key repeated inside one

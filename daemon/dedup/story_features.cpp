@@ -734,8 +734,8 @@ std::optional<std::vector<TermCount>> read_terms(ByteReader& in) {
 StoryFeatures extract_features(const ParsedItem& item) {
     constexpr std::size_t kMaxTitleWords = 64;
     std::vector<Word> title = words_of_text(item.title, kMaxTitleWords);
-    std::vector<Word> lead =
-        words_of_text(text_of_html(item.summary.empty() ? item.content : item.summary), kFeatureLeadWords);
+    const std::string lead_text = text_of_html(item.summary.empty() ? item.content : item.summary);
+    std::vector<Word> lead = words_of_text(lead_text, kFeatureLeadWords);
     unglue_places(title);
     unglue_places(lead);
     const Lang lang = guess_language(title, lead, item.language);
@@ -760,7 +760,7 @@ StoryFeatures extract_features(const ParsedItem& item) {
     find_quantities(lead, quantities);
     f.quantities.assign(quantities.begin(), quantities.end());
 
-    f.fingerprint = story_fingerprint(item);
+    f.fingerprint = story_fingerprint(item, lead_text);
     f.canonical_url = canonical_url(item.link);
     return f;
 }
