@@ -13,8 +13,11 @@
 //   pair:   b scored against a's story (when a is among b's candidates), compared with the
 //           threshold: precision, recall and F1, and the same over a range of thresholds;
 //   daemon: what match(b) answers. Answering a for a "same" pair is a hit; answering a for
-//           another pair is a false merge; answering a third story (another report of b's event
-//           in the background, or a wrong one) is counted apart, as it says nothing of this pair.
+//           another pair is a false merge; answering a third story is judged by events: the items
+//           "same" pairs link (transitively) report one event, and ECB+ pair ids name each
+//           document's event (its topic and half: "…-1_21ecbplus~1_7ecbplus"; ECB+ gives every
+//           topic two events of one kind, its "ecb" and its "ecbplus" documents), so a third
+//           story is b's own event, another event (a false merge), or unknown.
 // --pairs prints every pair's decision and explanation; false merges are always listed.
 // --features prints what extract_features found in each distinct item; --tsv prints each pair's
 // explanation as a table (for a spreadsheet) instead of the report.
@@ -26,7 +29,9 @@
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <optional>
+#include <regex>
 #include <string>
 #include <vector>
 
@@ -137,6 +142,38 @@ bool set_weight(MatchWeights& w, const std::string& assignment) {
     return true;
 }
 
+// Which items report one event, as far as the file says: "same" pairs join two items' events, and
+// ECB+ document names ("<topic>_<n>ecb" or "<topic>_<n>ecbplus", in pair ids) name them.
+class Events {
+public:
+    explicit Events(std::size_t items) : parent_(items) { std::iota(parent_.begin(), parent_.end(), 0); }
+    void same(std::size_t a, std::size_t b) { parent_[root(a)] = root(b); }
+    void named(std::size_t item, const std::string& event) {
+        if (const auto [it, added] = first_named_.try_emplace(event, item); !added) same(item, it->second);
+        name_[item] = event;
+    }
+    void different(std::size_t a, std::size_t b) { different_.emplace_back(a, b); }
+    // 1: one event; -1: two events; 0: the file does not say.
+    int relation(std::size_t a, std::size_t b) {
+        if (root(a) == root(b)) return 1;
+        const auto na = name_.find(a), nb = name_.find(b);
+        if (na != name_.end() && nb != name_.end()) return -1;  // named, and not one event
+        for (const auto& [x, y] : different_)
+            if ((root(x) == root(a) && root(y) == root(b)) || (root(x) == root(b) && root(y) == root(a))) return -1;
+        return 0;
+    }
+
+private:
+    std::size_t root(std::size_t x) {
+        while (parent_[x] != x) x = parent_[x] = parent_[parent_[x]];
+        return x;
+    }
+    std::vector<std::size_t> parent_;
+    std::map<std::string, std::size_t> first_named_;
+    std::map<std::size_t, std::string> name_;
+    std::vector<std::pair<std::size_t, std::size_t>> different_;
+};
+
 int evaluate(const std::string& path, const MatchWeights& weights, std::optional<double> threshold_override,
              bool print_pairs, bool print_item_features, bool print_tsv) {
     std::ifstream in(path);
@@ -177,6 +214,18 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
         pair.b = item_index(p.at("b"), pair.lang);
         pairs.push_back(std::move(pair));
     }
+    Events events(items.size());
+    static const std::regex kEcbDocuments{R"((\d+)_\d+(ecb|ecbplus)~(\d+)_\d+(ecb|ecbplus)$)"};
+    for (const Pair& pair : pairs) {
+        if (std::smatch m; std::regex_search(pair.id, m, kEcbDocuments)) {
+            events.named(pair.a, m[1].str() + m[2].str());
+            events.named(pair.b, m[3].str() + m[4].str());
+        }
+        if (pair.same)
+            events.same(pair.a, pair.b);
+        else
+            events.different(pair.a, pair.b);
+    }
     std::vector<StoryFeatures> features;
     for (const ParsedItem& item : items) features.push_back(extract_features(item));
     if (print_item_features)
@@ -192,6 +241,8 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
 
     std::vector<Outcome> outcomes;
     int daemon_hits = 0, daemon_false = 0, daemon_elsewhere = 0, daemon_new = 0, positives = 0;
+    // A third story's event, for "same" and for other pairs: b's own, another, unknown.
+    int third_own[2] = {0, 0}, third_other[2] = {0, 0}, third_unknown[2] = {0, 0};
     int alone_hits = 0, alone_false = 0;
     for (const Pair& pair : pairs) {
         // As a new user meets it: a store that holds nothing but a, then b from another site.
@@ -223,6 +274,16 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
             (pair.same ? daemon_hits : daemon_false)++;
         } else {
             ++daemon_elsewhere;
+            const int relation = events.relation(static_cast<std::size_t>(m->story_id), pair.b);
+            const int same = pair.same ? 1 : 0;
+            (relation > 0 ? third_own : relation < 0 ? third_other : third_unknown)[same]++;
+            if (relation < 0)
+                std::printf(
+                    "  FALSE MERGE (daemon) %s: b joined another event's item\n      %s\n      b: %s\n      "
+                    "joined: %s\n",
+                    pair.id.c_str(), m->explanation.to_string(m->score).c_str(),
+                    one_line(items[pair.b].title, 110).c_str(),
+                    one_line(items[static_cast<std::size_t>(m->story_id)].title, 110).c_str());
         }
         outcomes.push_back(std::move(o));
     }
@@ -247,6 +308,16 @@ int evaluate(const std::string& path, const MatchWeights& weights, std::optional
                 alone_hits, positives, alone_false, pairs.size() - static_cast<std::size_t>(positives));
     std::printf("  daemon  match(b) = a: %d of %d same pairs; false merges %d; another story %d; new story %d\n",
                 daemon_hits, positives, daemon_false, daemon_elsewhere, daemon_new);
+    std::printf(
+        "          another story: of same pairs %d b's own event, %d another event, %d unknown; of the "
+        "others %d b's own event, %d another event, %d unknown\n",
+        third_own[1], third_other[1], third_unknown[1], third_own[0], third_other[0], third_unknown[0]);
+    std::printf(
+        "          b joined its event: %d of %d same pairs (recall %.3f); b joined another event: %d of %zu "
+        "pairs (%d unknown)\n",
+        daemon_hits + third_own[1], positives,
+        positives > 0 ? static_cast<double>(daemon_hits + third_own[1]) / positives : 0.0,
+        daemon_false + third_other[0] + third_other[1], pairs.size(), third_unknown[0] + third_unknown[1]);
     std::printf("  threshold  precision  recall  F1     false merges\n");
     for (int k = 20; k <= 90; k += 5) {
         const double t = k / 100.0;
