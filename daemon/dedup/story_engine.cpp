@@ -149,10 +149,37 @@ StoryEngine::Story::Story(const Story& other)
       kept_since(other.kept_since),
       fingerprint(other.fingerprint),
       url_hash(other.url_hash),
-      block(other.block ? std::make_unique_for_overwrite<std::uint32_t[]>(other.block_words()) : nullptr),
+      block(other.block ? std::make_unique_for_overwrite<std::uint8_t[]>(other.block_bytes()) : nullptr),
       term_count(other.term_count),
       language(other.language) {
-    if (block) std::copy_n(other.block.get(), block_words(), block.get());
+    if (block) std::copy_n(other.block.get(), other.block_bytes(), block.get());
+}
+
+StoryEngine::TermReader StoryEngine::Story::terms() const { return TermReader(block.get(), term_count); }
+
+std::size_t StoryEngine::Story::block_bytes() const {
+    auto it = terms().begin();
+    const std::uint8_t* end = block.get();
+    for (; it != std::default_sentinel; ++it) end = it.position();
+    return static_cast<std::size_t>(end - block.get());
+}
+
+void StoryEngine::encode_terms(std::span<const std::uint32_t> sorted, std::vector<std::uint8_t>& out) {
+    out.clear();
+    TermId previous = 0;
+    for (const std::uint32_t bits : sorted) {
+        const Packed p{bits};
+        for (std::uint32_t delta = p.id() - previous;; delta >>= 7) {
+            const auto low = static_cast<std::uint8_t>(delta & 0x7Fu);
+            if (delta < 0x80u) {
+                out.push_back(low);
+                break;
+            }
+            out.push_back(static_cast<std::uint8_t>(low | 0x80u));
+        }
+        out.push_back(static_cast<std::uint8_t>(bits >> 24));
+        previous = p.id();
+    }
 }
 
 StoryEngine::StoryEngine(MatchWeights weights, EngineLimits limits) : weights_(weights), limits_(limits) {}
@@ -304,8 +331,9 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     std::sort(packed.begin(), packed.end(),
               [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
     const auto term_count = static_cast<std::uint32_t>(packed.size());
-    auto block = std::make_unique_for_overwrite<std::uint32_t[]>(term_count);
-    std::copy(packed.begin(), packed.end(), block.get());
+    encode_terms(packed, block_scratch_);
+    auto block = std::make_unique_for_overwrite<std::uint8_t[]>(block_scratch_.size());
+    std::copy(block_scratch_.begin(), block_scratch_.end(), block.get());
 
     Story& s = stories_[slot];
     s.id = story_id;
@@ -322,9 +350,9 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     // moved the whole list each time (1.4% of a 10,000-feed cold cycle, on the database thread).
     // Only lists of terms in at most `postings` stories are read, and those are never full.
     const std::size_t shed = std::max<std::size_t>(limits_.postings / 4, 1);
-    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) {
-        TermEntry& entry = terms_[p->id()];
-        ++df_[p->id()];
+    for (const Packed p : s.terms()) {
+        TermEntry& entry = terms_[p.id()];
+        ++df_[p.id()];
         if (entry.postings.size() >= limits_.postings + shed)
             entry.postings.erase(entry.postings.begin(), entry.postings.begin() + static_cast<std::ptrdiff_t>(shed));
         entry.postings.push_back(slot);
@@ -347,7 +375,7 @@ void StoryEngine::remove(std::int64_t story_id) {
     const Slot slot = slot_of(story_id);
     if (slot == kNone) return;
     Story& s = stories_[slot];
-    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) release(p->id(), slot);
+    for (const Packed p : s.terms()) release(p.id(), slot);
     ids_.erase(mix64(static_cast<std::uint64_t>(story_id)), slot,
                [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
     if (s.url_hash != 0) by_url_.erase(s.url_hash, slot, [this](Slot v) { return stories_[v].url_hash; });
@@ -382,7 +410,7 @@ std::size_t StoryEngine::memory_bytes() const {
                         touched_.capacity() * sizeof(Slot);
     for (const TermEntry& t : terms_)
         bytes += (t.text.capacity() > 15 ? t.text.capacity() + 1 : 0) + t.postings.capacity() * sizeof(Slot);
-    stories_.for_each([&](const Story& s) { bytes += s.block_words() * sizeof(std::uint32_t); });
+    stories_.for_each([&](const Story& s) { bytes += s.block_bytes(); });
     return bytes;
 }
 
@@ -511,14 +539,14 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         if (is_entity(t.role)) unshared += idf(df_[t.id], q.log_n);
     };
     auto qi = q.terms.begin();
-    for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p) {
-        const TermId id = p->id();
-        const Role role = p->role();
+    for (const Packed p : s.terms()) {
+        const TermId id = p.id();
+        const Role role = p.role();
         const std::uint32_t df = df_[id];
         const double w = weight_of(role, df, q.log_n);
-        const double wt = p->title() ? count_weight(p->title()) * w : 0.0;
-        const double wl = p->lead() ? count_weight(p->lead()) * w : 0.0;
-        const double wx = p->text() ? count_weight(p->text()) * w : 0.0;
+        const double wt = p.title() ? count_weight(p.title()) * w : 0.0;
+        const double wl = p.lead() ? count_weight(p.lead()) * w : 0.0;
+        const double wx = p.text() ? count_weight(p.text()) * w : 0.0;
         s_title2 += wt * wt;
         s_lead2 += wl * wl;
         s_text2 += wx * wx;
@@ -545,7 +573,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         s_place_met = s_place_met || role == Role::place;
         s_person_met = s_person_met || role == Role::person;
         // Words (and names) in common, numbers and dates apart.
-        if (t.text > 0 && p->text() > 0 && t.word) ++why.shared_words;
+        if (t.text > 0 && p.text() > 0 && t.word) ++why.shared_words;
     }
     for (; qi != q.terms.end(); ++qi) only_in_query(*qi);
 
@@ -578,8 +606,8 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
             for (const Query::Term& t : q.terms)
                 if (t.role == role) side_a += (side_a.empty() ? "" : " ") + terms_[t.id].text;
             if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
-            for (const Packed* p = s.terms_begin(); p != s.terms_end(); ++p)
-                if (p->role() == role) side_b += (side_b.empty() ? "" : " ") + terms_[p->id()].text;
+            for (const Packed p : s.terms())
+                if (p.role() == role) side_b += (side_b.empty() ? "" : " ") + terms_[p.id()].text;
             return std::string(name) + ":" + side_a + "|" + side_b;
         });
     };

@@ -25,8 +25,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -234,6 +236,53 @@ private:
     };
     static Packed pack(TermId id, std::uint32_t title, std::uint32_t lead, Role role);
 
+    // A story's terms in id order, each written as the distance of its id from the previous term's
+    // (LEB128: 7 bits a byte, so one or two bytes for most) and one byte of counts and role (a
+    // Packed's top 8 bits). The blocks were half the engine's memory at 4 bytes a term; a story
+    // holds about 37 terms, close in id as they are sorted, so most take 2 or 3 bytes.
+    class TermReader {
+    public:
+        class Iterator {
+        public:
+            using value_type = Packed;
+            using difference_type = std::ptrdiff_t;
+            Iterator() = default;
+            Iterator(const std::uint8_t* at, std::uint32_t left) : at_(at), left_(left) {
+                if (left_ > 0) read();
+            }
+            Packed operator*() const { return current_; }
+            Iterator& operator++() {
+                if (--left_ > 0) read();
+                return *this;
+            }
+            void operator++(int) { ++*this; }
+            bool operator==(std::default_sentinel_t) const { return left_ == 0; }
+            const std::uint8_t* position() const { return at_; }
+
+        private:
+            void read() {
+                std::uint32_t delta = 0;
+                for (int shift = 0;; shift += 7) {
+                    const std::uint8_t byte = *at_++;
+                    delta |= static_cast<std::uint32_t>(byte & 0x7Fu) << shift;
+                    if ((byte & 0x80u) == 0) break;
+                }
+                id_ += delta;
+                current_.bits = id_ | (static_cast<std::uint32_t>(*at_++) << 24);
+            }
+            const std::uint8_t* at_ = nullptr;
+            std::uint32_t left_ = 0;
+            TermId id_ = 0;
+            Packed current_{};
+        };
+        TermReader(const std::uint8_t* block, std::uint32_t count) : block_(block), count_(count) {}
+        Iterator begin() const { return Iterator(block_, count_); }
+        std::default_sentinel_t end() const { return {}; }
+
+    private:
+        const std::uint8_t* block_;
+        std::uint32_t count_;
+    };
     struct TermEntry {
         std::string text;
         std::vector<Slot> postings;  // its newest stories (EngineLimits::postings), oldest first
@@ -247,9 +296,9 @@ private:
         // URL, and the store, which keeps the URL, looks an item's up exactly before it asks the
         // engine. So a match on the hash alone is never taken by the store (StoryMatch::by_url).
         std::uint64_t url_hash = 0;
-        // Its terms sorted by id: one allocation a story, of exactly its size (a vector would add
-        // 16 bytes a story and its spare capacity).
-        std::unique_ptr<std::uint32_t[]> block;
+        // Its terms sorted by id, encoded (see TermReader): one allocation a story, of exactly its
+        // size (a vector would add 16 bytes a story and its spare capacity).
+        std::unique_ptr<std::uint8_t[]> block;
         std::uint32_t term_count = 0;
         std::uint8_t language = 0;  // index in languages_
 
@@ -260,10 +309,11 @@ private:
         Story(const Story& other);
         Story& operator=(const Story& other) { return *this = Story(other); }
 
-        std::size_t block_words() const { return term_count; }
-        const Packed* terms_begin() const { return reinterpret_cast<const Packed*>(block.get()); }
-        const Packed* terms_end() const { return terms_begin() + term_count; }
+        TermReader terms() const;
+        std::size_t block_bytes() const;
     };
+    // The block of these terms (Packed bits, sorted by id), as TermReader reads it.
+    static void encode_terms(std::span<const std::uint32_t> sorted, std::vector<std::uint8_t>& out);
     static_assert(sizeof(Packed) == sizeof(std::uint32_t));
 
     // A distinct term of an item's features, with its counts and role (views into the features).
@@ -318,6 +368,7 @@ private:
     mutable std::vector<Slot> touched_;
     mutable std::vector<TermId> quantity_scratch_;  // of score()
     std::vector<std::uint32_t> pack_scratch_;       // of add()
+    std::vector<std::uint8_t> block_scratch_;       // of add()
 };
 
 // The daemon's StoryIndex (core/story_index.hpp): a StoryEngine fed with the features ItemKeys
