@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <string_view>
 
 #include "dedup/dedup.hpp"
@@ -146,13 +147,18 @@ struct StoryEngine::Query {
 
 StoryEngine::Story::Story(const Story& other)
     : id(other.id),
-      kept_since(other.kept_since),
       fingerprint(other.fingerprint),
       url_hash(other.url_hash),
       block(other.block ? std::make_unique_for_overwrite<std::uint8_t[]>(other.block_bytes()) : nullptr),
+      kept_since(other.kept_since),
       term_count(other.term_count),
       language(other.language) {
     if (block) std::copy_n(other.block.get(), other.block_bytes(), block.get());
+}
+
+std::uint32_t StoryEngine::expiry_time(SysTime t) {
+    const auto seconds = std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
+    return static_cast<std::uint32_t>(std::clamp<std::int64_t>(seconds, 0, std::numeric_limits<std::uint32_t>::max()));
 }
 
 StoryEngine::TermReader StoryEngine::Story::terms() const { return TermReader(block.get(), term_count); }
@@ -330,14 +336,15 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
         if (const TermId id = intern(t.text); id != kNone) packed.push_back(pack(id, t.title, t.lead, t.role).bits);
     std::sort(packed.begin(), packed.end(),
               [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
-    const auto term_count = static_cast<std::uint32_t>(packed.size());
+    if (packed.size() > kMaxStoryTerms) packed.resize(kMaxStoryTerms);  // never: titles and leads are capped
+    const auto term_count = static_cast<std::uint16_t>(packed.size());
     encode_terms(packed, block_scratch_);
     auto block = std::make_unique_for_overwrite<std::uint8_t[]>(block_scratch_.size());
     std::copy(block_scratch_.begin(), block_scratch_.end(), block.get());
 
     Story& s = stories_[slot];
     s.id = story_id;
-    s.kept_since = kept_since;
+    s.kept_since = expiry_time(kept_since);
     s.fingerprint = f.fingerprint;
     s.url_hash = url_key(f.canonical_url);
     s.block = std::move(block);
@@ -363,7 +370,7 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     if (s.url_hash != 0) by_url_.insert(s.url_hash, slot, [this](Slot v) { return stories_[v].url_hash; });
     if (s.fingerprint != 0)
         by_fingerprint_.insert(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
-    expiry_.emplace_back(kept_since, story_id);
+    expiry_.push_back(Expiry{.kept_since = s.kept_since, .slot = slot});
     std::push_heap(expiry_.begin(), expiry_.end(), std::greater<>{});
 }
 
@@ -388,14 +395,16 @@ void StoryEngine::remove(std::int64_t story_id) {
 
 std::size_t StoryEngine::expire(SysTime before) {
     std::size_t removed = 0;
-    while (!expiry_.empty() && expiry_.front().first < before) {
+    const std::uint32_t bound = expiry_time(before);
+    while (!expiry_.empty() && expiry_.front().kept_since < bound) {
         std::pop_heap(expiry_.begin(), expiry_.end(), std::greater<>{});
-        const auto [kept_since, id] = expiry_.back();
+        const Expiry entry = expiry_.back();
         expiry_.pop_back();
-        // An entry left by a replaced or removed story is not the story's any more.
-        const Slot slot = slot_of(id);
-        if (slot == kNone || stories_[slot].kept_since != kept_since) continue;
-        remove(id);
+        // An entry left by a replaced or removed story is not the story's any more: its slot is
+        // free, or another story's kept since another time.
+        const Story& s = stories_[entry.slot];
+        if (slot_of(s.id) != entry.slot || s.kept_since != entry.kept_since) continue;
+        remove(s.id);
         ++removed;
     }
     return removed;

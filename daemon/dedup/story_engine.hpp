@@ -288,9 +288,11 @@ private:
         std::vector<Slot> postings;  // its newest stories (EngineLimits::postings), oldest first
         std::uint64_t hash = 0;
     };
+    // When a story is kept since, for expiry: seconds since 1970 in 32 bits (earlier times count
+    // as 1970, later than 2106 as 2106), which makes a story and its expiry entry 16 bytes less.
+    static std::uint32_t expiry_time(SysTime t);
     struct Story {
         std::int64_t id = 0;
-        SysTime kept_since{};
         std::uint64_t fingerprint = 0;
         // Its canonical URL's hash, not its bytes (0: none): a third of a story's memory was its
         // URL, and the store, which keeps the URL, looks an item's up exactly before it asks the
@@ -299,8 +301,9 @@ private:
         // Its terms sorted by id, encoded (see TermReader): one allocation a story, of exactly its
         // size (a vector would add 16 bytes a story and its spare capacity).
         std::unique_ptr<std::uint8_t[]> block;
-        std::uint32_t term_count = 0;
-        std::uint8_t language = 0;  // index in languages_
+        std::uint32_t kept_since = 0;  // expiry_time()
+        std::uint16_t term_count = 0;  // a story's words are capped well below (kMaxStoryTerms)
+        std::uint8_t language = 0;     // index in languages_
 
         Story() = default;
         Story(Story&&) noexcept = default;
@@ -315,6 +318,7 @@ private:
     // The block of these terms (Packed bits, sorted by id), as TermReader reads it.
     static void encode_terms(std::span<const std::uint32_t> sorted, std::vector<std::uint8_t>& out);
     static_assert(sizeof(Packed) == sizeof(std::uint32_t));
+    static constexpr std::size_t kMaxStoryTerms = 65535;
 
     // A distinct term of an item's features, with its counts and role (views into the features).
     struct TextTerm {
@@ -360,9 +364,15 @@ private:
     ProbeTable by_url_;          // canonical URL's hash -> slots
     ProbeTable by_fingerprint_;  // exact fingerprint (the same lead) -> slots
     std::vector<std::string> languages_;
-    // (kept_since, story id), a min-heap; entries of replaced or removed stories stay until they
-    // come up, and are then skipped.
-    std::vector<std::pair<SysTime, std::int64_t>> expiry_;
+    // (kept_since, slot), a min-heap; entries of replaced or removed stories stay until they come
+    // up, and are then skipped (a slot reused since by a story kept since the same second expires
+    // with it, as its own entry says it should).
+    struct Expiry {
+        std::uint32_t kept_since;  // expiry_time()
+        Slot slot;
+        bool operator>(const Expiry& other) const { return kept_since > other.kept_since; }
+    };
+    std::vector<Expiry> expiry_;
     // Scratch of candidates_of (the engine has one user thread): rare-term weight per slot.
     mutable std::vector<float> accumulated_;
     mutable std::vector<Slot> touched_;

@@ -95,6 +95,35 @@ TEST(StoryEngine, UpdateReplacesTheStoryText) {
     EXPECT_FALSE(engine.match(kQuakeB, kT0, kWindow).has_value());
 }
 
+// Expiry entries outlive the stories they were made for: a story replaced or removed, its slot
+// taken by another. Each story still leaves once, when its own time comes.
+TEST(StoryEngine, ExpiryFollowsReplacedAndReusedStories) {
+    StoryEngine engine;
+    engine.add(1, kQuakeA, kT0);
+    engine.add(1, kQuakeA, kT0 + 5h);  // replaced: kept since later
+    EXPECT_EQ(engine.expire(kT0 + 1h), 0u);
+    EXPECT_EQ(engine.size(), 1u);
+    EXPECT_EQ(engine.expire(kT0 + 6h), 1u);
+    EXPECT_EQ(engine.size(), 0u);
+
+    engine.add(2, kOtherQuake, kT0);
+    engine.remove(2);
+    engine.add(3, kTourism, kT0 + 5h);  // takes story 2's slot
+    EXPECT_EQ(engine.expire(kT0 + 1h), 0u);
+    EXPECT_EQ(engine.size(), 1u);
+
+    engine.add(4, kOtherQuake, kT0 + 5h);
+    engine.remove(4);
+    engine.add(5, kQuakeA, kT0 + 5h);  // takes story 4's slot, kept since the same second
+    EXPECT_EQ(engine.expire(kT0 + 6h), 2u) << "stories 3 and 5, once each";
+    EXPECT_EQ(engine.size(), 0u);
+    EXPECT_EQ(engine.terms(), 0u);
+
+    // Times outside what 32 bits of seconds since 1970 hold count as their bounds.
+    engine.add(6, kQuakeA, SysTime{} - std::chrono::hours{24 * 365});
+    EXPECT_EQ(engine.expire(kT0), 1u);
+}
+
 TEST(StoryEngine, RemoveAndExpireForgetStoriesAndTheirTerms) {
     StoryEngine engine;
     engine.add(1, kQuakeA, kT0);
