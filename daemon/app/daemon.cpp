@@ -577,21 +577,76 @@ void Daemon::prepare_and_ingest(const std::string& name, FeedState state, Docume
 }
 
 void Daemon::ingest(const std::string& name, FeedState state, Document document, IngestNote note) {
-    const SysTime now = clock_.now();
+    ready_ingests_.push_back(ReadyIngest{.name = name,
+                                         .state = std::move(state),
+                                         .document = std::move(document),
+                                         .note = std::move(note),
+                                         .now = clock_.now()});
+    if (!ingest_running_) run_ingests();
+}
+
+void Daemon::run_ingests() {
+    // Enough to share the pages a commit writes (each page of a cold cycle's database reached
+    // the WAL about six times with a commit per document), few enough that a batch stays short.
+    constexpr std::size_t kMaxBatch = 32;
+    const std::size_t count = std::min(ready_ingests_.size(), kMaxBatch);
+    if (count == 0) return;
+    ingest_running_ = true;
+    std::vector<ReadyIngest> batch(
+        std::make_move_iterator(ready_ingests_.begin()),
+        std::make_move_iterator(ready_ingests_.begin() + static_cast<std::ptrdiff_t>(count)));
+    ready_ingests_.erase(ready_ingests_.begin(), ready_ingests_.begin() + static_cast<std::ptrdiff_t>(count));
+    // What the loop needs back: the documents stay on the database thread and die there.
+    struct Done {
+        std::string name;
+        FeedState state;
+        IngestNote note;
+        Result<IngestResult> result;
+    };
     on_pool(
         db_,
-        [this, state, document = std::move(document), now]() {
+        [this, batch = std::move(batch)]() mutable {
+            std::vector<Done> done;
+            done.reserve(batch.size());
+            for (ReadyIngest& ready : batch)
+                done.push_back(Done{.name = std::move(ready.name),
+                                    .state = ready.state,
+                                    .note = std::move(ready.note),
+                                    .result = std::unexpected(Error{})});
+            const auto all_fail = [&done](const Error& error) {
+                for (Done& d : done) d.result = std::unexpected(error);
+                return std::move(done);
+            };
             // SQLite would write on into a deleted or replaced file and lose it all.
-            if (auto ours = store_->check_file(); !ours) return Result<IngestResult>(std::unexpected(ours.error()));
-            if (auto index = story_index(now); !index) return Result<IngestResult>(std::unexpected(index.error()));
-            auto ingested = store_->ingest(state, document.feed, document.keys, *story_index_, now, kStoryWindow);
+            if (auto ours = store_->check_file(); !ours) return all_fail(ours.error());
+            const SysTime now = batch.back().now;
+            if (auto index = story_index(now); !index) return all_fail(index.error());
+            if (auto begun = store_->begin_batch(); !begun) return all_fail(begun.error());
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                const ReadyIngest& ready = batch[i];
+                done[i].result = store_->ingest(ready.state, ready.document.feed, ready.document.keys, *story_index_,
+                                                ready.now, kStoryWindow);
+                if (!done[i].result && done[i].result.error().kind == ErrorKind::DbLost) {
+                    store_->abandon_batch();
+                    story_index_.reset();  // it holds the stories of ingests that are not kept
+                    return all_fail(done[i].result.error());
+                }
+            }
+            if (auto committed = store_->commit_batch(); !committed) {
+                store_->abandon_batch();
+                story_index_.reset();
+                return all_fail(committed.error());
+            }
             // What arrived before the window can no longer be matched: memory stays the window's.
             story_index_->expire(now - kStoryWindow);
-            return ingested;
+            return done;
         },
-        [this, name, state, note = std::move(note)](Result<IngestResult> ingested) mutable {
-            on_ingested(name, std::move(state), std::move(ingested), note.items, std::move(note.warnings),
-                        note.elapsed);
+        [this](std::vector<Done> done) {
+            for (Done& d : done)
+                on_ingested(d.name, std::move(d.state), std::move(d.result), d.note.items, std::move(d.note.warnings),
+                            d.note.elapsed);
+            ingest_running_ = false;
+            run_ingests();
         });
 }
 

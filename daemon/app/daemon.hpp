@@ -125,7 +125,10 @@ private:
         std::chrono::milliseconds elapsed{0};
     };
     void prepare_and_ingest(const std::string& name, FeedState state, Document document, IngestNote note);
+    // Queues the document for the database thread, which ingests the documents queued while it
+    // was busy together (run_ingests): one transaction, a savepoint each.
     void ingest(const std::string& name, FeedState state, Document document, IngestNote note);
+    void run_ingests();
     void save_state(FeedState state);
     void save_queued_states();
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
@@ -188,6 +191,16 @@ private:
     std::vector<FeedState> queued_states_;
     bool states_being_saved_ = false;
     int in_flight_ = 0;  // feeds between fetch and their final state write
+    // Documents waiting for the database thread, and whether a batch of them is being ingested.
+    struct ReadyIngest {
+        std::string name;
+        FeedState state;
+        Document document;
+        IngestNote note;
+        SysTime now;
+    };
+    std::vector<ReadyIngest> ready_ingests_;
+    bool ingest_running_ = false;
     bool publish_running_ = false;
     bool publish_again_ = false;
     bool changed_since_publish_ = false;

@@ -272,6 +272,7 @@ struct FeedStore::Impl {
     int version = 0;
     std::vector<Statement> statements;               // indexed by Sql
     std::optional<detail::MergedFeedReader> merged;  // prepared on the first merged_items()
+    std::optional<Transaction> batch;                // begin_batch() .. commit_batch(); after db: dies first
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -645,6 +646,23 @@ Result<void> FeedStore::check_file() const {
     return {};
 }
 
+Result<void> FeedStore::begin_batch() {
+    if (impl_->batch) return fail(ErrorKind::Internal, "store: begin a batch: one is open already");
+    auto begun = Transaction::begin(impl_->db);
+    if (!begun) return failed_in("begin a batch of ingests")(begun.error());
+    impl_->batch.emplace(std::move(*begun));
+    return {};
+}
+
+Result<void> FeedStore::commit_batch() {
+    if (!impl_->batch) return fail(ErrorKind::Internal, "store: commit a batch: none is open");
+    std::optional<Transaction> batch = std::exchange(impl_->batch, std::nullopt);
+    if (auto r = batch->commit(); !r) return failed_in("commit a batch of ingests")(r.error());
+    return {};
+}
+
+void FeedStore::abandon_batch() { impl_->batch.reset(); }
+
 Result<CheckpointResult> FeedStore::checkpoint() {
     Impl& m = *impl_;
     auto done = m.db.checkpoint_wal();
@@ -907,7 +925,8 @@ Result<IngestResult> FeedStore::ingest_with(const FeedState& state, const Parsed
                                              " keys for " + std::to_string(feed.items.size()) + " items");
     }
     const auto failed = failed_in("ingest " + state.name);
-    auto tx = Transaction::begin(m.db);
+    // In a batch, a savepoint: a failed ingest takes back its own writes only.
+    auto tx = m.batch ? Transaction::savepoint(m.db) : Transaction::begin(m.db);
     if (!tx) return failed(tx.error());
     auto feed_row = m.feed_id(state.name);
     if (!feed_row) return failed(feed_row.error());

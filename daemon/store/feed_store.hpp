@@ -81,6 +81,17 @@ public:
     //   ErrorKind::Db     "store: check the database <file>: <strerror>"
     Result<void> check_file() const;
 
+    // Several ingests in one transaction: begin_batch(), ingest()…, commit_batch(). A commit
+    // writes every page its transaction changed to the WAL, so with a document per commit a cold
+    // cycle wrote each page of the database about six times. Each ingest in a batch is a
+    // savepoint: one that fails takes back its own writes only, and the others go on. A batch
+    // that is abandoned, or whose commit fails, keeps none of them, but the stories they added
+    // to the index stay there: the caller must load its index again. Errors: "store: begin a
+    // batch of ingests: …", "store: commit a batch of ingests: <sqlite message>".
+    Result<void> begin_batch();
+    Result<void> commit_batch();
+    void abandon_batch();
+
     // Copies the WAL into the database and resets it to zero bytes, without
     // waiting for readers: busy when one blocks it (try again next time).
     // In-memory: all zeros. Errors: "store: checkpoint: <sqlite message>".

@@ -158,8 +158,11 @@ private:
 class Transaction {
 public:
     [[nodiscard]] static Result<Transaction> begin(Db& db);
+    // Inside a transaction open on the connection, a savepoint: commit() releases it into the
+    // outer transaction, and one destroyed uncommitted takes back its own writes only.
+    [[nodiscard]] static Result<Transaction> savepoint(Db& db);
 
-    Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)), nested_(other.nested_) {}
     Transaction& operator=(Transaction&&) = delete;
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
@@ -168,8 +171,9 @@ public:
     Result<void> commit();
 
 private:
-    explicit Transaction(Db* db) : db_(db) {}
+    Transaction(Db* db, bool nested) : db_(db), nested_(nested) {}
     Db* db_;  // null once committed, rolled back or moved from
+    bool nested_;
 };
 
 // "store: <what>: <message>" as a Db error.

@@ -370,6 +370,32 @@ TEST_F(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
     EXPECT_EQ(item_count("alpha"), 3);
 }
 
+// The daemon ingests the documents that wait for the database thread in one batch: each is kept
+// or dropped on its own, and none is kept unless the batch commits.
+TEST_F(FeedStoreTest, ABatchKeepsItsGoodIngestsOnlyWhenCommitted) {
+    ASSERT_TRUE(store->begin_batch());
+    EXPECT_FALSE(store->begin_batch()) << "one batch at a time";
+    ingest_ok("alpha", document({item("1", "One", kT0)}), kT0);
+    const auto failed = ingest("nope", document({item("x", "Lost", kT0)}), kT0);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().message, "store: no feed named \"nope\"");
+    ingest_ok("beta", document({item("b", "Two", kT0)}), kT0);
+    ASSERT_TRUE(store->commit_batch());
+    EXPECT_EQ(item_count("alpha"), 1);
+    EXPECT_EQ(item_count("beta"), 1);
+    EXPECT_FALSE(store->commit_batch()) << "none is open";
+
+    ASSERT_TRUE(store->begin_batch());
+    ingest_ok("alpha", document({item("1", "One", kT0), item("2", "Three", kT0)}), kT0 + 1h);
+    store->abandon_batch();
+    EXPECT_EQ(item_count("alpha"), 1);
+    EXPECT_EQ(merged().size(), 2u);
+
+    // Without a batch, an ingest is its own transaction, as before.
+    ingest_ok("alpha", document({item("1", "One", kT0), item("2", "Three", kT0)}), kT0 + 2h);
+    EXPECT_EQ(item_count("alpha"), 2);
+}
+
 TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
     const ParsedFeed feed = document({item("1", "First"), item("1", "Second copy"), item("2", "Other")});
     expect_counts(ingest_ok("alpha", feed, kT0), 2, 0, 1, 0);

@@ -176,6 +176,42 @@ TEST(SqliteTransaction, RollsBackUnlessCommitted) {
     EXPECT_EQ(count_rows(db), 1);
 }
 
+// What a batch of ingests stands on: a savepoint that fails takes back its own rows only, one
+// released joins the outer transaction, and nothing is kept unless the outer one commits.
+TEST(SqliteTransaction, ASavepointTakesBackOnlyItsOwnWrites) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER)", "create"));
+    EXPECT_FALSE(Transaction::savepoint(db)) << "a savepoint needs an open transaction";
+    {
+        auto outer = Transaction::begin(db);
+        ASSERT_TRUE(outer);
+        {
+            auto kept = Transaction::savepoint(db);
+            ASSERT_TRUE(kept);
+            ASSERT_TRUE(db.exec("INSERT INTO t VALUES (1)", "insert"));
+            ASSERT_TRUE(kept->commit());
+        }
+        {
+            auto dropped = Transaction::savepoint(db);
+            ASSERT_TRUE(dropped);
+            ASSERT_TRUE(db.exec("INSERT INTO t VALUES (2)", "insert"));
+        }
+        EXPECT_TRUE(db.in_transaction()) << "the outer transaction goes on";
+        EXPECT_EQ(count_rows(db), 1);
+    }
+    EXPECT_EQ(count_rows(db), 0) << "the outer transaction was not committed";
+    {
+        auto outer = Transaction::begin(db);
+        ASSERT_TRUE(outer);
+        auto kept = Transaction::savepoint(db);
+        ASSERT_TRUE(kept);
+        ASSERT_TRUE(db.exec("INSERT INTO t VALUES (3)", "insert"));
+        ASSERT_TRUE(kept->commit());
+        ASSERT_TRUE(outer->commit());
+    }
+    EXPECT_EQ(count_rows(db), 1);
+}
+
 TEST(SqliteTransaction, NestedBeginFails) {
     Db db = open_memory();
     auto outer = Transaction::begin(db);
