@@ -3,7 +3,7 @@
 // (DESIGN.md "Scale": the same per item, whatever the store holds). Printed, never asserted.
 //
 //   tributary_ingest_bench [max-stories] [--items N] [--feeds N] [--doc-items N]
-//                          [--fill-doc-items N] [--rewrites PERCENT] [--dir DIR] [--keep]
+//                          [--fill-doc-items N] [--batch N] [--rewrites PERCENT] [--dir DIR] [--keep]
 //                          [--perf-fifo CTL[,ACK]] [--profile-size N]
 //
 //   max-stories      the largest store measured (default 1000000; 100000 for a quick run)
@@ -11,6 +11,8 @@
 //   --feeds          feeds the documents come from (default 2000)
 //   --doc-items      items per feed document in the measured phase (default 25)
 //   --fill-doc-items items per document while filling the store (default 25: the same path)
+//   --batch          documents per transaction (default 32, the daemon's largest batch: a busy
+//                    daemon's database thread takes that many waiting documents; 1: one each)
 //   --rewrites       share of items that rewrite a story already held (default 30)
 //   --dir            where the SQLite file goes (default: a new directory under $TMPDIR, removed)
 //   --keep           leave the database behind
@@ -24,7 +26,8 @@
 // feeds synced with sync_feeds; per document, dedup::identity_keys, then for the items
 // FeedStore::new_or_changed names dedup::add_story_keys (the worker's share; HTML is sanitized
 // when an output shows it, not here), and new_or_changed, check_file, FeedStore::ingest with a dedup::StoryEngineIndex
-// and a 72 h window, and index.expire(now - 72h) (the database thread's share); a WAL checkpoint every 100 documents,
+// and a 72 h window, and index.expire(now - 72h) (the database thread's share), the ingests of a batch in one
+// transaction (FeedStore::begin_batch, commit_batch); a WAL checkpoint every 100 documents,
 // as after a daemon's round. The store is filled through that same path. At each size the store is then closed,
 // reopened and its index loaded with load_story_index, as a restarted daemon does.
 //
@@ -645,6 +648,7 @@ struct Options {
     std::size_t feeds = 2000;
     std::size_t doc_items = 25;
     std::size_t fill_doc_items = 25;
+    std::size_t batch = 32;
     double rewrites = 0.30;
     std::filesystem::path dir;
     bool keep = false;
@@ -738,10 +742,10 @@ public:
         std::printf(
             "path: dedup::identity_keys, then for the items FeedStore::new_or_changed names add_story_keys "
             "(worker's share); new_or_changed, check_file, FeedStore::ingest with "
-            "dedup::StoryEngineIndex, %lldh window, index.expire (database thread's share); "
-            "WAL checkpoint every %d documents\n",
+            "dedup::StoryEngineIndex, %lldh window, index.expire (database thread's share), up to %zu "
+            "documents a transaction; WAL checkpoint every %d documents\n",
             static_cast<long long>(std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count()),
-            kDocumentsPerRound);
+            options_.batch, kDocumentsPerRound);
         std::printf("store: SQLite file %s (WAL, synchronous=NORMAL); simulated clock advances %.2f s per item\n",
                     db_path_.string().c_str(), seconds_per_item_);
         std::printf("costs per item: thread CPU time (wall time in brackets)\n\n");
@@ -880,8 +884,14 @@ private:
             feed.state.http_status = 200;
             feed.state.next_due = at + 15min;
             Stopwatch ingest_watch;
-            if (auto ours = store_->check_file(); !ours) die(ours.error().message);
+            if (documents_in_batch_ == 0) {
+                if (auto ours = store_->check_file(); !ours) die(ours.error().message);
+                if (auto begun = store_->begin_batch(); !begun) die(begun.error().message);
+            }
             auto ingested = store_->ingest(feed.state, doc, keys, *noting_, at, kStoryWindow);
+            // A checkpoint waits for no transaction: the batch ends before one is due.
+            if (++documents_in_batch_ == options_.batch || documents_since_checkpoint_ + 1 == kDocumentsPerRound)
+                commit_batch();
             const std::size_t expired = noting_->expire(at - kStoryWindow);
             Cost ingest_cost = ingest_watch.elapsed();
             ingest_cost += wanted_cost;
@@ -915,9 +925,19 @@ private:
             p.duplicates += static_cast<std::size_t>(ingested->duplicate_items);
             account(p, doc, keys, *ingested, reservoir_slot, expected, pending);
         }
+        if (documents_in_batch_ > 0) {
+            Stopwatch commit_watch;
+            commit_batch();
+            p.ingest += commit_watch.elapsed();
+        }
         p.stories_after = index_->size();
         p.sim_to = sim_seconds_ / 3600;
         return p;
+    }
+
+    void commit_batch() {
+        documents_in_batch_ = 0;
+        if (auto committed = store_->commit_batch(); !committed) die(committed.error().message);
     }
 
     // A feed's next document: n items, newest first, dated within the last three hours.
@@ -1146,6 +1166,7 @@ private:
     double sim_seconds_ = 0;
     double seconds_per_item_ = 1;
     int documents_since_checkpoint_ = 0;
+    std::size_t documents_in_batch_ = 0;  // ingested since begin_batch
 };
 
 std::size_t number_arg(int argc, char** argv, int& i) {
@@ -1170,6 +1191,8 @@ int main(int argc, char** argv) {
             options.doc_items = number_arg(argc, argv, i);
         } else if (arg == "--fill-doc-items") {
             options.fill_doc_items = number_arg(argc, argv, i);
+        } else if (arg == "--batch") {
+            options.batch = number_arg(argc, argv, i);
         } else if (arg == "--rewrites") {
             options.rewrites = static_cast<double>(number_arg(argc, argv, i)) / 100.0;
         } else if (arg == "--dir" && i + 1 < argc) {
@@ -1185,16 +1208,17 @@ int main(int argc, char** argv) {
             options.max_stories = std::strtoull(argv[i], &end, 10);
             if (end == argv[i] || *end != '\0') die("not a number of stories: " + std::string(arg));
         } else {
-            std::fprintf(stderr,
-                         "usage: tributary_ingest_bench [max-stories] [--items N] [--feeds N] [--doc-items N] "
-                         "[--fill-doc-items N] [--rewrites PERCENT] [--dir DIR] [--keep] [--perf-fifo CTL[,ACK]] "
-                         "[--profile-size N]\n");
+            std::fprintf(
+                stderr,
+                "usage: tributary_ingest_bench [max-stories] [--items N] [--feeds N] [--doc-items N] "
+                "[--fill-doc-items N] [--batch N] [--rewrites PERCENT] [--dir DIR] [--keep] [--perf-fifo CTL[,ACK]] "
+                "[--profile-size N]\n");
             return 2;
         }
     }
     if (options.items == 0 || options.feeds < 2 || options.doc_items == 0 || options.fill_doc_items == 0 ||
-        options.rewrites >= 1.0 || options.max_stories == 0)
-        die("--items, --doc-items, --fill-doc-items and max-stories must be positive, --feeds at least 2, "
+        options.batch == 0 || options.rewrites >= 1.0 || options.max_stories == 0)
+        die("--items, --doc-items, --fill-doc-items, --batch and max-stories must be positive, --feeds at least 2, "
             "--rewrites below 100");
     return Bench(std::move(options)).run();
 }
