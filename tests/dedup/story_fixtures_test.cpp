@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "dedup/story_engine.hpp"
@@ -60,6 +61,34 @@ LabelledPairs load_pairs(const std::string& relative) {
         out.pairs.push_back({p.at("id"), p.at("same"), a, item_index(p.at("b"))});
     }
     return out;
+}
+
+// Each thread remembers the stems it computed lately (dedup/story_features.cpp): the features of
+// an item must not depend on what the thread saw before. Thousands of words over a table of a
+// few thousand slots: collisions happen, and a slot that answered for another word shows here.
+TEST(StoryFixtures, FeaturesDoNotDependOnWhatTheThreadExtractedBefore) {
+    const nlohmann::json doc = nlohmann::json::parse(read_fixture("dedup/ar-fr-pairs.json"));
+    std::vector<ParsedItem> items;
+    for (const auto& p : doc.at("pairs"))
+        for (const char* side : {"a", "b"}) {
+            ParsedItem item;
+            item.title = p.at(side).at("title");
+            item.summary = p.at(side).at("summary");
+            items.push_back(std::move(item));
+        }
+    ASSERT_GE(items.size(), 120u);
+    // Both orders, each on a thread that has stemmed nothing yet, then again on the same thread.
+    std::vector<StoryFeatures> forward(items.size()), backward(items.size()), again(items.size());
+    std::thread([&] {
+        for (std::size_t i = 0; i < items.size(); ++i) forward[i] = extract_features(items[i]);
+    }).join();
+    std::thread([&] {
+        for (std::size_t i = items.size(); i-- > 0;) backward[i] = extract_features(items[i]);
+        for (std::size_t i = 0; i < items.size(); ++i) again[i] = extract_features(items[i]);
+    }).join();
+    int differ = 0;
+    for (std::size_t i = 0; i < items.size(); ++i) differ += (forward[i] != backward[i]) + (forward[i] != again[i]);
+    EXPECT_EQ(differ, 0);
 }
 
 // As bench/dedup_eval judges a pair: every other item of the file as background, a added as a
