@@ -139,7 +139,7 @@ private:
     std::string rebind(const DaemonSettings& settings);
     // Publishes `snapshot` at `url` and remembers it, so that a rebind can serve it at once.
     void serve(std::string url, std::shared_ptr<const publish::Snapshot> snapshot);
-    void schedule_at_startup(const std::vector<FeedState>& states, bool spread);
+    void schedule_at_startup(const FeedState& state, bool spread);
     void request_publish();
     void publish_metrics();
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
