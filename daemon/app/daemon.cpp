@@ -621,16 +621,39 @@ void Daemon::run_ingests() {
             if (auto ours = store_->check_file(); !ours) return all_fail(ours.error());
             const SysTime now = batch.back().now;
             if (auto index = story_index(now); !index) return all_fail(index.error());
-            if (auto begun = store_->begin_batch(); !begun) return all_fail(begun.error());
-            for (std::size_t i = 0; i < batch.size(); ++i) {
-                const ReadyIngest& ready = batch[i];
-                done[i].result = store_->ingest(ready.state, ready.document.feed, ready.document.keys, *story_index_,
-                                                ready.now, kStoryWindow);
-                if (!done[i].result && done[i].result.error().kind == ErrorKind::DbLost) {
-                    store_->abandon_batch();
-                    story_index_.reset();  // it holds the stories of ingests that are not kept
-                    return all_fail(done[i].result.error());
+            // Each document in a transaction of its own (a failure costs that document only), or
+            // every document in the batch's; false: one failed, and the batch keeps none.
+            const auto ingest_all = [&](bool in_batch) -> Result<bool> {
+                for (std::size_t i = 0; i < batch.size(); ++i) {
+                    const ReadyIngest& ready = batch[i];
+                    done[i].result = store_->ingest(ready.state, ready.document.feed, ready.document.keys,
+                                                    *story_index_, ready.now, kStoryWindow);
+                    if (done[i].result) continue;
+                    if (done[i].result.error().kind == ErrorKind::DbLost)
+                        return std::unexpected(done[i].result.error());
+                    if (in_batch) {
+                        spdlog::warn(
+                            "feed={} ingest failed in a batch of {} documents, which are ingested again one "
+                            "by one: {}",
+                            batch[i].name, batch.size(), done[i].result.error().message);
+                        return false;
+                    }
                 }
+                return true;
+            };
+            if (auto begun = store_->begin_batch(); !begun) return all_fail(begun.error());
+            auto whole = ingest_all(true);
+            if (!whole || !*whole) {
+                store_->abandon_batch();
+                story_index_.reset();  // it holds the stories of ingests that are not kept
+                if (!whole) return all_fail(whole.error());
+                if (auto index = story_index(now); !index) return all_fail(index.error());
+                if (auto alone = ingest_all(false); !alone) {
+                    story_index_.reset();
+                    return all_fail(alone.error());
+                }
+                story_index_->expire(now - kStoryWindow);
+                return done;
             }
             if (auto committed = store_->commit_batch(); !committed) {
                 store_->abandon_batch();

@@ -126,7 +126,7 @@ private:
     };
     void prepare_and_ingest(const std::string& name, FeedState state, Document document, IngestNote note);
     // Queues the document for the database thread, which ingests the documents queued while it
-    // was busy together (run_ingests): one transaction, a savepoint each.
+    // was busy together (run_ingests): one transaction, or one each when an ingest in it failed.
     void ingest(const std::string& name, FeedState state, Document document, IngestNote note);
     void run_ingests();
     void save_state(FeedState state);

@@ -83,11 +83,14 @@ public:
 
     // Several ingests in one transaction: begin_batch(), ingest()…, commit_batch(). A commit
     // writes every page its transaction changed to the WAL, so with a document per commit a cold
-    // cycle wrote each page of the database about six times. Each ingest in a batch is a
-    // savepoint: one that fails takes back its own writes only, and the others go on. A batch
-    // that is abandoned, or whose commit fails, keeps none of them, but the stories they added
-    // to the index stay there: the caller must load its index again. Errors: "store: begin a
-    // batch of ingests: …", "store: commit a batch of ingests: <sqlite message>".
+    // cycle wrote each page of the database about six times. An ingest that fails in a batch may
+    // leave some of its writes there, so the batch is lost: later ingests in it fail, and so does
+    // its commit; the caller ingests each document again without a batch, where a failure costs
+    // its own document only. A batch that is abandoned, or whose commit fails, keeps none of its
+    // ingests, but the stories they added to the index stay there: the caller must load its
+    // index again. Errors: "store: begin a batch of ingests: …", "store: commit a batch of
+    // ingests: <sqlite message>", "store: commit a batch of ingests: one of them failed, so the
+    // batch keeps none of them".
     Result<void> begin_batch();
     Result<void> commit_batch();
     void abandon_batch();
@@ -196,6 +199,8 @@ private:
     using StrayAnswer = std::function<std::optional<std::int64_t>()>;
     Result<IngestResult> ingest_with(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
                                      StoryIndex& index, const StrayAnswer& stray, SysTime now, Seconds story_window);
+    Result<IngestResult> ingest_items(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,
+                                      StoryIndex& index, const StrayAnswer& stray, SysTime now, Seconds story_window);
 
     struct Impl;
     explicit FeedStore(std::unique_ptr<Impl> impl);

@@ -285,31 +285,19 @@ std::optional<SysTime> Statement::column_time(int column) const noexcept {
 
 Result<Transaction> Transaction::begin(Db& db) {
     if (auto r = db.exec("BEGIN IMMEDIATE", "begin transaction"); !r) return std::unexpected(r.error());
-    return Transaction{&db, false};
-}
-
-Result<Transaction> Transaction::savepoint(Db& db) {
-    if (!db.in_transaction()) return fail(ErrorKind::Internal, "store: savepoint: no open transaction");
-    if (auto r = db.exec("SAVEPOINT nested", "begin savepoint"); !r) return std::unexpected(r.error());
-    return Transaction{&db, true};
+    return Transaction{&db};
 }
 
 Transaction::~Transaction() {
-    if (db_ == nullptr) return;
-    if (nested_) {
-        // Undoes what the savepoint holds, then drops it: the outer transaction goes on.
-        sqlite3_exec(db_->get(), "ROLLBACK TO nested; RELEASE nested", nullptr, nullptr, nullptr);
-        return;
-    }
     // COMMIT may have failed and left the transaction open; roll back then too. A
     // ROLLBACK that fails (it does no I/O in WAL mode) leaves the transaction open, and
     // the next begin() reports it ("cannot start a transaction within a transaction").
-    if (db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (db_ != nullptr && db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
 }
 
 Result<void> Transaction::commit() {
     if (db_ == nullptr) return fail(ErrorKind::Internal, "store: commit: no open transaction");
-    auto r = db_->exec(nested_ ? "RELEASE nested" : "COMMIT", "commit");
+    auto r = db_->exec("COMMIT", "commit");
     if (r) db_ = nullptr;
     return r;
 }

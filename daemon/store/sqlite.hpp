@@ -158,11 +158,8 @@ private:
 class Transaction {
 public:
     [[nodiscard]] static Result<Transaction> begin(Db& db);
-    // Inside a transaction open on the connection, a savepoint: commit() releases it into the
-    // outer transaction, and one destroyed uncommitted takes back its own writes only.
-    [[nodiscard]] static Result<Transaction> savepoint(Db& db);
 
-    Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)), nested_(other.nested_) {}
+    Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
     Transaction& operator=(Transaction&&) = delete;
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
@@ -171,9 +168,8 @@ public:
     Result<void> commit();
 
 private:
-    Transaction(Db* db, bool nested) : db_(db), nested_(nested) {}
+    explicit Transaction(Db* db) : db_(db) {}
     Db* db_;  // null once committed, rolled back or moved from
-    bool nested_;
 };
 
 // "store: <what>: <message>" as a Db error.

@@ -370,15 +370,13 @@ TEST_F(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
     EXPECT_EQ(item_count("alpha"), 3);
 }
 
-// The daemon ingests the documents that wait for the database thread in one batch: each is kept
-// or dropped on its own, and none is kept unless the batch commits.
-TEST_F(FeedStoreTest, ABatchKeepsItsGoodIngestsOnlyWhenCommitted) {
+// The daemon ingests the documents that wait for the database thread in one transaction: all of
+// them are kept when the batch commits, none when it is abandoned or one of them failed (the
+// daemon then ingests each alone).
+TEST_F(FeedStoreTest, ABatchKeepsItsIngestsOnlyWhenNoneFailedAndItCommits) {
     ASSERT_TRUE(store->begin_batch());
     EXPECT_FALSE(store->begin_batch()) << "one batch at a time";
     ingest_ok("alpha", document({item("1", "One", kT0)}), kT0);
-    const auto failed = ingest("nope", document({item("x", "Lost", kT0)}), kT0);
-    ASSERT_FALSE(failed);
-    EXPECT_EQ(failed.error().message, "store: no feed named \"nope\"");
     ingest_ok("beta", document({item("b", "Two", kT0)}), kT0);
     ASSERT_TRUE(store->commit_batch());
     EXPECT_EQ(item_count("alpha"), 1);
@@ -391,9 +389,35 @@ TEST_F(FeedStoreTest, ABatchKeepsItsGoodIngestsOnlyWhenCommitted) {
     EXPECT_EQ(item_count("alpha"), 1);
     EXPECT_EQ(merged().size(), 2u);
 
-    // Without a batch, an ingest is its own transaction, as before.
+    // A document that fails after writing some of its items: the batch keeps nothing of it, nor
+    // of the documents before and after it.
+    ASSERT_TRUE(store->begin_batch());
+    ingest_ok("beta", document({item("c", "Four", kT0)}), kT0 + 1h);
+    const ParsedFeed half = document({item("2", "Three", kT0), item("3", "Five", kT0)});
+    const StoryMatcher stray = [](const ItemKeys& keys, const ParsedItem&,
+                                  std::span<const StoryCandidate>) -> std::optional<std::int64_t> {
+        if (keys.item_key == "g:3") return 12345;
+        return std::nullopt;
+    };
+    ASSERT_FALSE(store->ingest(named("alpha"), half, keys_for(half), stray, kT0 + 1h, kWindow));
+    const auto after = ingest("beta", document({item("d", "Six", kT0)}), kT0 + 1h);
+    ASSERT_FALSE(after);
+    EXPECT_EQ(after.error().message, "store: ingest beta: an earlier ingest of this batch failed; abandon the batch");
+    const auto committed = store->commit_batch();
+    ASSERT_FALSE(committed);
+    EXPECT_EQ(committed.error().message,
+              "store: commit a batch of ingests: one of them failed, so the batch keeps none of them");
+    EXPECT_EQ(item_count("alpha"), 1);
+    EXPECT_EQ(item_count("beta"), 1);
+    EXPECT_EQ(merged().size(), 2u);
+
+    // Without a batch, an ingest is its own transaction, as before; a new batch starts clean.
     ingest_ok("alpha", document({item("1", "One", kT0), item("2", "Three", kT0)}), kT0 + 2h);
     EXPECT_EQ(item_count("alpha"), 2);
+    ASSERT_TRUE(store->begin_batch());
+    ingest_ok("beta", document({item("c", "Four", kT0)}), kT0 + 2h);
+    ASSERT_TRUE(store->commit_batch());
+    EXPECT_EQ(item_count("beta"), 2);
 }
 
 TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {

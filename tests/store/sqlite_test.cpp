@@ -176,40 +176,6 @@ TEST(SqliteTransaction, RollsBackUnlessCommitted) {
     EXPECT_EQ(count_rows(db), 1);
 }
 
-// What a batch of ingests stands on: a savepoint that fails takes back its own rows only, one
-// released joins the outer transaction, and nothing is kept unless the outer one commits.
-TEST(SqliteTransaction, ASavepointTakesBackOnlyItsOwnWrites) {
-    Db db = open_memory();
-    ASSERT_TRUE(db.exec("CREATE TABLE t (x INTEGER)", "create"));
-    EXPECT_FALSE(Transaction::savepoint(db)) << "a savepoint needs an open transaction";
-    // One row in a savepoint, released into the outer transaction or dropped with the savepoint.
-    const auto insert_in_savepoint = [&db](int x, bool release) -> ::testing::AssertionResult {
-        auto savepoint = Transaction::savepoint(db);
-        if (!savepoint) return ::testing::AssertionFailure() << savepoint.error().message;
-        if (auto r = db.exec("INSERT INTO t VALUES (" + std::to_string(x) + ")", "insert"); !r)
-            return ::testing::AssertionFailure() << r.error().message;
-        if (release)
-            if (auto r = savepoint->commit(); !r) return ::testing::AssertionFailure() << r.error().message;
-        return ::testing::AssertionSuccess();
-    };
-    {
-        auto outer = Transaction::begin(db);
-        ASSERT_TRUE(outer);
-        ASSERT_TRUE(insert_in_savepoint(1, true));
-        ASSERT_TRUE(insert_in_savepoint(2, false));
-        EXPECT_TRUE(db.in_transaction()) << "the outer transaction goes on";
-        EXPECT_EQ(count_rows(db), 1);
-    }
-    EXPECT_EQ(count_rows(db), 0) << "the outer transaction was not committed";
-    {
-        auto outer = Transaction::begin(db);
-        ASSERT_TRUE(outer);
-        ASSERT_TRUE(insert_in_savepoint(3, true));
-        ASSERT_TRUE(outer->commit());
-    }
-    EXPECT_EQ(count_rows(db), 1);
-}
-
 TEST(SqliteTransaction, NestedBeginFails) {
     Db db = open_memory();
     auto outer = Transaction::begin(db);
