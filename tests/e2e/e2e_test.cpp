@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <csignal>
 #include <cstddef>
 #include <filesystem>
@@ -219,6 +220,63 @@ TEST_F(EndToEnd, OnceReportsABrokenFeedAndKeepsTheOthers) {
     EXPECT_EQ(rows[1], (std::vector<std::string>{"gone", "http_error", "1"}));
     EXPECT_EQ(rows[2], (std::vector<std::string>{"lequipe", "fetched", "0"}));
     EXPECT_EQ(read_merged(read_file(dir_ / "out" / "merged.xml")).titles.size(), 2u);
+}
+
+// A document the store refuses (here a trigger refuses one of its items, as a full disk or a
+// broken page would refuse a write) costs that document only: the daemon stores many documents
+// in one transaction, and when one fails it stores each of them again in a transaction of its
+// own. The refused document keeps none of its new items and nothing stored before is lost.
+TEST_F(EndToEnd, AStoreErrorCostsItsOwnDocumentOnly) {
+    constexpr int kFeeds = 12;
+    constexpr int kRefused = 5;
+    auto round = std::make_shared<std::atomic<int>>(1);
+    const auto document = [round](int feed) {
+        std::string xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><rss version=\"2.0\"><channel><title>Site " +
+                          std::to_string(feed) + "</title><link>http://example.org/</link>";
+        const auto add = [&](const std::string& title, const std::string& path) {
+            xml += "<item><title>" + title + "</title><link>http://example.org/" + std::to_string(feed) + "/" + path +
+                   "</link><description>" + title + ".</description></item>";
+        };
+        for (int i = 1; i <= round->load(); ++i)
+            add("Site " + std::to_string(feed) + " story " + std::to_string(i) + " about harbour number " +
+                    std::to_string(feed * 100 + i),
+                std::to_string(i));
+        if (feed == kRefused && round->load() == 2) add("REFUSED item", "refused");
+        return xml + "</channel></rss>";
+    };
+    std::string config = config_text({"lequipe"});
+    for (int feed = 0; feed < kFeeds; ++feed) {
+        const std::string path = "/site" + std::to_string(feed) + ".rss";
+        server_.route(path, [document, feed](const RecordedRequest&) {
+            return Response{
+                .status = 200, .headers = {{"Content-Type", "application/rss+xml"}}, .body = document(feed)};
+        });
+        config += "\n[feed site" + std::to_string(feed) + "]\nurl = " + server_.url(path) + "\n";
+    }
+    write_config(config);
+    ASSERT_EQ(run_once("first.log"), 0) << read_file(dir_ / "first.log");
+
+    execute(dir_ / "tributary.db",
+            "CREATE TRIGGER refuse BEFORE INSERT ON items WHEN NEW.title LIKE 'REFUSED%' "
+            "BEGIN SELECT RAISE(ABORT, 'the test refuses this item'); END");
+    round->store(2);  // each site adds a story; the refused site also an item the trigger refuses
+    ASSERT_EQ(run_once("second.log"), 0) << read_file(dir_ / "second.log");
+    const std::string log = read_file(dir_ / "second.log");
+    EXPECT_NE(log.find("feed=site5 url=" + server_.url("/site5.rss") + " failed (store_error)"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("the test refuses this item"), std::string::npos) << log;
+
+    const auto rows = query(dir_ / "tributary.db",
+                            "SELECT f.name, f.last_outcome, count(i.id) FROM feeds AS f LEFT JOIN items AS i "
+                            "ON i.feed_id = f.id WHERE f.name LIKE 'site%' GROUP BY f.id ORDER BY f.id");
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(kFeeds));
+    for (int feed = 0; feed < kFeeds; ++feed) {
+        const std::string name = "site" + std::to_string(feed);
+        if (feed == kRefused)
+            EXPECT_EQ(rows[feed], (std::vector<std::string>{name, "store_error", "1"})) << "its story 2 is not kept";
+        else
+            EXPECT_EQ(rows[feed], (std::vector<std::string>{name, "fetched", "2"}));
+    }
 }
 
 TEST_F(EndToEnd, PermanentRedirectIsRecordedThenFollowedDirectlyAndGoneStopsPolling) {
