@@ -7,6 +7,7 @@
 #include <cassert>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 namespace tributary::store {
@@ -52,6 +53,10 @@ std::string file_uri(const std::string& path, std::string_view query) {
 }  // namespace
 
 Result<Db> Db::open(const std::string& path, Mode mode) {
+    // SQLite counts the bytes it allocates under a global mutex, for sqlite3_memory_used(), which
+    // nothing here reads. The setting holds only before SQLite initializes, at the first open.
+    static std::once_flag no_memory_statistics;
+    std::call_once(no_memory_statistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     int flags = SQLITE_OPEN_NOMUTEX;
     std::string name = path;
     switch (mode) {

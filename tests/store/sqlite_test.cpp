@@ -1,6 +1,7 @@
 #include "store/sqlite.hpp"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -184,6 +185,14 @@ TEST(SqliteTransaction, NestedBeginFails) {
     ASSERT_FALSE(inner);
     EXPECT_EQ(inner.error().message, "store: begin transaction: cannot start a transaction within a transaction");
     EXPECT_TRUE(db.in_transaction());  // the failed inner one did not end the outer one
+}
+
+// Counting every allocation under a global mutex was 3.5% of the database thread's time in a
+// cold cycle; nothing reads the count.
+TEST(SqliteDb, KeepsNoMemoryStatistics) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (s TEXT); INSERT INTO t VALUES (printf('%.*c', 100000, 'x'))", "fill"));
+    EXPECT_EQ(sqlite3_memory_used(), 0);
 }
 
 TEST(SqliteDb, UserVersionRoundTrip) {
