@@ -643,7 +643,13 @@ void Daemon::run_ingests() {
             };
             if (auto begun = store_->begin_batch(); !begun) return all_fail(begun.error());
             auto whole = ingest_all(true);
-            if (!whole || !*whole) {
+            if (whole && *whole) {
+                if (auto committed = store_->commit_batch(); !committed) {
+                    store_->abandon_batch();
+                    story_index_.reset();
+                    return all_fail(committed.error());
+                }
+            } else {
                 store_->abandon_batch();
                 story_index_.reset();  // it holds the stories of ingests that are not kept
                 if (!whole) return all_fail(whole.error());
@@ -652,13 +658,6 @@ void Daemon::run_ingests() {
                     story_index_.reset();
                     return all_fail(alone.error());
                 }
-                story_index_->expire(now - kStoryWindow);
-                return done;
-            }
-            if (auto committed = store_->commit_batch(); !committed) {
-                store_->abandon_batch();
-                story_index_.reset();
-                return all_fail(committed.error());
             }
             // What arrived before the window can no longer be matched: memory stays the window's.
             story_index_->expire(now - kStoryWindow);
