@@ -1,6 +1,7 @@
 #include "store/migrations.hpp"
 
 #include <string>
+#include <utility>
 
 namespace tributary::store::detail {
 namespace {
@@ -30,6 +31,47 @@ std::unexpected<Error> within(const std::string& what, const Error& error) {
     return db_error(what, inner);
 }
 
+// Migrations run with foreign keys off, as SQLite's way of rebuilding a table needs (DROP TABLE
+// would otherwise delete, through ON DELETE CASCADE, every row that refers to the dropped one);
+// each is checked for rows left without their parent before it commits. The connection's setting
+// comes back when migrate() returns, on every path.
+class ForeignKeysOff {
+public:
+    static Result<ForeignKeysOff> begin(Db& db) {
+        auto was = db.pragma_text("PRAGMA foreign_keys", "read foreign_keys");
+        if (!was) return std::unexpected(was.error());
+        if (auto r = db.exec("PRAGMA foreign_keys = OFF", "turn foreign keys off"); !r)
+            return std::unexpected(r.error());
+        return ForeignKeysOff(db, *was == "1");
+    }
+    ForeignKeysOff(ForeignKeysOff&& other) noexcept
+        : db_(std::exchange(other.db_, nullptr)), restore_on_(other.restore_on_) {}
+    ForeignKeysOff(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
+    ForeignKeysOff& operator=(ForeignKeysOff&&) = delete;
+    // A failure to set it back leaves foreign keys off for this connection only; FeedStore::open
+    // sets the pragma itself before migrating, and a later statement's error would name it.
+    ~ForeignKeysOff() {
+        if (db_ != nullptr && restore_on_) (void)db_->exec("PRAGMA foreign_keys = ON", "turn foreign keys on");
+    }
+
+private:
+    ForeignKeysOff(Db& db, bool restore_on) : db_(&db), restore_on_(restore_on) {}
+    Db* db_;
+    bool restore_on_;
+};
+
+// "": every row's parent exists; else which row lacks which parent.
+Result<std::string> orphan_row(Db& db) {
+    auto check = Statement::prepare(db, "PRAGMA foreign_key_check", "check foreign keys");
+    if (!check) return std::unexpected(check.error());
+    auto row = check->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row) return std::string{};
+    return "a row of " + check->column_text(0) + " (rowid " + std::to_string(check->column_int64(1)) +
+           ") refers to a missing row of " + check->column_text(2);
+}
+
 }  // namespace
 
 int latest_version(std::span<const Migration> migrations) noexcept {
@@ -42,7 +84,10 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
     auto current = db.user_version();
     if (!current) return std::unexpected(current.error());
     if (*current > latest) return too_new(*current, latest);
+    if (*current == latest) return latest;
 
+    auto foreign_keys_off = ForeignKeysOff::begin(db);
+    if (!foreign_keys_off) return std::unexpected(foreign_keys_off.error());
     for (const Migration& m : migrations) {
         if (m.version <= *current) continue;
         const std::string what = "migration " + std::string(m.name);
@@ -57,6 +102,9 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
             continue;
         }
         if (auto r = db.exec(m.sql, what); !r) return std::unexpected(r.error());
+        auto orphan = orphan_row(db);
+        if (!orphan) return within(what, orphan.error());
+        if (!orphan->empty()) return db_error(what, "leaves " + *orphan);
         if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());
         if (auto r = tx->commit(); !r) return within(what, r.error());
         *current = m.version;

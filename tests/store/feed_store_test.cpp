@@ -1246,10 +1246,11 @@ TEST_F(FeedStoreFileTest, NewerDatabaseIsRefused) {
     {
         auto db = Db::open(file.string(), Db::Mode::read_write_create);
         ASSERT_TRUE(db);
-        ASSERT_TRUE(db->set_user_version(7));
+        ASSERT_TRUE(db->set_user_version(schema_version_of_this_build() + 1));
     }
-    const std::string expected = "store: " + file.string() +
-                                 ": database schema version 7 is newer than this build of tributary knows (" +
+    const std::string expected = "store: " + file.string() + ": database schema version " +
+                                 std::to_string(schema_version_of_this_build() + 1) +
+                                 " is newer than this build of tributary knows (" +
                                  std::to_string(schema_version_of_this_build()) + "); use a newer tributary";
     auto rw = FeedStore::open(file);
     ASSERT_FALSE(rw);

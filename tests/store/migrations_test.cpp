@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace tributary::store::detail {
@@ -121,6 +123,90 @@ TEST(Migrations, CheckVersionAcceptsOnlyTheCurrentVersion) {
     auto newer = check_version(db, embedded_migrations());
     ASSERT_FALSE(newer);
     EXPECT_NE(newer.error().message.find("is newer than this build"), std::string::npos);
+}
+
+std::string text_of(Db& db, std::string_view sql) {
+    auto s = Statement::prepare(db, sql, "test");
+    EXPECT_TRUE(s) << s.error().message;
+    auto row = s->step();
+    EXPECT_TRUE(row && *row) << sql;
+    return s->column_text(0);
+}
+
+bool index_exists(Db& db, std::string_view name) {
+    auto s = Statement::prepare(db, "SELECT 1 FROM sqlite_schema WHERE type = 'index' AND name = ?1", "test");
+    EXPECT_TRUE(s);
+    return s->bind(1, name).step().value_or(false);
+}
+
+// A store of schema 6 with a feed, two stories and three items, as a daemon left it.
+Db store_at_version_6() {
+    Db db = open_memory();
+    EXPECT_TRUE(db.exec("PRAGMA foreign_keys = ON", "test"));
+    EXPECT_EQ(migrate(db, embedded_migrations().first(6)), Result<int>{6});
+    EXPECT_TRUE(
+        db.exec("INSERT INTO feeds (id, name, url, created) VALUES (1, 'alpha', 'https://a.example/feed', 0);"
+                "INSERT INTO stories (id, guid, canonical_url, fingerprint, published, first_seen, features) VALUES "
+                "  (10, 'urn:tributary:story:00000000000000aa', 'https://a.example/1', 7, 100, 200, x'545346'),"
+                "  (11, 'urn:tributary:story:00000000000000bb', '', 0, NULL, 300, NULL);"
+                "INSERT INTO items (id, feed_id, item_key, story_id, first_seen, last_seen) VALUES "
+                "  (1, 1, 'g:1', 10, 200, 200), (2, 1, 'g:2', 10, 250, 250), (3, 1, 'g:3', 11, 300, 300);"
+                "UPDATE stories SET first_item_id = 1 WHERE id = 10;"
+                "UPDATE stories SET first_item_id = 3 WHERE id = 11;",
+                "test"));
+    return db;
+}
+
+TEST(Migrations, StoriesRebuiltWithoutTheirRandomIndexesKeepEveryRowAndReference) {
+    Db db = store_at_version_6();
+    ASSERT_TRUE(index_exists(db, "stories_by_time"));
+    ASSERT_EQ(migrate(db, embedded_migrations().first(7)), Result<int>{7});
+
+    EXPECT_FALSE(index_exists(db, "stories_by_time"));
+    EXPECT_TRUE(index_exists(db, "stories_by_first_item"));
+    EXPECT_TRUE(index_exists(db, "stories_by_first_seen"));
+    EXPECT_EQ(text_of(db,
+                      "SELECT group_concat(id || ':' || guid || ':' || canonical_url || ':' || fingerprint || ':' || "
+                      "coalesce(published, '-') || ':' || first_seen || ':' || first_item_id || ':' || "
+                      "quote(features), ' ') FROM (SELECT * FROM stories ORDER BY id)"),
+              "10:urn:tributary:story:00000000000000aa:https://a.example/1:7:100:200:1:X'545346' "
+              "11:urn:tributary:story:00000000000000bb::0:-:300:3:NULL");
+    EXPECT_EQ(text_of(db, "SELECT group_concat(id || '>' || story_id, ' ') FROM items"), "1>10 2>10 3>11");
+    // The dropped table's children were not deleted with it, and still point at the new one.
+    EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
+    ASSERT_TRUE(db.exec("DELETE FROM stories WHERE id = 11", "test"));
+    EXPECT_EQ(text_of(db, "SELECT group_concat(id, ' ') FROM items"), "1 2");
+    ASSERT_TRUE(db.exec("DELETE FROM items WHERE id = 1", "test"));
+    EXPECT_EQ(text_of(db, "SELECT coalesce(first_item_id, 'null') FROM stories WHERE id = 10"), "null");
+    // Two stories may carry one guid now: nothing but the hash of a unique item key makes them.
+    EXPECT_TRUE(
+        db.exec("INSERT INTO stories (guid, first_seen) VALUES ('urn:tributary:story:00000000000000aa', 1)", "test"));
+}
+
+TEST(Migrations, AMigrationThatLeavesARowWithoutItsParentFails) {
+    Db db = store_at_version_6();
+    std::vector<Migration> list(embedded_migrations().begin(), embedded_migrations().end());
+    const int good = latest_version(list);
+    ASSERT_EQ(migrate(db, list), Result<int>{good});
+    list.push_back(
+        Migration{good + 1, "0099_orphan.sql", "CREATE TABLE kept (x INTEGER); DELETE FROM stories WHERE id = 11;"});
+
+    auto r = migrate(db, list);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().kind, ErrorKind::Db);
+    EXPECT_EQ(r.error().message,
+              "store: migration 0099_orphan.sql: leaves a row of items (rowid 3) refers to a missing row of stories");
+    EXPECT_EQ(db.user_version(), Result<int>{good});
+    EXPECT_FALSE(table_exists(db, "kept"));
+    EXPECT_EQ(text_of(db, "SELECT count(*) FROM stories WHERE id = 11"), "1");
+    EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
+}
+
+TEST(Migrations, ForeignKeysOffBeforeStayOff) {
+    Db db = open_memory();
+    ASSERT_TRUE(db.exec("PRAGMA foreign_keys = OFF", "test"));
+    ASSERT_TRUE(migrate(db, embedded_migrations()));
+    EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "0");
 }
 
 }  // namespace
