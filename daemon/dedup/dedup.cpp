@@ -50,26 +50,42 @@ std::vector<std::string_view> words_of(std::string_view text) {
     return words;
 }
 
+// FNV-1a of the bytes that follow those already hashed into `h`.
+std::uint64_t fnv1a64_continue(std::uint64_t h, std::string_view bytes) {
+    for (const char c : bytes) {
+        h ^= static_cast<unsigned char>(c);
+        h *= 0x100000001b3ULL;
+    }
+    return h;
+}
+
 std::uint64_t simhash(const std::vector<std::string_view>& words) {
     if (words.empty()) return 0;
-    std::array<int, 64> votes{};
-    auto vote = [&](std::uint64_t h) {
-        for (int bit = 0; bit < 64; ++bit) votes[bit] += ((h >> bit) & 1U) ? 1 : -1;
+    // How many hashes set each bit; a bit of the result is set when more than half did. (Counting,
+    // not voting ±1, lets the compiler add all 64 at once; the bits are the same.)
+    std::array<std::uint32_t, 64> set{};
+    std::uint32_t hashes = 0;
+    auto count = [&](std::uint64_t h) {
+        for (unsigned bit = 0; bit < 64; ++bit) set[bit] += static_cast<std::uint32_t>((h >> bit) & 1U);
+        ++hashes;
     };
     if (words.size() < 3) {
-        for (const auto w : words) vote(mix(fnv1a64(w)));
+        for (const auto w : words) count(mix(fnv1a64(w)));
     } else {
-        // Word trigrams: order matters, so two texts sharing words but not
-        // sentences stay apart.
+        // Word trigrams: order matters, so two texts sharing words but not sentences stay apart.
+        // Each is hashed as the text "w1 w2 w3", without building that text.
+        constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
         for (std::size_t i = 0; i + 2 < words.size(); ++i) {
-            std::string shingle(words[i]);
-            shingle.append(" ").append(words[i + 1]).append(" ").append(words[i + 2]);
-            vote(mix(fnv1a64(shingle)));
+            std::uint64_t h = fnv1a64_continue(kFnvBasis, words[i]);
+            h = fnv1a64_continue(h, " ");
+            h = fnv1a64_continue(h, words[i + 1]);
+            h = fnv1a64_continue(h, " ");
+            count(mix(fnv1a64_continue(h, words[i + 2])));
         }
     }
     std::uint64_t out = 0;
-    for (int bit = 0; bit < 64; ++bit)
-        if (votes[bit] > 0) out |= std::uint64_t{1} << bit;
+    for (unsigned bit = 0; bit < 64; ++bit)
+        if (2 * set[bit] > hashes) out |= std::uint64_t{1} << bit;
     return out;
 }
 
