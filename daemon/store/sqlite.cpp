@@ -100,6 +100,8 @@ std::string Db::error_message() const { return sqlite3_errmsg(handle_.get()); }
 
 bool Db::in_transaction() const noexcept { return sqlite3_get_autocommit(handle_.get()) == 0; }
 
+std::int64_t Db::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(handle_.get()); }
+
 Result<void> Db::exec(std::string_view sql, std::string_view what) {
     const std::string text(sql);  // sqlite3_exec wants a NUL-terminated string
     char* message = nullptr;

@@ -65,6 +65,9 @@ public:
     Result<int> user_version();
     Result<void> set_user_version(int version);
     bool in_transaction() const noexcept;
+    // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid): read right
+    // after the INSERT that made it, on the connection's own thread.
+    std::int64_t last_insert_rowid() const noexcept;
 
     // How long a call waits for another connection's lock before SQLITE_BUSY.
     void set_busy_timeout(std::chrono::milliseconds timeout) noexcept;

@@ -59,6 +59,22 @@ TEST(SqliteStatement, BindsAndReadsEveryType) {
     EXPECT_EQ(select.step(), Result<bool>{false});
 }
 
+// The store reads an inserted row's id from the connection (no RETURNING: see insert_item).
+TEST(SqliteDb, LastInsertRowidIsTheRowItsLastInsertMade) {
+    Db db = open_memory();
+    ASSERT_TRUE(
+        db.exec("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO t (id, v) VALUES (41, 'a')", "t"));
+    auto insert = Statement::prepare(db, "INSERT INTO t (v) VALUES (?1)", "insert");
+    ASSERT_TRUE(insert);
+    ASSERT_TRUE(insert->bind(1, std::string_view{"b"}).run());
+    EXPECT_EQ(db.last_insert_rowid(), 42);
+    ASSERT_TRUE(db.exec("UPDATE t SET v = 'c' WHERE id = 41", "t"));  // an update inserts nothing
+    EXPECT_EQ(db.last_insert_rowid(), 42);
+    auto again = insert->reset().bind(1, std::string_view{"d"}).run();
+    ASSERT_TRUE(again);
+    EXPECT_EQ(db.last_insert_rowid(), 43);
+}
+
 TEST(SqliteStatement, EmptyTextIsNotNull) {
     Db db = open_memory();
     Statement s = prepare(db, "SELECT ?1 IS NULL, length(?1)");
