@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -61,10 +62,12 @@ bool in_window(SysTime story, SysTime time, Seconds window) {
     return gap <= window;
 }
 
+// As printf's "%.2f" writes it, without the locale and format parsing that made formatting the
+// reason of each item joined to a story 1% of the database thread's time.
 std::string fixed2(double v) {
     std::array<char, 32> buf{};
-    std::snprintf(buf.data(), buf.size(), "%.2f", v);
-    return buf.data();
+    const auto written = std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::fixed, 2);
+    return std::string(buf.data(), written.ptr);
 }
 
 std::string gap_text(Seconds gap) {

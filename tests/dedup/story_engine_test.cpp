@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <chrono>
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -42,6 +44,20 @@ const StoryFeatures kTourism =
     features("Hausse des arrivées touristiques à Marrakech",
              "La ville ocre a accueilli un nombre record de visiteurs pendant les vacances de fin d'année, selon "
              "les professionnels du secteur hôtelier.");
+
+// Reasons are stored with each item and compared by people across releases: numbers keep the
+// form printf's "%.2f" gives them, halves and negative scores (conflicts) included.
+TEST(MatchExplanation, WritesNumbersAsPrintfDid) {
+    for (const double v : {0.0, 0.005, 0.125, 0.135, 0.555, 0.9949, 0.995, 1.0, -0.35, -0.004, 2.675, 1234.5678}) {
+        MatchExplanation why;
+        why.text_cosine = v;
+        std::array<char, 32> printed{};
+        std::snprintf(printed.data(), printed.size(), "%.2f", v);
+        const std::string line = why.to_string(v);
+        const std::string expected = std::string("score=") + printed.data() + " text=" + printed.data() + " ";
+        EXPECT_EQ(line.substr(0, expected.size()), expected) << v;
+    }
+}
 
 TEST(StoryEngine, RecognisesARewriteAndNotAnotherEventOfTheSameKind) {
     StoryEngine engine;
