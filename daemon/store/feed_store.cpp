@@ -115,9 +115,10 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
     {Sql::set_representative, "insert story", "UPDATE stories SET first_item_id = ?2 WHERE id = ?1"},
     {Sql::insert_item, "insert item",
-     "INSERT INTO items (feed_id, item_key, canonical_url, fingerprint, content_hash, story_id, guid, title, link, "
-     "author, summary, content, categories, published, updated, first_seen, last_seen, story_reason, language, "
-     "enclosures) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?16, ?17, ?18, ?19)"},
+     "INSERT INTO items (feed_id, canonical_url, fingerprint, content_hash, guid, title, link, author, summary, "
+     "content, categories, published, updated, first_seen, last_seen, language, enclosures, item_key, story_id, "
+     "story_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18, "
+     "?19)"},
     {Sql::indexed_stories, "read the stories of the window",
      "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE first_seen >= ?1 "
      "ORDER BY id"},
@@ -446,28 +447,29 @@ struct FeedStore::Impl {
                                      const ParsedItem& item, SysTime now, std::string_view story_reason) {
         Statement& s = (*this)[Sql::insert_item];
         auto use = s.use();
-        auto done = s.bind(1, feed)
-                        .bind(2, keys.item_key)
-                        .bind(3, keys.canonical_url)
-                        .bind(4, to_db(keys.fingerprint))
-                        .bind(5, keys.content_hash)
-                        .bind(6, story)
-                        .bind(7, item.id)
-                        .bind(8, item.title)
-                        .bind(9, item.link)
-                        .bind(10, item.author)
-                        .bind(11, item.summary)
-                        .bind(12, item.content)
-                        .bind(13, categories_to_json(item.categories))
-                        .bind(14, item.published)
-                        .bind(15, item.updated)
-                        .bind(16, now)
-                        .bind(17, story_reason)
-                        .bind(18, item.language)
-                        .bind(19, enclosures_to_json(item.enclosures))
-                        .run();
-        if (!done) return std::unexpected(done.error());
+        bind_item_text(s.bind(1, feed), keys, item, now);
+        if (auto done = s.bind(17, keys.item_key).bind(18, story).bind(19, story_reason).run(); !done)
+            return std::unexpected(done.error());
         return db.last_insert_rowid();
+    }
+
+    // ?2 .. ?16 of insert_item and update_item: what the feed says of the item, and when it was seen.
+    static Statement& bind_item_text(Statement& s, const ItemKeys& keys, const ParsedItem& item, SysTime now) {
+        return s.bind(2, keys.canonical_url)
+            .bind(3, to_db(keys.fingerprint))
+            .bind(4, keys.content_hash)
+            .bind(5, item.id)
+            .bind(6, item.title)
+            .bind(7, item.link)
+            .bind(8, item.author)
+            .bind(9, item.summary)
+            .bind(10, item.content)
+            .bind(11, categories_to_json(item.categories))
+            .bind(12, item.published)
+            .bind(13, item.updated)
+            .bind(14, now)
+            .bind(15, item.language)
+            .bind(16, enclosures_to_json(item.enclosures));
     }
 
     // The item's new text; when it is its story's representative, the story's too, and then
@@ -477,24 +479,8 @@ struct FeedStore::Impl {
         {
             Statement& s = (*this)[Sql::update_item];
             auto use = s.use();
-            auto r = s.bind(1, item_id)
-                         .bind(2, keys.canonical_url)
-                         .bind(3, to_db(keys.fingerprint))
-                         .bind(4, keys.content_hash)
-                         .bind(5, item.id)
-                         .bind(6, item.title)
-                         .bind(7, item.link)
-                         .bind(8, item.author)
-                         .bind(9, item.summary)
-                         .bind(10, item.content)
-                         .bind(11, categories_to_json(item.categories))
-                         .bind(12, item.published)
-                         .bind(13, item.updated)
-                         .bind(14, now)
-                         .bind(15, item.language)
-                         .bind(16, enclosures_to_json(item.enclosures))
-                         .run();
-            if (!r) return std::unexpected(r.error());
+            if (auto r = bind_item_text(s.bind(1, item_id), keys, item, now).run(); !r)
+                return std::unexpected(r.error());
         }
         // A story mirrors its representative item (a no-op for other items).
         Statement& s = (*this)[Sql::sync_story];
