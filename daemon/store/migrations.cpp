@@ -49,11 +49,14 @@ public:
     ForeignKeysOff(const ForeignKeysOff&) = delete;
     ForeignKeysOff& operator=(const ForeignKeysOff&) = delete;
     ForeignKeysOff& operator=(ForeignKeysOff&&) = delete;
-    // A failure to set it back leaves foreign keys off for this connection only; FeedStore::open
-    // sets the pragma itself before migrating, and a later statement's error would name it.
-    ~ForeignKeysOff() {
-        if (db_ != nullptr && restore_on_) (void)db_->exec("PRAGMA foreign_keys = ON", "turn foreign keys on");
+    // Sets foreign keys back as they were; its error is migrate()'s when the migrations succeeded.
+    Result<void> restore() {
+        Db* db = std::exchange(db_, nullptr);
+        if (db == nullptr || !restore_on_) return {};
+        return db->exec("PRAGMA foreign_keys = ON", "turn foreign keys on");
     }
+    // After a failed migration: its error is the one reported.
+    ~ForeignKeysOff() { (void)restore(); }
 
 private:
     ForeignKeysOff(Db& db, bool restore_on) : db_(&db), restore_on_(restore_on) {}
@@ -110,6 +113,7 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
         *current = m.version;
         if (applied != nullptr) applied->push_back(m.name);
     }
+    if (auto r = foreign_keys_off->restore(); !r) return std::unexpected(r.error());
     return *current;
 }
 
