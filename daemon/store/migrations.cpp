@@ -1,6 +1,9 @@
 #include "store/migrations.hpp"
 
+#include <cstdint>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 
 namespace tributary::store::detail {
@@ -64,15 +67,30 @@ private:
     bool restore_on_;
 };
 
-// "": every row's parent exists; else which row lacks which parent.
-Result<std::string> orphan_row(Db& db) {
+// Rows whose parent is missing (PRAGMA foreign_key_check): table, rowid, parent table.
+using Orphan = std::tuple<std::string, std::int64_t, std::string>;
+
+Result<std::set<Orphan>> orphans(Db& db) {
     auto check = Statement::prepare(db, "PRAGMA foreign_key_check", "check foreign keys");
     if (!check) return std::unexpected(check.error());
-    auto row = check->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row) return std::string{};
-    return "a row of " + check->column_text(0) + " (rowid " + std::to_string(check->column_int64(1)) +
-           ") refers to a missing row of " + check->column_text(2);
+    std::set<Orphan> found;
+    for (;;) {
+        auto row = check->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return found;
+        found.emplace(check->column_text(0), check->column_int64(1), check->column_text(2));
+    }
+}
+
+// "": the migration left no row without its parent that was not so before it (a row an operator's
+// tool orphaned is not the migration's doing, and must not stop the daemon from starting).
+Result<std::string> new_orphan(Db& db, const std::set<Orphan>& before) {
+    auto after = orphans(db);
+    if (!after) return std::unexpected(after.error());
+    for (const auto& [table, rowid, parent] : *after)
+        if (!before.contains(Orphan{table, rowid, parent}))
+            return "a row of " + table + " (rowid " + std::to_string(rowid) + ") refers to a missing row of " + parent;
+    return std::string{};
 }
 
 }  // namespace
@@ -104,8 +122,10 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
             *current = *now;
             continue;
         }
+        auto orphaned_before = orphans(db);
+        if (!orphaned_before) return within(what, orphaned_before.error());
         if (auto r = db.exec(m.sql, what); !r) return std::unexpected(r.error());
-        auto orphan = orphan_row(db);
+        auto orphan = new_orphan(db, *orphaned_before);
         if (!orphan) return within(what, orphan.error());
         if (!orphan->empty()) return db_error(what, "leaves " + *orphan);
         if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());

@@ -32,7 +32,8 @@ int latest_version(std::span<const Migration> migrations) noexcept;
 // migration fails ("store: migration 0002_x.sql: <sqlite message>"), when the
 // database is newer than `migrations` knows, or when the list is malformed.
 // Migrations run with foreign keys off (a table is rebuilt by dropping the old one, which would
-// otherwise delete the rows that refer to it), and one that leaves a row without its parent fails
+// otherwise delete the rows that refer to it), and one that leaves a row without its parent
+// (one that had its parent before the migration) fails
 // ("store: migration 0007_x.sql: leaves a row of items (rowid 3) refers to a missing row of
 // stories"); the connection's foreign_keys setting is as before when migrate() returns.
 // `applied`, when given, receives the name of each migration this call applied, in order.

@@ -202,6 +202,22 @@ TEST(Migrations, AMigrationThatLeavesARowWithoutItsParentFails) {
     EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
 }
 
+// A row an operator orphaned by hand (the sqlite3 shell has foreign keys off) is not the
+// migration's doing: the upgrade goes on, and the row stays as it was.
+TEST(Migrations, ARowOrphanedBeforeTheMigrationDoesNotStopIt) {
+    Db db = store_at_version_6();
+    ASSERT_TRUE(db.exec("PRAGMA foreign_keys = OFF; DELETE FROM feeds WHERE id = 1; PRAGMA foreign_keys = ON", "test"));
+    ASSERT_EQ(migrate(db, embedded_migrations().first(7)), Result<int>{7});
+    EXPECT_EQ(text_of(db, "SELECT group_concat(id || '>' || feed_id, ' ') FROM items"), "1>1 2>1 3>1");
+
+    std::vector<Migration> list(embedded_migrations().begin(), embedded_migrations().begin() + 7);
+    list.push_back(Migration{8, "0008_orphan.sql", "DELETE FROM stories WHERE id = 11;"});
+    auto r = migrate(db, list);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message,
+              "store: migration 0008_orphan.sql: leaves a row of items (rowid 3) refers to a missing row of stories");
+}
+
 TEST(Migrations, ForeignKeysOffBeforeStayOff) {
     Db db = open_memory();
     ASSERT_TRUE(db.exec("PRAGMA foreign_keys = OFF", "test"));
