@@ -84,8 +84,8 @@ bool is_ascii(std::string_view s) noexcept {
     return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-std::uint64_t fnv1a64(std::string_view bytes) noexcept {
-    std::uint64_t h = 0xcbf29ce484222325ULL;
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state) noexcept {
+    std::uint64_t h = state;
     for (const char c : bytes) {
         h ^= static_cast<unsigned char>(c);
         h *= 0x100000001b3ULL;

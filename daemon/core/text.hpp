@@ -17,7 +17,9 @@ bool is_ascii(std::string_view s) noexcept;  // no byte above 0x7F
 
 // FNV-1a 64: stable across builds and platforms, so it may be persisted
 // (std::hash may not).
-std::uint64_t fnv1a64(std::string_view bytes) noexcept;
+inline constexpr std::uint64_t kFnv1a64Basis = 0xcbf29ce484222325ULL;
+// `state`: the hash of the bytes before these, to hash a text given in pieces without joining it.
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t state = kFnv1a64Basis) noexcept;
 std::string hex64(std::uint64_t value);
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates). SIMD (simdjson's

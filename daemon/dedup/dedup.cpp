@@ -50,15 +50,6 @@ std::vector<std::string_view> words_of(std::string_view text) {
     return words;
 }
 
-// FNV-1a of the bytes that follow those already hashed into `h`.
-std::uint64_t fnv1a64_continue(std::uint64_t h, std::string_view bytes) {
-    for (const char c : bytes) {
-        h ^= static_cast<unsigned char>(c);
-        h *= 0x100000001b3ULL;
-    }
-    return h;
-}
-
 std::uint64_t simhash(const std::vector<std::string_view>& words) {
     if (words.empty()) return 0;
     // How many hashes set each bit; a bit of the result is set when more than half did. (Counting,
@@ -74,13 +65,10 @@ std::uint64_t simhash(const std::vector<std::string_view>& words) {
     } else {
         // Word trigrams: order matters, so two texts sharing words but not sentences stay apart.
         // Each is hashed as the text "w1 w2 w3", without building that text.
-        constexpr std::uint64_t kFnvBasis = 0xcbf29ce484222325ULL;
         for (std::size_t i = 0; i + 2 < words.size(); ++i) {
-            std::uint64_t h = fnv1a64_continue(kFnvBasis, words[i]);
-            h = fnv1a64_continue(h, " ");
-            h = fnv1a64_continue(h, words[i + 1]);
-            h = fnv1a64_continue(h, " ");
-            count(mix(fnv1a64_continue(h, words[i + 2])));
+            const std::uint64_t first = fnv1a64(" ", fnv1a64(words[i]));
+            const std::uint64_t second = fnv1a64(" ", fnv1a64(words[i + 1], first));
+            count(mix(fnv1a64(words[i + 2], second)));
         }
     }
     std::uint64_t out = 0;
