@@ -15,6 +15,10 @@ packages=(
   chromium
   # bench/http: nginx (gzip_static) beside the daemon, wrk to drive both.
   nginx-light wrk
+  # The PostgreSQL store and its tests: libpq, and a throwaway PostgreSQL 15 server that ctest
+  # starts on 127.0.0.1 (tests/support/postgresql.sh). The package may also create and start
+  # Debian's default cluster on port 5432; the tests never use it.
+  postgresql-15 libpq-dev
 )
 
 missing=()

@@ -188,7 +188,7 @@ int run_check(const Cli& cli) {
     std::size_t enabled = 0;
     for (const FeedSpec& feed : config->feeds) enabled += feed.enabled ? 1 : 0;
     std::cout << config->file.string() << ": ok: " << config->feeds.size() << " feeds (" << enabled << " enabled), "
-              << config->outputs.size() << " outputs, database " << config->daemon.database.string() << '\n';
+              << config->outputs.size() << " outputs, database " << database_shown(config->daemon) << '\n';
     return kExitOk;
 }
 
@@ -203,13 +203,13 @@ std::optional<store::FeedStore> open_for_reading(const Cli& cli, int& exit_code)
         exit_code = kExitFailed;
         return std::nullopt;
     }
-    auto store = store::FeedStore::open_read_only(config->daemon.database);
+    auto store = open_store(config->daemon, StoreAccess::reader);
     if (!store) {
         std::cerr << store.error().message << '\n';
         exit_code = kExitCannotWork;
         return std::nullopt;
     }
-    return std::move(*store);
+    return std::move(**store);
 }
 
 int run_status(const Cli& cli) {
@@ -470,6 +470,11 @@ int run_backup(const Cli& cli) {
     const auto config = config::load_config(cli.config);
     if (!config) {
         std::cerr << config.error().message << '\n';
+        return kExitFailed;
+    }
+    if (!config->daemon.database_url.empty()) {
+        std::cerr << "tributary: backup copies a SQLite database; " << config->daemon.database_url
+                  << " is PostgreSQL: use pg_dump\n";
         return kExitFailed;
     }
     const std::filesystem::path target = cli.arguments[0];

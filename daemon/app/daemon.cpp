@@ -62,28 +62,56 @@ std::string describe_error(std::string_view message) {
 
 }  // namespace
 
-Credentials read_credentials(const FeedSpec& spec) {
+Credentials read_password(const std::string& env, const std::string& file, std::string_view key_prefix) {
     Credentials out;
-    if (!spec.password_env.empty()) {
-        const char* value = std::getenv(spec.password_env.c_str());
+    if (!env.empty()) {
+        const char* value = std::getenv(env.c_str());
         if (value == nullptr)
-            out.error = "config: password_env " + spec.password_env + " is not set in the environment";
+            out.error = "config: " + std::string(key_prefix) + "_env " + env + " is not set in the environment";
         else
             out.password = value;
         return out;
     }
-    if (!spec.password_file.empty()) {
-        std::ifstream in(spec.password_file, std::ios::binary);
+    if (!file.empty()) {
+        std::ifstream in(file, std::ios::binary);
         if (!in) {
-            out.error = "config: cannot read password_file " + spec.password_file + ": " + std::strerror(errno);
+            out.error =
+                "config: cannot read " + std::string(key_prefix) + "_file " + file + ": " + std::strerror(errno);
             return out;
         }
         std::getline(in, out.password);  // the first line; a trailing newline is not part of it
         if (!out.password.empty() && out.password.back() == '\r') out.password.pop_back();
-        return out;
     }
-    out.password = spec.url_password;
     return out;
+}
+
+Credentials read_credentials(const FeedSpec& spec) {
+    if (!spec.password_env.empty() || !spec.password_file.empty())
+        return read_password(spec.password_env, spec.password_file, "password");
+    return Credentials{.password = spec.url_password, .error = {}};
+}
+
+std::string database_shown(const DaemonSettings& settings) {
+    return settings.database_url.empty() ? settings.database.string() : settings.database_url;
+}
+
+Result<std::unique_ptr<store::FeedStore>> open_store(const DaemonSettings& settings, StoreAccess access) {
+    const bool writer = access == StoreAccess::writer;
+    if (settings.database_url.empty()) {
+        auto opened =
+            writer ? store::FeedStore::open(settings.database) : store::FeedStore::open_read_only(settings.database);
+        if (!opened) return std::unexpected(opened.error());
+        return std::make_unique<store::FeedStore>(std::move(*opened));
+    }
+    Credentials password =
+        read_password(settings.database_password_env, settings.database_password_file, "database_password");
+    if (!password.error.empty()) return fail(ErrorKind::Config, password.error);
+    const store::PostgresqlDatabase target{
+        .conninfo = settings.database_url, .password = std::move(password.password), .shown_as = settings.database_url};
+    auto opened =
+        writer ? store::FeedStore::open_postgresql(target) : store::FeedStore::open_postgresql_read_only(target);
+    if (!opened) return std::unexpected(opened.error());
+    return std::make_unique<store::FeedStore>(std::move(*opened));
 }
 
 struct Daemon::FeedRuntime {
@@ -151,7 +179,8 @@ std::string Daemon::self_url(std::string_view path) const {
 Result<void> Daemon::start() {
     namespace fs = std::filesystem;
     std::error_code ec;
-    for (const fs::path& dir : {config_.daemon.database.parent_path()}) {
+    if (config_.daemon.database_url.empty()) {
+        const fs::path dir = config_.daemon.database.parent_path();
         fs::create_directories(dir, ec);
         if (ec) return fail(ErrorKind::Io, "app: cannot create " + dir.string() + ": " + ec.message());
     }
@@ -165,9 +194,9 @@ Result<void> Daemon::start() {
     }
 
     // Start-up may block: the loop is not running yet.
-    auto opened = store::FeedStore::open(config_.daemon.database);
+    auto opened = open_store(config_.daemon, StoreAccess::writer);
     if (!opened) return std::unexpected(opened.error());
-    store_ = std::make_unique<store::FeedStore>(std::move(*opened));
+    store_ = std::move(*opened);
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
     if (config_.daemon.retention > Seconds{0}) {
         // Before anything is served or polled, so the first merged feed is already the pruned one.
@@ -239,7 +268,7 @@ Result<void> Daemon::start() {
         request_publish();
         for (const auto& [name, feed] : feeds_) schedule_at_startup(feed.state, true);
         spdlog::info("tributary {} running: {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
-                     config_.daemon.database.string());
+                     database_shown(config_.daemon));
         notify_ready(fmt::format("running: {} feeds", feeds_.size()));
         if (const auto period = watchdog_period()) {
             watchdog_period_ = *period;
@@ -247,7 +276,7 @@ Result<void> Daemon::start() {
         }
     } else {
         spdlog::info("tributary {} once: polling {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
-                     config_.daemon.database.string());
+                     database_shown(config_.daemon));
         for (auto& [name, feed] : feeds_) {
             if (feed.state.gone)
                 spdlog::info("feed={} url={} skipped: gone (HTTP 410) since an earlier poll", name, feed.spec->url);
@@ -934,7 +963,7 @@ void Daemon::maintain_store() {
                 spdlog::warn(
                     "store: the write-ahead log of {} is {} MiB: a reader's long transaction keeps it from "
                     "being copied back (close long-running readers of the database)",
-                    config_.daemon.database.string(), checked.checkpoint->wal_bytes >> 20);
+                    database_shown(config_.daemon), checked.checkpoint->wal_bytes >> 20);
             }
             maybe_finish();
         });
@@ -1217,6 +1246,9 @@ void Daemon::apply_config(Config fresh, std::map<std::string, Credentials, std::
     // What the running pieces were built with stays until a restart; the log line names it.
     const std::vector<std::string> waiting = config::keys_needing_restart(diff);
     fresh.daemon.database = config_.daemon.database;
+    fresh.daemon.database_url = config_.daemon.database_url;
+    fresh.daemon.database_password_file = config_.daemon.database_password_file;
+    fresh.daemon.database_password_env = config_.daemon.database_password_env;
     fresh.daemon.log_level = config_.daemon.log_level;
     fresh.daemon.fetch = config_.daemon.fetch;
     fresh.daemon.http = config_.daemon.http;

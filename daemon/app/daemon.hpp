@@ -54,6 +54,16 @@ struct Credentials {
     std::string error;
 };
 Credentials read_credentials(const FeedSpec& spec);
+// A password from an environment variable (if `env` is set) or the first line of a file (if
+// `file` is); `key_prefix` names the config keys in errors ("password" or "database_password").
+Credentials read_password(const std::string& env, const std::string& file, std::string_view key_prefix);
+
+// The store as messages name it: its file, or its postgresql:// URL (which holds no password).
+std::string database_shown(const DaemonSettings& settings);
+// The config's store, on the file or on PostgreSQL with its password read. Errors: the store's,
+// or "config: cannot read database_password_file …" / "config: database_password_env … is not set".
+enum class StoreAccess { writer, reader };
+Result<std::unique_ptr<store::FeedStore>> open_store(const DaemonSettings& settings, StoreAccess access);
 
 enum class Mode {
     service,  // `run`: poll on schedule until SIGTERM/SIGINT, serve HTTP, reload on SIGHUP

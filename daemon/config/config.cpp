@@ -247,6 +247,35 @@ std::optional<Listen> parse_listen(std::string_view text) {
     return Listen{std::string(host), static_cast<std::uint16_t>(*number)};
 }
 
+bool is_postgresql_url(std::string_view value) {
+    return value.starts_with("postgresql://") || value.starts_with("postgres://");
+}
+
+// Why a database URL may not be used ("" if it may): it is shown in logs, `check` and `status`,
+// so it must not carry a password, neither as user:password@ nor as ?password=.
+std::string postgresql_url_problem(std::string_view url) {
+    std::string_view rest = url.substr(url.find("://") + 3);
+    const auto authority_end = rest.find_first_of("/?");
+    const std::string_view authority = rest.substr(0, authority_end);
+    const auto at = authority.rfind('@');
+    const bool password_in_userinfo =
+        at != std::string_view::npos && authority.substr(0, at).find(':') != std::string_view::npos;
+    std::string_view query;
+    if (const auto q = url.find('?'); q != std::string_view::npos) query = url.substr(q + 1);
+    bool password_in_query = false;
+    for (std::size_t start = 0; start <= query.size();) {
+        const auto end = std::min(query.find('&', start), query.size());
+        if (query.substr(start, end - start).starts_with("password=")) password_in_query = true;
+        start = end + 1;
+    }
+    if (password_in_userinfo || password_in_query)
+        return "the URL holds a password, which would be shown wherever the database is named; keep it in "
+               "database_password_file (or database_password_env)";
+    if (std::any_of(url.begin(), url.end(), [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; }))
+        return "the URL has a space or a control character";
+    return {};
+}
+
 fs::path resolve_against(const fs::path& config_file, std::string_view value) {
     fs::path p{std::string(value)};
     if (p.is_relative()) p = config_file.parent_path() / p;
@@ -283,6 +312,7 @@ public:
         derive_representations();
         inherit_daemon_defaults();
         check_paths_apart();
+        check_database_password();
         note_public_url();
         if (!diag_.empty()) return fail(ErrorKind::Config, diag_.joined());
         return std::move(config_);
@@ -413,6 +443,18 @@ private:
                         "in [daemon] if this is meant");
     }
 
+    void check_database_password() {
+        const DaemonSettings& d = config_.daemon;
+        if (database_password_line_ == 0) return;
+        if (d.database_url.empty())
+            diag_.add(database_password_line_,
+                      "a database password is set, but database is not a postgresql:// URL (a SQLite file needs none)");
+        else if (!d.database_password_file.empty() && !d.database_password_env.empty())
+            diag_.add(database_password_line_,
+                      "both database_password_file and database_password_env are set: keep one (the file is the "
+                      "safer place)");
+    }
+
     // Two things written to one path destroy each other: the first cycle would replace the
     // database (or the config, or another output) with a feed.
     void check_paths_apart() {
@@ -421,7 +463,9 @@ private:
             fs::path c = fs::weakly_canonical(p, ec);
             return ec ? p.lexically_normal() : c;
         };
-        const fs::path database = canonical(config_.daemon.database);
+        // A PostgreSQL database is no file of ours.
+        const fs::path database =
+            config_.daemon.database_url.empty() ? canonical(config_.daemon.database) : fs::path("/dev/null/none");
         std::vector<std::pair<fs::path, std::string>> taken{
             {database, "the database (line " + std::to_string(database_line_) + ")"},
             {fs::path(database.string() + "-wal"), "the database's write-ahead log"},
@@ -631,9 +675,24 @@ private:
     void daemon_key(const std::string& key, std::string_view value, int line_no) {
         DaemonSettings& d = config_.daemon;
         if (key == "database") {
-            if (value.empty()) return bad_value(line_no, key, value, "a file path");
-            d.database = resolve_against(file_, value);
+            if (value.empty()) return bad_value(line_no, key, value, "a file path or a postgresql:// URL");
             database_line_ = line_no;
+            if (is_postgresql_url(value)) {
+                if (const std::string why = postgresql_url_problem(value); !why.empty())
+                    return diag_.add(line_no, "database: " + why);
+                d.database_url = std::string(value);
+                return;
+            }
+            d.database_url.clear();
+            d.database = resolve_against(file_, value);
+        } else if (key == "database_password_file") {
+            if (value.empty()) return bad_value(line_no, key, value, "a file path");
+            d.database_password_file = resolve_against(file_, value).string();
+            database_password_line_ = line_no;
+        } else if (key == "database_password_env") {
+            if (value.empty()) return bad_value(line_no, key, value, "an environment variable's name");
+            d.database_password_env = std::string(value);
+            database_password_line_ = line_no;
         } else if (key == "allow_no_feeds") {
             if (const auto b = parse_bool(value))
                 d.allow_no_feeds = *b;
@@ -939,7 +998,8 @@ private:
     FeedSpec feed_;
     OutputSpec output_;
     bool daemon_seen_ = false;
-    int database_line_ = 1;  // where `database` is set; the default counts as line 1
+    int database_line_ = 1;           // where `database` is set; the default counts as line 1
+    int database_password_line_ = 0;  // where database_password_file or _env is set, if it is
     bool url_had_userinfo_ = false;
     int url_line_ = 0;
     std::map<std::string, int, std::less<>> feed_names_;

@@ -89,6 +89,9 @@ std::vector<std::string> output_keys(const OutputSpec& a, const OutputSpec& b) {
 std::vector<std::string> daemon_keys(const DaemonSettings& a, const DaemonSettings& b) {
     KeyList k;
     k.compare("database", a.database, b.database);
+    k.compare("database", a.database_url, b.database_url);
+    k.compare("database_password_file", a.database_password_file, b.database_password_file);
+    k.compare("database_password_env", a.database_password_env, b.database_password_env);
     k.compare("public_url", a.public_url, b.public_url);
     // [daemon] file_mode and hub are defaults copied into every output that sets neither: a change
     // shows on those outputs, by name, where it takes effect.
@@ -197,11 +200,24 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
 }
 
 std::vector<std::string> keys_needing_restart(const ConfigDiff& diff) {
-    static constexpr std::array<std::string_view, 16> kRestart{
-        "database",         "log_level",       "user_agent",     "connect_timeout",      "timeout",
-        "max_body",         "max_header",      "max_redirects",  "max_concurrent",       "max_per_host",
-        "min_host_spacing", "low_speed_limit", "low_speed_time", "http_max_connections", "http_header_timeout",
-        "http_idle_timeout"};
+    static constexpr std::array<std::string_view, 18> kRestart{"database",
+                                                               "database_password_file",
+                                                               "database_password_env",
+                                                               "log_level",
+                                                               "user_agent",
+                                                               "connect_timeout",
+                                                               "timeout",
+                                                               "max_body",
+                                                               "max_header",
+                                                               "max_redirects",
+                                                               "max_concurrent",
+                                                               "max_per_host",
+                                                               "min_host_spacing",
+                                                               "low_speed_limit",
+                                                               "low_speed_time",
+                                                               "http_max_connections",
+                                                               "http_header_timeout",
+                                                               "http_idle_timeout"};
     std::vector<std::string> keys;
     for (const std::string& key : diff.daemon_changed)
         if (std::find(kRestart.begin(), kRestart.end(), key) != kRestart.end()) keys.push_back(key);

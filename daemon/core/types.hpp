@@ -140,7 +140,13 @@ struct HttpSettings {
 };
 
 struct DaemonSettings {
-    std::filesystem::path database;  // absolute after loading
+    std::filesystem::path database;  // absolute after loading; unused when database_url is set
+    // database = postgresql://user@host/db: the store lives in PostgreSQL, not in a file. The URL
+    // never holds a password (the config refuses one there), so it may be shown and logged; the
+    // password comes from database_password_file or database_password_env, read at start.
+    std::string database_url;
+    std::string database_password_file;
+    std::string database_password_env;
     // Absolute http(s) URL subscribers reach the HTTP endpoint at ("https://news.example.org/",
     // always ending in '/'): every published link is made absolute against it. "" = the listen
     // address.

@@ -63,6 +63,9 @@ struct SqlText {
     Sql id;
     const char* what;
     const char* sql;
+    // PostgreSQL's words where SQLite's mean something else there or nothing (Statement translates
+    // parameters and CROSS JOIN itself); nullptr: `sql`.
+    const char* postgresql = nullptr;
 };
 
 #define TRIBUTARY_FEED_STATE_COLUMNS                                                                    \
@@ -77,11 +80,16 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     // A start-up writes only the feeds whose row the config changes: rewriting ten thousand
     // unchanged rows (twice: off, then on again) was a tenth of a cycle in which all answer 304.
     {Sql::deactivate_feeds, "deactivate feeds",
-     "UPDATE feeds SET active = 0 WHERE active = 1 AND name NOT IN (SELECT value FROM json_each(?1))"},
+     "UPDATE feeds SET active = 0 WHERE active = 1 AND name NOT IN (SELECT value FROM json_each(?1))",
+     "UPDATE feeds SET active = 0 WHERE active = 1 AND name NOT IN (SELECT json_array_elements_text(?1::json))"},
     {Sql::upsert_feed, "save feed",
      "INSERT INTO feeds (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
      "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority "
-     "WHERE url IS NOT excluded.url OR active IS NOT excluded.active OR priority IS NOT excluded.priority"},
+     "WHERE url IS NOT excluded.url OR active IS NOT excluded.active OR priority IS NOT excluded.priority",
+     "INSERT INTO feeds AS f (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
+     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority "
+     "WHERE f.url IS DISTINCT FROM excluded.url OR f.active IS DISTINCT FROM excluded.active "
+     "OR f.priority IS DISTINCT FROM excluded.priority"},
     {Sql::active_feed_states, "read feed states",
      "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE active = 1 ORDER BY name"},
     {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
@@ -112,13 +120,19 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "WHERE coalesce(published, first_seen) BETWEEN ?1 AND ?2 ORDER BY id"},
     {Sql::insert_story, "insert story",
      "INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen, features) "
-     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"},
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+     "INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen, features) "
+     "VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id"},
     {Sql::set_representative, "insert story", "UPDATE stories SET first_item_id = ?2 WHERE id = ?1"},
     {Sql::insert_item, "insert item",
      "INSERT INTO items (feed_id, canonical_url, fingerprint, content_hash, guid, title, link, author, summary, "
      "content, categories, published, updated, first_seen, last_seen, language, enclosures, item_key, story_id, "
      "story_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18, "
-     "?19)"},
+     "?19)",
+     "INSERT INTO items (feed_id, canonical_url, fingerprint, content_hash, guid, title, link, author, summary, "
+     "content, categories, published, updated, first_seen, last_seen, language, enclosures, item_key, story_id, "
+     "story_reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?14, ?15, ?16, ?17, ?18, "
+     "?19) RETURNING id"},
     {Sql::indexed_stories, "read the stories of the window",
      "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE first_seen >= ?1 "
      "ORDER BY id"},
@@ -137,6 +151,9 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
     {Sql::prune_items, "remove old items",
      "DELETE FROM items WHERE id IN (SELECT i.id FROM feeds AS f CROSS JOIN items AS i ON i.feed_id = f.id "
      "AND i.last_seen < min((SELECT max(last_seen) FROM items AS l WHERE l.feed_id = f.id), ?1)) "
+     "RETURNING feed_id",
+     "DELETE FROM items WHERE id IN (SELECT i.id FROM feeds AS f JOIN items AS i ON i.feed_id = f.id "
+     "AND i.last_seen < least((SELECT max(last_seen) FROM items AS l WHERE l.feed_id = f.id), ?1)) "
      "RETURNING feed_id"},
     // A story whose representative was removed is shown through its earliest remaining item.
     {Sql::repoint_stories, "choose representative items",
@@ -283,7 +300,8 @@ struct FeedStore::Impl {
         auto impl = std::make_unique<Impl>(std::move(db), version);
         impl->statements.reserve(kSql.size());
         for (const SqlText& q : kSql) {
-            auto stmt = Statement::prepare(impl->db, q.sql, q.what);
+            const bool postgresql = impl->db.dialect() == Dialect::postgresql && q.postgresql != nullptr;
+            auto stmt = Statement::prepare(impl->db, postgresql ? q.postgresql : q.sql, q.what);
             if (!stmt) return std::unexpected(stmt.error());
             impl->statements.push_back(std::move(*stmt));
         }
@@ -432,15 +450,13 @@ struct FeedStore::Impl {
                                       SysTime now) {
         Statement& s = (*this)[Sql::insert_story];
         auto use = s.use();
-        auto done = s.bind(1, guid)
-                        .bind(2, keys.canonical_url)
-                        .bind(3, to_db(keys.fingerprint))
-                        .bind(4, item.published)
-                        .bind(5, now)
-                        .bind_blob(6, keys.features)
-                        .run();
-        if (!done) return std::unexpected(done.error());
-        return db.last_insert_rowid();
+        s.bind(1, guid)
+            .bind(2, keys.canonical_url)
+            .bind(3, to_db(keys.fingerprint))
+            .bind(4, item.published)
+            .bind(5, now)
+            .bind_blob(6, keys.features);
+        return inserted_id(s);
     }
 
     Result<std::int64_t> insert_item(std::int64_t feed, std::int64_t story, const ItemKeys& keys,
@@ -448,9 +464,20 @@ struct FeedStore::Impl {
         Statement& s = (*this)[Sql::insert_item];
         auto use = s.use();
         bind_item_text(s.bind(1, feed), keys, item, now);
-        if (auto done = s.bind(17, keys.item_key).bind(18, story).bind(19, story_reason).run(); !done)
-            return std::unexpected(done.error());
-        return db.last_insert_rowid();
+        s.bind(17, keys.item_key).bind(18, story).bind(19, story_reason);
+        return inserted_id(s);
+    }
+
+    // Runs an insert of a row; its id (PostgreSQL's statement says RETURNING id).
+    Result<std::int64_t> inserted_id(Statement& s) {
+        if (db.dialect() == Dialect::sqlite) {
+            if (auto done = s.run(); !done) return std::unexpected(done.error());
+            return db.last_insert_rowid();
+        }
+        auto row = s.step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return db_error(s.what(), "no id came back");
+        return s.column_int64(0);
     }
 
     // ?2 .. ?16 of insert_item and update_item: what the feed says of the item, and when it was seen.
@@ -525,18 +552,16 @@ auto failed_in(std::string context) {
 namespace {
 
 // After an upgrade, the operator's first question: what did start-up do to the database?
-void log_migrations(const std::filesystem::path& file, int before, int after,
-                    const std::vector<std::string_view>& applied) {
+void log_migrations(const std::string& where, int before, int after, const std::vector<std::string_view>& applied) {
     if (applied.empty()) return;
     auto logger = spdlog::get("store");
     if (!logger) logger = spdlog::default_logger();
     std::string names;
     for (const std::string_view name : applied) names += (names.empty() ? "" : ", ") + std::string(name);
     if (before == 0)
-        logger->info("store: created {} at schema version {} ({})", file.string(), after, names);
+        logger->info("store: created {} at schema version {} ({})", where, after, names);
     else
-        logger->info("store: upgraded {} from schema version {} to {}: applied {}", file.string(), before, after,
-                     names);
+        logger->info("store: upgraded {} from schema version {} to {}: applied {}", where, before, after, names);
 }
 
 }  // namespace
@@ -579,7 +604,7 @@ Result<FeedStore> FeedStore::open(const std::filesystem::path& file) {
         std::vector<std::string_view> applied;
         auto version = detail::migrate(*db, detail::embedded_migrations(), &applied);
         if (!version) return std::unexpected(version.error());
-        log_migrations(file, *before, *version, applied);
+        log_migrations(file.string(), *before, *version, applied);
         return Impl::make(std::move(*db), *version);
     };
     auto impl = setup();
@@ -605,6 +630,60 @@ Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
     if (!impl) return std::unexpected(with_path(file, impl.error()));
     (*impl)->file = file;
     (*impl)->identity = std::move(*identity);
+    return FeedStore{std::move(*impl)};
+}
+
+namespace {
+
+// One daemon per PostgreSQL database (and schema) until feeds are leased: a session advisory lock,
+// held while the connection lives, keyed by where the tables are.
+Result<void> lock_postgresql(Db& db) {
+    auto s = Statement::prepare(db,
+                                "SELECT pg_try_advisory_lock(hashtextextended('tributary ' || current_database() || ' "
+                                "' || current_schema(), 0))",
+                                "take the instance lock");
+    if (!s) return std::unexpected(s.error());
+    auto row = s->step();
+    if (!row) return std::unexpected(row.error());
+    if (!*row || s->column_int64(0) == 0)
+        return fail(ErrorKind::Db, "store: in use by another tributary (one daemon per database for now)");
+    return {};
+}
+
+}  // namespace
+
+Result<FeedStore> FeedStore::open_postgresql(const PostgresqlDatabase& target) {
+    auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
+    if (!db) return std::unexpected(db.error());
+    auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
+        if (auto r = lock_postgresql(*db); !r) return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
+        auto before = db->user_version();
+        if (!before) return std::unexpected(before.error());
+        std::vector<std::string_view> applied;
+        auto version = detail::migrate(*db, detail::embedded_postgresql_migrations(), &applied);
+        if (!version) return std::unexpected(version.error());
+        log_migrations(target.shown_as, *before, *version, applied);
+        return Impl::make(std::move(*db), *version);
+    };
+    auto impl = setup();
+    if (!impl) return std::unexpected(in_context(target.shown_as, impl.error()));
+    return FeedStore{std::move(*impl)};
+}
+
+Result<FeedStore> FeedStore::open_postgresql_read_only(const PostgresqlDatabase& target) {
+    auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
+    if (!db) return std::unexpected(db.error());
+    auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
+        if (auto r = db->exec("SET default_transaction_read_only = on", "configure"); !r)
+            return std::unexpected(r.error());
+        db->set_busy_timeout(kBusyTimeout);
+        auto version = detail::check_version(*db, detail::embedded_postgresql_migrations());
+        if (!version) return std::unexpected(version.error());
+        return Impl::make(std::move(*db), *version);
+    };
+    auto impl = setup();
+    if (!impl) return std::unexpected(in_context(target.shown_as, impl.error()));
     return FeedStore{std::move(*impl)};
 }
 

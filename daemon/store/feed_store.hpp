@@ -1,7 +1,9 @@
 #pragma once
-// The store stage: feeds, items and stories in SQLite (DESIGN.md "Identity and
+// The store stage: feeds, items and stories in SQLite, or in PostgreSQL (DESIGN.md "Identity and
 // duplicates"). One FeedStore is one connection, used by one thread at a time:
-// the daemon's single writer, or a reader (`status`, HTTP) opened read-only.
+// the daemon's single writer, or a reader (`status`, HTTP) opened read-only. Both backends run
+// the same code and statements (sqlite.hpp speaks to both); what only a file has (check_file,
+// the WAL's checkpoint) does nothing on PostgreSQL.
 
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +53,13 @@ struct PruneResult {
     std::vector<Feed> feeds;  // the feeds that lost items, by name, with the items they keep
 };
 
+// A PostgreSQL database to keep the store in (database = postgresql://… in the config).
+struct PostgresqlDatabase {
+    std::string conninfo;  // as libpq reads it: a postgresql:// URI or "key=value …"
+    std::string password;  // apart from conninfo; empty: libpq's own ways (~/.pgpass, PGPASSWORD)
+    std::string shown_as;  // what messages and logs call it: the URL, which holds no password
+};
+
 class FeedStore {
 public:
     // The daemon's writer. The parent directory must exist. Takes the instance
@@ -65,6 +75,16 @@ public:
     static Result<FeedStore> open_read_only(const std::filesystem::path& file);
     // Migrated, private to this object: for tests.
     static Result<FeedStore> open_in_memory();
+    // The daemon's writer on PostgreSQL. Takes a session advisory lock keyed by the database and
+    // schema, held while the store lives: until feeds are leased, a second daemon on the same
+    // tables is refused ("store: <shown_as>: in use by another tributary …"). Then every pending
+    // migration of schema/postgresql/, each in a transaction under another advisory lock
+    // (migrations.hpp). Errors: "store: connect to <shown_as>: <libpq message>", "store:
+    // <shown_as>: <what>: <server message>".
+    static Result<FeedStore> open_postgresql(const PostgresqlDatabase& database);
+    // For `status` and readers: read-only transactions, no lock, no migrations; the schema must
+    // be exactly this build's.
+    static Result<FeedStore> open_postgresql_read_only(const PostgresqlDatabase& database);
 
     FeedStore(FeedStore&&) noexcept;
     FeedStore& operator=(FeedStore&&) noexcept;

@@ -93,7 +93,69 @@ Result<std::string> new_orphan(Db& db, const std::set<Orphan>& before) {
     return std::string{};
 }
 
+// Held while one connection migrates: a session advisory lock, taken before the migrations'
+// transactions begin. A transaction that began before another daemon's migration committed would
+// not see its tables in the server's catalog caches (they are refreshed when a transaction starts,
+// not when an advisory lock is granted): it failed with "relation "feeds" already exists".
+class PostgresqlMigrationLock {
+public:
+    static Result<PostgresqlMigrationLock> take(Db& db) {
+        if (auto r = db.exec("SELECT pg_advisory_lock(" + std::to_string(kPostgresqlMigrationLock) + ")",
+                             "wait for other daemons' migrations");
+            !r)
+            return std::unexpected(r.error());
+        return PostgresqlMigrationLock(db);
+    }
+    PostgresqlMigrationLock(PostgresqlMigrationLock&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+    PostgresqlMigrationLock(const PostgresqlMigrationLock&) = delete;
+    PostgresqlMigrationLock& operator=(const PostgresqlMigrationLock&) = delete;
+    PostgresqlMigrationLock& operator=(PostgresqlMigrationLock&&) = delete;
+    // A failed unlock leaves the lock to the connection's end, which releases it.
+    ~PostgresqlMigrationLock() {
+        if (db_ != nullptr)
+            (void)db_->exec("SELECT pg_advisory_unlock(" + std::to_string(kPostgresqlMigrationLock) + ")",
+                            "end the migrations' lock");
+    }
+
+private:
+    explicit PostgresqlMigrationLock(Db& db) : db_(&db) {}
+    Db* db_;
+};
+
+// PostgreSQL enforces foreign keys as each statement runs (a migration that breaks one fails by
+// itself), and two daemons that start together must not both migrate: under the lock above, each
+// migration's transaction reads the version again.
+Result<int> migrate_postgresql(Db& db, std::span<const Migration> migrations, int current,
+                               std::vector<std::string_view>* applied) {
+    const int latest = latest_version(migrations);
+    auto lock = PostgresqlMigrationLock::take(db);
+    if (!lock) return std::unexpected(lock.error());
+    for (const Migration& m : migrations) {
+        if (m.version <= current) continue;
+        const std::string what = "migration " + std::string(m.name);
+        auto tx = Transaction::begin(db);
+        if (!tx) return within(what, tx.error());
+        auto now = db.user_version();
+        if (!now) return std::unexpected(now.error());
+        if (*now > latest) return too_new(*now, latest);
+        if (*now >= m.version) {
+            current = *now;
+            continue;
+        }
+        if (auto r = db.exec(m.sql, what); !r) return std::unexpected(r.error());
+        if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());
+        if (auto r = tx->commit(); !r) return within(what, r.error());
+        current = m.version;
+        if (applied != nullptr) applied->push_back(m.name);
+    }
+    return current;
+}
+
 }  // namespace
+
+std::span<const Migration> embedded_migrations_for(const Db& db) noexcept {
+    return db.dialect() == Dialect::postgresql ? embedded_postgresql_migrations() : embedded_migrations();
+}
 
 int latest_version(std::span<const Migration> migrations) noexcept {
     return migrations.empty() ? 0 : migrations.back().version;
@@ -106,6 +168,7 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
     if (!current) return std::unexpected(current.error());
     if (*current > latest) return too_new(*current, latest);
     if (*current == latest) return latest;
+    if (db.dialect() == Dialect::postgresql) return migrate_postgresql(db, migrations, *current, applied);
 
     auto foreign_keys_off = ForeignKeysOff::begin(db);
     if (!foreign_keys_off) return std::unexpected(foreign_keys_off.error());

@@ -6,6 +6,7 @@
 // applied. Each migration runs in its own transaction together with the new
 // user_version, so a failed one leaves nothing behind.
 
+#include <cstdint>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -21,8 +22,15 @@ struct Migration {
     std::string_view sql;
 };
 
-// The migrations compiled into this binary, in version order (generated).
+// The migrations compiled into this binary, in version order (generated): SQLite's from
+// schema/, PostgreSQL's from schema/postgresql/.
 std::span<const Migration> embedded_migrations() noexcept;
+std::span<const Migration> embedded_postgresql_migrations() noexcept;
+// The migrations for this connection's dialect.
+std::span<const Migration> embedded_migrations_for(const Db& db) noexcept;
+
+// The key of the PostgreSQL advisory lock (pg_advisory_lock) under which migrations run.
+inline constexpr std::int64_t kPostgresqlMigrationLock = 0x7472696275746172;  // "tributar"
 
 // The newest version in `migrations` (0 when empty).
 int latest_version(std::span<const Migration> migrations) noexcept;
@@ -31,7 +39,9 @@ int latest_version(std::span<const Migration> migrations) noexcept;
 // resulting version. Fails, with nothing of the failed migration left, when a
 // migration fails ("store: migration 0002_x.sql: <sqlite message>"), when the
 // database is newer than `migrations` knows, or when the list is malformed.
-// Migrations run with foreign keys off (a table is rebuilt by dropping the old one, which would
+// On PostgreSQL the migrations run under the advisory lock kPostgresqlMigrationLock, so that
+// daemons starting together migrate once.
+// On SQLite, migrations run with foreign keys off (a table is rebuilt by dropping the old one, which would
 // otherwise delete the rows that refer to it), and one that leaves a row without its parent
 // (one that had its parent before the migration) fails
 // ("store: migration 0007_x.sql: leaves a row of items (rowid 3) refers to a missing row of

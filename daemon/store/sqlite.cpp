@@ -10,6 +10,8 @@
 #include <mutex>
 #include <system_error>
 
+#include "store/postgresql.hpp"
+
 namespace tributary::store {
 
 // sqlite3_close_v2 only fails on misuse: with statements still open it defers the close
@@ -18,6 +20,8 @@ void DbCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
 // sqlite3_finalize repeats the last step's error, already reported by step(); a write
 // left unfinished, whose commit would happen here, is what Statement's rule rules out.
 void StatementFinalizer::operator()(sqlite3_stmt* stmt) const noexcept { sqlite3_finalize(stmt); }
+void PgConnectionDeleter::operator()(PgConnection* conn) const noexcept { std::default_delete<PgConnection>{}(conn); }
+void PgStatementDeleter::operator()(PgStatement* stmt) const noexcept { std::default_delete<PgStatement>{}(stmt); }
 
 std::unexpected<Error> db_error(std::string_view what, std::string_view message) {
     std::string text = "store: ";
@@ -96,13 +100,31 @@ Result<Db> Db::open_for_reading(const std::string& path) {
 
 Result<Db> Db::open_in_memory() { return open(":memory:", Mode::read_write_create); }
 
-std::string Db::error_message() const { return sqlite3_errmsg(handle_.get()); }
+Result<Db> Db::open_postgresql(const std::string& conninfo, const std::string& password, std::string shown_as) {
+    auto conn = PgConnection::connect(conninfo, password, std::move(shown_as));
+    if (!conn) return std::unexpected(conn.error());
+    Db db{nullptr};
+    db.pg_.reset(conn->release());
+    return db;
+}
 
-bool Db::in_transaction() const noexcept { return sqlite3_get_autocommit(handle_.get()) == 0; }
+std::string Db::error_message() const {
+    if (pg_) return pg_->error_message();
+    return sqlite3_errmsg(handle_.get());
+}
 
-std::int64_t Db::last_insert_rowid() const noexcept { return sqlite3_last_insert_rowid(handle_.get()); }
+bool Db::in_transaction() const noexcept {
+    if (pg_) return pg_->in_transaction();
+    return sqlite3_get_autocommit(handle_.get()) == 0;
+}
+
+std::int64_t Db::last_insert_rowid() const noexcept {
+    assert(!pg_);
+    return pg_ ? 0 : sqlite3_last_insert_rowid(handle_.get());
+}
 
 Result<void> Db::exec(std::string_view sql, std::string_view what) {
+    if (pg_) return pg_->exec(sql, what);
     const std::string text(sql);  // sqlite3_exec wants a NUL-terminated string
     char* message = nullptr;
     const int rc = sqlite3_exec(handle_.get(), text.c_str(), nullptr, nullptr, &message);
@@ -115,6 +137,7 @@ Result<void> Db::exec(std::string_view sql, std::string_view what) {
 }
 
 Result<std::string> Db::pragma_text(std::string_view sql, std::string_view what) {
+    if (pg_) return db_error(what, "PRAGMA is SQLite's");
     auto stmt = Statement::prepare(*this, sql, std::string(what));
     if (!stmt) return std::unexpected(stmt.error());
     auto row = stmt->step();
@@ -124,7 +147,26 @@ Result<std::string> Db::pragma_text(std::string_view sql, std::string_view what)
     return value;
 }
 
+// PostgreSQL has no user_version: one row in a table of ours holds it.
+constexpr std::string_view kPgVersionTable = "tributary_schema";
+
 Result<int> Db::user_version() {
+    if (pg_) {
+        // Asked in two steps: a statement that names a missing table fails to prepare, and a
+        // failure inside a transaction ends it.
+        auto exists =
+            Statement::prepare(*this, "SELECT to_regclass('tributary_schema') IS NOT NULL", "read schema version");
+        if (!exists) return std::unexpected(exists.error());
+        auto found = exists->step();
+        if (!found) return std::unexpected(found.error());
+        if (!*found || exists->column_int64(0) == 0) return 0;
+        auto stmt =
+            Statement::prepare(*this, "SELECT coalesce(max(version), 0) FROM tributary_schema", "read schema version");
+        if (!stmt) return std::unexpected(stmt.error());
+        auto row = stmt->step();
+        if (!row) return std::unexpected(row.error());
+        return *row ? static_cast<int>(stmt->column_int64(0)) : 0;
+    }
     auto stmt = Statement::prepare(*this, "PRAGMA user_version", "read schema version");
     if (!stmt) return std::unexpected(stmt.error());
     auto row = stmt->step();
@@ -134,10 +176,16 @@ Result<int> Db::user_version() {
 
 void Db::set_busy_timeout(std::chrono::milliseconds timeout) noexcept {
     busy_timeout_ = timeout;
+    if (pg_) {
+        const std::string sql = "SET lock_timeout = " + std::to_string(timeout.count());
+        (void)pg_->exec(sql, "set lock_timeout");
+        return;
+    }
     sqlite3_busy_timeout(handle_.get(), static_cast<int>(timeout.count()));
 }
 
 Result<WalCheckpoint> Db::checkpoint_wal() {
+    if (pg_) return WalCheckpoint{};
     sqlite3_busy_timeout(handle_.get(), 0);
     WalCheckpoint out;
     int log = 0;
@@ -164,6 +212,13 @@ Result<WalCheckpoint> Db::checkpoint_wal() {
 }
 
 Result<void> Db::set_user_version(int version) {
+    if (pg_) {
+        const std::string sql = "CREATE TABLE IF NOT EXISTS " + std::string(kPgVersionTable) +
+                                " (version integer NOT NULL); DELETE FROM " + std::string(kPgVersionTable) +
+                                "; INSERT INTO " + std::string(kPgVersionTable) + " VALUES (" +
+                                std::to_string(version) + ")";
+        return exec(sql, "set schema version");
+    }
     // PRAGMA takes no parameters; the value is an int we format ourselves.
     std::array<char, 48> sql{};
     std::snprintf(sql.data(), sql.size(), "PRAGMA user_version = %d", version);
@@ -173,6 +228,11 @@ Result<void> Db::set_user_version(int version) {
 // ------------------------------------------------------------ Statement ---
 
 Result<Statement> Statement::prepare(Db& db, std::string_view sql, std::string what) {
+    if (PgConnection* pg = db.postgresql()) {
+        auto stmt = PgStatement::prepare(*pg, sql, what);
+        if (!stmt) return std::unexpected(stmt.error());
+        return Statement{stmt->release(), std::move(what)};
+    }
     sqlite3_stmt* raw = nullptr;
     const int rc = sqlite3_prepare_v3(db.get(), sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                                       &raw, nullptr);
@@ -190,6 +250,10 @@ Statement::Use::~Use() {
 }
 
 Statement& Statement::reset() noexcept {
+    if (pg_) {
+        pg_->reset();
+        return *this;
+    }
     sqlite3_reset(stmt_.get());
     sqlite3_clear_bindings(stmt_.get());
     bind_error_ = 0;
@@ -202,12 +266,20 @@ void Statement::note_bind(int rc) noexcept {
 }
 
 Statement& Statement::bind(int index, std::int64_t value) noexcept {
+    if (pg_) {
+        pg_->bind_int64(index, value);
+        return *this;
+    }
     if (bind_error_ == 0) bind_index_ = index;
     note_bind(sqlite3_bind_int64(stmt_.get(), index, value));
     return *this;
 }
 
 Statement& Statement::bind(int index, std::string_view value) noexcept {
+    if (pg_) {
+        pg_->bind_text(index, value);
+        return *this;
+    }
     if (bind_error_ == 0) bind_index_ = index;
     // A non-null pointer even for "": a null pointer would bind NULL.
     note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(), SQLITE_TRANSIENT,
@@ -224,12 +296,17 @@ Statement& Statement::bind(int index, const std::optional<SysTime>& value) noexc
 }
 
 Statement& Statement::bind_null(int index) noexcept {
+    if (pg_) {
+        pg_->bind_null(index);
+        return *this;
+    }
     if (bind_error_ == 0) bind_index_ = index;
     note_bind(sqlite3_bind_null(stmt_.get(), index));
     return *this;
 }
 
 Result<bool> Statement::step() {
+    if (pg_) return pg_->step(what_);
     if (bind_error_ != 0) {
         return db_error(what_, "bind parameter " + std::to_string(bind_index_) + ": " + sqlite3_errstr(bind_error_));
     }
@@ -247,6 +324,7 @@ Result<void> Statement::run() {
 }
 
 Result<void> Statement::finish() {
+    if (pg_) return pg_->finish(what_);
     for (;;) {
         const int rc = sqlite3_step(stmt_.get());
         if (rc == SQLITE_DONE) return {};
@@ -254,15 +332,26 @@ Result<void> Statement::finish() {
     }
 }
 
-bool Statement::unfinished() const noexcept { return sqlite3_stmt_busy(stmt_.get()) != 0; }
+// A PostgreSQL statement has done all its work once it ran: nothing is left to finish.
+bool Statement::unfinished() const noexcept { return pg_ ? false : sqlite3_stmt_busy(stmt_.get()) != 0; }
 
-bool Statement::read_only() const noexcept { return sqlite3_stmt_readonly(stmt_.get()) != 0; }
+bool Statement::read_only() const noexcept { return pg_ ? false : sqlite3_stmt_readonly(stmt_.get()) != 0; }
 
-bool Statement::is_null(int column) const noexcept { return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL; }
+bool Statement::is_null(int column) const noexcept {
+    if (pg_) return pg_->is_null(column);
+    return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
+}
 
-std::int64_t Statement::column_int64(int column) const noexcept { return sqlite3_column_int64(stmt_.get(), column); }
+std::int64_t Statement::column_int64(int column) const noexcept {
+    if (pg_) return pg_->column_int64(column);
+    return sqlite3_column_int64(stmt_.get(), column);
+}
 
 Statement& Statement::bind_blob(int index, std::string_view bytes) noexcept {
+    if (pg_) {
+        pg_->bind_blob(index, bytes);
+        return *this;
+    }
     if (bind_error_ == 0) bind_index_ = index;
     note_bind(
         sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_TRANSIENT));
@@ -270,6 +359,7 @@ Statement& Statement::bind_blob(int index, std::string_view bytes) noexcept {
 }
 
 std::string Statement::column_blob(int column) const {
+    if (pg_) return pg_->column_blob(column);
     const void* bytes = sqlite3_column_blob(stmt_.get(), column);
     const int size = sqlite3_column_bytes(stmt_.get(), column);  // after _blob, as SQLite documents
     if (bytes == nullptr || size <= 0) return {};
@@ -277,6 +367,7 @@ std::string Statement::column_blob(int column) const {
 }
 
 std::string Statement::column_text(int column) const {
+    if (pg_) return pg_->column_text(column);
     const auto* text = sqlite3_column_text(stmt_.get(), column);
     const int size = sqlite3_column_bytes(stmt_.get(), column);  // after _text, as SQLite documents
     if (text == nullptr || size <= 0) return {};
@@ -291,7 +382,10 @@ std::optional<SysTime> Statement::column_time(int column) const noexcept {
 // ---------------------------------------------------------- Transaction ---
 
 Result<Transaction> Transaction::begin(Db& db) {
-    if (auto r = db.exec("BEGIN IMMEDIATE", "begin transaction"); !r) return std::unexpected(r.error());
+    // IMMEDIATE: SQLite takes the write lock now, not at the first write, which could then fail
+    // with SQLITE_BUSY in the middle of the transaction. PostgreSQL locks rows as it goes.
+    const char* begin = db.dialect() == Dialect::postgresql ? "BEGIN" : "BEGIN IMMEDIATE";
+    if (auto r = db.exec(begin, "begin transaction"); !r) return std::unexpected(r.error());
     return Transaction{&db};
 }
 
@@ -299,12 +393,17 @@ Transaction::~Transaction() {
     // COMMIT may have failed and left the transaction open; roll back then too. A
     // ROLLBACK that fails (it does no I/O in WAL mode) leaves the transaction open, and
     // the next begin() reports it ("cannot start a transaction within a transaction").
-    if (db_ != nullptr && db_->in_transaction()) sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (db_ != nullptr && db_->in_transaction()) {
+        if (PgConnection* pg = db_->postgresql())
+            (void)pg->exec("ROLLBACK", "roll back");
+        else
+            sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    }
 }
 
 Result<void> Transaction::commit() {
     if (db_ == nullptr) return fail(ErrorKind::Internal, "store: commit: no open transaction");
-    auto r = db_->exec("COMMIT", "commit");
+    auto r = db_->postgresql() != nullptr ? db_->postgresql()->commit() : db_->exec("COMMIT", "commit");
     if (r) db_ = nullptr;
     return r;
 }

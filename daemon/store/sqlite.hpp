@@ -1,9 +1,10 @@
 #pragma once
-// RAII wrappers around the SQLite C API (STYLE.md shape 2 and table D). Only
-// daemon/store uses them; sqlite3.h stays out of this header so nothing else
-// can reach the C API through it.
+// RAII wrappers around the SQLite C API (STYLE.md shape 2 and table D), which also speak to a
+// PostgreSQL server through libpq (postgresql.hpp), so that FeedStore is written once for both.
+// Only daemon/store uses them; sqlite3.h and libpq-fe.h stay out of this header so nothing
+// else can reach either C API through it.
 //
-// Every failure is a value: Error{ErrorKind::Db, "store: <what>: <sqlite message>"}.
+// Every failure is a value: Error{ErrorKind::Db, "store: <what>: <sqlite or server message>"}.
 
 #include <chrono>
 #include <cstdint>
@@ -20,6 +21,17 @@ struct sqlite3;
 struct sqlite3_stmt;
 
 namespace tributary::store {
+
+class PgConnection;
+class PgStatement;
+struct PgConnectionDeleter {
+    void operator()(PgConnection* conn) const noexcept;
+};
+struct PgStatementDeleter {
+    void operator()(PgStatement* stmt) const noexcept;
+};
+
+enum class Dialect { sqlite, postgresql };
 
 struct DbCloser {
     void operator()(sqlite3* db) const noexcept;  // sqlite3_close_v2
@@ -54,33 +66,43 @@ public:
     // read_only_immutable. Errors as open(), or "store: read schema version: <message>".
     static Result<Db> open_for_reading(const std::string& path);
     static Result<Db> open_in_memory();
+    // A PostgreSQL connection (see postgresql.hpp); `shown_as` names it in messages, `password`
+    // never appears in one. Errors: "store: connect to <shown_as>: <libpq message>".
+    static Result<Db> open_postgresql(const std::string& conninfo, const std::string& password, std::string shown_as);
 
-    sqlite3* get() const noexcept { return handle_.get(); }
-    std::string error_message() const;  // sqlite3_errmsg of the last failed call
+    Dialect dialect() const noexcept { return pg_ ? Dialect::postgresql : Dialect::sqlite; }
+    sqlite3* get() const noexcept { return handle_.get(); }  // null on PostgreSQL
+    PgConnection* postgresql() const noexcept { return pg_.get(); }
+    std::string error_message() const;  // sqlite3_errmsg (or libpq's) of the last failed call
 
     // Runs one or more statements with no parameters and no result rows.
     Result<void> exec(std::string_view sql, std::string_view what);
-    // A pragma that returns one value (e.g. "PRAGMA journal_mode=WAL" -> "wal").
+    // A pragma that returns one value (e.g. "PRAGMA journal_mode=WAL" -> "wal"). SQLite only.
     Result<std::string> pragma_text(std::string_view sql, std::string_view what);
+    // The schema's version: PRAGMA user_version, or on PostgreSQL the one row of the table
+    // tributary_schema (0 when the table does not exist yet).
     Result<int> user_version();
     Result<void> set_user_version(int version);
     bool in_transaction() const noexcept;
     // The rowid of the last row this connection inserted (sqlite3_last_insert_rowid): read right
-    // after the INSERT that made it, on the connection's own thread.
+    // after the INSERT that made it, on the connection's own thread. SQLite only: on PostgreSQL
+    // an INSERT says RETURNING id.
     std::int64_t last_insert_rowid() const noexcept;
 
-    // How long a call waits for another connection's lock before SQLITE_BUSY.
+    // How long a call waits for another connection's lock before SQLITE_BUSY (PostgreSQL: its
+    // lock_timeout).
     void set_busy_timeout(std::chrono::milliseconds timeout) noexcept;
 
     // PASSIVE, then TRUNCATE (which resets the WAL to zero bytes). Neither waits for a
     // reader: the writer's thread must not stall behind a long read, and a blocked
     // checkpoint is reported (busy) and tried again by the next call. Errors read
-    // "store: checkpoint: <sqlite message>".
+    // "store: checkpoint: <sqlite message>". PostgreSQL checkpoints by itself: all zeros.
     Result<WalCheckpoint> checkpoint_wal();
 
 private:
     explicit Db(sqlite3* handle) : handle_(handle) {}
     std::unique_ptr<sqlite3, DbCloser> handle_;
+    std::unique_ptr<PgConnection, PgConnectionDeleter> pg_;
     std::chrono::milliseconds busy_timeout_{0};
 };
 
@@ -145,16 +167,18 @@ public:
 
 private:
     Statement(sqlite3* db, sqlite3_stmt* stmt, std::string what) : db_(db), stmt_(stmt), what_(std::move(what)) {}
+    Statement(PgStatement* pg, std::string what) : db_(nullptr), pg_(pg), what_(std::move(what)) {}
     void note_bind(int rc) noexcept;
 
     sqlite3* db_;
     std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
+    std::unique_ptr<PgStatement, PgStatementDeleter> pg_;  // instead of stmt_ on PostgreSQL
     std::string what_;
     int bind_error_ = 0;  // first failed sqlite3_bind_* since reset()
     int bind_index_ = 0;
 };
 
-// BEGIN IMMEDIATE on creation, ROLLBACK on destruction unless commit()
+// BEGIN IMMEDIATE (PostgreSQL: BEGIN) on creation, ROLLBACK on destruction unless commit()
 // succeeded (SQLiteCpp's contract). Creation can fail (busy, I/O), hence begin().
 // Every write of the store runs inside one, so a commit's error (a full disk
 // fails in COMMIT, when SQLite writes the WAL) comes back from commit().

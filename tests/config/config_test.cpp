@@ -357,6 +357,40 @@ TEST(ConfigParse, PathsThatCollideAreErrorsWithTheirLines) {
         << db_is_config;
 }
 
+// database = postgresql://… keeps the store in PostgreSQL; its password never sits in the URL,
+// which logs, `check` and `status` show.
+TEST(ConfigParse, APostgresqlDatabaseIsAUrlWithoutAPasswordAndAPasswordKey) {
+    const std::string feed = "[feed a]\nurl = http://a.example/\n";
+    const Config pg = parse_ok(
+        "[daemon]\ndatabase = postgresql://tributary@db.example:5433/news?sslmode=require\n"
+        "database_password_file = secrets/db\n[output m]\npath = tributary.db\n" +
+        feed);
+    EXPECT_EQ(pg.daemon.database_url, "postgresql://tributary@db.example:5433/news?sslmode=require");
+    EXPECT_EQ(pg.daemon.database_password_file, "/etc/tributary/secrets/db");
+    EXPECT_EQ(pg.daemon.database_password_env, "");
+    EXPECT_EQ(parse_ok("[daemon]\ndatabase = postgres://db.example/news\ndatabase_password_env = PGPW\n" + feed)
+                  .daemon.database_password_env,
+              "PGPW");
+    EXPECT_EQ(parse_ok("[daemon]\ndatabase = state/t.db\n" + feed).daemon.database_url, "");
+
+    for (const std::string url : {"postgresql://tributary:hunter2-secret@db.example/news",
+                                  "postgresql://db.example/news?sslmode=require&password=hunter2-secret"}) {
+        const std::string message = parse_error("[daemon]\ndatabase = " + url + "\n" + feed);
+        EXPECT_NE(message.find("feeds.conf:2: database: the URL holds a password"), std::string::npos) << message;
+        EXPECT_NE(message.find("database_password_file"), std::string::npos) << message;
+    }
+    const std::string without_url = parse_error("[daemon]\ndatabase_password_env = PGPW\n" + feed);
+    EXPECT_NE(without_url.find("feeds.conf:2: a database password is set, but database is not a postgresql:// URL"),
+              std::string::npos)
+        << without_url;
+    const std::string both = parse_error(
+        "[daemon]\ndatabase = postgresql://db.example/news\ndatabase_password_env = PGPW\n"
+        "database_password_file = /run/pw\n" +
+        feed);
+    EXPECT_NE(both.find("both database_password_file and database_password_env are set: keep one"), std::string::npos)
+        << both;
+}
+
 TEST(ConfigParse, BinaryInputIsOneLineWithoutItsBytes) {
     const std::string sqlite_header("SQLite format 3\0\x10\x00\x01\x01\xff\xfe", 22);
     const std::string message = parse_error(sqlite_header + "\n[feed a]\n");

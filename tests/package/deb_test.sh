@@ -27,7 +27,7 @@ field() { dpkg-deb -f "$deb" "$1"; }
 [[ "$(field Version)" == "$version" ]] || fail "Version: $(field Version), expected $version"
 depends=$(field Depends)
 # Computed by dpkg-shlibdeps from the binary, not written by hand.
-for lib in libc6 libcurl4 libsqlite3-0 libpugixml1v5 libsystemd0; do
+for lib in libc6 libcurl4 libsqlite3-0 libpq5 libpugixml1v5 libsystemd0; do
   [[ "$depends" == *"$lib"* ]] || fail "Depends lacks $lib: $depends"
 done
 

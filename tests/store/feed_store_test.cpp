@@ -20,6 +20,7 @@
 #include "store/merged_feed.hpp"
 #include "store/migrations.hpp"
 #include "store/sqlite.hpp"
+#include "support/postgresql_server.hpp"
 
 namespace tributary::store {
 namespace {
@@ -99,10 +100,26 @@ std::string expected_guid(std::string_view feed, std::string_view key) {
     return "urn:tributary:story:" + hex64(fnv1a64(std::string(feed) + '\n' + std::string(key)));
 }
 
-class FeedStoreTest : public ::testing::Test {
+// The suite runs on both backends: SQLite in memory, and a schema of its own on the throwaway
+// PostgreSQL server ctest starts (tests/support/postgresql.sh).
+enum class Backend { sqlite, postgresql };
+
+std::string backend_name(const ::testing::TestParamInfo<Backend>& info) {
+    return info.param == Backend::sqlite ? "Sqlite" : "Postgresql";
+}
+
+Result<FeedStore> open_fresh(Backend backend) {
+    if (backend == Backend::sqlite) return FeedStore::open_in_memory();
+    const auto server = testing::postgresql_server();
+    if (!server) return fail(ErrorKind::Internal, "the postgresql fixture did not run");
+    return FeedStore::open_postgresql(PostgresqlDatabase{
+        .conninfo = testing::fresh_postgresql_schema(*server), .password = server->password, .shown_as = "test"});
+}
+
+class FeedStoreTest : public ::testing::TestWithParam<Backend> {
 protected:
     void SetUp() override {
-        auto s = FeedStore::open_in_memory();
+        auto s = open_fresh(GetParam());
         ASSERT_TRUE(s) << s.error().message;
         store.emplace(std::move(*s));
         ASSERT_TRUE(
@@ -145,7 +162,7 @@ protected:
 // Items that left their feed's document are removed once unseen long enough; items of a feed's
 // latest document stay however old (the feed still lists them); a story that loses its
 // representative is shown through its remaining item, under the same guid; an emptied story goes.
-TEST_F(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) {
+TEST_P(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) {
     const std::string shared = "https://news.example/story";
     ingest_ok("alpha", document({item("a1", "Shared", kT0, shared), item("a2", "Alpha only", kT0)}), kT0);
     ingest_ok("beta", document({item("b1", "Shared elsewhere", kT0, shared)}), kT0 + 1min);
@@ -185,12 +202,14 @@ TEST_F(FeedStoreTest, PruneRemovesItemsThatLeftTheirFeedAndTheStoriesLeftEmpty) 
 
 int schema_version_of_this_build() { return detail::latest_version(detail::embedded_migrations()); }
 
-TEST_F(FeedStoreTest, InMemoryStoreIsMigrated) {
-    EXPECT_GE(schema_version_of_this_build(), 2);
-    EXPECT_EQ(store->schema_version(), schema_version_of_this_build());
+TEST_P(FeedStoreTest, NewStoreIsMigrated) {
+    const int latest = GetParam() == Backend::sqlite ? schema_version_of_this_build()
+                                                     : detail::latest_version(detail::embedded_postgresql_migrations());
+    EXPECT_GE(latest, 1);
+    EXPECT_EQ(store->schema_version(), latest);
 }
 
-TEST_F(FeedStoreTest, SyncAddsFeedsWithEmptyState) {
+TEST_P(FeedStoreTest, SyncAddsFeedsWithEmptyState) {
     auto states = store->feed_states();
     ASSERT_TRUE(states) << states.error().message;
     ASSERT_EQ(states->size(), 2u);
@@ -198,7 +217,7 @@ TEST_F(FeedStoreTest, SyncAddsFeedsWithEmptyState) {
     EXPECT_EQ((*states)[1], named("beta", "https://b.example/rss"));
 }
 
-TEST_F(FeedStoreTest, FeedStatesAreOrderedByName) {
+TEST_P(FeedStoreTest, FeedStatesAreOrderedByName) {
     ASSERT_TRUE(store->sync_feeds(specs({{"zulu", "https://z/"},
                                          {"alpha", "https://a.example/feed"},
                                          {"mike", "https://m/"},
@@ -211,7 +230,7 @@ TEST_F(FeedStoreTest, FeedStatesAreOrderedByName) {
     EXPECT_EQ(names, (std::vector<std::string>{"alpha", "beta", "mike", "zulu"}));
 }
 
-TEST_F(FeedStoreTest, UnknownFeedIsAnError) {
+TEST_P(FeedStoreTest, UnknownFeedIsAnError) {
     auto r = store->feed_state("nope");
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error(), (Error{ErrorKind::Db, "store: no feed named \"nope\""}));
@@ -222,7 +241,7 @@ TEST_F(FeedStoreTest, UnknownFeedIsAnError) {
 }
 
 // A round's states are written in one transaction; a feed that is not there fails alone.
-TEST_F(FeedStoreTest, SeveralStatesAreSavedTogetherAndAMissingFeedFailsAlone) {
+TEST_P(FeedStoreTest, SeveralStatesAreSavedTogetherAndAMissingFeedFailsAlone) {
     ASSERT_TRUE(
         store->sync_feeds(specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}}), kT0));
     FeedState alpha = named("alpha", "https://a.example/feed", "\"a1\"");
@@ -245,7 +264,7 @@ TEST_F(FeedStoreTest, SeveralStatesAreSavedTogetherAndAMissingFeedFailsAlone) {
     EXPECT_EQ(b->next_due, kT0 + 900s);
 }
 
-TEST_F(FeedStoreTest, StateRoundTripsEveryField) {
+TEST_P(FeedStoreTest, StateRoundTripsEveryField) {
     FeedState state = named("alpha", "https://a.example/feed", "W/\"abc\"");
     state.last_modified = "Mon, 29 Dec 2025 11:02:17 GMT";
     state.last_fetch = kT0 + 10s;
@@ -276,7 +295,7 @@ TEST_F(FeedStoreTest, StateRoundTripsEveryField) {
     EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{cleared});
 }
 
-TEST_F(FeedStoreTest, SaveStateNeverChangesUrlOrCount) {
+TEST_P(FeedStoreTest, SaveStateNeverChangesUrlOrCount) {
     FeedState state = named("alpha", "https://elsewhere/", "x");
     state.item_count = 99;
     ASSERT_TRUE(store->save_feed_state(state));
@@ -287,7 +306,7 @@ TEST_F(FeedStoreTest, SaveStateNeverChangesUrlOrCount) {
     EXPECT_EQ(back->etag, "x");
 }
 
-TEST_F(FeedStoreTest, UrlChangeKeepsStateAndItems) {
+TEST_P(FeedStoreTest, UrlChangeKeepsStateAndItems) {
     FeedState failing = named("alpha", "", "\"v1\"");
     failing.consecutive_failures = 2;
     ASSERT_TRUE(store->save_feed_state(failing));
@@ -303,7 +322,7 @@ TEST_F(FeedStoreTest, UrlChangeKeepsStateAndItems) {
     EXPECT_EQ(merged()[0].source_url, "https://a.example/moved");
 }
 
-TEST_F(FeedStoreTest, RemovedFeedGoesInactiveKeepsItemsAndComesBack) {
+TEST_P(FeedStoreTest, RemovedFeedGoesInactiveKeepsItemsAndComesBack) {
     expect_counts(ingest_ok("beta", document({item("1", "One", kT0)}), kT0), 1, 0, 0, 0);
     ASSERT_TRUE(store->save_feed_state(named("beta", "", "\"b\"")));
 
@@ -329,7 +348,7 @@ TEST_F(FeedStoreTest, RemovedFeedGoesInactiveKeepsItemsAndComesBack) {
     EXPECT_EQ((*states)[1].item_count, 1);
 }
 
-TEST_F(FeedStoreTest, DisabledFeedIsInactive) {
+TEST_P(FeedStoreTest, DisabledFeedIsInactive) {
     auto list = specs({{"alpha", "https://a.example/feed"}, {"beta", "https://b.example/rss"}});
     list[1].enabled = false;
     ASSERT_TRUE(store->sync_feeds(list, kT0));
@@ -341,7 +360,7 @@ TEST_F(FeedStoreTest, DisabledFeedIsInactive) {
 
 // -------------------------------------------------------------- ingest ---
 
-TEST_F(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
+TEST_P(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
     ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1min), item("3", "Three", kT0 + 2min)});
     const IngestResult first = ingest_ok("alpha", feed, kT0 + 5min);
     expect_counts(first, 3, 0, 0, 0);
@@ -363,7 +382,7 @@ TEST_F(FeedStoreTest, IngestCountsNewUnchangedAndUpdated) {
 }
 
 // Items that left the document stay stored (until retention), and so count.
-TEST_F(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
+TEST_P(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
     EXPECT_EQ(ingest_ok("alpha", document({item("1", "One", kT0), item("2", "Two", kT0)}), kT0).feed_items, 2);
     EXPECT_EQ(ingest_ok("alpha", document({item("3", "Three", kT0)}), kT0 + 1h).feed_items, 3);
     EXPECT_EQ(ingest_ok("beta", document({item("b", "Other", kT0)}), kT0 + 1h).feed_items, 1);
@@ -373,7 +392,7 @@ TEST_F(FeedStoreTest, IngestReportsTheFeedsStoredItems) {
 // The daemon ingests the documents that wait for the database thread in one transaction: all of
 // them are kept when the batch commits, none when it is abandoned or one of them failed (the
 // daemon then ingests each alone).
-TEST_F(FeedStoreTest, ABatchKeepsItsIngestsOnlyWhenNoneFailedAndItCommits) {
+TEST_P(FeedStoreTest, ABatchKeepsItsIngestsOnlyWhenNoneFailedAndItCommits) {
     ASSERT_TRUE(store->begin_batch());
     EXPECT_FALSE(store->begin_batch()) << "one batch at a time";
     ingest_ok("alpha", document({item("1", "One", kT0)}), kT0);
@@ -420,7 +439,7 @@ TEST_F(FeedStoreTest, ABatchKeepsItsIngestsOnlyWhenNoneFailedAndItCommits) {
     EXPECT_EQ(item_count("beta"), 2);
 }
 
-TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
+TEST_P(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
     const ParsedFeed feed = document({item("1", "First"), item("1", "Second copy"), item("2", "Other")});
     expect_counts(ingest_ok("alpha", feed, kT0), 2, 0, 1, 0);
     EXPECT_EQ(item_count("alpha"), 2);
@@ -433,7 +452,7 @@ TEST_F(FeedStoreTest, RepeatedKeyInOneDocumentFirstWins) {
     expect_counts(ingest_ok("alpha", feed, kT0 + 1h), 0, 0, 3, 0);
 }
 
-TEST_F(FeedStoreTest, SameCanonicalUrlFromAnotherFeedIsADuplicate) {
+TEST_P(FeedStoreTest, SameCanonicalUrlFromAnotherFeedIsADuplicate) {
     expect_counts(ingest_ok("alpha", document({item("a1", "Story", kT0, "https://news.example/x")}), kT0), 1, 0, 0, 0);
     int calls = 0;
     const StoryMatcher counting = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
@@ -453,7 +472,7 @@ TEST_F(FeedStoreTest, SameCanonicalUrlFromAnotherFeedIsADuplicate) {
     EXPECT_EQ(all[0].guid, expected_guid("alpha", "g:a1"));
 }
 
-TEST_F(FeedStoreTest, MatcherIsAskedAndItsAnswerHonoured) {
+TEST_P(FeedStoreTest, MatcherIsAskedAndItsAnswerHonoured) {
     ParsedItem first = item("a1", "Big news", kT0, "https://a.example/1");
     expect_counts(ingest_ok("alpha", document({first}), kT0), 1, 0, 0, 0);
     const std::int64_t story = 1;
@@ -486,7 +505,7 @@ TEST_F(FeedStoreTest, MatcherIsAskedAndItsAnswerHonoured) {
     EXPECT_EQ(all[1].feed_name, "alpha");
 }
 
-TEST_F(FeedStoreTest, StoriesCreatedInThisIngestAreCandidates) {
+TEST_P(FeedStoreTest, StoriesCreatedInThisIngestAreCandidates) {
     std::vector<std::size_t> sizes;
     const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem& it,
                                      std::span<const StoryCandidate> recent) -> std::optional<std::int64_t> {
@@ -503,7 +522,7 @@ TEST_F(FeedStoreTest, StoriesCreatedInThisIngestAreCandidates) {
     EXPECT_EQ(merged().size(), 1u);
 }
 
-TEST_F(FeedStoreTest, StoryWindowLimitsTheCandidates) {
+TEST_P(FeedStoreTest, StoryWindowLimitsTheCandidates) {
     expect_counts(ingest_ok("alpha", document({item("a1", "Old", kT0)}), kT0), 1, 0, 0, 0);
     std::vector<std::size_t> sizes;
     const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate> recent) {
@@ -520,7 +539,7 @@ TEST_F(FeedStoreTest, StoryWindowLimitsTheCandidates) {
     EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 1, 1, 1}));
 }
 
-TEST_F(FeedStoreTest, ItemWithoutDateIsPlacedAtNow) {
+TEST_P(FeedStoreTest, ItemWithoutDateIsPlacedAtNow) {
     expect_counts(ingest_ok("alpha", document({item("a1", "Dated", kT0)}), kT0), 1, 0, 0, 0);
     std::vector<std::size_t> sizes;
     const StoryMatcher matcher = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate> recent) {
@@ -532,7 +551,7 @@ TEST_F(FeedStoreTest, ItemWithoutDateIsPlacedAtNow) {
     EXPECT_EQ(sizes, (std::vector<std::size_t>{1, 0}));
 }
 
-TEST_F(FeedStoreTest, IngestSavesStateAndFeedTitle) {
+TEST_P(FeedStoreTest, IngestSavesStateAndFeedTitle) {
     FeedState state = named("alpha", "https://a.example/feed", "\"e1\"");
     state.last_modified = "Tue, 14 Nov 2023 22:13:20 GMT";
     state.last_fetch = kT0;
@@ -555,7 +574,7 @@ TEST_F(FeedStoreTest, IngestSavesStateAndFeedTitle) {
     EXPECT_EQ(merged()[0].source_title, "Alpha News");
 }
 
-TEST_F(FeedStoreTest, UnknownFeedIngestWritesNothing) {
+TEST_P(FeedStoreTest, UnknownFeedIngestWritesNothing) {
     const ParsedFeed feed = document({item("1", "One")});
     auto r = store->ingest(named("ghost"), feed, keys_for(feed), kNoMatch, kT0, kWindow);
     ASSERT_FALSE(r);
@@ -563,7 +582,7 @@ TEST_F(FeedStoreTest, UnknownFeedIngestWritesNothing) {
     EXPECT_TRUE(merged().empty());
 }
 
-TEST_F(FeedStoreTest, KeysMustMatchItems) {
+TEST_P(FeedStoreTest, KeysMustMatchItems) {
     const ParsedFeed feed = document({item("1", "One"), item("2", "Two")});
     const std::vector<ItemKeys> one{keys_of(feed.items[0])};
     auto r = store->ingest(named("alpha"), feed, one, kNoMatch, kT0, kWindow);
@@ -571,7 +590,7 @@ TEST_F(FeedStoreTest, KeysMustMatchItems) {
     EXPECT_EQ(r.error(), (Error{ErrorKind::Internal, "store: ingest alpha: 1 keys for 2 items"}));
 }
 
-TEST_F(FeedStoreTest, FailureMidIngestRollsBackEverything) {
+TEST_P(FeedStoreTest, FailureMidIngestRollsBackEverything) {
     ParsedFeed before = document({item("1", "One", kT0)});
     expect_counts(ingest_ok("alpha", before, kT0), 1, 0, 0, 0);
     const auto merged_before = merged();
@@ -602,7 +621,7 @@ TEST_F(FeedStoreTest, FailureMidIngestRollsBackEverything) {
     EXPECT_EQ(merged().size(), 3u);
 }
 
-TEST_F(FeedStoreTest, ThrowingMatcherRollsBack) {
+TEST_P(FeedStoreTest, ThrowingMatcherRollsBack) {
     const StoryMatcher throws = [](const ItemKeys& keys, const ParsedItem&,
                                    std::span<const StoryCandidate>) -> std::optional<std::int64_t> {
         if (keys.item_key == "g:2") throw std::runtime_error("boom");
@@ -618,7 +637,7 @@ TEST_F(FeedStoreTest, ThrowingMatcherRollsBack) {
 // -------------------------------------------------------------- merged ---
 
 // Stories come newest first by when they were first seen, whatever dates their items carry.
-TEST_F(FeedStoreTest, MergedItemsNewestFirstSeenOnePerStoryWithLimit) {
+TEST_P(FeedStoreTest, MergedItemsNewestFirstSeenOnePerStoryWithLimit) {
     ParsedItem full = item("a1", "Full", kT0 + 3h, "https://a.example/full");
     full.author = "Karima";
     full.summary = "";
@@ -674,7 +693,7 @@ TEST_F(FeedStoreTest, MergedItemsNewestFirstSeenOnePerStoryWithLimit) {
     EXPECT_TRUE(merged(0).empty());
 }
 
-TEST_F(FeedStoreTest, StoryGuidIsStableAcrossReingestAndUpdates) {
+TEST_P(FeedStoreTest, StoryGuidIsStableAcrossReingestAndUpdates) {
     ParsedFeed feed = document({item("x", "Title", kT0)});
     ingest_ok("alpha", feed, kT0);
     const std::string guid = expected_guid("alpha", "g:x");
@@ -694,7 +713,7 @@ TEST_F(FeedStoreTest, StoryGuidIsStableAcrossReingestAndUpdates) {
 
 // A feed that re-dates an item changes what the entry says, never where it stands: subscribers do
 // not see it again as news.
-TEST_F(FeedStoreTest, RedatedRepresentativeKeepsItsPlace) {
+TEST_P(FeedStoreTest, RedatedRepresentativeKeepsItsPlace) {
     ParsedFeed feed = document({item("1", "One", kT0), item("2", "Two", kT0 + 1h)});
     ingest_ok("alpha", feed, kT0);
     ASSERT_EQ(merged()[0].title, "Two");
@@ -750,7 +769,7 @@ std::vector<std::string> other_feeds(const MergedItem& item) {
 
 // What an entry shows beside its text comes from its item: the full content when the item had a
 // summary too, its language (else its feed's), its enclosures; and an edit of the item reaches them.
-TEST_F(FeedStoreTest, MergedEntriesCarryContentLanguageAndEnclosures) {
+TEST_P(FeedStoreTest, MergedEntriesCarryContentLanguageAndEnclosures) {
     ParsedItem podcast = item("a1", "Episode", kT0, "https://a.example/ep1");
     podcast.content = "<p>Full notes</p>";
     podcast.language = "fr";
@@ -801,13 +820,18 @@ protected:
     }
 };
 
+INSTANTIATE_TEST_SUITE_P(Backends, FeedStoreTest, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_name);
+INSTANTIATE_TEST_SUITE_P(Backends, MergedModesTest, ::testing::Values(Backend::sqlite, Backend::postgresql),
+                         backend_name);
+
 const std::string kUrlOne = "https://news.example/one";
 const std::string kUrlTwo = "https://other.example/two";
 
 // An output of some feeds: a quiet feed's item stays in it however many newer items louder feeds
 // published; a story another feed told first is shown through the selected feed's copy, and names
 // no feed the output does not carry.
-TEST_F(MergedModesTest, AFeedSelectionReadsPastOtherFeedsAndShowsOnlyItsOwn) {
+TEST_P(MergedModesTest, AFeedSelectionReadsPastOtherFeedsAndShowsOnlyItsOwn) {
     sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss"),
           feed_spec("quiet", "https://q.example/rss"), feed_spec("loud", "https://l.example/rss")},
          kT0);
@@ -841,7 +865,7 @@ TEST_F(MergedModesTest, AFeedSelectionReadsPastOtherFeedsAndShowsOnlyItsOwn) {
 
 // One story told by two feeds under two URLs, one item without a URL, and a story of its own:
 // story mode gives two entries, url mode one per (story, URL) and per URL-less item, item mode all.
-TEST_F(MergedModesTest, EachModeCountsItsOwnEntriesUnderItsOwnGuids) {
+TEST_P(MergedModesTest, EachModeCountsItsOwnEntriesUnderItsOwnGuids) {
     const auto load = [&](SysTime alpha_at, SysTime beta_at) {
         ingest_ok("alpha", document({item("a1", "Same story", kT0, kUrlOne), item("a2", "Alone", kT0)}), alpha_at);
         ingest_ok(
@@ -905,7 +929,7 @@ TEST_F(MergedModesTest, EachModeCountsItsOwnEntriesUnderItsOwnGuids) {
 
 // Two feeds without guids that link one URL share the item key "l:<url>": in item mode they are
 // two entries all the same.
-TEST_F(MergedModesTest, ItemGuidsOfTwoFeedsWithOneKeyDiffer) {
+TEST_P(MergedModesTest, ItemGuidsOfTwoFeedsWithOneKeyDiffer) {
     ParsedItem a = item("", "Same page", kT0, kUrlOne);
     ParsedItem b = item("", "Same page, again", kT0, kUrlOne);
     ParsedFeed fa = document({a});
@@ -924,7 +948,7 @@ TEST_F(MergedModesTest, ItemGuidsOfTwoFeedsWithOneKeyDiffer) {
 
 // The representative is the earliest copy, unless a feed of higher priority carries the story:
 // then its copy, the earliest among equals. The story keeps its guid and its place.
-TEST_F(MergedModesTest, PriorityChoosesTheRepresentative) {
+TEST_P(MergedModesTest, PriorityChoosesTheRepresentative) {
     ingest_ok("alpha", document({item("a1", "Alpha's", kT0, kUrlOne)}, "Alpha"), kT0);
     ingest_ok("alpha", document({item("a1", "Alpha's", kT0, kUrlOne), item("a2", "Later", kT0)}, "Alpha"), kT0 + 30min);
     ingest_ok("beta", document({item("b1", "Beta's", kT0, kUrlOne)}, "Beta"), kT0 + 1h);
@@ -974,7 +998,7 @@ TEST_F(MergedModesTest, PriorityChoosesTheRepresentative) {
 
 // Every other feed of the story once, through its earliest item, in the order first seen; the
 // representative's feed never; the feed's site when it is publishable, else the feed's URL.
-TEST_F(MergedModesTest, AlsoReportedByNamesEachOtherFeedOnceInFirstSeenOrder) {
+TEST_P(MergedModesTest, AlsoReportedByNamesEachOtherFeedOnceInFirstSeenOrder) {
     sync({feed_spec("alpha", "https://a.example/feed"), feed_spec("beta", "https://b.example/rss"),
           feed_spec("gamma", "https://g.example/feed")},
          kT0);
@@ -1014,7 +1038,7 @@ TEST_F(MergedModesTest, AlsoReportedByNamesEachOtherFeedOnceInFirstSeenOrder) {
 
 // The representative's dates as its feed wrote them, for the renderers' shown date: Atom entries
 // often carry only <updated>.
-TEST_F(MergedModesTest, MergedItemsCarryPublishedAndUpdated) {
+TEST_P(MergedModesTest, MergedItemsCarryPublishedAndUpdated) {
     ParsedItem only_updated = item("u", "Only updated");
     only_updated.updated = kT0 - 1h;
     ParsedItem both = item("b", "Both", kT0 - 3h);

@@ -1,0 +1,219 @@
+// What only the PostgreSQL backend has: its connection, its instance lock, migrations raced by
+// daemons starting together, a server that refuses a transaction after one of its statements
+// failed. The behaviour both backends share is feed_store_test.cpp's, run on each.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "store/feed_store.hpp"
+#include "store/migrations.hpp"
+#include "store/postgresql.hpp"
+#include "store/sqlite.hpp"
+#include "support/postgresql_server.hpp"
+
+namespace tributary::store {
+namespace {
+
+using namespace std::chrono_literals;
+
+const SysTime kT0{std::chrono::seconds{1'700'000'000}};
+
+class PostgresqlStore : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto found = testing::postgresql_server();
+        ASSERT_TRUE(found) << "the postgresql fixture did not run";
+        server = *found;
+        target = PostgresqlDatabase{.conninfo = testing::fresh_postgresql_schema(server),
+                                    .password = server.password,
+                                    .shown_as = "postgresql://tributary@127.0.0.1/tributary_test"};
+    }
+
+    Db connect() {
+        auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
+        EXPECT_TRUE(db) << db.error().message;
+        return std::move(*db);
+    }
+
+    testing::PostgresqlServer server;
+    PostgresqlDatabase target;
+};
+
+TEST(PostgresqlSql, ParametersAndCrossJoinsAreTranslatedOutsideQuotedText) {
+    const PgSql out = to_postgresql(
+        "SELECT a.x, '?9 CROSS JOIN ' FROM a CROSS JOIN b ON b.id = a.id WHERE a.y = ?2 AND \"?c\" = ?12 OR ?2");
+    EXPECT_EQ(out.text,
+              "SELECT a.x, '?9 CROSS JOIN ' FROM a JOIN b ON b.id = a.id WHERE a.y = $2 AND \"?c\" = $12 OR $2");
+    EXPECT_EQ(out.parameters, 12);
+}
+
+TEST_F(PostgresqlStore, SecondWriterIsRefusedWhileTheFirstLives) {
+    auto first = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = FeedStore::open_postgresql(target);
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().message,
+              "store: " + target.shown_as + ": in use by another tributary (one daemon per database for now)");
+    first = std::unexpected(Error{});  // closes the connection, which ends its lock
+    auto third = FeedStore::open_postgresql(target);
+    EXPECT_TRUE(third) << third.error().message;
+}
+
+TEST_F(PostgresqlStore, DaemonsStartingTogetherMigrateOnce) {
+    constexpr int kDaemons = 4;
+    std::vector<std::vector<std::string_view>> applied(kDaemons);
+    std::vector<int> versions(kDaemons, -1);
+    std::vector<std::string> errors(kDaemons);
+    std::atomic<int> ready{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < kDaemons; ++i) {
+        threads.emplace_back([&, i] {
+            auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
+            ++ready;
+            while (ready.load() < kDaemons) std::this_thread::yield();
+            if (!db) {
+                errors[i] = db.error().message;
+                return;
+            }
+            auto version = detail::migrate(*db, detail::embedded_postgresql_migrations(), &applied[i]);
+            if (version)
+                versions[i] = *version;
+            else
+                errors[i] = version.error().message;
+        });
+    }
+    for (std::thread& t : threads) t.join();
+    const int latest = detail::latest_version(detail::embedded_postgresql_migrations());
+    std::size_t applied_in_all = 0;
+    for (int i = 0; i < kDaemons; ++i) {
+        EXPECT_EQ(errors[i], "") << "daemon " << i;
+        EXPECT_EQ(versions[i], latest) << "daemon " << i;
+        applied_in_all += applied[i].size();
+    }
+    EXPECT_EQ(applied_in_all, detail::embedded_postgresql_migrations().size());
+}
+
+TEST_F(PostgresqlStore, AWrongPasswordFailsWithoutShowingIt) {
+    target.password = "not-the-password-4f1c";
+    auto store = FeedStore::open_postgresql(target);
+    ASSERT_FALSE(store);
+    EXPECT_TRUE(store.error().message.starts_with("store: connect to " + target.shown_as + ": "))
+        << store.error().message;
+    EXPECT_EQ(store.error().message.find(target.password), std::string::npos) << store.error().message;
+    EXPECT_EQ(store.error().message.find(server.password), std::string::npos);
+}
+
+TEST_F(PostgresqlStore, ReadersNeedAMigratedSchemaAndCannotWrite) {
+    auto early = FeedStore::open_postgresql_read_only(target);
+    ASSERT_FALSE(early);
+    EXPECT_NE(early.error().message.find("is older than this build expects"), std::string::npos)
+        << early.error().message;
+
+    auto writer = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(writer) << writer.error().message;
+    FeedSpec feed;
+    feed.name = "alpha";
+    feed.url = "https://a.example/feed";
+    ASSERT_TRUE(writer->sync_feeds(std::vector<FeedSpec>{feed}, kT0));
+
+    // Readers take no lock: one opens while the writer lives.
+    auto reader = FeedStore::open_postgresql_read_only(target);
+    ASSERT_TRUE(reader) << reader.error().message;
+    auto states = reader->feed_states();
+    ASSERT_TRUE(states) << states.error().message;
+    ASSERT_EQ(states->size(), 1u);
+    EXPECT_EQ((*states)[0].name, "alpha");
+    feed.name = "beta";
+    auto write = reader->sync_feeds(std::vector<FeedSpec>{feed}, kT0);
+    ASSERT_FALSE(write);
+    EXPECT_NE(write.error().message.find("read-only transaction"), std::string::npos) << write.error().message;
+}
+
+TEST_F(PostgresqlStore, WhatWasStoredIsThereAfterReopening) {
+    ParsedFeed doc;
+    doc.format = FeedFormat::rss;
+    doc.title = "Alpha";
+    ParsedItem item;
+    item.id = "1";
+    item.title = "الأمن الوطني يوقف مشتبها به";  // Arabic text survives the round trip
+    item.link = "https://a.example/1";
+    item.published = kT0;
+    doc.items.push_back(item);
+    const std::vector<ItemKeys> keys{ItemKeys{.item_key = "g:1",
+                                              .canonical_url = item.link,
+                                              .fingerprint = 0xfedcba9876543210,  // all 64 bits
+                                              .content_hash = "h1",
+                                              .features = std::string("\0\x01\xff\x80 bytes", 10)}};
+    const StoryMatcher no_match = [](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+        return std::optional<std::int64_t>{};
+    };
+    {
+        auto store = FeedStore::open_postgresql(target);
+        ASSERT_TRUE(store) << store.error().message;
+        FeedSpec feed;
+        feed.name = "alpha";
+        feed.url = "https://a.example/feed";
+        ASSERT_TRUE(store->sync_feeds(std::vector<FeedSpec>{feed}, kT0));
+        auto state = store->feed_state("alpha");
+        ASSERT_TRUE(state);
+        state->etag = "\"v1\"";
+        auto r = store->ingest(*state, doc, keys, no_match, kT0 + 1h, 48h);
+        ASSERT_TRUE(r) << r.error().message;
+        EXPECT_EQ(r->new_items, 1);
+    }
+    auto again = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(again) << again.error().message;
+    auto state = again->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->etag, "\"v1\"");
+    EXPECT_EQ(state->item_count, 1);
+    auto merged = again->merged_items(10);
+    ASSERT_TRUE(merged) << merged.error().message;
+    ASSERT_EQ(merged->size(), 1u);
+    EXPECT_EQ((*merged)[0].title, item.title);
+    EXPECT_EQ((*merged)[0].published, kT0);
+
+    // The features' bytes, zeros included, and the fingerprint's top bit come back as written.
+    Db db = connect();
+    auto s = Statement::prepare(db, "SELECT fingerprint, features FROM stories", "read");
+    ASSERT_TRUE(s) << s.error().message;
+    auto row = s->step();
+    ASSERT_TRUE(row && *row);
+    EXPECT_EQ(static_cast<std::uint64_t>(s->column_int64(0)), 0xfedcba9876543210u);
+    EXPECT_EQ(s->column_blob(1), keys[0].features);
+}
+
+TEST_F(PostgresqlStore, ATransactionWithAFailedStatementFailsToCommit) {
+    Db db = connect();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x bigint PRIMARY KEY)", "create"));
+    auto tx = Transaction::begin(db);
+    ASSERT_TRUE(tx) << tx.error().message;
+    ASSERT_TRUE(db.exec("INSERT INTO t VALUES (1)", "insert"));
+    EXPECT_FALSE(db.exec("INSERT INTO t VALUES (1)", "insert again"));
+    auto committed = tx->commit();
+    ASSERT_FALSE(committed);
+    EXPECT_EQ(committed.error().message,
+              "store: commit: a statement of the transaction failed, so PostgreSQL rolled it back");
+    EXPECT_FALSE(db.in_transaction());
+    auto count = Statement::prepare(db, "SELECT count(*) FROM t", "count");
+    ASSERT_TRUE(count);
+    ASSERT_TRUE(count->step().value_or(false));
+    EXPECT_EQ(count->column_int64(0), 0);
+}
+
+TEST_F(PostgresqlStore, TextWithANulByteIsRefusedNotCut) {
+    Db db = connect();
+    ASSERT_TRUE(db.exec("CREATE TABLE t (x text)", "create"));
+    auto s = Statement::prepare(db, "INSERT INTO t VALUES (?1)", "insert text");
+    ASSERT_TRUE(s);
+    auto r = s->bind(1, std::string_view("cut\0here", 8)).run();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().message, "store: insert text: bind parameter 1: text with a NUL byte");
+}
+
+}  // namespace
+}  // namespace tributary::store
