@@ -189,6 +189,15 @@ int run_check(const Cli& cli) {
     for (const FeedSpec& feed : config->feeds) enabled += feed.enabled ? 1 : 0;
     std::cout << config->file.string() << ": ok: " << config->feeds.size() << " feeds (" << enabled << " enabled), "
               << config->outputs.size() << " outputs, database " << database_shown(config->daemon) << '\n';
+    // A SQLite file is created at start where the config says; a server must be reachable now.
+    if (!config->daemon.database_url.empty()) {
+        auto found = describe_database(config->daemon);
+        if (!found) {
+            std::cerr << found.error().message << '\n';
+            return kExitCannotWork;
+        }
+        std::cout << "database " << config->daemon.database_url << ": " << *found << '\n';
+    }
     return kExitOk;
 }
 

@@ -95,6 +95,24 @@ std::string database_shown(const DaemonSettings& settings) {
     return settings.database_url.empty() ? settings.database.string() : settings.database_url;
 }
 
+namespace {
+
+Result<store::PostgresqlDatabase> postgresql_target(const DaemonSettings& settings) {
+    Credentials password =
+        read_password(settings.database_password_env, settings.database_password_file, "database_password");
+    if (!password.error.empty()) return fail(ErrorKind::Config, password.error);
+    return store::PostgresqlDatabase{
+        .conninfo = settings.database_url, .password = std::move(password.password), .shown_as = settings.database_url};
+}
+
+}  // namespace
+
+Result<std::string> describe_database(const DaemonSettings& settings) {
+    auto target = postgresql_target(settings);
+    if (!target) return std::unexpected(target.error());
+    return store::FeedStore::describe_postgresql(*target);
+}
+
 Result<std::unique_ptr<store::FeedStore>> open_store(const DaemonSettings& settings, StoreAccess access) {
     const bool writer = access == StoreAccess::writer;
     if (settings.database_url.empty()) {
@@ -103,11 +121,9 @@ Result<std::unique_ptr<store::FeedStore>> open_store(const DaemonSettings& setti
         if (!opened) return std::unexpected(opened.error());
         return std::make_unique<store::FeedStore>(std::move(*opened));
     }
-    Credentials password =
-        read_password(settings.database_password_env, settings.database_password_file, "database_password");
-    if (!password.error.empty()) return fail(ErrorKind::Config, password.error);
-    const store::PostgresqlDatabase target{
-        .conninfo = settings.database_url, .password = std::move(password.password), .shown_as = settings.database_url};
+    auto found = postgresql_target(settings);
+    if (!found) return std::unexpected(found.error());
+    const store::PostgresqlDatabase& target = *found;
     auto opened =
         writer ? store::FeedStore::open_postgresql(target) : store::FeedStore::open_postgresql_read_only(target);
     if (!opened) return std::unexpected(opened.error());

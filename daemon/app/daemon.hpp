@@ -63,6 +63,8 @@ std::string database_shown(const DaemonSettings& settings);
 // The config's store, on the file or on PostgreSQL with its password read. Errors: the store's,
 // or "config: cannot read database_password_file …" / "config: database_password_env … is not set".
 enum class StoreAccess { writer, reader };
+// For `check`, on PostgreSQL: what the daemon would find there (FeedStore::describe_postgresql).
+Result<std::string> describe_database(const DaemonSettings& settings);
 Result<std::unique_ptr<store::FeedStore>> open_store(const DaemonSettings& settings, StoreAccess access);
 
 enum class Mode {

@@ -21,6 +21,7 @@
 #include "store/instance_lock.hpp"
 #include "store/merged_feed.hpp"
 #include "store/migrations.hpp"
+#include "store/postgresql.hpp"
 #include "store/sqlite.hpp"
 
 namespace tributary::store {
@@ -636,18 +637,14 @@ Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
 namespace {
 
 // One daemon per PostgreSQL database (and schema) until feeds are leased: a session advisory lock,
-// held while the connection lives, keyed by where the tables are.
+// held while the connection lives, keyed by where the tables are; taken again by each new session
+// after a lost connection (and refused then if another daemon took the database meanwhile).
 Result<void> lock_postgresql(Db& db) {
-    auto s = Statement::prepare(db,
-                                "SELECT pg_try_advisory_lock(hashtextextended('tributary ' || current_database() || ' "
-                                "' || current_schema(), 0))",
-                                "take the instance lock");
-    if (!s) return std::unexpected(s.error());
-    auto row = s->step();
-    if (!row) return std::unexpected(row.error());
-    if (!*row || s->column_int64(0) == 0)
-        return fail(ErrorKind::Db, "store: in use by another tributary (one daemon per database for now)");
-    return {};
+    return db.postgresql()->add_session_setup(
+        "SELECT pg_try_advisory_lock(hashtextextended('tributary ' || current_database() || ' ' || current_schema(), "
+        "0))",
+        "take the instance lock", /*must_be_true=*/true,
+        "store: in use by another tributary (one daemon per database for now)");
 }
 
 }  // namespace
@@ -671,11 +668,31 @@ Result<FeedStore> FeedStore::open_postgresql(const PostgresqlDatabase& target) {
     return FeedStore{std::move(*impl)};
 }
 
+Result<std::string> FeedStore::describe_postgresql(const PostgresqlDatabase& target) {
+    auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
+    if (!db) return std::unexpected(db.error());
+    auto version = Statement::prepare(*db, "SELECT current_setting('server_version')", "read the server's version");
+    if (!version) return std::unexpected(in_context(target.shown_as, version.error()));
+    auto row = version->step();
+    if (!row) return std::unexpected(in_context(target.shown_as, row.error()));
+    std::string out = "PostgreSQL " + (*row ? version->column_text(0) : std::string("?"));
+    auto schema = db->user_version();
+    if (!schema) return std::unexpected(in_context(target.shown_as, schema.error()));
+    const int latest = detail::latest_version(detail::embedded_postgresql_migrations());
+    if (*schema > latest)
+        return fail(ErrorKind::Db, "store: " + target.shown_as + ": schema version " + std::to_string(*schema) +
+                                       " is newer than this build of tributary knows (" + std::to_string(latest) +
+                                       "); use a newer tributary");
+    if (*schema == 0) return out + ", no tables yet (created at start)";
+    out += ", schema version " + std::to_string(*schema);
+    return *schema == latest ? out + " (this build's)" : out + " (migrated to " + std::to_string(latest) + " at start)";
+}
+
 Result<FeedStore> FeedStore::open_postgresql_read_only(const PostgresqlDatabase& target) {
     auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
     if (!db) return std::unexpected(db.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = db->exec("SET default_transaction_read_only = on", "configure"); !r)
+        if (auto r = db->postgresql()->add_session_setup("SET default_transaction_read_only = on", "configure"); !r)
             return std::unexpected(r.error());
         db->set_busy_timeout(kBusyTimeout);
         auto version = detail::check_version(*db, detail::embedded_postgresql_migrations());

@@ -85,6 +85,11 @@ public:
     // For `status` and readers: read-only transactions, no lock, no migrations; the schema must
     // be exactly this build's.
     static Result<FeedStore> open_postgresql_read_only(const PostgresqlDatabase& database);
+    // For `check`: connects, writes nothing, and says what the daemon would find:
+    // "PostgreSQL 15.18, schema version 1 (this build's)", "…, no tables yet (created at start)",
+    // "…, schema version 1 (migrated to 2 at start)". Errors: the connection's, or a schema newer
+    // than this build knows.
+    static Result<std::string> describe_postgresql(const PostgresqlDatabase& database);
 
     FeedStore(FeedStore&&) noexcept;
     FeedStore& operator=(FeedStore&&) noexcept;

@@ -7,6 +7,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstring>
+#include <utility>
 
 #include "store/sqlite.hpp"
 
@@ -53,10 +54,11 @@ int hex_value(char c) {
 
 Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& conninfo, const std::string& password,
                                                             std::string shown_as) {
-    // expand_dbname: "dbname" may be a whole URI or key=value string, whose settings apply, and
-    // the keywords after it (password, client_encoding) take precedence over what it says.
-    std::array<const char*, 5> keys{"dbname", "client_encoding", "application_name", nullptr, nullptr};
-    std::array<const char*, 5> values{conninfo.c_str(), "UTF8", "tributary", nullptr, nullptr};
+    // expand_dbname: "dbname" may be a whole URI or key=value string, whose settings apply over
+    // the keywords before it (application_name, a default) and under those after it (the
+    // password, and UTF-8, which every text we send and read is).
+    std::array<const char*, 5> keys{"application_name", "dbname", "client_encoding", nullptr, nullptr};
+    std::array<const char*, 5> values{"tributary", conninfo.c_str(), "UTF8", nullptr, nullptr};
     if (!password.empty()) {
         keys[3] = "password";
         values[3] = password.c_str();
@@ -70,21 +72,89 @@ Result<std::unique_ptr<PgConnection>> PgConnection::connect(const std::string& c
 }
 
 Result<void> PgConnection::exec(std::string_view sql, std::string_view what) {
+    if (auto ready = ensure_connected(what); !ready) return ready;
     const std::string text(sql);
     ResultPtr r(PQexec(conn_.get(), text.c_str()));
     if (!ok(r)) return db_error(what, r ? one_line(PQresultErrorMessage(r.get())) : error_message());
     return {};
 }
 
+Result<void> PgConnection::begin() {
+    if (auto r = exec("BEGIN", "begin transaction"); !r) return r;
+    in_transaction_ = true;
+    return {};
+}
+
 Result<void> PgConnection::commit() {
+    if (auto ready = ensure_connected("commit"); !ready) {
+        in_transaction_ = false;  // lost with its session: the server rolled it back
+        return ready;
+    }
     ResultPtr r(PQexec(conn_.get(), "COMMIT"));
+    // Whatever the answer, the transaction is over: committed, rolled back, or lost with its session.
+    in_transaction_ = false;
     if (!ok(r)) return db_error("commit", r ? one_line(PQresultErrorMessage(r.get())) : error_message());
     if (std::string_view(PQcmdStatus(r.get())) != "COMMIT")
         return db_error("commit", "a statement of the transaction failed, so PostgreSQL rolled it back");
     return {};
 }
 
-bool PgConnection::in_transaction() const noexcept { return PQtransactionStatus(conn_.get()) != PQTRANS_IDLE; }
+void PgConnection::rollback() noexcept {
+    const bool open = std::exchange(in_transaction_, false);
+    if (!open || PQstatus(conn_.get()) != CONNECTION_OK) return;  // a lost session took it with it
+    ResultPtr r(PQexec(conn_.get(), "ROLLBACK"));
+}
+
+Result<void> PgConnection::run_setup(const Setup& setup) {
+    ResultPtr r(PQexec(conn_.get(), setup.sql.c_str()));
+    if (!ok(r)) return db_error(setup.what, r ? one_line(PQresultErrorMessage(r.get())) : error_message());
+    if (setup.must_be_true) {
+        const bool yes = PQresultStatus(r.get()) == PGRES_TUPLES_OK && PQntuples(r.get()) == 1 &&
+                         PQgetvalue(r.get(), 0, 0)[0] == 't';
+        if (!yes) return fail(ErrorKind::Db, setup.refusal);
+    }
+    return {};
+}
+
+Result<void> PgConnection::add_session_setup(std::string sql, std::string what, bool must_be_true,
+                                             std::string refusal) {
+    Setup setup{
+        .sql = std::move(sql), .what = std::move(what), .refusal = std::move(refusal), .must_be_true = must_be_true};
+    if (auto r = run_setup(setup); !r) return r;
+    setup_.push_back(std::move(setup));
+    return {};
+}
+
+Result<void> PgConnection::ensure_connected(std::string_view what) {
+    if (PQstatus(conn_.get()) == CONNECTION_OK && set_up_) return {};
+    if (in_transaction_) return db_error(what, "the connection to " + shown_as_ + " was lost in a transaction");
+    const auto now = std::chrono::steady_clock::now();
+    const auto wait_text = [this] { return "; next attempt in " + std::to_string(backoff_.count()) + "s"; };
+    if (now < next_attempt_) return db_error(what, "the connection to " + shown_as_ + " is lost" + wait_text());
+    PQreset(conn_.get());
+    Result<void> ready;
+    if (PQstatus(conn_.get()) != CONNECTION_OK) {
+        ready = db_error("reconnect to " + shown_as_, error_message());
+    } else {
+        PQsetNoticeProcessor(conn_.get(), ignore_notice, nullptr);
+        ++session_;
+        for (const Setup& setup : setup_)
+            if (ready = run_setup(setup); !ready) break;
+    }
+    set_up_ = static_cast<bool>(ready);
+    if (ready) {
+        backoff_ = std::chrono::seconds{0};
+        return {};
+    }
+    // A session without its setup is not used, and holds nothing a setup took (a lock) meanwhile.
+    if (PQstatus(conn_.get()) == CONNECTION_OK) ResultPtr discarded(PQexec(conn_.get(), "DISCARD ALL"));
+    // The next attempt waits 1 s, then twice as long each time, up to a minute.
+    backoff_ = std::clamp(backoff_ * 2, std::chrono::seconds{1}, std::chrono::seconds{60});
+    next_attempt_ = now + backoff_;
+    std::string message = ready.error().message;
+    if (message.starts_with("store: ")) message.erase(0, 7);
+    return db_error(what, message + wait_text());
+}
 
 std::string PgConnection::next_statement_name() { return "tributary_" + std::to_string(++statements_); }
 
@@ -129,14 +199,16 @@ PgSql to_postgresql(std::string_view sql) {
     return out;
 }
 
-PgStatement::PgStatement(PgConnection& conn, std::string name, int parameters)
+PgStatement::PgStatement(PgConnection& conn, std::string name, std::string sql, int parameters)
     : conn_(&conn),
       name_(std::move(name)),
+      sql_(std::move(sql)),
+      session_(conn.session()),
       values_(static_cast<std::size_t>(parameters)),
       binary_(static_cast<std::size_t>(parameters), 0) {}
 
 PgStatement::~PgStatement() {
-    if (conn_ == nullptr || PQstatus(conn_->get()) != CONNECTION_OK) return;
+    if (conn_ == nullptr || PQstatus(conn_->get()) != CONNECTION_OK || session_ != conn_->session()) return;
     // Inside a failed transaction the server refuses every command until ROLLBACK; the name
     // is then left until the connection closes, which costs nothing but its memory there.
     if (PQtransactionStatus(conn_->get()) == PQTRANS_INERROR) return;
@@ -145,11 +217,12 @@ PgStatement::~PgStatement() {
 }
 
 Result<std::unique_ptr<PgStatement>> PgStatement::prepare(PgConnection& conn, std::string_view sql, std::string what) {
-    const PgSql translated = to_postgresql(sql);
+    if (auto ready = conn.ensure_connected("prepare " + what); !ready) return std::unexpected(ready.error());
+    PgSql translated = to_postgresql(sql);
     std::string name = conn.next_statement_name();
     ResultPtr r(PQprepare(conn.get(), name.c_str(), translated.text.c_str(), 0, nullptr));
     if (!ok(r)) return db_error("prepare " + what, r ? one_line(PQresultErrorMessage(r.get())) : conn.error_message());
-    return std::make_unique<PgStatement>(conn, std::move(name), translated.parameters);
+    return std::make_unique<PgStatement>(conn, std::move(name), std::move(translated.text), translated.parameters);
 }
 
 void PgStatement::reset() noexcept {
@@ -201,6 +274,13 @@ Result<bool> PgStatement::step(const std::string& what) {
     if (!bind_error_.empty()) return db_error(what, bind_error_);
     if (!ran_) {
         ran_ = true;
+        if (auto ready = conn_->ensure_connected(what); !ready) return std::unexpected(ready.error());
+        if (session_ != conn_->session()) {
+            ResultPtr again(PQprepare(conn_->get(), name_.c_str(), sql_.c_str(), 0, nullptr));
+            if (!ok(again))
+                return db_error(what, again ? one_line(PQresultErrorMessage(again.get())) : conn_->error_message());
+            session_ = conn_->session();
+        }
         const std::size_t n = values_.size();
         std::vector<const char*> pointers(n);
         std::vector<int> lengths(n);

@@ -7,11 +7,20 @@
 // (an inner join whose order SQLite must keep) becomes "JOIN … ON". The few statements whose
 // meaning needs other words in PostgreSQL carry their own text (FeedStore's statement table).
 //
+// A connection that breaks (the server restarted, a network cut, an administrator ended the
+// session) is made again at the next call, outside a transaction only: a transaction lost with
+// its session fails to its end (its statements, then its commit), because carrying on in a new
+// session would commit its second half without its first. Attempts after a failed one wait 1 s,
+// then 2, 4 … up to 60 s; a call in between fails at once and says when the next one comes. A
+// new session runs the setup its owner registered (lock_timeout, the instance lock, read-only),
+// and statements are prepared again in it before they run.
+//
 // Parameters go as text, except blobs (binary, so bytea takes their bytes as they are); results
 // come back as text, and a bytea column is decoded from its "\x…" hex form. A statement runs
 // whole on its first step(): PostgreSQL sends every row of its result at once, and step() then
 // walks them.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -46,10 +55,25 @@ public:
 
     // One or more statements without parameters (the simple query protocol).
     Result<void> exec(std::string_view sql, std::string_view what);
-    // COMMIT, which PostgreSQL answers with ROLLBACK (and no error) when a statement of the
-    // transaction failed: that is reported as the failure it is.
+    // BEGIN, COMMIT and ROLLBACK: the connection knows when a transaction is open, and so when
+    // it may not connect again. COMMIT is answered with ROLLBACK (and no error) when a statement
+    // of the transaction failed: that is reported as the failure it is. A rollback of a
+    // transaction whose session is gone has nothing to do.
+    Result<void> begin();
     Result<void> commit();
-    bool in_transaction() const noexcept;
+    void rollback() noexcept;
+    bool in_transaction() const noexcept { return in_transaction_; }
+
+    // A statement run at the start of every session, this one included (it runs now):
+    // `must_be_true` for a query whose one value must be true (a lock taken), else `refusal`.
+    Result<void> add_session_setup(std::string sql, std::string what, bool must_be_true = false,
+                                   std::string refusal = {});
+    // Ready for a call: connected, or connected again (see the header's comment). Errors:
+    // "store: <what>: the connection to <shown_as> was lost in a transaction",
+    // "store: <what>: reconnect to <shown_as>: <message>; next attempt in 4s", and a setup's.
+    Result<void> ensure_connected(std::string_view what);
+    // Sessions so far: a statement prepared in an earlier one is prepared again.
+    std::uint64_t session() const noexcept { return session_; }
     // A name for the next prepared statement of this connection.
     std::string next_statement_name();
     // The server's message for the last failed call, on one line.
@@ -59,9 +83,21 @@ public:
     PgConnection(pg_conn* conn, std::string shown_as) : conn_(conn), shown_as_(std::move(shown_as)) {}
 
 private:
+    struct Setup {
+        std::string sql, what, refusal;
+        bool must_be_true = false;
+    };
+    Result<void> run_setup(const Setup& setup);
+
     std::unique_ptr<pg_conn, PgConnCloser> conn_;
     std::string shown_as_;
     std::uint64_t statements_ = 0;
+    std::uint64_t session_ = 1;
+    bool in_transaction_ = false;
+    std::vector<Setup> setup_;
+    bool set_up_ = true;  // the session ran every setup: false after a reconnect whose setup failed
+    std::chrono::steady_clock::time_point next_attempt_{};
+    std::chrono::seconds backoff_{0};
 };
 
 class PgStatement {
@@ -85,7 +121,7 @@ public:
     std::string column_blob(int column) const;  // NULL -> ""
 
     // Of a statement prepared under `name`: use prepare().
-    PgStatement(PgConnection& conn, std::string name, int parameters);
+    PgStatement(PgConnection& conn, std::string name, std::string sql, int parameters);
     PgStatement(const PgStatement&) = delete;
     PgStatement& operator=(const PgStatement&) = delete;
 
@@ -95,6 +131,8 @@ private:
 
     PgConnection* conn_;
     std::string name_;
+    std::string sql_;                                 // as prepared, to prepare again in a new session
+    std::uint64_t session_ = 0;                       // the connection's session it was prepared in
     std::vector<std::optional<std::string>> values_;  // by parameter, 0-based; nullopt: NULL
     std::vector<int> binary_;                         // 1: values_[i] is a blob's bytes
     std::unique_ptr<pg_result, PgResultClearer> result_;

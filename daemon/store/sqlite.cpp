@@ -177,8 +177,8 @@ Result<int> Db::user_version() {
 void Db::set_busy_timeout(std::chrono::milliseconds timeout) noexcept {
     busy_timeout_ = timeout;
     if (pg_) {
-        const std::string sql = "SET lock_timeout = " + std::to_string(timeout.count());
-        (void)pg_->exec(sql, "set lock_timeout");
+        // A setting of the session: every new one (after a lost connection) takes it again.
+        (void)pg_->add_session_setup("SET lock_timeout = " + std::to_string(timeout.count()), "set lock_timeout");
         return;
     }
     sqlite3_busy_timeout(handle_.get(), static_cast<int>(timeout.count()));
@@ -384,8 +384,11 @@ std::optional<SysTime> Statement::column_time(int column) const noexcept {
 Result<Transaction> Transaction::begin(Db& db) {
     // IMMEDIATE: SQLite takes the write lock now, not at the first write, which could then fail
     // with SQLITE_BUSY in the middle of the transaction. PostgreSQL locks rows as it goes.
-    const char* begin = db.dialect() == Dialect::postgresql ? "BEGIN" : "BEGIN IMMEDIATE";
-    if (auto r = db.exec(begin, "begin transaction"); !r) return std::unexpected(r.error());
+    if (PgConnection* pg = db.postgresql()) {
+        if (auto r = pg->begin(); !r) return std::unexpected(r.error());
+        return Transaction{&db};
+    }
+    if (auto r = db.exec("BEGIN IMMEDIATE", "begin transaction"); !r) return std::unexpected(r.error());
     return Transaction{&db};
 }
 
@@ -395,7 +398,7 @@ Transaction::~Transaction() {
     // the next begin() reports it ("cannot start a transaction within a transaction").
     if (db_ != nullptr && db_->in_transaction()) {
         if (PgConnection* pg = db_->postgresql())
-            (void)pg->exec("ROLLBACK", "roll back");
+            pg->rollback();
         else
             sqlite3_exec(db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
     }

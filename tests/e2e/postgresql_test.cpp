@@ -93,6 +93,11 @@ protected:
 };
 
 TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
+    ASSERT_EQ(run({"check"}, "check1.log"), 0) << read_file(dir_ / "check1.log");
+    EXPECT_NE(read_file(dir_ / "check1.log").find("database " + url_ + ": PostgreSQL 15."), std::string::npos)
+        << read_file(dir_ / "check1.log");
+    EXPECT_NE(read_file(dir_ / "check1.log").find(", no tables yet (created at start)"), std::string::npos);
+
     ASSERT_EQ(run({"once"}, "once1.log"), 0) << read_file(dir_ / "once1.log");
     const std::string log1 = read_file(dir_ / "once1.log");
     EXPECT_NE(log1.find("store: created " + url_ + " at schema version 1 (0001_init.sql)"), std::string::npos) << log1;
@@ -122,7 +127,11 @@ TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
     EXPECT_NE(read_file(dir_ / "backup.log").find("is PostgreSQL: use pg_dump"), std::string::npos)
         << read_file(dir_ / "backup.log");
 
-    for (const char* log : {"once1.log", "once2.log", "status.log", "backup.log"})
+    ASSERT_EQ(run({"check"}, "check2.log"), 0) << read_file(dir_ / "check2.log");
+    EXPECT_NE(read_file(dir_ / "check2.log").find(", schema version 1 (this build's)"), std::string::npos)
+        << read_file(dir_ / "check2.log");
+
+    for (const char* log : {"check1.log", "once1.log", "once2.log", "status.log", "backup.log", "check2.log"})
         EXPECT_EQ(read_file(dir_ / log).find(server_.password), std::string::npos) << log;
 }
 
@@ -136,6 +145,11 @@ TEST_F(OnPostgresql, AWrongPasswordStopsTheStartWithTheDatabaseNamed) {
     EXPECT_NE(log.find("store: connect to " + url_ + ": "), std::string::npos) << log;
     EXPECT_EQ(log.find("wrong-password-77c1"), std::string::npos) << log;
     EXPECT_FALSE(fs::exists(dir_ / "out" / "merged.xml"));
+
+    EXPECT_EQ(run({"check"}, "check.log"), 3);
+    EXPECT_NE(read_file(dir_ / "check.log").find("store: connect to " + url_ + ": "), std::string::npos)
+        << read_file(dir_ / "check.log");
+    EXPECT_EQ(read_file(dir_ / "check.log").find("wrong-password-77c1"), std::string::npos);
 }
 
 }  // namespace

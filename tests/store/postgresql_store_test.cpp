@@ -3,8 +3,10 @@
 // failed. The behaviour both backends share is feed_store_test.cpp's, run on each.
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -185,6 +187,137 @@ TEST_F(PostgresqlStore, WhatWasStoredIsThereAfterReopening) {
     ASSERT_TRUE(row && *row);
     EXPECT_EQ(static_cast<std::uint64_t>(s->column_int64(0)), 0xfedcba9876543210u);
     EXPECT_EQ(s->column_blob(1), keys[0].features);
+}
+
+// The store's connection, as an administrator or a restarted server ends it. Returns how many
+// sessions ended (pg_terminate_backend waits until each has).
+int end_sessions_of(const testing::PostgresqlServer& server, const std::string& application) {
+    auto admin = Db::open_postgresql(server.conninfo, server.password, "admin");
+    EXPECT_TRUE(admin) << admin.error().message;
+    auto s = Statement::prepare(*admin,
+                                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 5000)) FROM pg_stat_activity "
+                                "WHERE application_name = ?1",
+                                "end sessions");
+    EXPECT_TRUE(s) << s.error().message;
+    auto row = s->bind(1, application).step();
+    EXPECT_TRUE(row && *row);
+    return static_cast<int>(s->column_int64(0));
+}
+
+ParsedFeed one_item_document(const std::string& id, const std::string& title) {
+    ParsedFeed doc;
+    doc.format = FeedFormat::rss;
+    ParsedItem item;
+    item.id = id;
+    item.title = title;
+    doc.items.push_back(item);
+    return doc;
+}
+
+std::vector<ItemKeys> keys_of(const ParsedFeed& doc) {
+    std::vector<ItemKeys> keys;
+    for (const ParsedItem& item : doc.items)
+        keys.push_back(ItemKeys{.item_key = "g:" + item.id,
+                                .canonical_url = {},
+                                .fingerprint = 0,
+                                .content_hash = item.title,
+                                .features = {}});
+    return keys;
+}
+
+const StoryMatcher kNewStories = [](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+    return std::optional<std::int64_t>{};
+};
+
+class PostgresqlReconnect : public PostgresqlStore {
+protected:
+    void SetUp() override {
+        PostgresqlStore::SetUp();
+        application = "store_" + std::to_string(::getpid()) + "_" +
+                      ::testing::UnitTest::GetInstance()->current_test_info()->name();
+        target.conninfo += " application_name=" + application;
+        auto opened = FeedStore::open_postgresql(target);
+        ASSERT_TRUE(opened) << opened.error().message;
+        store.emplace(std::move(*opened));
+        FeedSpec feed;
+        feed.name = "alpha";
+        feed.url = "https://a.example/feed";
+        ASSERT_TRUE(store->sync_feeds(std::vector<FeedSpec>{feed}, kT0));
+    }
+
+    Result<IngestResult> ingest(const ParsedFeed& doc) {
+        auto state = store->feed_state("alpha");
+        if (!state) return std::unexpected(state.error());
+        return store->ingest(*state, doc, keys_of(doc), kNewStories, kT0, 48h);
+    }
+
+    std::string application;
+    std::optional<FeedStore> store;
+};
+
+// A session that ends (a restarted server, an administrator) costs the call that meets it; the
+// next connects again, prepares its statements again, and takes the instance lock again.
+TEST_F(PostgresqlReconnect, ALostConnectionIsMadeAgainWithItsLock) {
+    ASSERT_TRUE(ingest(one_item_document("1", "one")));
+    ASSERT_EQ(end_sessions_of(server, application), 1);
+
+    EXPECT_FALSE(store->feed_state("alpha"));  // the call that finds the session gone
+    auto state = store->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->item_count, 1);
+    auto two = ingest(one_item_document("2", "two"));
+    ASSERT_TRUE(two) << two.error().message;
+    EXPECT_EQ(two->new_items, 1);
+
+    auto second = FeedStore::open_postgresql(target);
+    ASSERT_FALSE(second);
+    EXPECT_NE(second.error().message.find("in use by another tributary"), std::string::npos) << second.error().message;
+}
+
+// A transaction lost with its session is not carried on in a new one: its later statements and
+// its commit fail, none of it is kept, and the calls after it work.
+TEST_F(PostgresqlReconnect, ATransactionLostWithItsSessionFailsToItsEnd) {
+    ASSERT_TRUE(store->begin_batch());
+    ASSERT_TRUE(ingest(one_item_document("1", "one")));
+    ASSERT_EQ(end_sessions_of(server, application), 1);
+    auto lost = ingest(one_item_document("2", "two"));
+    ASSERT_FALSE(lost);
+    auto again = ingest(one_item_document("3", "three"));
+    ASSERT_FALSE(again);
+    EXPECT_NE(again.error().message.find("was lost in a transaction"), std::string::npos) << again.error().message;
+    EXPECT_FALSE(store->commit_batch());
+
+    auto after = ingest(one_item_document("2", "two"));
+    ASSERT_TRUE(after) << after.error().message;
+    auto state = store->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    EXPECT_EQ(state->item_count, 1);  // "two" alone: "one" went with the lost transaction
+}
+
+// When the new session cannot be had (here: another daemon took the database meanwhile), the
+// error says why and when the next attempt comes; calls in between fail at once.
+TEST_F(PostgresqlReconnect, AFailedReconnectWaitsBeforeTheNextAttempt) {
+    ASSERT_EQ(end_sessions_of(server, application), 1);
+    auto other = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(other) << other.error().message;
+
+    EXPECT_FALSE(store->feed_state("alpha"));  // meets the lost session
+    auto refused = store->feed_state("alpha");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("in use by another tributary (one daemon per database for now); next "
+                                           "attempt in 1s"),
+              std::string::npos)
+        << refused.error().message;
+    auto waiting = store->feed_state("alpha");
+    ASSERT_FALSE(waiting);
+    EXPECT_NE(waiting.error().message.find("is lost; next attempt in 1s"), std::string::npos)
+        << waiting.error().message;
+
+    // Once the other daemon is gone, the next attempt (a second later) has the database again.
+    other = std::unexpected(Error{});
+    std::this_thread::sleep_for(1100ms);
+    auto back = store->feed_state("alpha");
+    EXPECT_TRUE(back) << back.error().message;
 }
 
 TEST_F(PostgresqlStore, ATransactionWithAFailedStatementFailsToCommit) {

@@ -10,6 +10,15 @@
 # The data directory is under /tmp, not STATE_DIR, because initdb refuses root: as root the server
 # runs as the unprivileged user nobody, who may not be able to traverse the build directory.
 # The password is written only to STATE_DIR/password (0600) and is never printed.
+#
+# Environment (both optional, for bench/cycle; the tests set neither):
+#   TRIBUTARY_PG_DURABLE=1            keep PostgreSQL's defaults fsync = on and full_page_writes = on
+#                                     and set only synchronous_commit = off: a crash may lose the last
+#                                     commits but never corrupts, like the daemon's SQLite (WAL with
+#                                     synchronous = NORMAL). By default fsync, synchronous_commit and
+#                                     full_page_writes are all off: fast, and a crash may corrupt the
+#                                     throwaway cluster.
+#   TRIBUTARY_PG_SHARED_BUFFERS=SIZE  shared_buffers (default 32MB), e.g. 128MB
 set -euo pipefail
 
 readonly pg_bin=/usr/lib/postgresql/15/bin
@@ -148,6 +157,10 @@ cleanup_failed_start() {
 
 cmd_start() {
     local state_dir=$1
+    local shared_buffers=${TRIBUTARY_PG_SHARED_BUFFERS:-32MB}
+    [[ "$shared_buffers" =~ ^[1-9][0-9]*(kB|MB|GB)$ ]] ||
+        die "TRIBUTARY_PG_SHARED_BUFFERS must be a size such as 128MB, not '$shared_buffers'"
+    [[ "${TRIBUTARY_PG_DURABLE:-0}" =~ ^[01]$ ]] || die "TRIBUTARY_PG_DURABLE is 0 or 1"
     [[ -x "$pg_bin/initdb" && -x "$pg_bin/pg_ctl" && -x "$pg_bin/postgres" && -x "$pg_bin/pg_isready" &&
         -x "$pg_bin/createdb" ]] ||
         die "PostgreSQL 15 server binaries not found in $pg_bin: install the Debian package postgresql-15 (scripts/install-deps.sh)"
@@ -188,16 +201,18 @@ cmd_start() {
     rm -f -- "$tmp_dir/pwfile"
 
     # Appended last, so these win over initdb's defaults.
+    local durability="fsync = off
+synchronous_commit = off
+full_page_writes = off"
+    [[ "${TRIBUTARY_PG_DURABLE:-0}" == 1 ]] && durability="synchronous_commit = off"
     cat >>"$tmp_dir/data/postgresql.conf" <<EOF
 
 # tributary tests (tests/support/postgresql.sh)
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$tmp_dir'
 max_connections = 200
-shared_buffers = 32MB
-fsync = off
-synchronous_commit = off
-full_page_writes = off
+shared_buffers = $shared_buffers
+$durability
 EOF
 
     local attempt port log pid="" ready=0 bind_failed i
