@@ -50,6 +50,8 @@ enum class Sql : std::size_t {
     indexed_stories,
     representative_text,
     save_story_features,
+    stories_after,
+    latest_story,
     story_has_feed,
     move_item,
     prune_items,
@@ -141,6 +143,9 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "SELECT i.title, i.link, i.summary, i.content FROM stories AS s JOIN items AS i ON i.id = s.first_item_id "
      "WHERE s.id = ?1"},
     {Sql::save_story_features, "save story features", "UPDATE stories SET features = ?2 WHERE id = ?1"},
+    {Sql::stories_after, "read the stories other daemons created",
+     "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE id > ?1 ORDER BY id"},
+    {Sql::latest_story, "read the newest story's id", "SELECT coalesce(max(id), 0) FROM stories"},
     {Sql::story_has_feed, "read a story's items", "SELECT 1 FROM items WHERE story_id = ?1 AND feed_id = ?2 LIMIT 1"},
     {Sql::move_item, "move an item to another story",
      "UPDATE items SET story_id = ?2, story_reason = ?3 WHERE id = ?1"},
@@ -292,6 +297,12 @@ struct FeedStore::Impl {
     std::optional<detail::MergedFeedReader> merged;  // prepared on the first merged_items()
     std::optional<Transaction> batch;                // begin_batch() .. commit_batch(); after db: dies first
     bool batch_failed = false;                       // an ingest of the open batch failed: it keeps none
+    bool read_only = false;                          // open_read_only(), open_postgresql_read_only()
+    // PostgresqlDatabase::shared: stories are decided under the database's story lock, and
+    // last_story_id is the newest story this store's index has met (all are created under that
+    // lock, so ids grow in the order their transactions commit).
+    bool shared = false;
+    std::int64_t last_story_id = 0;
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -443,6 +454,31 @@ struct FeedStore::Impl {
         if (!*row) return std::nullopt;
         return s.column_int64(0);
     }
+
+    // Shared stores: waits for the story lock (held until the transaction ends), then adds to the
+    // index the stories other daemons committed since this store last looked.
+    Result<void> catch_up(StoryIndex& index) {
+        if (auto r = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kStoryLock) + ")",
+                             "wait for other daemons' ingests");
+            !r)
+            return r;
+        Statement& s = (*this)[Sql::stories_after];
+        auto use = s.use();
+        s.bind(1, last_story_id);
+        ItemKeys keys;
+        for (;;) {
+            auto row = s.step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) return {};
+            const std::int64_t id = s.column_int64(0);
+            const SysTime arrived = s.column_time(2).value_or(SysTime{});
+            keys.features = s.column_blob(3);
+            if (!keys.features.empty())
+                index.add(id, keys, std::min(s.column_time(1).value_or(arrived), arrived), arrived);
+            last_story_id = std::max(last_story_id, id);
+        }
+    }
+    static constexpr std::int64_t kStoryLock = 0x74726962'73746f72;  // "tribstor"
 
     // The new row's id from the connection, not from a RETURNING clause: SQLite keeps a statement's
     // RETURNING rows in a temporary b-tree that it opens and closes at each run (4% of the database
@@ -625,7 +661,9 @@ Result<FeedStore> FeedStore::open_read_only(const std::filesystem::path& file) {
         db->set_busy_timeout(kBusyTimeout);
         auto version = detail::check_version(*db, detail::embedded_migrations());
         if (!version) return std::unexpected(version.error());
-        return Impl::make(std::move(*db), *version);
+        auto impl = Impl::make(std::move(*db), *version);
+        if (impl) (*impl)->read_only = true;
+        return impl;
     };
     auto impl = setup();
     if (!impl) return std::unexpected(with_path(file, impl.error()));
@@ -653,7 +691,8 @@ Result<FeedStore> FeedStore::open_postgresql(const PostgresqlDatabase& target) {
     auto db = Db::open_postgresql(target.conninfo, target.password, target.shown_as);
     if (!db) return std::unexpected(db.error());
     auto setup = [&]() -> Result<std::unique_ptr<Impl>> {
-        if (auto r = lock_postgresql(*db); !r) return std::unexpected(r.error());
+        if (!target.shared)
+            if (auto r = lock_postgresql(*db); !r) return std::unexpected(r.error());
         db->set_busy_timeout(kBusyTimeout);
         auto before = db->user_version();
         if (!before) return std::unexpected(before.error());
@@ -661,7 +700,9 @@ Result<FeedStore> FeedStore::open_postgresql(const PostgresqlDatabase& target) {
         auto version = detail::migrate(*db, detail::embedded_postgresql_migrations(), &applied);
         if (!version) return std::unexpected(version.error());
         log_migrations(target.shown_as, *before, *version, applied);
-        return Impl::make(std::move(*db), *version);
+        auto impl = Impl::make(std::move(*db), *version);
+        if (impl) (*impl)->shared = target.shared;
+        return impl;
     };
     auto impl = setup();
     if (!impl) return std::unexpected(in_context(target.shown_as, impl.error()));
@@ -697,7 +738,9 @@ Result<FeedStore> FeedStore::open_postgresql_read_only(const PostgresqlDatabase&
         db->set_busy_timeout(kBusyTimeout);
         auto version = detail::check_version(*db, detail::embedded_postgresql_migrations());
         if (!version) return std::unexpected(version.error());
-        return Impl::make(std::move(*db), *version);
+        auto impl = Impl::make(std::move(*db), *version);
+        if (impl) (*impl)->read_only = true;
+        return impl;
     };
     auto impl = setup();
     if (!impl) return std::unexpected(in_context(target.shown_as, impl.error()));
@@ -1041,6 +1084,8 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
         if (!begun) return failed(begun.error());
         own.emplace(std::move(*begun));
     }
+    if (m.shared)
+        if (auto r = m.catch_up(index); !r) return failed(r.error());
     auto feed_row = m.feed_id(state.name);
     if (!feed_row) return failed(feed_row.error());
     if (!*feed_row) return no_feed(state.name);
@@ -1117,6 +1162,7 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
         }
         auto created = m.insert_story(story_guid(state.name, key.item_key), key, item, now);
         if (!created) return failed(created.error());
+        m.last_story_id = std::max(m.last_story_id, *created);
         auto inserted = m.insert_item(feed_id, *created, key, item, now, "new story");
         if (!inserted) return failed(inserted.error());
         if (auto r = m.run(Sql::set_representative, *created, *inserted); !r) return failed(r.error());
@@ -1150,6 +1196,23 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
         SysTime arrived;
     };
     std::vector<Unreadable> unreadable;
+    // A shared store reads the window under the story lock, and remembers the newest story then:
+    // ingests add the ones created after it (Impl::catch_up).
+    std::optional<Transaction> tx;
+    if (m.shared) {
+        auto begun = Transaction::begin(m.db);
+        if (!begun) return failed(begun.error());
+        tx.emplace(std::move(*begun));
+        if (auto r = m.db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(Impl::kStoryLock) + ")",
+                               "wait for other daemons' ingests");
+            !r)
+            return failed(r.error());
+        Statement& s = m[Sql::latest_story];
+        auto use = s.use();
+        auto row = s.step();
+        if (!row) return failed(row.error());
+        m.last_story_id = *row ? s.column_int64(0) : 0;
+    }
     {
         Statement& s = m[Sql::indexed_stories];
         auto use = s.use();
@@ -1169,12 +1232,15 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
                 unreadable.push_back({id, time, arrived});
         }
     }
-    if (unreadable.empty()) return load;
+    if (unreadable.empty()) {
+        if (tx)
+            if (auto r = tx->commit(); !r) return failed(r.error());
+        return load;
+    }
 
     // Stories from before schema 4, or from an older extractor: once, from their item's text.
-    const bool writable = m.lock.has_value() || !m.identity;  // the daemon's store, or one in memory
-    std::optional<Transaction> tx;
-    if (writable) {
+    const bool writable = !m.read_only;
+    if (writable && !tx) {
         auto begun = Transaction::begin(m.db);
         if (!begun) return failed(begun.error());
         tx.emplace(std::move(*begun));

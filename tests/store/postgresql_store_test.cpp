@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <thread>
@@ -318,6 +320,129 @@ TEST_F(PostgresqlReconnect, AFailedReconnectWaitsBeforeTheNextAttempt) {
     std::this_thread::sleep_for(1100ms);
     auto back = store->feed_state("alpha");
     EXPECT_TRUE(back) << back.error().message;
+}
+
+// A story index that joins items with equal features (the title): what matters here is which
+// stories an index has met, not how it scores them.
+class SameTitleIndex final : public StoryIndex {
+public:
+    bool add(std::int64_t story_id, const ItemKeys& keys, SysTime, SysTime) override {
+        held[story_id] = keys.features;
+        return true;
+    }
+    void remove(std::int64_t story_id) override { held.erase(story_id); }
+    std::size_t expire(SysTime) override { return 0; }
+    std::size_t size() const override { return held.size(); }
+    std::optional<StoryMatch> match(const ItemKeys& keys, const ParsedItem&, SysTime, Seconds) const override {
+        for (const auto& [id, features] : held)
+            if (features == keys.features) return StoryMatch{.story_id = id, .reason = "same title", .by_score = true};
+        return std::nullopt;
+    }
+    std::string features_of(const ParsedItem& item) const override { return "title:" + item.title; }
+
+    std::map<std::int64_t, std::string> held;
+};
+
+// Daemons sharing one database, each with its own store and index.
+class SharedPostgresql : public PostgresqlStore {
+protected:
+    void SetUp() override {
+        PostgresqlStore::SetUp();
+        target.shared = true;
+        for (std::optional<FeedStore>* store : {&a, &b}) {
+            auto opened = FeedStore::open_postgresql(target);
+            ASSERT_TRUE(opened) << opened.error().message;
+            store->emplace(std::move(*opened));
+        }
+        std::vector<FeedSpec> feeds(2);
+        feeds[0].name = "alpha";
+        feeds[0].url = "https://a.example/feed";
+        feeds[1].name = "beta";
+        feeds[1].url = "https://b.example/feed";
+        ASSERT_TRUE(a->sync_feeds(feeds, kT0));
+        ASSERT_TRUE(a->load_story_index(index_a, kT0 - 72h));
+        ASSERT_TRUE(b->load_story_index(index_b, kT0 - 72h));
+    }
+
+    // One item titled `title`, under its own address on `feed`'s site.
+    static Result<IngestResult> ingest(FeedStore& store, StoryIndex& index, const std::string& feed,
+                                       const std::string& title) {
+        ParsedFeed doc;
+        doc.format = FeedFormat::rss;
+        ParsedItem item;
+        item.id = title;
+        item.title = title;
+        item.link = "https://" + feed + ".example/" + std::to_string(std::hash<std::string>{}(title));
+        doc.items.push_back(item);
+        const std::vector<ItemKeys> keys{ItemKeys{.item_key = "g:" + title,
+                                                  .canonical_url = item.link,
+                                                  .fingerprint = 0,
+                                                  .content_hash = title,
+                                                  .features = {}}};
+        auto state = store.feed_state(feed);
+        if (!state) return std::unexpected(state.error());
+        return store.ingest(*state, doc, keys, index, kT0, 72h);
+    }
+
+    std::int64_t stories() {
+        Db db = connect();
+        auto s = Statement::prepare(db, "SELECT count(*) FROM stories", "count stories");
+        EXPECT_TRUE(s) << s.error().message;
+        auto row = s->step();
+        EXPECT_TRUE(row && *row);
+        return s->column_int64(0);
+    }
+
+    std::optional<FeedStore> a, b;
+    SameTitleIndex index_a, index_b;
+};
+
+// A story one daemon created is met by the other's next ingest, though its index was loaded
+// before the story existed.
+TEST_F(SharedPostgresql, EachDaemonMeetsTheStoriesTheOtherCreated) {
+    auto first = ingest(*a, index_a, "alpha", "Earthquake of magnitude 6.1 off Al Hoceima");
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(first->new_items, 1);
+    auto copy = ingest(*b, index_b, "beta", "Earthquake of magnitude 6.1 off Al Hoceima");
+    ASSERT_TRUE(copy) << copy.error().message;
+    EXPECT_EQ(copy->duplicate_items, 1);
+    ASSERT_EQ(copy->joins.size(), 1u);
+    EXPECT_EQ(copy->joins[0].reason, "same title");
+    EXPECT_EQ(stories(), 1);
+    EXPECT_EQ(index_b.size(), 1u);
+
+    // And back: b's new story reaches a.
+    ASSERT_TRUE(ingest(*b, index_b, "beta", "Rabat hosts the African Cup draw"));
+    auto back = ingest(*a, index_a, "alpha", "Rabat hosts the African Cup draw");
+    ASSERT_TRUE(back) << back.error().message;
+    EXPECT_EQ(back->duplicate_items, 1);
+    EXPECT_EQ(stories(), 2);
+}
+
+// Two daemons ingesting two copies of each story at the same moment: the story lock decides,
+// one story each.
+TEST_F(SharedPostgresql, CopiesIngestedAtOnceByTwoDaemonsMakeOneStoryEach) {
+    constexpr int kStories = 30;
+    std::atomic<int> ready{0};
+    std::vector<std::string> errors(2);
+    const auto run = [&](FeedStore& store, StoryIndex& index, const std::string& feed, std::string& error) {
+        ++ready;
+        while (ready.load() < 2) std::this_thread::yield();
+        for (int i = 0; i < kStories; ++i) {
+            auto r = ingest(store, index, feed, "story number " + std::to_string(i));
+            if (!r && error.empty()) error = r.error().message;
+        }
+    };
+    std::thread one(run, std::ref(*a), std::ref(index_a), "alpha", std::ref(errors[0]));
+    std::thread two(run, std::ref(*b), std::ref(index_b), "beta", std::ref(errors[1]));
+    one.join();
+    two.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+    EXPECT_EQ(stories(), kStories);
+    auto merged = a->merged_items(1000);
+    ASSERT_TRUE(merged) << merged.error().message;
+    EXPECT_EQ(merged->size(), static_cast<std::size_t>(kStories));
 }
 
 TEST_F(PostgresqlStore, ATransactionWithAFailedStatementFailsToCommit) {
