@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <cerrno>
@@ -97,12 +99,22 @@ std::string database_shown(const DaemonSettings& settings) {
 
 namespace {
 
+// A daemon's name in its leases: where it runs, and which process it is.
+std::string daemon_name() {
+    std::array<char, 256> host{};
+    if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+    return std::string(host.data()) + ":" + std::to_string(::getpid());
+}
+
 Result<store::PostgresqlDatabase> postgresql_target(const DaemonSettings& settings) {
     Credentials password =
         read_password(settings.database_password_env, settings.database_password_file, "database_password");
     if (!password.error.empty()) return fail(ErrorKind::Config, password.error);
-    return store::PostgresqlDatabase{
-        .conninfo = settings.database_url, .password = std::move(password.password), .shown_as = settings.database_url};
+    return store::PostgresqlDatabase{.conninfo = settings.database_url,
+                                     .password = std::move(password.password),
+                                     .shown_as = settings.database_url,
+                                     .shared = settings.share_database,
+                                     .daemon = daemon_name()};
 }
 
 }  // namespace
@@ -174,11 +186,13 @@ Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& cloc
 Daemon::~Daemon() {
     workers_.join();
     db_.join();
+    leases_.join();
 }
 
 void Daemon::join() {
     workers_.join();
     db_.join();
+    leases_.join();
 }
 
 std::uint16_t Daemon::http_port() const { return http_ ? http_->port() : 0; }
@@ -213,6 +227,11 @@ Result<void> Daemon::start() {
     auto opened = open_store(config_.daemon, StoreAccess::writer);
     if (!opened) return std::unexpected(opened.error());
     store_ = std::move(*opened);
+    if (config_.daemon.share_database) {
+        auto second = open_store(config_.daemon, StoreAccess::writer);
+        if (!second) return std::unexpected(second.error());
+        lease_store_ = std::move(*second);
+    }
     if (auto synced = store_->sync_feeds(config_.feeds, clock_.now()); !synced) return std::unexpected(synced.error());
     if (config_.daemon.retention > Seconds{0}) {
         // Before anything is served or polled, so the first merged feed is already the pruned one.
@@ -293,6 +312,10 @@ Result<void> Daemon::start() {
     } else {
         spdlog::info("tributary {} once: polling {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
                      database_shown(config_.daemon));
+        // With other daemons on the database, only the feeds that are due and that none of them is
+        // polling (a feed polled moments ago by another is not polled twice); and the outputs are
+        // written at the end whatever this daemon found: the others' ingests show there.
+        if (config_.daemon.share_database) changed_since_publish_ = true;
         for (auto& [name, feed] : feeds_) {
             if (feed.state.gone)
                 spdlog::info("feed={} url={} skipped: gone (HTTP 410) since an earlier poll", name, feed.spec->url);
@@ -382,6 +405,7 @@ void Daemon::on_wake() {
     const SysTime now = clock_.now();
     holds_.prune(now);
     maybe_prune(now);
+    std::vector<std::string> ready;
     for (const std::string& name : due_.take_due(now, admission_room())) {
         const auto it = feeds_.find(name);
         if (it == feeds_.end()) continue;
@@ -392,9 +416,74 @@ void Daemon::on_wake() {
             note_host_hold(it->second, host, *held);
             continue;
         }
-        poll(name);
+        ready.push_back(name);
     }
+    if (config_.daemon.share_database)
+        lease_and_poll(std::move(ready));
+    else
+        for (const std::string& name : ready) poll(name);
     arm_wake_timer();
+}
+
+void Daemon::lease_and_poll(std::vector<std::string> names) {
+    if (names.empty()) return;
+    // Each feed holds its place from now: the lease is part of its attempt.
+    for (const std::string& name : names) {
+        feeds_.at(name).in_flight = true;
+        ++in_flight_;
+    }
+    const SysTime now = clock_.now();
+    const SysTime until = now + config_.daemon.lease_time;
+    on_pool(
+        leases_, [this, names, now, until] { return lease_store_->lease_feeds(names, now, until); },
+        [this, names](Result<store::FeedLeases> leases) {
+            if (!leases) {
+                spdlog::error("cannot lease {} due feeds: {}; trying again in 30s", names.size(),
+                              leases.error().message);
+                for (const std::string& name : names) unpolled(name, clock_.now() + 30s);
+                return;
+            }
+            std::set<std::string, std::less<>> answered;
+            for (FeedState& state : leases->leased) {
+                answered.insert(state.name);
+                const auto it = feeds_.find(state.name);
+                if (it == feeds_.end() || it->second.removed) {
+                    unpolled(state.name, std::nullopt);  // its lease ends with the daemon's next write, or expires
+                    continue;
+                }
+                it->second.in_flight = false;
+                --in_flight_;
+                it->second.state = std::move(state);
+                poll(it->first);
+            }
+            for (const store::FeedLeases::Refused& refused : leases->refused) {
+                answered.insert(refused.name);
+                if (!refused.lease_owner.empty()) {
+                    spdlog::debug("feed={} is polled by {} (leased until {})", refused.name, refused.lease_owner,
+                                  refused.lease_until ? format_rfc3339(*refused.lease_until) : "-");
+                    // Checked again when the lease ends: done by then, or its daemon died. `once` looks
+                    // sooner, so as to end soon after the holder has polled it.
+                    SysTime retry = refused.lease_until.value_or(clock_.now() + config_.daemon.lease_time);
+                    if (mode_ == Mode::once) retry = std::min(retry, clock_.now() + 1s);
+                    unpolled(refused.name, retry);
+                } else {
+                    spdlog::debug("feed={} was polled by another daemon; due {}", refused.name,
+                                  refused.next_due ? format_rfc3339(*refused.next_due) : "-");
+                    unpolled(refused.name, mode_ == Mode::once ? std::nullopt : refused.next_due);
+                }
+            }
+            for (const std::string& name : names)
+                if (!answered.contains(name)) unpolled(name, std::nullopt);
+            arm_wake_timer();
+        });
+}
+
+void Daemon::unpolled(const std::string& name, std::optional<SysTime> retry_at) {
+    if (retry_at && !stopping_) {
+        if (const auto it = feeds_.find(name); it != feeds_.end() && !it->second.removed)
+            due_.set(name, std::max(*retry_at, clock_.now() + 1s));
+    }
+    end_attempt(name);
 }
 
 // `status` reads the database: a feed held back by its host says so there, and why.
@@ -902,6 +991,12 @@ void Daemon::finish_attempt(const std::string& name) {
         // Every path of an attempt has left its outcome in the state by now; a fetch cancelled by
         // shutdown or a feed dropped by a reload has not.
         if (!stopping_ && !it->second.removed) ++metrics_.attempts[it->second.state.last_outcome];
+    }
+    end_attempt(name);
+}
+
+void Daemon::end_attempt(const std::string& name) {
+    if (auto it = feeds_.find(name); it != feeds_.end()) {
         it->second.in_flight = false;
         if (it->second.removed) feeds_.erase(it);
     }

@@ -114,6 +114,15 @@ private:
     void arm_watchdog();
     void on_wake();
     void poll(const std::string& name);
+    // share_database: leases the due feeds of `names` on db_, polls those leased (with the state
+    // the database holds: another daemon may have polled them last), and puts the others back in
+    // the schedule at the time the database gives (their lease's end, or their next due time).
+    void lease_and_poll(std::vector<std::string> names);
+    // A feed given back without being polled (leased elsewhere, or a failed lease).
+    void unpolled(const std::string& name, std::optional<SysTime> retry_at);
+    // The end of every attempt, counted or not: frees its place and ends the round when it was
+    // the last.
+    void end_attempt(const std::string& name);
     FetchRequest make_request(const FeedRuntime& feed) const;
     void on_fetched(const std::string& name, FetchResult result);
     void on_ingested(const std::string& name, FeedState state, Result<IngestResult> result, std::size_t items,
@@ -182,6 +191,9 @@ private:
     bool maintenance_running_ = false;
 
     std::unique_ptr<store::FeedStore> store_;  // used on db_ only
+    // share_database: a second connection, which leases feeds on leases_ without waiting behind
+    // the ingests of db_ (which wait their turn for the database's story lock).
+    std::unique_ptr<store::FeedStore> lease_store_;
     std::unique_ptr<StoryIndex> story_index_;  // the story engine, read at the first ingest; used on db_ only
     std::unique_ptr<fetch::Fetcher> fetcher_;
     std::unique_ptr<publish::HttpServer> http_;
@@ -225,6 +237,7 @@ private:
     // and the loop objects their work refers to.
     boost::asio::thread_pool workers_{2};
     boost::asio::thread_pool db_{1};
+    boost::asio::thread_pool leases_{1};
 };
 
 }  // namespace tributary::app

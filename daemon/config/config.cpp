@@ -445,6 +445,9 @@ private:
 
     void check_database_password() {
         const DaemonSettings& d = config_.daemon;
+        if (d.share_database && d.database_url.empty())
+            diag_.add(share_line_,
+                      "share_database = yes needs a postgresql:// database (a SQLite file has one daemon)");
         if (database_password_line_ == 0) return;
         if (d.database_url.empty())
             diag_.add(database_password_line_,
@@ -689,6 +692,15 @@ private:
             if (value.empty()) return bad_value(line_no, key, value, "a file path");
             d.database_password_file = resolve_against(file_, value).string();
             database_password_line_ = line_no;
+        } else if (key == "share_database") {
+            if (const auto b = parse_bool(value))
+                d.share_database = *b;
+            else
+                bad_value(line_no, key, value, "yes or no");
+            share_line_ = line_no;
+        } else if (key == "lease_time") {
+            set_duration(d.lease_time, key, value, line_no);
+            if (d.lease_time < Seconds{1}) bad_value(line_no, key, value, "a duration of a second or more");
         } else if (key == "database_password_env") {
             if (value.empty()) return bad_value(line_no, key, value, "an environment variable's name");
             d.database_password_env = std::string(value);
@@ -1000,6 +1012,7 @@ private:
     bool daemon_seen_ = false;
     int database_line_ = 1;           // where `database` is set; the default counts as line 1
     int database_password_line_ = 0;  // where database_password_file or _env is set, if it is
+    int share_line_ = 0;              // where share_database is set, if it is
     bool url_had_userinfo_ = false;
     int url_line_ = 0;
     std::map<std::string, int, std::less<>> feed_names_;

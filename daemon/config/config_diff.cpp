@@ -92,6 +92,8 @@ std::vector<std::string> daemon_keys(const DaemonSettings& a, const DaemonSettin
     k.compare("database", a.database_url, b.database_url);
     k.compare("database_password_file", a.database_password_file, b.database_password_file);
     k.compare("database_password_env", a.database_password_env, b.database_password_env);
+    k.compare("share_database", a.share_database, b.share_database);
+    k.compare("lease_time", a.lease_time, b.lease_time);
     k.compare("public_url", a.public_url, b.public_url);
     // [daemon] file_mode and hub are defaults copied into every output that sets neither: a change
     // shows on those outputs, by name, where it takes effect.
@@ -200,9 +202,11 @@ ConfigDiff diff_configs(const Config& before, const Config& after) {
 }
 
 std::vector<std::string> keys_needing_restart(const ConfigDiff& diff) {
-    static constexpr std::array<std::string_view, 18> kRestart{"database",
+    static constexpr std::array<std::string_view, 20> kRestart{"database",
                                                                "database_password_file",
                                                                "database_password_env",
+                                                               "share_database",
+                                                               "lease_time",
                                                                "log_level",
                                                                "user_agent",
                                                                "connect_timeout",

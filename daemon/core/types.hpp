@@ -147,6 +147,10 @@ struct DaemonSettings {
     std::string database_url;
     std::string database_password_file;
     std::string database_password_env;
+    // share_database = yes: several daemons poll the feeds of one PostgreSQL database, each
+    // leasing the due feeds it polls for lease_time (a daemon that dies loses its leases then).
+    bool share_database = false;
+    Seconds lease_time = std::chrono::minutes{10};
     // Absolute http(s) URL subscribers reach the HTTP endpoint at ("https://news.example.org/",
     // always ending in '/'): every published link is made absolute against it. "" = the listen
     // address.

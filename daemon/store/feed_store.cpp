@@ -303,6 +303,9 @@ struct FeedStore::Impl {
     // lock, so ids grow in the order their transactions commit).
     bool shared = false;
     std::int64_t last_story_id = 0;
+    std::string daemon;  // PostgresqlDatabase::daemon: the owner of its leases
+    // Prepared on a shared store's first lease: SQLite has neither the columns nor SKIP LOCKED.
+    std::optional<Statement> lease, lease_refusals, release_lease;
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -358,7 +361,21 @@ struct FeedStore::Impl {
         if (!row) return std::unexpected(row.error());
         if (!*row) return false;
         if (auto done = s.finish(); !done) return std::unexpected(done.error());
+        if (shared)
+            if (auto r = end_lease(state.name); !r) return std::unexpected(r.error());
         return true;
+    }
+
+    Result<void> end_lease(const std::string& name) {
+        if (!release_lease) {
+            auto prepared = Statement::prepare(
+                db, "UPDATE feeds SET lease_owner = '', lease_until = NULL WHERE name = ?1 AND lease_owner = ?2",
+                "end the feed's lease");
+            if (!prepared) return std::unexpected(prepared.error());
+            release_lease.emplace(std::move(*prepared));
+        }
+        auto use = release_lease->use();
+        return release_lease->bind(1, name).bind(2, daemon).run();
     }
 
     struct KnownItem {
@@ -458,10 +475,7 @@ struct FeedStore::Impl {
     // Shared stores: waits for the story lock (held until the transaction ends), then adds to the
     // index the stories other daemons committed since this store last looked.
     Result<void> catch_up(StoryIndex& index) {
-        if (auto r = db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(kStoryLock) + ")",
-                             "wait for other daemons' ingests");
-            !r)
-            return r;
+        if (auto r = db.exec(story_lock_sql(), "wait for other daemons' ingests"); !r) return r;
         Statement& s = (*this)[Sql::stories_after];
         auto use = s.use();
         s.bind(1, last_story_id);
@@ -479,6 +493,14 @@ struct FeedStore::Impl {
         }
     }
     static constexpr std::int64_t kStoryLock = 0x74726962'73746f72;  // "tribstor"
+    // Another daemon holds the lock for a whole batch of ingests, longer than the lock_timeout
+    // meant for row locks: the wait has its own bound, for this transaction only.
+    static std::string story_lock_sql() { return lock_sql(kStoryLock); }
+    static constexpr std::int64_t kSyncLock = 0x74726962'73796e63;  // "tribsync"
+    static std::string lock_sql(std::int64_t key) {
+        return "SET LOCAL lock_timeout = '120s'; SELECT pg_advisory_xact_lock(" + std::to_string(key) +
+               "); SET LOCAL lock_timeout = '" + std::to_string(kBusyTimeout.count()) + "ms'";
+    }
 
     // The new row's id from the connection, not from a RETURNING clause: SQLite keeps a statement's
     // RETURNING rows in a temporary b-tree that it opens and closes at each run (4% of the database
@@ -701,7 +723,10 @@ Result<FeedStore> FeedStore::open_postgresql(const PostgresqlDatabase& target) {
         if (!version) return std::unexpected(version.error());
         log_migrations(target.shown_as, *before, *version, applied);
         auto impl = Impl::make(std::move(*db), *version);
-        if (impl) (*impl)->shared = target.shared;
+        if (impl) {
+            (*impl)->shared = target.shared;
+            (*impl)->daemon = target.daemon;
+        }
         return impl;
     };
     auto impl = setup();
@@ -824,6 +849,11 @@ Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now)
     const auto failed = failed_in("sync feeds");
     auto tx = Transaction::begin(m.db);
     if (!tx) return failed(tx.error());
+    // Daemons sharing a database start together and write the same rows: one at a time, or their
+    // upserts deadlock (seen with three).
+    if (m.shared)
+        if (auto r = m.db.exec(Impl::lock_sql(Impl::kSyncLock), "wait for other daemons' start"); !r)
+            return failed(r.error());
     {
         nlohmann::json listed = nlohmann::json::array();
         for (const FeedSpec& spec : feeds) listed.push_back(spec.name);
@@ -858,6 +888,68 @@ Result<std::vector<FeedState>> FeedStore::feed_states() {
         out.push_back(read_feed_state(s));
     }
     return out;
+}
+
+Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, SysTime now, SysTime until) {
+    Impl& m = *impl_;
+    const auto failed = failed_in("lease feeds");
+    if (!m.shared) return fail(ErrorKind::Internal, "store: lease feeds: the store is not shared");
+    if (!m.lease) {
+        auto lease = Statement::prepare(
+            m.db,
+            "UPDATE feeds AS f SET lease_owner = ?1, lease_until = ?2 FROM (SELECT id FROM feeds WHERE active = 1 "
+            "AND name IN (SELECT json_array_elements_text(?3::json)) "
+            "AND (lease_until IS NULL OR lease_until <= ?4 OR lease_owner = ?1) "
+            "AND coalesce(next_due, 0) <= ?4 "
+            "ORDER BY id FOR UPDATE SKIP LOCKED) AS due WHERE f.id = due.id RETURNING f.name",
+            "lease feeds");
+        if (!lease) return failed(lease.error());
+        auto refusals =
+            Statement::prepare(m.db,
+                               "SELECT name, next_due, CASE WHEN lease_until > ?2 THEN lease_owner ELSE '' END, "
+                               "CASE WHEN lease_until > ?2 THEN lease_until END FROM feeds WHERE active = 1 "
+                               "AND name IN (SELECT json_array_elements_text(?1::json)) ORDER BY name",
+                               "read the feeds not leased");
+        if (!refusals) return failed(refusals.error());
+        m.lease.emplace(std::move(*lease));
+        m.lease_refusals.emplace(std::move(*refusals));
+    }
+    nlohmann::json asked = nlohmann::json::array();
+    for (const std::string& name : names) asked.push_back(name);
+    const std::string asked_json = asked.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+
+    std::set<std::string> leased_names;
+    {
+        Statement& s = *m.lease;
+        auto use = s.use();
+        s.bind(1, m.daemon).bind(2, until).bind(3, asked_json).bind(4, now);
+        for (;;) {
+            auto row = s.step();
+            if (!row) return failed(row.error());
+            if (!*row) break;
+            leased_names.insert(s.column_text(0));
+        }
+    }
+    FeedLeases out;
+    for (const std::string& name : leased_names) {
+        auto state = feed_state(name);
+        if (!state) return failed(state.error());
+        out.leased.push_back(std::move(*state));
+    }
+    Statement& s = *m.lease_refusals;
+    auto use = s.use();
+    s.bind(1, asked_json).bind(2, now);
+    for (;;) {
+        auto row = s.step();
+        if (!row) return failed(row.error());
+        if (!*row) return out;
+        std::string name = s.column_text(0);
+        if (leased_names.contains(name)) continue;
+        out.refused.push_back(FeedLeases::Refused{.name = std::move(name),
+                                                  .next_due = s.column_time(1),
+                                                  .lease_owner = s.column_text(2),
+                                                  .lease_until = s.column_time(3)});
+    }
 }
 
 Result<FeedState> FeedStore::feed_state(std::string_view name) {
@@ -1203,10 +1295,7 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
         auto begun = Transaction::begin(m.db);
         if (!begun) return failed(begun.error());
         tx.emplace(std::move(*begun));
-        if (auto r = m.db.exec("SELECT pg_advisory_xact_lock(" + std::to_string(Impl::kStoryLock) + ")",
-                               "wait for other daemons' ingests");
-            !r)
-            return failed(r.error());
+        if (auto r = m.db.exec(Impl::story_lock_sql(), "wait for other daemons' ingests"); !r) return failed(r.error());
         Statement& s = m[Sql::latest_story];
         auto use = s.use();
         auto row = s.step();

@@ -64,6 +64,20 @@ struct PostgresqlDatabase {
     // meets every story committed before it, whichever daemon saw that story first, and two
     // daemons ingesting two copies at one moment make one story. Otherwise one daemon alone.
     bool shared = false;
+    // Who this daemon is, in its leases (shared only): its host and pid, for `status`.
+    std::string daemon;
+};
+
+// What lease_feeds() did.
+struct FeedLeases {
+    std::vector<FeedState> leased;  // now this daemon's to poll, as the database holds them
+    struct Refused {
+        std::string name;
+        std::optional<SysTime> next_due;     // the database's: another daemon polled it meanwhile
+        std::string lease_owner;             // "" unless another daemon holds it …
+        std::optional<SysTime> lease_until;  // … until then
+    };
+    std::vector<Refused> refused;  // the other names asked for that are active feeds
 };
 
 class FeedStore {
@@ -139,6 +153,14 @@ public:
     Result<void> sync_feeds(std::span<const FeedSpec> feeds, SysTime now);
     // Active feeds, ordered by name, item_count filled.
     Result<std::vector<FeedState>> feed_states();
+
+    // Shared stores: leases to this daemon, until `until`, those of `names` that are due (never
+    // polled, or next due at or before `now`) and that no other daemon holds (a lease that
+    // expired, its holder dead, is taken over). Feeds another daemon is leasing at this moment are
+    // skipped, not waited for (SKIP LOCKED). Saving a leased feed's state (save_feed_state,
+    // ingest) ends its lease. Errors: "store: lease feeds: …"; Error(Internal) on a store that is
+    // not shared.
+    Result<FeedLeases> lease_feeds(std::span<const std::string> names, SysTime now, SysTime until);
     // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
     Result<FeedState> feed_state(std::string_view name);
     // After a 304 or a failure (by name). Writes every field but url (owned by

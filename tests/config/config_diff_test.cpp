@@ -47,6 +47,10 @@ std::string config_text(Where where, const std::string& key, const std::string& 
 
 const std::map<std::string, KeyCase> kDaemonCases{
     {"database", {"a.db", "b.db", ""}},
+    {"database_password_file", {"a-password", "b-password", "database = postgresql://db.example/news"}},
+    {"database_password_env", {"PASSWORD_A", "PASSWORD_B", "database = postgresql://db.example/news"}},
+    {"share_database", {"yes", "no", "database = postgresql://db.example/news"}},
+    {"lease_time", {"1m", "2m", ""}},
     {"public_url", {"https://a.example.org/", "https://b.example.org/", ""}},
     {"interval", {"10m", "20m", ""}},
     {"min_interval", {"1m", "2m", ""}},

@@ -391,6 +391,24 @@ TEST(ConfigParse, APostgresqlDatabaseIsAUrlWithoutAPasswordAndAPasswordKey) {
         << both;
 }
 
+TEST(ConfigParse, SharingADatabaseNeedsPostgresqlAndALeaseOfASecondOrMore) {
+    const std::string feed = "[feed a]\nurl = http://a.example/\n";
+    const Config shared = parse_ok(
+        "[daemon]\ndatabase = postgresql://db.example/news\nshare_database = yes\n"
+        "lease_time = 2m\n" +
+        feed);
+    EXPECT_TRUE(shared.daemon.share_database);
+    EXPECT_EQ(shared.daemon.lease_time, std::chrono::minutes{2});
+    EXPECT_FALSE(parse_ok("[daemon]\ndatabase = postgresql://db.example/news\n" + feed).daemon.share_database);
+    EXPECT_EQ(parse_ok(feed).daemon.lease_time, std::chrono::minutes{10});
+
+    const std::string on_sqlite = parse_error("[daemon]\nshare_database = yes\n" + feed);
+    EXPECT_NE(on_sqlite.find("feeds.conf:2: share_database = yes needs a postgresql:// database"), std::string::npos)
+        << on_sqlite;
+    const std::string zero = parse_error("[daemon]\ndatabase = postgresql://db.example/news\nlease_time = 0s\n" + feed);
+    EXPECT_NE(zero.find("feeds.conf:3: bad value '0s' for 'lease_time'"), std::string::npos) << zero;
+}
+
 TEST(ConfigParse, BinaryInputIsOneLineWithoutItsBytes) {
     const std::string sqlite_header("SQLite format 3\0\x10\x00\x01\x01\xff\xfe", 22);
     const std::string message = parse_error(sqlite_header + "\n[feed a]\n");

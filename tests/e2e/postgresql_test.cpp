@@ -6,11 +6,14 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <pugixml.hpp>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "process.hpp"
@@ -100,7 +103,9 @@ TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
 
     ASSERT_EQ(run({"once"}, "once1.log"), 0) << read_file(dir_ / "once1.log");
     const std::string log1 = read_file(dir_ / "once1.log");
-    EXPECT_NE(log1.find("store: created " + url_ + " at schema version 1 (0001_init.sql)"), std::string::npos) << log1;
+    EXPECT_NE(log1.find("store: created " + url_ + " at schema version 2 (0001_init.sql, 0002_feed_leases.sql)"),
+              std::string::npos)
+        << log1;
     EXPECT_NE(log1.find("cycle: 3 feeds polled, 0 not modified, 0 failed, 3 new items"), std::string::npos) << log1;
 
     const std::string xml = read_file(dir_ / "out" / "merged.xml");
@@ -128,7 +133,7 @@ TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
         << read_file(dir_ / "backup.log");
 
     ASSERT_EQ(run({"check"}, "check2.log"), 0) << read_file(dir_ / "check2.log");
-    EXPECT_NE(read_file(dir_ / "check2.log").find(", schema version 1 (this build's)"), std::string::npos)
+    EXPECT_NE(read_file(dir_ / "check2.log").find(", schema version 2 (this build's)"), std::string::npos)
         << read_file(dir_ / "check2.log");
 
     for (const char* log : {"check1.log", "once1.log", "once2.log", "status.log", "backup.log", "check2.log"})
@@ -150,6 +155,125 @@ TEST_F(OnPostgresql, AWrongPasswordStopsTheStartWithTheDatabaseNamed) {
     EXPECT_NE(read_file(dir_ / "check.log").find("store: connect to " + url_ + ": "), std::string::npos)
         << read_file(dir_ / "check.log");
     EXPECT_EQ(read_file(dir_ / "check.log").find("wrong-password-77c1"), std::string::npos);
+}
+
+// Daemons sharing one database (share_database = yes): each feed polled once per due time by
+// one of them, each story once whichever daemon saw it, and a daemon killed mid-cycle loses its
+// feeds to another when its leases expire.
+class SharedOnPostgresql : public OnPostgresql {
+protected:
+    struct Site {
+        std::string path;
+        std::string fixture;
+        std::string type;
+    };
+
+    // Each fixture feed under `copies` addresses: as many feeds, whose items (the same links)
+    // are copies of three stories.
+    std::vector<Site> sites(int copies) const {
+        std::vector<Site> out;
+        for (int k = 1; k <= copies; ++k) {
+            out.push_back({"/akhbar-" + std::to_string(k) + ".rss", "akhbar-maghreb-windows1256.rss",
+                           "application/rss+xml; charset=windows-1256"});
+            out.push_back(
+                {"/lequipe-" + std::to_string(k) + ".rss", "lequipe-news.rss", "application/rss+xml; charset=utf-8"});
+            out.push_back({"/sahel-" + std::to_string(k) + ".atom", "sahel-press.atom", "application/atom+xml"});
+        }
+        return out;
+    }
+
+    void write_config(const std::string& file, const std::string& output, const std::vector<Site>& feeds,
+                      const std::string& extra = {}) const {
+        std::ofstream out(dir_ / file);
+        out << "[daemon]\ndatabase = " << url_
+            << "\ndatabase_password_file = db-password\nshare_database = yes\nlisten = 127.0.0.1:0\n"
+               "interval = 1h\nallow_private = yes\nlog_level = debug\nmin_host_spacing = 0\n"
+            << extra << "\n[output merged]\npath = " << output << "/merged.xml\nurl = /merged.xml\nmax_items = 50\n";
+        for (const Site& site : feeds)
+            out << "\n[feed " << site.path.substr(1, site.path.find('.') - 1) << "]\nurl = " << http_.url(site.path)
+                << "\n";
+    }
+
+    static int polled_in(const std::string& log) {
+        const auto at = log.find("cycle: ");
+        return at == std::string::npos ? 0 : std::stoi(log.substr(at + 7));  // none: polled nothing
+    }
+};
+
+TEST_F(SharedOnPostgresql, ThreeDaemonsPollEachFeedOnceAndKeepEachStoryOnce) {
+    const std::vector<Site> feeds = sites(4);
+    for (const Site& site : feeds) http_.serve_file(site.path, kFixtures / site.fixture, site.type);
+    for (int d = 1; d <= 3; ++d) write_config("daemon" + std::to_string(d) + ".conf", "out" + std::to_string(d), feeds);
+
+    {
+        std::vector<std::unique_ptr<ChildProcess>> daemons;
+        for (int d = 1; d <= 3; ++d)
+            daemons.push_back(std::make_unique<ChildProcess>(
+                kBinary,
+                std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
+                dir_ / ("daemon" + std::to_string(d) + ".log")));
+        int polled = 0;
+        for (int d = 0; d < 3; ++d) {
+            EXPECT_EQ(daemons[d]->wait(60s), 0) << daemons[d]->log();
+            polled += polled_in(daemons[d]->log());
+        }
+        // Twelve feeds, each polled by one daemon: twelve requests in all.
+        EXPECT_EQ(polled, 12);
+    }
+    EXPECT_EQ(http_.requests().size(), 12u);
+    for (const Site& site : feeds) EXPECT_EQ(http_.hits(site.path), 1) << site.path;
+
+    // Once all are done, each daemon's output shows the same three stories (a second `once`
+    // each, one after the other: every feed answers 304, and each publishes what all stored).
+    std::vector<std::vector<std::string>> outputs;
+    for (int d = 1; d <= 3; ++d) {
+        const std::string name = "daemon" + std::to_string(d);
+        ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / (name + ".conf")).string(), "once"},
+                                    dir_ / (name + "-2.log"), 60s),
+                  0)
+            << read_file(dir_ / (name + "-2.log"));
+        outputs.push_back(merged_titles(read_file(dir_ / ("out" + std::to_string(d)) / "merged.xml")));
+    }
+    EXPECT_EQ(outputs[0].size(), 3u);
+    EXPECT_EQ(outputs[1], outputs[0]);
+    EXPECT_EQ(outputs[2], outputs[0]);
+}
+
+TEST_F(SharedOnPostgresql, ADaemonKilledMidCycleLosesItsFeedsToAnotherWhenItsLeasesExpire) {
+    const std::vector<Site> feeds = sites(2);
+    // Every answer takes five seconds, and all six are asked at once: the first daemon dies while it
+    // waits for them, having polled none.
+    for (const Site& site : feeds) {
+        const std::string body = read_file(kFixtures / site.fixture);
+        http_.route(site.path, [body, type = site.type](const RecordedRequest&) {
+            Response r;
+            r.headers = {{"Content-Type", type}};
+            r.body = body;
+            r.delay = 5s;
+            return r;
+        });
+    }
+    write_config("first.conf", "out1", feeds, "lease_time = 2s\nmax_per_host = 16\n");
+    write_config("second.conf", "out2", feeds, "lease_time = 2s\nmax_per_host = 16\n");
+
+    ChildProcess first(kBinary, {"-c", (dir_ / "first.conf").string(), "once"}, dir_ / "first.log");
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (http_.requests().size() < feeds.size() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(20ms);
+    ASSERT_EQ(http_.requests().size(), feeds.size()) << first.log();
+    first.signal(SIGKILL);
+    EXPECT_EQ(first.wait(10s), 128 + SIGKILL);
+
+    // The second daemon finds every feed leased to the dead one, waits for the leases to expire,
+    // then polls them all itself.
+    ChildProcess second(kBinary, {"-c", (dir_ / "second.conf").string(), "once"}, dir_ / "second.log");
+    ASSERT_EQ(second.wait(60s), 0) << second.log();
+    EXPECT_EQ(polled_in(second.log()), static_cast<int>(feeds.size())) << second.log();
+    EXPECT_NE(second.log().find("is polled by"), std::string::npos) << second.log();
+    for (const Site& site : feeds) EXPECT_EQ(http_.hits(site.path), 2) << site.path;
+    const std::vector<std::string> titles = merged_titles(read_file(dir_ / "out2" / "merged.xml"));
+    EXPECT_EQ(titles.size(), 3u);
+    EXPECT_EQ(std::set<std::string>(titles.begin(), titles.end()).size(), 3u);
 }
 
 }  // namespace

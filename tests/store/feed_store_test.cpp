@@ -112,8 +112,11 @@ Result<FeedStore> open_fresh(Backend backend) {
     if (backend == Backend::sqlite) return FeedStore::open_in_memory();
     const auto server = testing::postgresql_server();
     if (!server) return fail(ErrorKind::Internal, "the postgresql fixture did not run");
-    return FeedStore::open_postgresql(PostgresqlDatabase{
-        .conninfo = testing::fresh_postgresql_schema(*server), .password = server->password, .shown_as = "test"});
+    return FeedStore::open_postgresql(PostgresqlDatabase{.conninfo = testing::fresh_postgresql_schema(*server),
+                                                         .password = server->password,
+                                                         .shown_as = "test",
+                                                         .shared = false,
+                                                         .daemon = {}});
 }
 
 class FeedStoreTest : public ::testing::TestWithParam<Backend> {

@@ -34,7 +34,9 @@ protected:
         server = *found;
         target = PostgresqlDatabase{.conninfo = testing::fresh_postgresql_schema(server),
                                     .password = server.password,
-                                    .shown_as = "postgresql://tributary@127.0.0.1/tributary_test"};
+                                    .shown_as = "postgresql://tributary@127.0.0.1/tributary_test",
+                                    .shared = false,
+                                    .daemon = {}};
     }
 
     Db connect() {
@@ -350,6 +352,7 @@ protected:
         PostgresqlStore::SetUp();
         target.shared = true;
         for (std::optional<FeedStore>* store : {&a, &b}) {
+            target.daemon = store == &a ? "daemon-a" : "daemon-b";
             auto opened = FeedStore::open_postgresql(target);
             ASSERT_TRUE(opened) << opened.error().message;
             store->emplace(std::move(*opened));
@@ -417,6 +420,64 @@ TEST_F(SharedPostgresql, EachDaemonMeetsTheStoriesTheOtherCreated) {
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->duplicate_items, 1);
     EXPECT_EQ(stories(), 2);
+}
+
+std::vector<std::string> names_of(const std::vector<FeedState>& states) {
+    std::vector<std::string> out;
+    for (const FeedState& s : states) out.push_back(s.name);
+    return out;
+}
+
+// A due feed is leased to one daemon; the other is told who holds it and until when, or when the
+// feed is due next once it was polled; an expired lease (its daemon died) is taken over.
+TEST_F(SharedPostgresql, LeasesGiveEachDueFeedToOneDaemonUntilItsStateIsSaved) {
+    const std::vector<std::string> both{"alpha", "beta", "not-a-feed"};
+    auto first = a->lease_feeds(both, kT0, kT0 + 5min);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(names_of(first->leased), (std::vector<std::string>{"alpha", "beta"}));
+    EXPECT_TRUE(first->refused.empty());
+
+    auto second = b->lease_feeds(both, kT0 + 1s, kT0 + 5min);
+    ASSERT_TRUE(second) << second.error().message;
+    EXPECT_TRUE(second->leased.empty());
+    ASSERT_EQ(second->refused.size(), 2u);
+    for (const FeedLeases::Refused& r : second->refused) {
+        EXPECT_EQ(r.lease_owner, "daemon-a") << r.name;
+        EXPECT_EQ(r.lease_until, kT0 + 5min) << r.name;
+    }
+
+    // a polled alpha: saving its state ends the lease, and b sees when it is due next.
+    FeedState alpha = first->leased[0];
+    alpha.etag = "\"v2\"";
+    alpha.last_fetch = kT0 + 2s;
+    alpha.next_due = kT0 + 1h;
+    ASSERT_TRUE(a->save_feed_state(alpha));
+    auto third = b->lease_feeds(both, kT0 + 3s, kT0 + 5min);
+    ASSERT_TRUE(third) << third.error().message;
+    EXPECT_TRUE(third->leased.empty());
+    ASSERT_EQ(third->refused.size(), 2u);
+    EXPECT_EQ(third->refused[0].name, "alpha");
+    EXPECT_EQ(third->refused[0].lease_owner, "");
+    EXPECT_EQ(third->refused[0].next_due, kT0 + 1h);
+
+    // a died holding beta: once the lease expired, b takes it over, with the state a left.
+    auto takeover = b->lease_feeds(both, kT0 + 6min, kT0 + 11min);
+    ASSERT_TRUE(takeover) << takeover.error().message;
+    EXPECT_EQ(names_of(takeover->leased), (std::vector<std::string>{"beta"}));
+
+    // When it is due, alpha comes to b with the validators a saved.
+    auto due = b->lease_feeds(both, kT0 + 1h, kT0 + 1h + 5min);
+    ASSERT_TRUE(due) << due.error().message;
+    ASSERT_EQ(names_of(due->leased), (std::vector<std::string>{"alpha", "beta"}));
+    EXPECT_EQ(due->leased[0].etag, "\"v2\"");
+}
+
+TEST_F(PostgresqlStore, OnlyASharedStoreLeases) {
+    auto store = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(store) << store.error().message;
+    auto leases = store->lease_feeds(std::vector<std::string>{"alpha"}, kT0, kT0 + 5min);
+    ASSERT_FALSE(leases);
+    EXPECT_EQ(leases.error().message, "store: lease feeds: the store is not shared");
 }
 
 // Two daemons ingesting two copies of each story at the same moment: the story lock decides,
