@@ -230,6 +230,16 @@ int run_status(const Cli& cli) {
         std::cerr << states.error().message << '\n';
         return kExitCannotWork;
     }
+    // Daemons sharing a PostgreSQL database: which one is polling which feed right now.
+    const auto leases = store->leases(std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()));
+    if (!leases) {
+        std::cerr << leases.error().message << '\n';
+        return kExitCannotWork;
+    }
+    const auto lease_of = [&leases](const std::string& name) -> const store::FeedStore::Lease* {
+        const auto it = leases->find(name);
+        return it == leases->end() ? nullptr : &it->second;
+    };
     if (cli.json) {
         nlohmann::ordered_json out = nlohmann::ordered_json::array();
         for (const FeedState& s : *states) {
@@ -249,7 +259,10 @@ int run_status(const Cli& cli) {
                   s.moved_to.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(s.moved_to)},
                  {"moved_count", s.moved_count},
                  {"gone", s.gone},
-                 {"encoding", {{"declared", s.encoding_declared}, {"used", s.encoding_used}}}});
+                 {"encoding", {{"declared", s.encoding_declared}, {"used", s.encoding_used}}},
+                 {"lease", lease_of(s.name) ? nlohmann::ordered_json{{"daemon", lease_of(s.name)->owner},
+                                                                     {"until", format_rfc3339(lease_of(s.name)->until)}}
+                                            : nlohmann::ordered_json(nullptr)}});
         }
         std::cout << out.dump(2) << '\n';
         return kExitOk;
@@ -262,6 +275,8 @@ int run_status(const Cli& cli) {
         if (!s.moved_to.empty())
             add("moved permanently to " + s.moved_to + " (" + std::to_string(s.moved_count) + "x): edit its url");
         if (!s.last_error.empty()) add(s.last_error);
+        if (const auto* lease = lease_of(s.name))
+            add("being polled by " + lease->owner + " (leased until " + format_rfc3339(lease->until) + ")");
         std::string encoding = s.encoding_used.empty() ? "-" : s.encoding_used;
         if (!s.encoding_declared.empty() && s.encoding_declared != s.encoding_used)
             encoding += " (said " + s.encoding_declared + ")";

@@ -89,10 +89,13 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "INSERT INTO feeds (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
      "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority "
      "WHERE url IS NOT excluded.url OR active IS NOT excluded.active OR priority IS NOT excluded.priority",
-     "INSERT INTO feeds AS f (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
-     "ON CONFLICT (name) DO UPDATE SET url = excluded.url, active = excluded.active, priority = excluded.priority "
-     "WHERE f.url IS DISTINCT FROM excluded.url OR f.active IS DISTINCT FROM excluded.active "
-     "OR f.priority IS DISTINCT FROM excluded.priority"},
+     // ON CONFLICT DO UPDATE locks every row it meets, changed or not; a daemon starting beside
+     // others that hold some of those rows in their transactions then deadlocked with them. An
+     // UPDATE locks only the rows its WHERE keeps: none when the config did not change.
+     "WITH added AS (INSERT INTO feeds (name, url, active, created, priority) VALUES (?1, ?2, ?3, ?4, ?5) "
+     "ON CONFLICT (name) DO NOTHING RETURNING id) "
+     "UPDATE feeds SET url = ?2, active = ?3, priority = ?5 WHERE name = ?1 AND NOT EXISTS (SELECT 1 FROM added) "
+     "AND (url IS DISTINCT FROM ?2 OR active IS DISTINCT FROM ?3 OR priority IS DISTINCT FROM ?5)"},
     {Sql::active_feed_states, "read feed states",
      "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE active = 1 ORDER BY name"},
     {Sql::feed_state, "read feed state", "SELECT " TRIBUTARY_FEED_STATE_COLUMNS " FROM feeds WHERE name = ?1"},
@@ -949,6 +952,23 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
                                                   .next_due = s.column_time(1),
                                                   .lease_owner = s.column_text(2),
                                                   .lease_until = s.column_time(3)});
+    }
+}
+
+Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(SysTime now) {
+    std::map<std::string, Lease, std::less<>> out;
+    if (impl_->db.dialect() != Dialect::postgresql) return out;
+    auto s = Statement::prepare(impl_->db,
+                                "SELECT name, lease_owner, lease_until FROM feeds WHERE lease_owner <> '' AND "
+                                "lease_until > ?1 ORDER BY name",
+                                "read the leases");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, now);
+    for (;;) {
+        auto row = s->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return out;
+        out.emplace(s->column_text(0), Lease{.owner = s->column_text(1), .until = s->column_time(2).value_or(now)});
     }
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -161,6 +162,13 @@ public:
     // ingest) ends its lease. Errors: "store: lease feeds: …"; Error(Internal) on a store that is
     // not shared.
     Result<FeedLeases> lease_feeds(std::span<const std::string> names, SysTime now, SysTime until);
+    // The leases in force at `now`, by feed name: which daemon polls which feed (`status`). Empty
+    // on SQLite, which has one daemon.
+    struct Lease {
+        std::string owner;
+        SysTime until{};
+    };
+    Result<std::map<std::string, Lease, std::less<>>> leases(SysTime now);
     // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
     Result<FeedState> feed_state(std::string_view name);
     // After a 304 or a failure (by name). Writes every field but url (owned by

@@ -263,6 +263,11 @@ TEST_F(SharedOnPostgresql, ADaemonKilledMidCycleLosesItsFeedsToAnotherWhenItsLea
     ASSERT_EQ(http_.requests().size(), feeds.size()) << first.log();
     first.signal(SIGKILL);
     EXPECT_EQ(first.wait(10s), 128 + SIGKILL);
+    // `status` names the daemon each feed is leased to, and until when.
+    ASSERT_EQ(run({"status"}, "status.log"), 0) << read_file(dir_ / "status.log");
+    EXPECT_NE(read_file(dir_ / "status.log").find("being polled by "), std::string::npos)
+        << read_file(dir_ / "status.log");
+    EXPECT_NE(read_file(dir_ / "status.log").find("(leased until "), std::string::npos);
 
     // The second daemon finds every feed leased to the dead one, waits for the leases to expire,
     // then polls them all itself.
