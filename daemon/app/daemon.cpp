@@ -443,6 +443,8 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
                 for (const std::string& name : names) unpolled(name, clock_.now() + 30s);
                 return;
             }
+            // Holds other daemons were asked for: their hosts wait here too.
+            for (const store::FeedLeases::HostHold& hold : leases->holds) holds_.hold(hold.host, hold.until, hold.feed);
             std::set<std::string, std::less<>> answered;
             for (FeedState& state : leases->leased) {
                 answered.insert(state.name);
@@ -451,9 +453,17 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
                     unpolled(state.name, std::nullopt);  // its lease ends with the daemon's next write, or expires
                     continue;
                 }
+                it->second.state = std::move(state);
+                const std::string host = schedule::host_of(it->second.spec->url);
+                if (const auto held = holds_.held_until(host, clock_.now());
+                    held && !it->second.spec->retry_after_override) {
+                    note_host_hold(it->second, host, *held);  // saving its state ends its lease
+                    // `once` does not wait for the host: its next poll is the one after the hold.
+                    unpolled(it->first, mode_ == Mode::once ? std::nullopt : std::optional<SysTime>(*held));
+                    continue;
+                }
                 it->second.in_flight = false;
                 --in_flight_;
-                it->second.state = std::move(state);
                 poll(it->first);
             }
             for (const store::FeedLeases::Refused& refused : leases->refused) {
@@ -938,6 +948,14 @@ void Daemon::record_failure(const std::string& name, FeedState state, std::strin
             const SysTime until = schedule::host_hold_end(config_.daemon.schedule, clock_.now(), *retry_after);
             const auto before = holds_.held_until(host, clock_.now());
             holds_.hold(host, until, name);
+            // Every daemon on the database waits with this one: the host asked all of us.
+            if (config_.daemon.share_database) {
+                on_pool(
+                    leases_, [this, host, until, name] { return lease_store_->hold_host(host, until, name); },
+                    [](Result<void> held) {
+                        if (!held) spdlog::error("{}", held.error().message);
+                    });
+            }
             if (!before || until > *before)
                 spdlog::info("feed={} host {} holds every feed until {} (Retry-After {}{})", name, host,
                              format_rfc3339(until), schedule::format_duration(*retry_after),

@@ -308,7 +308,7 @@ struct FeedStore::Impl {
     std::int64_t last_story_id = 0;
     std::string daemon;  // PostgresqlDatabase::daemon: the owner of its leases
     // Prepared on a shared store's first lease: SQLite has neither the columns nor SKIP LOCKED.
-    std::optional<Statement> lease, lease_refusals, release_lease;
+    std::optional<Statement> lease, lease_refusals, release_lease, holds, hold;
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -914,8 +914,12 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
                                "AND name IN (SELECT json_array_elements_text(?1::json)) ORDER BY name",
                                "read the feeds not leased");
         if (!refusals) return failed(refusals.error());
+        auto holds = Statement::prepare(m.db, "SELECT host, until, feed FROM host_holds WHERE until > ?1 ORDER BY host",
+                                        "read the hosts' holds");
+        if (!holds) return failed(holds.error());
         m.lease.emplace(std::move(*lease));
         m.lease_refusals.emplace(std::move(*refusals));
+        m.holds.emplace(std::move(*holds));
     }
     nlohmann::json asked = nlohmann::json::array();
     for (const std::string& name : names) asked.push_back(name);
@@ -934,6 +938,18 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
         }
     }
     FeedLeases out;
+    {
+        Statement& s = *m.holds;
+        auto use = s.use();
+        s.bind(1, now);
+        for (;;) {
+            auto row = s.step();
+            if (!row) return failed(row.error());
+            if (!*row) break;
+            out.holds.push_back(FeedLeases::HostHold{
+                .host = s.column_text(0), .until = s.column_time(1).value_or(now), .feed = s.column_text(2)});
+        }
+    }
     for (const std::string& name : leased_names) {
         auto state = feed_state(name);
         if (!state) return failed(state.error());
@@ -953,6 +969,25 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
                                                   .lease_owner = s.column_text(2),
                                                   .lease_until = s.column_time(3)});
     }
+}
+
+Result<void> FeedStore::hold_host(const std::string& host, SysTime until, const std::string& feed) {
+    Impl& m = *impl_;
+    const auto failed = failed_in("hold host " + host);
+    if (!m.shared) return fail(ErrorKind::Internal, "store: hold host " + host + ": the store is not shared");
+    if (!m.hold) {
+        auto hold =
+            Statement::prepare(m.db,
+                               "INSERT INTO host_holds (host, until, feed) VALUES (?1, ?2, ?3) ON CONFLICT (host) "
+                               "DO UPDATE SET until = excluded.until, feed = excluded.feed "
+                               "WHERE host_holds.until < excluded.until",
+                               "hold a host");
+        if (!hold) return failed(hold.error());
+        m.hold.emplace(std::move(*hold));
+    }
+    auto use = m.hold->use();
+    if (auto r = m.hold->bind(1, host).bind(2, until).bind(3, feed).run(); !r) return failed(r.error());
+    return {};
 }
 
 Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(SysTime now) {

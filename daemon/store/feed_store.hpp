@@ -79,6 +79,12 @@ struct FeedLeases {
         std::optional<SysTime> lease_until;  // … until then
     };
     std::vector<Refused> refused;  // the other names asked for that are active feeds
+    struct HostHold {
+        std::string host;
+        SysTime until{};
+        std::string feed;  // whose answer asked for it
+    };
+    std::vector<HostHold> holds;  // the Retry-After holds in force, whichever daemon was asked
 };
 
 class FeedStore {
@@ -162,6 +168,10 @@ public:
     // ingest) ends its lease. Errors: "store: lease feeds: …"; Error(Internal) on a store that is
     // not shared.
     Result<FeedLeases> lease_feeds(std::span<const std::string> names, SysTime now, SysTime until);
+    // Shared stores: every daemon leaves `host` alone until `until` (a later hold is kept), as a
+    // Retry-After asked; lease_feeds() answers with the holds in force. Errors: "store: hold host
+    // <host>: …".
+    Result<void> hold_host(const std::string& host, SysTime until, const std::string& feed);
     // The leases in force at `now`, by feed name: which daemon polls which feed (`status`). Empty
     // on SQLite, which has one daemon.
     struct Lease {

@@ -103,9 +103,8 @@ TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
 
     ASSERT_EQ(run({"once"}, "once1.log"), 0) << read_file(dir_ / "once1.log");
     const std::string log1 = read_file(dir_ / "once1.log");
-    EXPECT_NE(log1.find("store: created " + url_ + " at schema version 2 (0001_init.sql, 0002_feed_leases.sql)"),
-              std::string::npos)
-        << log1;
+    EXPECT_NE(log1.find("store: created " + url_ + " at schema version "), std::string::npos) << log1;
+    EXPECT_NE(log1.find("(0001_init.sql, 0002_feed_leases.sql"), std::string::npos) << log1;
     EXPECT_NE(log1.find("cycle: 3 feeds polled, 0 not modified, 0 failed, 3 new items"), std::string::npos) << log1;
 
     const std::string xml = read_file(dir_ / "out" / "merged.xml");
@@ -133,7 +132,7 @@ TEST_F(OnPostgresql, OnceKeepsEveryStoryOnceThenGets304sAndShowsNoPassword) {
         << read_file(dir_ / "backup.log");
 
     ASSERT_EQ(run({"check"}, "check2.log"), 0) << read_file(dir_ / "check2.log");
-    EXPECT_NE(read_file(dir_ / "check2.log").find(", schema version 2 (this build's)"), std::string::npos)
+    EXPECT_NE(read_file(dir_ / "check2.log").find(" (this build's)"), std::string::npos)
         << read_file(dir_ / "check2.log");
 
     for (const char* log : {"check1.log", "once1.log", "once2.log", "status.log", "backup.log", "check2.log"})
@@ -279,6 +278,37 @@ TEST_F(SharedOnPostgresql, ADaemonKilledMidCycleLosesItsFeedsToAnotherWhenItsLea
     const std::vector<std::string> titles = merged_titles(read_file(dir_ / "out2" / "merged.xml"));
     EXPECT_EQ(titles.size(), 3u);
     EXPECT_EQ(std::set<std::string>(titles.begin(), titles.end()).size(), 3u);
+}
+
+// A host that asked one daemon for patience (429, Retry-After) is left alone by the others too.
+TEST_F(SharedOnPostgresql, AHostsRetryAfterHoldsEveryDaemon) {
+    http_.route("/limited.rss", [](const RecordedRequest&) {
+        Response r;
+        r.status = 429;
+        r.headers = {{"Retry-After", "3600"}};
+        return r;
+    });
+    http_.serve_file("/lequipe-1.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
+    const std::vector<Site> limited{{"/limited.rss", "", ""}};
+    std::vector<Site> both = limited;
+    both.push_back({"/lequipe-1.rss", "", ""});
+    write_config("first.conf", "out1", limited);
+    write_config("second.conf", "out2", both);
+
+    ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / "first.conf").string(), "once"}, dir_ / "first.log", 60s), 0)
+        << read_file(dir_ / "first.log");
+    EXPECT_EQ(http_.hits("/limited.rss"), 1);
+    EXPECT_NE(read_file(dir_ / "first.log").find("host 127.0.0.1 holds every feed until"), std::string::npos)
+        << read_file(dir_ / "first.log");
+
+    // The second daemon has a feed due on that host, and leaves it: the hold is the database's.
+    ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / "second.conf").string(), "once"}, dir_ / "second.log", 60s), 0)
+        << read_file(dir_ / "second.log");
+    EXPECT_EQ(http_.hits("/lequipe-1.rss"), 0) << read_file(dir_ / "second.log");
+    EXPECT_EQ(http_.hits("/limited.rss"), 1);
+    ASSERT_EQ(run({"status"}, "status.log"), 0);
+    EXPECT_NE(read_file(dir_ / "status.log").find("host 127.0.0.1 held until"), std::string::npos)
+        << read_file(dir_ / "status.log");
 }
 
 }  // namespace

@@ -472,6 +472,19 @@ TEST_F(SharedPostgresql, LeasesGiveEachDueFeedToOneDaemonUntilItsStateIsSaved) {
     EXPECT_EQ(due->leased[0].etag, "\"v2\"");
 }
 
+// A host's Retry-After, asked of one daemon, reaches the others with their next leases.
+TEST_F(SharedPostgresql, AHostHoldReachesEveryDaemonAndOnlyALaterOneReplacesIt) {
+    ASSERT_TRUE(a->hold_host("news.example", kT0 + 1h, "alpha"));
+    ASSERT_TRUE(a->hold_host("news.example", kT0 + 30min, "beta"));  // shorter: the longer stays
+    ASSERT_TRUE(a->hold_host("old.example", kT0 - 1min, "alpha"));   // over already
+    auto leases = b->lease_feeds(std::vector<std::string>{"alpha"}, kT0, kT0 + 5min);
+    ASSERT_TRUE(leases) << leases.error().message;
+    ASSERT_EQ(leases->holds.size(), 1u);
+    EXPECT_EQ(leases->holds[0].host, "news.example");
+    EXPECT_EQ(leases->holds[0].until, kT0 + 1h);
+    EXPECT_EQ(leases->holds[0].feed, "alpha");
+}
+
 TEST_F(PostgresqlStore, OnlyASharedStoreLeases) {
     auto store = FeedStore::open_postgresql(target);
     ASSERT_TRUE(store) << store.error().message;
