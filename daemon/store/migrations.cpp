@@ -1,6 +1,7 @@
 #include "store/migrations.hpp"
 
 #include <cstdint>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
@@ -122,35 +123,6 @@ private:
     Db* db_;
 };
 
-// PostgreSQL enforces foreign keys as each statement runs (a migration that breaks one fails by
-// itself), and two daemons that start together must not both migrate: under the lock above, each
-// migration's transaction reads the version again.
-Result<int> migrate_postgresql(Db& db, std::span<const Migration> migrations, int current,
-                               std::vector<std::string_view>* applied) {
-    const int latest = latest_version(migrations);
-    auto lock = PostgresqlMigrationLock::take(db);
-    if (!lock) return std::unexpected(lock.error());
-    for (const Migration& m : migrations) {
-        if (m.version <= current) continue;
-        const std::string what = "migration " + std::string(m.name);
-        auto tx = Transaction::begin(db);
-        if (!tx) return within(what, tx.error());
-        auto now = db.user_version();
-        if (!now) return std::unexpected(now.error());
-        if (*now > latest) return too_new(*now, latest);
-        if (*now >= m.version) {
-            current = *now;
-            continue;
-        }
-        if (auto r = db.exec(m.sql, what); !r) return std::unexpected(r.error());
-        if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());
-        if (auto r = tx->commit(); !r) return within(what, r.error());
-        current = m.version;
-        if (applied != nullptr) applied->push_back(m.name);
-    }
-    return current;
-}
-
 }  // namespace
 
 std::span<const Migration> embedded_migrations_for(const Db& db) noexcept {
@@ -168,10 +140,22 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
     if (!current) return std::unexpected(current.error());
     if (*current > latest) return too_new(*current, latest);
     if (*current == latest) return latest;
-    if (db.dialect() == Dialect::postgresql) return migrate_postgresql(db, migrations, *current, applied);
 
-    auto foreign_keys_off = ForeignKeysOff::begin(db);
-    if (!foreign_keys_off) return std::unexpected(foreign_keys_off.error());
+    // SQLite: foreign keys off while tables are rebuilt, each migration checked for rows it left
+    // without their parent. PostgreSQL enforces foreign keys as each statement runs (a migration
+    // that breaks one fails by itself), and daemons starting together take turns under its lock.
+    const bool sqlite = db.dialect() == Dialect::sqlite;
+    std::optional<ForeignKeysOff> foreign_keys_off;
+    std::optional<PostgresqlMigrationLock> lock;
+    if (sqlite) {
+        auto off = ForeignKeysOff::begin(db);
+        if (!off) return std::unexpected(off.error());
+        foreign_keys_off.emplace(std::move(*off));
+    } else {
+        auto taken = PostgresqlMigrationLock::take(db);
+        if (!taken) return std::unexpected(taken.error());
+        lock.emplace(std::move(*taken));
+    }
     for (const Migration& m : migrations) {
         if (m.version <= *current) continue;
         const std::string what = "migration " + std::string(m.name);
@@ -185,18 +169,25 @@ Result<int> migrate(Db& db, std::span<const Migration> migrations, std::vector<s
             *current = *now;
             continue;
         }
-        auto orphaned_before = orphans(db);
-        if (!orphaned_before) return within(what, orphaned_before.error());
+        std::set<Orphan> orphaned_before;
+        if (sqlite) {
+            auto found = orphans(db);
+            if (!found) return within(what, found.error());
+            orphaned_before = std::move(*found);
+        }
         if (auto r = db.exec(m.sql, what); !r) return std::unexpected(r.error());
-        auto orphan = new_orphan(db, *orphaned_before);
-        if (!orphan) return within(what, orphan.error());
-        if (!orphan->empty()) return db_error(what, "leaves " + *orphan);
+        if (sqlite) {
+            auto orphan = new_orphan(db, orphaned_before);
+            if (!orphan) return within(what, orphan.error());
+            if (!orphan->empty()) return db_error(what, "leaves " + *orphan);
+        }
         if (auto r = db.set_user_version(m.version); !r) return within(what, r.error());
         if (auto r = tx->commit(); !r) return within(what, r.error());
         *current = m.version;
         if (applied != nullptr) applied->push_back(m.name);
     }
-    if (auto r = foreign_keys_off->restore(); !r) return std::unexpected(r.error());
+    if (foreign_keys_off)
+        if (auto r = foreign_keys_off->restore(); !r) return std::unexpected(r.error());
     return *current;
 }
 

@@ -17,14 +17,8 @@
 namespace tributary::testing {
 namespace {
 
-struct ConnectionDeleter {
-    void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
-};
-struct ResultDeleter {
-    void operator()(PGresult* result) const noexcept { PQclear(result); }
-};
-using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using Connection = PgConnectionPtr;
+using Result = PgResultPtr;
 
 // The whole file, or nullopt when it cannot be opened.
 std::optional<std::string> read_file(const std::filesystem::path& path) {
@@ -65,10 +59,14 @@ std::optional<PostgresqlServer> postgresql_server() {
     return PostgresqlServer{.conninfo = trim_trailing_newlines(std::move(*conninfo)), .password = std::move(*password)};
 }
 
-std::string fresh_postgresql_schema(const PostgresqlServer& server) {
+PgConnectionPtr connect_postgresql(const std::string& conninfo, const std::string& password) {
     const char* const keys[] = {"dbname", "password", nullptr};
-    const char* const values[] = {server.conninfo.c_str(), server.password.c_str(), nullptr};
-    const Connection conn{PQconnectdbParams(keys, values, /*expand_dbname=*/1)};
+    const char* const values[] = {conninfo.c_str(), password.c_str(), nullptr};
+    return PgConnectionPtr{PQconnectdbParams(keys, values, /*expand_dbname=*/1)};
+}
+
+std::string fresh_postgresql_schema(const PostgresqlServer& server) {
+    const Connection conn = connect_postgresql(server.conninfo, server.password);
     if (!conn || PQstatus(conn.get()) != CONNECTION_OK) {
         throw std::runtime_error("fresh_postgresql_schema: cannot connect to " + server.conninfo + ": " +
                                  error_message(conn.get()));

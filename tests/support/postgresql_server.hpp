@@ -12,6 +12,9 @@
 //     const char* values[] = {conninfo.c_str(), server->password.c_str(), nullptr};
 //     PGconn* conn = PQconnectdbParams(keys, values, 1);
 
+#include <libpq-fe.h>
+
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -31,5 +34,17 @@ std::optional<PostgresqlServer> postgresql_server();
 // connections made with it resolve in that schema only. Throws std::runtime_error with libpq's
 // message when the server cannot be reached or the schema cannot be created.
 std::string fresh_postgresql_schema(const PostgresqlServer& server);
+
+// libpq handles for tests that talk to the server themselves.
+struct PgConnDeleter {
+    void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
+};
+struct PgResultDeleter {
+    void operator()(PGresult* result) const noexcept { PQclear(result); }
+};
+using PgConnectionPtr = std::unique_ptr<PGconn, PgConnDeleter>;
+using PgResultPtr = std::unique_ptr<PGresult, PgResultDeleter>;
+// Connects with `conninfo` (a URI or key=value string) and the password apart; check PQstatus.
+PgConnectionPtr connect_postgresql(const std::string& conninfo, const std::string& password);
 
 }  // namespace tributary::testing

@@ -13,19 +13,11 @@
 namespace tributary::testing {
 namespace {
 
-struct ConnectionDeleter {
-    void operator()(PGconn* conn) const noexcept { PQfinish(conn); }
-};
-struct ResultDeleter {
-    void operator()(PGresult* result) const noexcept { PQclear(result); }
-};
-using Connection = std::unique_ptr<PGconn, ConnectionDeleter>;
-using Result = std::unique_ptr<PGresult, ResultDeleter>;
+using Connection = PgConnectionPtr;
+using Result = PgResultPtr;
 
 Connection connect(const std::string& conninfo, const std::string& password) {
-    const char* const keys[] = {"dbname", "password", nullptr};
-    const char* const values[] = {conninfo.c_str(), password.c_str(), nullptr};
-    return Connection{PQconnectdbParams(keys, values, /*expand_dbname=*/1)};
+    return connect_postgresql(conninfo, password);
 }
 
 // Runs sql; "" for a command, else the first column of the first row ("<null>" for NULL);
