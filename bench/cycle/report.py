@@ -2,6 +2,9 @@
 """Prints bench/cycle's tables from BENCH_DIR/results.tsv, counts.tsv and each farm's farm.json.
 
     report.py BENCH_DIR N [N ...]
+
+Rows of kind pg-* (run.sh with POSTGRESQL=1: tributary with its store in PostgreSQL) are printed
+beside tributary's SQLite rows, with the server's CPU time; without them the output is as before.
 """
 
 import json
@@ -12,8 +15,11 @@ import sys
 
 KINDS = [
     ("tributary-cold", "tributary cold"),
+    ("pg-cold", "PostgreSQL cold"),
     ("tributary-second", "tributary second (304)"),
+    ("pg-second", "PostgreSQL second (304)"),
     ("tributary-steady", "tributary steady"),
+    ("pg-steady", "PostgreSQL steady"),
     ("newsboat-cold", "newsboat cold"),
     ("newsboat-second", "newsboat second"),
     ("newsboat-third", "newsboat third (304)"),
@@ -61,6 +67,62 @@ def verdict(ok):
     return "met" if ok else "MISSED"
 
 
+def median_count(counts, n, kind, value):
+    """The median over runs of value(counts of one run), None where it gives None."""
+    got = [value(c) for (m, _run, k), c in counts.items() if m == n and k == kind]
+    got = [x for x in got if x is not None]
+    return statistics.median(got) if got else None
+
+
+def server_cpu(c):
+    try:
+        return float(c["server_cpu"])
+    except (KeyError, ValueError):
+        return None
+
+
+def requests_per_feed(n):
+    """Requests a feed got in a cycle, from the daemon's log: 'cycle: N feeds polled, ...'."""
+    def value(c):
+        m = re.search(r"cycle: (\d+) feeds polled", c.get("cycle", ""))
+        return int(m.group(1)) / n if m else None
+    return value
+
+
+def ratio(a, b):
+    return None if a is None or not b else a / b
+
+
+def postgresql_lines(n, results, counts, med_of, labels):
+    """SQLite beside PostgreSQL: daemon and server CPU, per feed, requests, and the ratios."""
+    print("SQLite beside PostgreSQL (one daemon each, same farm, same runs, medians; SQLite's store is in the "
+          "daemon: no server):")
+    print(f"{'':24} {'wall s':>9} {'daemon CPU s':>13} {'server CPU s':>13} {'daemon µs/feed':>15} "
+          f"{'server µs/feed':>15} {'requests/feed':>14}")
+    for kind, _label in KINDS[:6]:
+        if not results.get((n, kind)):
+            continue
+        m = med_of.get(kind, {})
+        server = median_count(counts, n, kind, server_cpu) if kind.startswith("pg-") else None
+        req = median_count(counts, n, kind.replace("tributary-", ""), requests_per_feed(n))
+        daemon_us = None if m.get("cpu") is None else m["cpu"] / n * 1e6
+        server_us = None if server is None else server / n * 1e6
+        print(f"{labels[kind]:24} {fmt(m.get('wall'), '.2f'):>9} {fmt(m.get('cpu'), '.2f'):>13} "
+              f"{fmt(server, '.2f'):>13} {fmt(daemon_us, '.0f'):>15} {fmt(server_us, '.0f'):>15} {fmt(req, '.2f'):>14}")
+    for cycle in ("cold", "second", "steady"):
+        sq, pg = med_of.get("tributary-" + cycle), med_of.get("pg-" + cycle)
+        if not sq or not pg:
+            continue
+        server = median_count(counts, n, "pg-" + cycle, server_cpu)
+        total = None if pg["cpu"] is None or server is None else pg["cpu"] + server
+        print(f"PostgreSQL / SQLite, {cycle}: wall {fmt(ratio(pg['wall'], sq['wall']), '.2f')}×, "
+              f"daemon CPU {fmt(ratio(pg['cpu'], sq['cpu']), '.2f')}×, "
+              f"daemon+server CPU {fmt(ratio(total, sq['cpu']), '.2f')}×")
+    peaks = [med_of[k]["peak"] for k in med_of if k.startswith("pg-") and med_of[k]["peak"] is not None]
+    if peaks:
+        print(f"tributary on PostgreSQL, peak RSS of the daemon, any cycle: {max(peaks):.0f} MB")
+
+
 def short_symbol(symbol, width=100):
     """C++ symbols with their template arguments folded, innermost first, until they fit."""
     before = None
@@ -102,7 +164,7 @@ def main():
               f"{farm['bytes'] / 1e6:.1f} MB, {farm['gzip_bytes'] / 1e6:.1f} MB gzipped; "
               f"{runs} run{'s' if runs != 1 else ''}, medians")
         print(f"{'':24} {'wall s':>9} {'CPU s':>9} {'user s':>9} {'sys s':>8} {'peak RSS MB':>12} {'CPU µs/feed':>12}")
-        med_of = {}
+        med_of, labels = {}, {}
         for kind, label in KINDS:
             rows = results.get((n, kind))
             if not rows:
@@ -112,8 +174,9 @@ def main():
             peak = max((r["rss_mb"] for r in rows if r["rc"] == 0), default=None)
             med_of[kind] = {"wall": wall, "cpu": cpu, "peak": peak}
             per_feed = None if cpu is None else cpu / n * 1e6
-            if kind == "tributary-steady" and farm.get("mutate"):
-                label = f"tributary steady ({farm['mutate'] * 100:.0f}%)"
+            if kind in ("tributary-steady", "pg-steady") and farm.get("mutate"):
+                label = f"{label} ({farm['mutate'] * 100:.0f}%)"
+            labels[kind] = label
             print(f"{label:24} {fmt(wall, '9.2f')} {fmt(cpu, '9.2f')} {fmt(user, '9.2f')} {fmt(sys_, '8.2f')} "
                   f"{fmt(peak, '12.0f')} {fmt(per_feed, '12.0f')}"
                   + (f"   ({failed} of {len(rows)} failed)" if failed else ""))
@@ -142,6 +205,8 @@ def main():
             if n >= 10000:
                 line += f" ({verdict(max(peaks) <= GOAL_RSS_MB)}: goal <= {GOAL_RSS_MB:.0f} MB at 10,000 feeds)"
             print(line)
+        if any(k.startswith("pg-") for k in med_of):
+            postgresql_lines(n, results, counts, med_of, labels)
 
         # Sanity: what the stores hold after each cycle of the last run, beside what the farm holds.
         last = max((run for (m, run, _k) in counts if m == n and run > 0), default=0)
@@ -152,17 +217,18 @@ def main():
         this = farm["rounds"].get(str(last), {})
         expect = {"cold": before.get("items"), "second": before.get("items"),
                   "steady": (before.get("items") or 0) + this.get("new_items", 0) if this else None}
-        for kind in ("cold", "second", "steady"):
-            c = counts.get((n, last, kind))
+        for kind, store in [(k, s) for k in ("cold", "second", "steady") for s in ("", "pg-")]:
+            c = counts.get((n, last, store + kind))
             if not c:
                 continue
+            who = "pg       " if store else "tributary"     # pg: tributary with its store in PostgreSQL
             if "error" in c:
-                print(f"  tributary {kind:7} {c['error']}")
+                print(f"  {who} {kind:7} {c['error']}")
                 continue
             e = expect.get(kind)
             langs = before.get("items_by_language", {})
             arabic = sum(v for k, v in langs.items() if k.startswith("ar"))
-            print(f"  tributary {kind:7} {num(c, 'items'):>7} items (expected {fmt(e, ',')}), "
+            print(f"  {who} {kind:7} {num(c, 'items'):>7} items (expected {fmt(e, ',')}), "
                   f"{num(c, 'stories'):>7} stories, {num(c, 'arabic_titles')} Arabic titles"
                   + (f" (farm: {arabic:,})" if kind == "cold" else "")
                   + f", {num(c, 'mojibake')} garbled; feeds {c.get('outcomes') or '?'}")

@@ -16,6 +16,10 @@
 #   PERF=1            after the runs of each N, one more cold tributary cycle under `perf record -g`,
 #                     and its top symbols by self time; PERF=dwarf: DWARF call graphs (the release
 #                     build keeps no frame pointers), and tributary's functions by inclusive time too
+#   POSTGRESQL=1      also run tributary's three cycles (cold on a fresh schema, second, steady) with its
+#                     store in PostgreSQL 15: one throwaway server for the whole script
+#                     (tests/support/postgresql.sh with TRIBUTARY_PG_DURABLE=1, shared_buffers 128MB),
+#                     kinds pg-cold, pg-second, pg-steady, and the server's CPU time for each cycle
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -33,10 +37,12 @@ perf_mode=$PERF
 [[ $PERF == dwarf ]] && PERF=1
 [[ $PERF =~ ^[01]$ ]] || die "PERF is 1 or dwarf"
 TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
+POSTGRESQL=${POSTGRESQL:-0}
 
 die() { echo "bench/cycle: $*" >&2; exit 1; }
 for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a feed count: '$n'"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
+[[ $POSTGRESQL =~ ^[01]$ ]] || die "POSTGRESQL is 0 or 1"
 
 # --- what the benchmark needs, installed the way scripts/install-deps.sh does it -------------
 nginx_bin=$(command -v nginx || true)
@@ -44,6 +50,7 @@ nginx_bin=$(command -v nginx || true)
 packages=(time sqlite3 python3 curl)
 ((NEWSBOAT)) && packages+=(newsboat)
 ((PERF)) && packages+=(linux-perf)
+((POSTGRESQL)) && packages+=(postgresql-15 postgresql-client-15)
 [[ -z $nginx_bin ]] && packages+=(nginx-light)
 missing=()
 for pkg in "${packages[@]}"; do
@@ -65,6 +72,12 @@ if ((NEWSBOAT)); then command -v newsboat >/dev/null || die "newsboat is missing
 [[ -x /usr/bin/time ]] || die "/usr/bin/time is missing (Debian package time)"
 command -v sqlite3 >/dev/null || die "sqlite3 is missing (Debian package sqlite3)"
 if ((PERF)); then command -v perf >/dev/null || die "perf is missing (Debian package linux-perf)"; fi
+psql_bin=
+if ((POSTGRESQL)); then
+  psql_bin=/usr/lib/postgresql/15/bin/psql
+  [[ -x $psql_bin ]] || psql_bin=$(command -v psql || true)
+  [[ -n $psql_bin ]] || die "psql is missing (Debian package postgresql-client-15)"
+fi
 
 if [[ ${BUILD:-0} == 1 ]]; then "$repo/scripts/build.sh" release tributary; fi
 [[ -x $TRIBUTARY ]] || die "no tributary binary at $TRIBUTARY (build it: scripts/build.sh release tributary, or BUILD=1)"
@@ -85,6 +98,11 @@ B=$(cd "$B" && pwd)
 nginx_pid=
 cleanup() {
   local rc=$?
+  # The PostgreSQL server (POSTGRESQL=1), whether or not its start got as far as writing its state:
+  # postgresql.sh stops what it started and removes its data directory.
+  if [[ -d $B/postgresql ]]; then
+    "$repo/tests/support/postgresql.sh" stop "$B/postgresql" || echo "bench/cycle: could not stop PostgreSQL" >&2
+  fi
   if [[ -n $nginx_pid ]] && kill -0 "$nginx_pid" 2>/dev/null; then
     kill -QUIT "$nginx_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$nginx_pid" 2>/dev/null || break; sleep 0.1; done
@@ -213,6 +231,147 @@ tributary_once() { # DIR KIND RUN
   tributary_counts "$n" "$3" "$2" "$1"
 }
 
+# --- PostgreSQL (POSTGRESQL=1) ---------------------------------------------------------------
+pg_host='' pg_port='' pg_user='' pg_db='' pg_pid='' pg_schema='' clk_tck=''
+
+start_postgresql() {
+  TRIBUTARY_PG_DURABLE=1 TRIBUTARY_PG_SHARED_BUFFERS=128MB "$repo/tests/support/postgresql.sh" start "$B/postgresql"
+  local word
+  for word in $(<"$B/postgresql/conninfo"); do   # host=127.0.0.1 port=N user=U dbname=D
+    case $word in
+      host=*) pg_host=${word#host=} ;;
+      port=*) pg_port=${word#port=} ;;
+      user=*) pg_user=${word#user=} ;;
+      dbname=*) pg_db=${word#dbname=} ;;
+    esac
+  done
+  pg_pid=$(<"$B/postgresql/pid")
+  [[ -n $pg_host && $pg_port =~ ^[0-9]+$ && -n $pg_user && -n $pg_db && $pg_pid =~ ^[0-9]+$ ]] ||
+    die "unexpected $B/postgresql/conninfo or pid"
+  echo "bench/cycle: PostgreSQL $(pg_sql 'SHOW server_version') (pid $pg_pid) on $pg_host:$pg_port:" \
+    "fsync $(pg_sql 'SHOW fsync'), synchronous_commit $(pg_sql 'SHOW synchronous_commit')," \
+    "full_page_writes $(pg_sql 'SHOW full_page_writes'), shared_buffers $(pg_sql 'SHOW shared_buffers')"
+}
+
+# pg_sql SQL: one statement through psql, unaligned rows without a header.
+pg_sql() {
+  PGPASSWORD=$(<"$B/postgresql/password") PGCLIENTENCODING=UTF8 \
+    "$psql_bin" -X -q -A -t -v ON_ERROR_STOP=1 --no-password \
+    -h "$pg_host" -p "$pg_port" -U "$pg_user" -d "$pg_db" -c "$1"
+}
+
+# The CPU time of the whole server in clock ticks: the postmaster's utime + stime + cutime + cstime
+# (a backend's time is added to cutime/cstime when the postmaster reaps it, after the client
+# disconnects) plus utime + stime of each live child (checkpointer, background and WAL writers,
+# autovacuum, backends). It first waits, up to 10 s, until no client backend and no unreaped child
+# is left, so the last client's backend is counted once and whole; and it reads the postmaster
+# before and after its children, again if a child was reaped in between.
+pg_server_ticks() {
+  python3 - "$pg_pid" <<'EOF'
+import os
+import sys
+import time
+
+pm = sys.argv[1]
+
+
+def fields(pid):
+    """/proc/PID/stat from field 3 (state) on: field k is [k - 3]; the name may hold spaces."""
+    with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as fh:
+        text = fh.read()
+    return text[text.rindex(")") + 2:].split()
+
+
+def children():
+    kids = []
+    for pid in os.listdir("/proc"):
+        if pid.isdigit():
+            try:
+                f = fields(pid)
+            except (OSError, ValueError):
+                continue
+            if f[1] == pm:
+                kids.append((pid, f))
+    return kids
+
+
+def settled(kids):
+    for pid, f in kids:
+        if f[0] in "ZX":
+            return False
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if b"127.0.0.1(" in fh.read():        # "postgres: USER DB 127.0.0.1(PORT) idle"
+                    return False
+        except OSError:
+            pass
+    return True
+
+
+deadline = time.monotonic() + 10
+while not settled(children()):
+    if time.monotonic() > deadline:
+        print("bench/cycle: a client backend of PostgreSQL is still there after 10 s", file=sys.stderr)
+        break
+    time.sleep(0.02)
+for _ in range(100):
+    before = fields(pm)
+    kids = children()
+    after = fields(pm)
+    if before[13:15] == after[13:15]:                  # nothing reaped meanwhile
+        print(sum(int(x) for x in after[11:15]) + sum(int(f[11]) + int(f[12]) for _, f in kids))
+        sys.exit(0)
+sys.exit("bench/cycle: could not read the server's CPU time")
+EOF
+}
+
+# pg_fresh_schema DIR RUN: schema bench_N_RUN (the previous run's is dropped), and DIR/feeds-pg.conf:
+# DIR/feeds.conf with the database in that schema and the merged feed under DIR/tributary-pg/.
+pg_fresh_schema() {
+  local dir=$1 run=$2 schema=bench_${n}_$2
+  pg_schema=$schema
+  if ((run > 1)); then pg_sql "DROP SCHEMA bench_${n}_$((run - 1)) CASCADE" >/dev/null; fi
+  pg_sql "CREATE SCHEMA $schema" >/dev/null
+  rm -rf "$dir/tributary-pg"
+  mkdir -p "$dir/tributary-pg"
+  local url="postgresql://$pg_user@$pg_host:$pg_port/$pg_db?options=-c%20search_path%3D$schema"
+  awk -v url="$url" -v pw="$B/postgresql/password" '
+    /^database = / { print "database = " url; print "database_password_file = " pw; db++; next }
+    /^path = tributary\// { sub(/^path = tributary\//, "path = tributary-pg/"); out++ }
+    { print }
+    END { if (db != 1 || out != 1) { print "feeds.conf: expected one database and one output path" > "/dev/stderr"; exit 1 } }
+  ' "$dir/feeds.conf" >"$dir/feeds-pg.conf"
+}
+
+# What the PostgreSQL store holds after a cycle, as tributary_counts does for SQLite.
+pg_counts() {
+  local n=$1 run=$2 kind=$3 dir=$4 s=$pg_schema
+  if [[ $(pg_sql "SELECT to_regclass('$s.items') IS NOT NULL" || true) != t ]]; then
+    count "$n" "$run" "$kind" error "no tables in schema $s"
+    return 0
+  fi
+  count "$n" "$run" "$kind" items "$(pg_sql "SELECT count(*) FROM $s.items" || true)"
+  count "$n" "$run" "$kind" stories "$(pg_sql "SELECT count(*) FROM $s.stories" || true)"
+  count "$n" "$run" "$kind" outcomes "$(pg_sql \
+    "SELECT string_agg(o || '=' || c, ' ' ORDER BY o) FROM (SELECT last_outcome o, count(*) c FROM $s.feeds GROUP BY 1) t" || true)"
+  count "$n" "$run" "$kind" arabic_titles "$(pg_sql "SELECT count(*) FROM $s.items WHERE title ~ '[ء-ي]'" || true)"
+  count "$n" "$run" "$kind" mojibake "$(pg_sql \
+    "SELECT count(*) FROM $s.items WHERE position(chr(65533) in title) > 0 OR title ~ '[ÃØÙ]'" || true)"
+  count "$n" "$run" "$kind" cycle "$(grep -ho 'cycle: .*' "$dir/logs/tributary-$kind.$run.log" | tail -n 1 || true)"
+}
+
+# pg_once DIR KIND RUN: one measured cycle on PostgreSQL, with the server's CPU time around it.
+pg_once() {
+  local dir=$1 kind=pg-$2 run=$3 before after cpu
+  before=$(pg_server_ticks)
+  measure "$n" "$run" "$kind" "$dir/logs/tributary-$kind.$run.log" "$TRIBUTARY" -c "$dir/feeds-pg.conf" once
+  after=$(pg_server_ticks)
+  cpu=$(awk -v a="$after" -v b="$before" -v hz="$clk_tck" 'BEGIN { printf "%.2f", (a - b) / hz }')
+  count "$n" "$run" "$kind" server_cpu "$cpu"
+  printf '  run %s  %-17s %15s %8.2f s server CPU\n' "$run" "$kind" "" "$cpu"
+  pg_counts "$n" "$run" "$kind" "$dir"
+}
+
 newsboat_reload() { # DIR KIND RUN
   local nb=$1/newsboat
   measure "$n" "$3" "newsboat-$2" "$1/logs/newsboat-$2.$3.log" \
@@ -226,6 +385,10 @@ echo "bench/cycle: work directory $B; $($TRIBUTARY --version 2>&1 | head -n 1)"
 mkdir -p "$B/nginx"
 for n in "${sizes[@]}"; do mkdir -p "$B/n$n/feeds"; done
 start_nginx
+if ((POSTGRESQL)); then
+  clk_tck=$(getconf CLK_TCK)
+  start_postgresql
+fi
 
 for n in "${sizes[@]}"; do
   d=$B/n$n
@@ -251,9 +414,24 @@ for n in "${sizes[@]}"; do
       newsboat_reload "$d" second "$run"
       newsboat_reload "$d" third "$run"
     fi
+    if ((POSTGRESQL)); then
+      # The same cold and second cycles with the store in PostgreSQL, on the same farm.
+      pg_fresh_schema "$d" "$run"
+      pg_once "$d" cold "$run"
+      pg_once "$d" second "$run"
+    fi
     # Steady: a fraction of the feeds changed since the last cycle, the rest answer 304.
     python3 "$here/make_farm.py" --out "$d" --mutate "$MUTATE" --round "$run" --quiet
     tributary_once "$d" steady "$run"
+    if ((POSTGRESQL)); then
+      # PostgreSQL's steady cycle sees the very change SQLite's saw, not just one of the same size:
+      # both stores last saw the farm of round RUN-1 (their cold and second cycles ran before this
+      # round's mutation), and SQLite's steady cycle changes nothing on the farm. So the same feeds
+      # answer 200 with the same new and edited items, and the same ETags answer 304. (A second
+      # mutation round of its own would be another set of feeds, and make_farm.py's rounds are
+      # cumulative: the next run's cold cycles would start from a farm two rounds on.)
+      pg_once "$d" steady "$run"
+    fi
   done
   if ((PERF)); then
     rm -rf "$d/tributary"
