@@ -180,6 +180,7 @@ Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& cloc
       mode_(mode),
       clock_(clock),
       wake_timer_(io),
+      shared_publish_timer_(io),
       watchdog_timer_(io),
       signals_(io) {}
 
@@ -301,6 +302,7 @@ Result<void> Daemon::start() {
         // Serve what the database already holds right away; subscribers should
         // not wait for the first poll after a restart.
         request_publish();
+        if (config_.daemon.share_database) arm_shared_publish();
         for (const auto& [name, feed] : feeds_) schedule_at_startup(feed.state, true);
         spdlog::info("tributary {} running: {} feeds, database {}", TRIBUTARY_VERSION, feeds_.size(),
                      database_shown(config_.daemon));
@@ -1225,6 +1227,7 @@ void Daemon::request_publish() {
     struct Publication {
         std::vector<Job> jobs;
         std::vector<Read> reads;
+        bool write_files = true;  // false: another daemon sharing the database writes them
     };
     Publication publication;
     for (const OutputSpec& output : config_.outputs)
@@ -1266,8 +1269,15 @@ void Daemon::request_publish() {
             }
             const std::span<const MergedItem> entries((*items)->data(),
                                                       std::min((*items)->size(), job.output.max_items));
-            for (publish::PublishedDocument& doc :
-                 publish::publish_output(*render_cache_, job.output, entries, now, job.base, job.cache_control))
+            // Daemons sharing a database render the same entries to the same bytes (and ETags): the
+            // build date is the newest entry's arrival, not the moment of rendering.
+            SysTime built = now;
+            if (config_.daemon.share_database && !entries.empty()) {
+                built = SysTime{};
+                for (const MergedItem& e : entries) built = std::max(built, e.first_seen);
+            }
+            for (publish::PublishedDocument& doc : publish::publish_output(
+                     *render_cache_, job.output, entries, built, job.base, job.cache_control, publication.write_files))
                 rendered.push_back(
                     Rendered{.document = std::move(doc), .output = job.output.name, .hub = job.output.hub});
         }
@@ -1278,9 +1288,18 @@ void Daemon::request_publish() {
         [this, publication = std::move(publication)]() mutable {
             for (Read& r : publication.reads)
                 r.items.emplace(store_->merged_items(r.limit, r.mode, std::span<const std::string>(r.feeds)));
+            auto leading = store_->lead_publishing();
+            if (!leading) spdlog::error("{}", leading.error().message);
+            publication.write_files = leading.value_or(false);
             return std::move(publication);
         },
         [this, render](Publication publication) {
+            if (config_.daemon.share_database && publication.write_files != writes_outputs_) {
+                writes_outputs_ = publication.write_files;
+                spdlog::info(writes_outputs_ ? "outputs: this daemon writes the output files now"
+                                             : "outputs: another daemon sharing the database writes the output files; "
+                                               "this one serves them over HTTP");
+            }
             on_pool(
                 workers_,
                 [render, publication = std::move(publication)]() mutable { return render(std::move(publication)); },
@@ -1300,9 +1319,22 @@ void Daemon::request_publish() {
         });
 }
 
+// Daemons sharing a database: what the others ingested shows in this one's outputs, and when the
+// daemon writing the files stops or dies another takes over, within this period.
+void Daemon::arm_shared_publish() {
+    if (stopping_) return;
+    shared_publish_timer_.expires_after(std::min<std::chrono::seconds>(30s, config_.daemon.lease_time));
+    shared_publish_timer_.async_wait([this](const boost::system::error_code& ec) {
+        if (ec || stopping_) return;
+        request_publish();
+        arm_shared_publish();
+    });
+}
+
 void Daemon::stop() {
     if (stopping_) return;
     stopping_ = true;
+    shared_publish_timer_.cancel();
     if (mode_ == Mode::service) notify_stopping();
     signals_.cancel();
     wake_timer_.cancel();

@@ -162,6 +162,7 @@ private:
     void serve(std::string url, std::shared_ptr<const publish::Snapshot> snapshot);
     void schedule_at_startup(const FeedState& state, bool spread);
     void request_publish();
+    void arm_shared_publish();
     void publish_metrics();
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
     void maybe_prune(SysTime now);
@@ -204,7 +205,9 @@ private:
     std::unique_ptr<publish::RenderCache> render_cache_;
     std::unique_ptr<EntryHtml> entry_html_;
     boost::asio::steady_timer wake_timer_;
-    boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
+    boost::asio::steady_timer shared_publish_timer_;  // share_database, service mode: arm_shared_publish()
+    bool writes_outputs_ = true;                      // share_database: this daemon holds the publishing lock
+    boost::asio::steady_timer watchdog_timer_;        // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};
     boost::asio::signal_set signals_;
 

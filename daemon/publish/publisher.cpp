@@ -47,7 +47,7 @@ std::optional<SysTime> published_build_time(const std::vector<OutputSpec::Repres
 
 std::vector<PublishedDocument> publish_output(RenderCache& cache, const OutputSpec& output,
                                               std::span<const MergedItem> entries, SysTime now, std::string_view base,
-                                              const std::string& cache_control) {
+                                              const std::string& cache_control, bool write_files) {
     const std::string stylesheet = absolute_url(base, kStylesheetPath);
     std::optional<RenderCache::Outcome> adopted;
     if (!cache.knows(output.name)) {
@@ -71,7 +71,7 @@ std::vector<PublishedDocument> publish_output(RenderCache& cache, const OutputSp
                             .error = {},
                             .self = absolute_url(base, doc.url),
                             .changed = out.changed};
-        if (out.changed || !file_has_mode(doc.path, output.file_mode))
+        if (write_files && (out.changed || !file_has_mode(doc.path, output.file_mode)))
             if (auto written = write_file_atomically(doc.path, doc.body, output.file_mode); !written)
                 p.error = written.error().message;
         p.snapshot = make_snapshot(std::move(doc.body), out.build_time, std::move(doc.content_type), cache_control,

@@ -26,8 +26,10 @@ struct PublishedDocument {
 };
 
 // `entries` already selected and limited to the output's max_items; `base` is public_base().
+// Without `write_files` (a daemon sharing its database that is not the one writing outputs),
+// the documents are rendered and snapshotted for HTTP only.
 std::vector<PublishedDocument> publish_output(RenderCache& cache, const OutputSpec& output,
                                               std::span<const MergedItem> entries, SysTime now, std::string_view base,
-                                              const std::string& cache_control);
+                                              const std::string& cache_control, bool write_files = true);
 
 }  // namespace tributary::publish

@@ -315,6 +315,7 @@ struct FeedStore::Impl {
     // Prepared on a shared store's first lease: SQLite has neither the columns nor SKIP LOCKED.
     std::optional<Statement> lease, lease_refusals, release_lease, holds, hold;
     std::optional<Statement> story_with_item;  // PostgreSQL's create_story(), prepared at its first use
+    std::uint64_t leading_session = 0;         // the connection's session that holds the publishing lock
 
     Impl(Db db_, int version_) : db(std::move(db_)), version(version_) {}
 
@@ -1035,6 +1036,23 @@ Result<void> FeedStore::hold_host(const std::string& host, SysTime until, const 
     auto use = m.hold->use();
     if (auto r = m.hold->bind(1, host).bind(2, until).bind(3, feed).run(); !r) return failed(r.error());
     return {};
+}
+
+Result<bool> FeedStore::lead_publishing() {
+    Impl& m = *impl_;
+    if (!m.shared) return true;
+    PgConnection* pg = m.db.postgresql();
+    if (m.leading_session != 0 && m.leading_session == pg->session()) return true;  // lost with a lost session
+    auto s = Statement::prepare(m.db,
+                                "SELECT pg_try_advisory_lock(hashtextextended('tributary publish ' || "
+                                "current_database() || ' ' || current_schema(), 0))",
+                                "take the publishing lock");
+    if (!s) return std::unexpected(in_context("lead publishing", s.error()));
+    auto row = s->step();
+    if (!row) return std::unexpected(in_context("lead publishing", row.error()));
+    const bool leading = *row && s->column_int64(0) != 0;
+    if (leading) m.leading_session = pg->session();
+    return leading;
 }
 
 Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(SysTime now) {

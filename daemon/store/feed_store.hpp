@@ -172,6 +172,11 @@ public:
     // Retry-After asked; lease_feeds() answers with the holds in force. Errors: "store: hold host
     // <host>: …".
     Result<void> hold_host(const std::string& host, SysTime until, const std::string& feed);
+    // Whether this daemon writes the outputs' files: true but for a shared store, which takes a
+    // session advisory lock of its database and schema when it can and keeps it while its
+    // connection lives, so that one daemon at a time writes them and another takes over when it
+    // stops or dies. Errors: "store: lead publishing: …".
+    Result<bool> lead_publishing();
     // The leases in force at `now`, by feed name: which daemon polls which feed (`status`). Empty
     // on SQLite, which has one daemon.
     struct Lease {

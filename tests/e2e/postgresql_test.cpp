@@ -311,5 +311,72 @@ TEST_F(SharedOnPostgresql, AHostsRetryAfterHoldsEveryDaemon) {
         << read_file(dir_ / "status.log");
 }
 
+// "ETag: …" of an answer's head, "" if none.
+std::string etag_of(const HttpAnswer& answer) {
+    const auto at = answer.head.find("ETag: ");
+    return at == std::string::npos ? std::string{} : answer.head.substr(at, answer.head.find('\r', at) - at);
+}
+
+// Two daemons running on one database: one writes the output files, both serve the same bytes
+// under the same ETag, and when the writer stops the other takes over its files.
+TEST_F(SharedOnPostgresql, OneDaemonWritesTheFilesBothServeTheSameBytesAndTheOtherTakesOver) {
+    const std::vector<Site> feeds = sites(1);
+    for (const Site& site : feeds) http_.serve_file(site.path, kFixtures / site.fixture, site.type);
+    // Behind one public address, as daemons sharing the work would be: links do not name a daemon.
+    const std::string extra = "lease_time = 2s\nstartup_spread = 1s\npublic_url = https://news.example/\n";
+    write_config("a.conf", "outA", feeds, extra);
+    write_config("b.conf", "outB", feeds, extra);
+
+    ChildProcess a(kBinary, {"-c", (dir_ / "a.conf").string(), "run"}, dir_ / "a.log");
+    ASSERT_TRUE(a.wait_for_log("published", 20s)) << a.log();
+    ChildProcess b(kBinary, {"-c", (dir_ / "b.conf").string(), "run"}, dir_ / "b.log");
+    ASSERT_TRUE(b.wait_for_log("another daemon sharing the database writes the output files", 20s)) << b.log();
+
+    const std::uint16_t port_a = served_port(a.log());
+    const std::uint16_t port_b = served_port(b.log());
+    ASSERT_NE(port_a, 0);
+    ASSERT_NE(port_b, 0);
+    // Once the three feeds are stored (whichever daemon polled each), both serve the same three
+    // stories, the wire story naming its two other sites.
+    const auto polled = [&] {
+        const auto count = [](const std::string& log) {
+            int n = 0;
+            for (auto at = log.find(" fetched in "); at != std::string::npos; at = log.find(" fetched in ", at + 1))
+                ++n;
+            return n;
+        };
+        return count(a.log()) + count(b.log());
+    };
+    for (int i = 0; i < 400 && polled() < 3; ++i) std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(polled(), 3) << a.log() << b.log();
+    const auto complete = [](const HttpAnswer& answer) {
+        std::size_t also = 0;
+        for (auto at = answer.body.find("also-reported-by url="); at != std::string::npos;
+             at = answer.body.find("also-reported-by url=", at + 1))
+            ++also;
+        return answer.status == 200 && merged_titles(answer.body).size() == 3 && also == 2;
+    };
+    const HttpAnswer from_a = http_get_until(port_a, "/merged.xml", complete, 20s);
+    ASSERT_TRUE(complete(from_a)) << from_a.head << a.log();
+    const HttpAnswer from_b = http_get_until(
+        port_b, "/merged.xml", [&](const HttpAnswer& answer) { return answer.body == from_a.body; }, 20s);
+    EXPECT_TRUE(from_b.body == from_a.body) << "the two daemons serve different bytes";
+    EXPECT_FALSE(etag_of(from_a).empty()) << from_a.head;
+    EXPECT_EQ(etag_of(from_b), etag_of(from_a));
+    EXPECT_TRUE(fs::exists(dir_ / "outA" / "merged.xml"));
+    EXPECT_FALSE(fs::exists(dir_ / "outB" / "merged.xml")) << b.log();
+
+    a.signal(SIGTERM);
+    ASSERT_EQ(a.wait(20s), 0) << a.log();
+    ASSERT_TRUE(b.wait_for_log("this daemon writes the output files now", 20s)) << b.log();
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (!fs::exists(dir_ / "outB" / "merged.xml") && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_TRUE(fs::exists(dir_ / "outB" / "merged.xml")) << b.log();
+    EXPECT_TRUE(read_file(dir_ / "outB" / "merged.xml") == from_a.body) << "the file differs from what was served";
+    b.signal(SIGTERM);
+    EXPECT_EQ(b.wait(20s), 0) << b.log();
+}
+
 }  // namespace
 }  // namespace tributary::testing
