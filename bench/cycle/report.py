@@ -5,6 +5,8 @@
 
 Rows of kind pg-* (run.sh with POSTGRESQL=1: tributary with its store in PostgreSQL) are printed
 beside tributary's SQLite rows, with the server's CPU time; without them the output is as before.
+Rows of kind pgs-* (DAEMONS=N): N daemons at once sharing one schema; wall until the last ended,
+CPU summed over the N.
 """
 
 import json
@@ -20,6 +22,9 @@ KINDS = [
     ("pg-second", "PostgreSQL second (304)"),
     ("tributary-steady", "tributary steady"),
     ("pg-steady", "PostgreSQL steady"),
+    ("pgs-cold", "PostgreSQL, shared cold"),
+    ("pgs-second", "PostgreSQL, shared 304"),
+    ("pgs-steady", "PostgreSQL, shared steady"),
     ("newsboat-cold", "newsboat cold"),
     ("newsboat-second", "newsboat second"),
     ("newsboat-third", "newsboat third (304)"),
@@ -99,11 +104,11 @@ def postgresql_lines(n, results, counts, med_of, labels):
           "daemon: no server):")
     print(f"{'':24} {'wall s':>9} {'daemon CPU s':>13} {'server CPU s':>13} {'daemon µs/feed':>15} "
           f"{'server µs/feed':>15} {'requests/feed':>14}")
-    for kind, _label in KINDS[:6]:
+    for kind, _label in KINDS[:9]:
         if not results.get((n, kind)):
             continue
         m = med_of.get(kind, {})
-        server = median_count(counts, n, kind, server_cpu) if kind.startswith("pg-") else None
+        server = median_count(counts, n, kind, server_cpu) if kind.startswith(("pg-", "pgs-")) else None
         req = median_count(counts, n, kind.replace("tributary-", ""), requests_per_feed(n))
         daemon_us = None if m.get("cpu") is None else m["cpu"] / n * 1e6
         server_us = None if server is None else server / n * 1e6
@@ -118,6 +123,15 @@ def postgresql_lines(n, results, counts, med_of, labels):
         print(f"PostgreSQL / SQLite, {cycle}: wall {fmt(ratio(pg['wall'], sq['wall']), '.2f')}×, "
               f"daemon CPU {fmt(ratio(pg['cpu'], sq['cpu']), '.2f')}×, "
               f"daemon+server CPU {fmt(ratio(total, sq['cpu']), '.2f')}×")
+        shared = med_of.get("pgs-" + cycle)
+        if shared:
+            daemons = median_count(counts, n, "pgs-" + cycle, lambda c: float(c["daemons"]) if "daemons" in c else None)
+            shared_server = median_count(counts, n, "pgs-" + cycle, server_cpu)
+            shared_total = None if shared["cpu"] is None or shared_server is None else shared["cpu"] + shared_server
+            print(f"PostgreSQL, {fmt(daemons, '.0f')} daemons / one daemon, {cycle}: "
+                  f"wall {fmt(ratio(shared['wall'], pg['wall']), '.2f')}×, "
+                  f"daemons' CPU {fmt(ratio(shared['cpu'], pg['cpu']), '.2f')}×, "
+                  f"daemons+server CPU {fmt(ratio(shared_total, total), '.2f')}×")
     peaks = [med_of[k]["peak"] for k in med_of if k.startswith("pg-") and med_of[k]["peak"] is not None]
     if peaks:
         print(f"tributary on PostgreSQL, peak RSS of the daemon, any cycle: {max(peaks):.0f} MB")
@@ -174,7 +188,7 @@ def main():
             peak = max((r["rss_mb"] for r in rows if r["rc"] == 0), default=None)
             med_of[kind] = {"wall": wall, "cpu": cpu, "peak": peak}
             per_feed = None if cpu is None else cpu / n * 1e6
-            if kind in ("tributary-steady", "pg-steady") and farm.get("mutate"):
+            if kind in ("tributary-steady", "pg-steady", "pgs-steady") and farm.get("mutate"):
                 label = f"{label} ({farm['mutate'] * 100:.0f}%)"
             labels[kind] = label
             print(f"{label:24} {fmt(wall, '9.2f')} {fmt(cpu, '9.2f')} {fmt(user, '9.2f')} {fmt(sys_, '8.2f')} "
@@ -217,11 +231,11 @@ def main():
         this = farm["rounds"].get(str(last), {})
         expect = {"cold": before.get("items"), "second": before.get("items"),
                   "steady": (before.get("items") or 0) + this.get("new_items", 0) if this else None}
-        for kind, store in [(k, s) for k in ("cold", "second", "steady") for s in ("", "pg-")]:
+        for kind, store in [(k, s) for k in ("cold", "second", "steady") for s in ("", "pg-", "pgs-")]:
             c = counts.get((n, last, store + kind))
             if not c:
                 continue
-            who = "pg       " if store else "tributary"     # pg: tributary with its store in PostgreSQL
+            who = {"": "tributary", "pg-": "pg       ", "pgs-": "pg shared"}[store]  # pg: store in PostgreSQL
             if "error" in c:
                 print(f"  {who} {kind:7} {c['error']}")
                 continue

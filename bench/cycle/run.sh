@@ -20,6 +20,9 @@
 #                     store in PostgreSQL 15: one throwaway server for the whole script
 #                     (tests/support/postgresql.sh with TRIBUTARY_PG_DURABLE=1, shared_buffers 128MB),
 #                     kinds pg-cold, pg-second, pg-steady, and the server's CPU time for each cycle
+#   DAEMONS=3         with POSTGRESQL=1: also the same three cycles by this many daemons at once,
+#                     sharing one schema (share_database = yes): kinds pgs-cold, pgs-second,
+#                     pgs-steady, wall until the last one ends, CPU summed over them
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -38,11 +41,14 @@ perf_mode=$PERF
 [[ $PERF =~ ^[01]$ ]] || die "PERF is 1 or dwarf"
 TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
 POSTGRESQL=${POSTGRESQL:-0}
+DAEMONS=${DAEMONS:-1}
 
 die() { echo "bench/cycle: $*" >&2; exit 1; }
 for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a feed count: '$n'"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $POSTGRESQL =~ ^[01]$ ]] || die "POSTGRESQL is 0 or 1"
+[[ $DAEMONS =~ ^[1-9][0-9]*$ ]] || die "DAEMONS must be a positive integer"
+((DAEMONS == 1 || POSTGRESQL)) || die "DAEMONS > 1 needs POSTGRESQL=1 (daemons share a PostgreSQL database)"
 
 # --- what the benchmark needs, installed the way scripts/install-deps.sh does it -------------
 nginx_bin=$(command -v nginx || true)
@@ -372,6 +378,69 @@ pg_once() {
   pg_counts "$n" "$run" "$kind" "$dir"
 }
 
+# pg_shared_schema DIR RUN: schema bench_N_RUN_shared for DAEMONS daemons, and DIR/feeds-pgs-I.conf
+# for each: feeds-pg.conf's database in that schema, share_database = yes, its own output directory.
+pg_shared_schema() {
+  local dir=$1 run=$2 schema=bench_${n}_$2_shared i
+  if ((run > 1)); then pg_sql "DROP SCHEMA bench_${n}_$((run - 1))_shared CASCADE" >/dev/null; fi
+  pg_sql "CREATE SCHEMA $schema" >/dev/null
+  for i in $(seq "$DAEMONS"); do
+    rm -rf "$dir/tributary-pgs-$i"
+    mkdir -p "$dir/tributary-pgs-$i"
+    awk -v schema="$schema" -v i="$i" '
+      /^database = / { sub(/search_path%3D[A-Za-z0-9_]+/, "search_path%3D" schema); print; print "share_database = yes"; next }
+      /^path = tributary-pg\// { sub(/^path = tributary-pg\//, "path = tributary-pgs-" i "/") }
+      { print }
+    ' "$dir/feeds-pg.conf" >"$dir/feeds-pgs-$i.conf"
+  done
+}
+
+# pg_shared_once DIR KIND RUN: DAEMONS daemons' `once` at the same moment on the shared schema: wall
+# until the last ends, their CPU summed, the largest peak RSS, and the server's CPU around them all.
+pg_shared_once() {
+  local dir=$1 kind=pgs-$2 run=$3 before after cpu i rc=0 load start end pids=()
+  # With share_database, `once` polls the feeds that are due, and the cold cycle left every feed due
+  # in a quarter of an hour: the second and steady cycles are measured as the cycles in which every
+  # feed is due again, like the single daemon's (whose `once` polls every feed).
+  if [[ $2 != cold ]]; then pg_sql "UPDATE bench_${n}_${run}_shared.feeds SET next_due = NULL" >/dev/null; fi
+  read -r load _ </proc/loadavg
+  before=$(pg_server_ticks)
+  start=$(date +%s.%N)
+  for i in $(seq "$DAEMONS"); do
+    /usr/bin/time -f '%e %U %S %M' -o "$B/time.$i" timeout -k 30 "$TIMEOUT" "$TRIBUTARY" -c "$dir/feeds-pgs-$i.conf" \
+      once >"$dir/logs/tributary-$kind-$i.$run.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do wait "${pids[$i]}" || rc=$?; done
+  end=$(date +%s.%N)
+  after=$(pg_server_ticks)
+  local user=0 sys=0 rss=0 polled=0 w u s m p
+  for i in $(seq "$DAEMONS"); do
+    read -r w u s m < <(tail -n 1 "$B/time.$i")
+    user=$(awk -v a="$user" -v b="$u" 'BEGIN { print a + b }')
+    sys=$(awk -v a="$sys" -v b="$s" 'BEGIN { print a + b }')
+    ((m > rss)) && rss=$m
+    p=$(grep -ho 'cycle: [0-9]* feeds polled' "$dir/logs/tributary-$kind-$i.$run.log" | tail -n 1 | grep -o '[0-9]*' || true)
+    polled=$((polled + ${p:-0}))
+  done
+  local wall
+  wall=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.2f", b - a }')
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$n" "$run" "$kind" "$wall" "$user" "$sys" "$rss" "$rc" "$load" \
+    >>"$B/results.tsv"
+  cpu=$(awk -v a="$after" -v b="$before" -v hz="$clk_tck" 'BEGIN { printf "%.2f", (a - b) / hz }')
+  count "$n" "$run" "$kind" server_cpu "$cpu"
+  count "$n" "$run" "$kind" daemons "$DAEMONS"
+  printf '  run %s  %-17s %8.2f s wall %8.2f s CPU %6.0f MB  (%s daemons, %s feeds polled in all)%s\n' "$run" "$kind" \
+    "$wall" "$(awk -v a="$user" -v b="$sys" 'BEGIN { print a + b }')" "$((rss / 1024))" "$DAEMONS" "$polled" \
+    "$( ((rc == 0)) || echo "  FAILED (exit $rc)")"
+  printf '  run %s  %-17s %15s %8.2f s server CPU\n' "$run" "$kind" "" "$cpu"
+  local keep=$pg_schema
+  pg_schema=bench_${n}_${run}_shared
+  pg_counts "$n" "$run" "$kind" "$dir"
+  pg_schema=$keep
+  count "$n" "$run" "$kind" cycle "cycle: $polled feeds polled by $DAEMONS daemons"
+}
+
 newsboat_reload() { # DIR KIND RUN
   local nb=$1/newsboat
   measure "$n" "$3" "newsboat-$2" "$1/logs/newsboat-$2.$3.log" \
@@ -419,6 +488,11 @@ for n in "${sizes[@]}"; do
       pg_fresh_schema "$d" "$run"
       pg_once "$d" cold "$run"
       pg_once "$d" second "$run"
+      if ((DAEMONS > 1)); then
+        pg_shared_schema "$d" "$run"
+        pg_shared_once "$d" cold "$run"
+        pg_shared_once "$d" second "$run"
+      fi
     fi
     # Steady: a fraction of the feeds changed since the last cycle, the rest answer 304.
     python3 "$here/make_farm.py" --out "$d" --mutate "$MUTATE" --round "$run" --quiet
@@ -431,6 +505,7 @@ for n in "${sizes[@]}"; do
       # mutation round of its own would be another set of feeds, and make_farm.py's rounds are
       # cumulative: the next run's cold cycles would start from a farm two rounds on.)
       pg_once "$d" steady "$run"
+      if ((DAEMONS > 1)); then pg_shared_once "$d" steady "$run"; fi
     fi
   done
   if ((PERF)); then
