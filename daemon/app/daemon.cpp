@@ -152,6 +152,8 @@ struct Daemon::FeedRuntime {
     bool in_flight = false;
     bool removed = false;  // dropped by a reload while its fetch was running
     Credentials credentials;
+    // share_database: the host whose lease this attempt keeps (hand_back_host() at its end).
+    std::string host_in_hand;
 };
 
 struct Daemon::RoundStats {
@@ -275,7 +277,8 @@ Result<void> Daemon::start() {
                                               .state = {},
                                               .in_flight = false,
                                               .removed = false,
-                                              .credentials = read_credentials(spec)});
+                                              .credentials = read_credentials(spec),
+                                              .host_in_hand = {}});
     }
     // Moved, not copied, and the list let go at once: start-up is the peak of an all-304 cycle,
     // and a copy of every state was 2.7 MB of it at 10,000 feeds.
@@ -429,22 +432,32 @@ void Daemon::on_wake() {
 
 void Daemon::lease_and_poll(std::vector<std::string> names) {
     if (names.empty()) return;
-    // Each feed holds its place from now: the lease is part of its attempt.
+    // Each feed holds its place from now: the lease is part of its attempt, and so is its host's
+    // lease, which this daemon keeps while any attempt on the host runs or waits for an answer.
+    std::vector<store::FeedToLease> asked;
+    asked.reserve(names.size());
     for (const std::string& name : names) {
-        feeds_.at(name).in_flight = true;
+        FeedRuntime& feed = feeds_.at(name);
+        feed.in_flight = true;
         ++in_flight_;
+        feed.host_in_hand = schedule::host_of(feed.spec->url);
+        ++hosts_in_hand_[feed.host_in_hand];
+        asked.push_back({.name = name, .host = feed.host_in_hand});
     }
     const SysTime now = clock_.now();
     const SysTime until = now + config_.daemon.lease_time;
     on_pool(
-        leases_, [this, names, now, until] { return lease_store_->lease_feeds(names, now, until); },
+        leases_, [this, asked = std::move(asked), now, until] { return lease_store_->lease_feeds(asked, now, until); },
         [this, names](Result<store::FeedLeases> leases) {
             if (!leases) {
                 spdlog::error("cannot lease {} due feeds: {}; trying again in 30s", names.size(),
                               leases.error().message);
+                sharing_.lease_failures += names.size();
                 for (const std::string& name : names) unpolled(name, clock_.now() + 30s);
                 return;
             }
+            sharing_.feeds_leased += leases->leased.size();
+            sharing_.feeds_refused += leases->refused.size();
             // Holds other daemons were asked for: their hosts wait here too.
             for (const store::FeedLeases::HostHold& hold : leases->holds) holds_.hold(hold.host, hold.until, hold.feed);
             std::set<std::string, std::less<>> answered;
@@ -471,11 +484,22 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
             for (const store::FeedLeases::Refused& refused : leases->refused) {
                 answered.insert(refused.name);
                 if (!refused.lease_owner.empty()) {
-                    spdlog::debug("feed={} is polled by {} (leased until {})", refused.name, refused.lease_owner,
-                                  refused.lease_until ? format_rfc3339(*refused.lease_until) : "-");
-                    // Checked again when the lease ends: done by then, or its daemon died. `once` looks
-                    // sooner, so as to end soon after the holder has polled it.
+                    const std::string until = refused.lease_until ? format_rfc3339(*refused.lease_until) : "-";
+                    if (refused.host_leased) {
+                        const auto it = feeds_.find(refused.name);
+                        spdlog::debug("feed={} waits: host {} is polled by {} (leased until {})", refused.name,
+                                      it == feeds_.end() ? std::string{} : schedule::host_of(it->second.spec->url),
+                                      refused.lease_owner, until);
+                    } else {
+                        spdlog::debug("feed={} is polled by {} (leased until {})", refused.name, refused.lease_owner,
+                                      until);
+                    }
+                    // Checked again when the lease ends: done by then, or its daemon died. A host's
+                    // lease ends early when its holder has none of its feeds left, so it is looked at
+                    // again within a minute; `once` looks sooner, so as to end soon after the holder
+                    // has polled the feed.
                     SysTime retry = refused.lease_until.value_or(clock_.now() + config_.daemon.lease_time);
+                    if (refused.host_leased) retry = std::min(retry, clock_.now() + 60s);
                     if (mode_ == Mode::once) retry = std::min(retry, clock_.now() + 1s);
                     unpolled(refused.name, retry);
                 } else {
@@ -487,6 +511,21 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
             for (const std::string& name : names)
                 if (!answered.contains(name)) unpolled(name, std::nullopt);
             arm_wake_timer();
+        });
+}
+
+// The last attempt this daemon had in hand on the host has ended: other daemons may poll it once
+// min_host_spacing has passed since, as this daemon would have waited.
+void Daemon::hand_back_host(const std::string& host) {
+    const auto it = hosts_in_hand_.find(host);
+    if (it == hosts_in_hand_.end() || --it->second > 0) return;
+    hosts_in_hand_.erase(it);
+    if (stopping_) return;  // its lease expires, as do the feeds' leases of attempts cut short
+    const SysTime from = clock_.now() + config_.daemon.fetch.min_host_spacing;
+    on_pool(
+        leases_, [this, host, from] { return lease_store_->release_host(host, from); },
+        [](Result<void> released) {
+            if (!released) spdlog::warn("{}; the host's lease expires instead", released.error().message);
         });
 }
 
@@ -1018,6 +1057,7 @@ void Daemon::finish_attempt(const std::string& name) {
 void Daemon::end_attempt(const std::string& name) {
     if (auto it = feeds_.find(name); it != feeds_.end()) {
         it->second.in_flight = false;
+        if (!it->second.host_in_hand.empty()) hand_back_host(std::exchange(it->second.host_in_hand, {}));
         if (it->second.removed) feeds_.erase(it);
     }
     --in_flight_;
@@ -1173,6 +1213,11 @@ void Daemon::publish_metrics() {
                                                          .last_success = feed.state.last_success});
     metrics_.http_connections_evicted = http_->evicted_count();
     metrics_.host_holds.clear();
+    if (config_.daemon.share_database) {
+        sharing_.hosts_in_hand = hosts_in_hand_.size();
+        sharing_.writes_files = writes_outputs_;
+        metrics_.sharing = sharing_;
+    }
     holds_.prune(clock_.now());
     for (const auto& [host, hold] : holds_.all())
         metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});

@@ -18,6 +18,8 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <string>
+#include <unordered_map>
 
 #include "app/entry_html.hpp"
 #include "core/clock.hpp"
@@ -118,6 +120,8 @@ private:
     // the database holds: another daemon may have polled them last), and puts the others back in
     // the schedule at the time the database gives (their lease's end, or their next due time).
     void lease_and_poll(std::vector<std::string> names);
+    // share_database: one attempt on the host ended; the last one gives the host's lease back.
+    void hand_back_host(const std::string& host);
     // A feed given back without being polled (leased elsewhere, or a failed lease).
     void unpolled(const std::string& name, std::optional<SysTime> retry_at);
     // The end of every attempt, counted or not: frees its place and ends the round when it was
@@ -206,8 +210,11 @@ private:
     std::unique_ptr<EntryHtml> entry_html_;
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer shared_publish_timer_;  // share_database, service mode: arm_shared_publish()
-    bool writes_outputs_ = true;                      // share_database: this daemon holds the publishing lock
-    boost::asio::steady_timer watchdog_timer_;        // WATCHDOG=1 from the loop thread, when systemd asks for it
+    // share_database: attempts in hand per host, whose lease this daemon keeps while any runs.
+    std::unordered_map<std::string, int> hosts_in_hand_;
+    publish::SharingGauges sharing_;
+    bool writes_outputs_ = true;                // share_database: this daemon holds the publishing lock
+    boost::asio::steady_timer watchdog_timer_;  // WATCHDOG=1 from the loop thread, when systemd asks for it
     std::chrono::microseconds watchdog_period_{0};
     boost::asio::signal_set signals_;
 

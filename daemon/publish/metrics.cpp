@@ -70,6 +70,20 @@ std::string render_metrics(const Metrics& m) {
     for (const HostHoldGauge& hold : m.host_holds)
         out += fmt::format("tributary_host_hold_until_timestamp_seconds{{host=\"{}\",feed=\"{}\"}} {}\n",
                            label(hold.host), label(hold.feed), unix_seconds(hold.until));
+    if (!m.sharing) return out;
+    const SharingGauges& sharing = *m.sharing;
+    family(out, "tributary_feed_leases_total", "counter",
+           "Due feeds since start, by what the shared database answered: leased to this daemon, refused "
+           "(another daemon held the feed or its host), or failed (the database did not answer).");
+    out += fmt::format("tributary_feed_leases_total{{result=\"leased\"}} {}\n", sharing.feeds_leased);
+    out += fmt::format("tributary_feed_leases_total{{result=\"refused\"}} {}\n", sharing.feeds_refused);
+    out += fmt::format("tributary_feed_leases_total{{result=\"failed\"}} {}\n", sharing.lease_failures);
+    family(out, "tributary_hosts_leased", "gauge",
+           "Hosts this daemon polls now, the other daemons leaving them alone.");
+    out += fmt::format("tributary_hosts_leased {}\n", sharing.hosts_in_hand);
+    family(out, "tributary_publishing_leader", "gauge",
+           "1 when this daemon writes the output files for all daemons sharing the database, else 0.");
+    out += fmt::format("tributary_publishing_leader {}\n", sharing.writes_files ? 1 : 0);
     return out;
 }
 

@@ -28,6 +28,15 @@ struct HostHoldGauge {
     SysTime until;
 };
 
+// A daemon sharing its database with others (share_database = yes): its part of the work.
+struct SharingGauges {
+    std::uint64_t feeds_leased = 0;    // leases taken since start: each one poll
+    std::uint64_t feeds_refused = 0;   // due feeds left to another daemon, which held them or their host
+    std::uint64_t lease_failures = 0;  // due feeds whose lease request failed (retried 30 s later)
+    std::size_t hosts_in_hand = 0;     // hosts whose lease this daemon holds now
+    bool writes_files = false;         // the publishing leader: this daemon writes the output files
+};
+
 struct Metrics {
     SysTime started;
     std::uint64_t cycles = 0;
@@ -41,6 +50,7 @@ struct Metrics {
     std::uint64_t http_connections_evicted = 0;
     std::vector<FeedGauges> feeds;
     std::vector<HostHoldGauge> host_holds;
+    std::optional<SharingGauges> sharing;  // absent unless the database is shared
 };
 
 inline constexpr std::string_view kMetricsContentType = "text/plain; version=0.0.4; charset=utf-8";

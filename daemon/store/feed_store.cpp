@@ -313,7 +313,7 @@ struct FeedStore::Impl {
     std::int64_t last_story_id = 0;
     std::string daemon;  // PostgresqlDatabase::daemon: the owner of its leases
     // Prepared on a shared store's first lease: SQLite has neither the columns nor SKIP LOCKED.
-    std::optional<Statement> lease, lease_refusals, release_lease, holds, hold;
+    std::optional<Statement> claim_hosts, lease, lease_refusals, release_lease, release_host, holds, hold;
     std::optional<Statement> story_with_item;  // PostgreSQL's create_story(), prepared at its first use
     std::uint64_t leading_session = 0;         // the connection's session that holds the publishing lock
 
@@ -941,37 +941,58 @@ Result<std::vector<FeedState>> FeedStore::feed_states() {
     return out;
 }
 
-Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, SysTime now, SysTime until) {
+Result<FeedLeases> FeedStore::lease_feeds(std::span<const FeedToLease> feeds, SysTime now, SysTime until) {
     Impl& m = *impl_;
     const auto failed = failed_in("lease feeds");
     if (!m.shared) return fail(ErrorKind::Internal, "store: lease feeds: the store is not shared");
     if (!m.lease) {
+        // Hosts in one order in every daemon, so that two claiming the same hosts wait for each
+        // other's rows without deadlock. ON CONFLICT DO UPDATE rechecks its WHERE on the row a
+        // concurrent claim committed: of two daemons claiming a free host at once, one gets it.
+        auto claim = Statement::prepare(
+            m.db,
+            "INSERT INTO host_leases (host, owner, until) SELECT DISTINCT value->>1, ?1, ?2::bigint "
+            "FROM json_array_elements(?3::json) ORDER BY 1 ON CONFLICT (host) DO UPDATE SET owner = excluded.owner, "
+            "until = excluded.until WHERE host_leases.owner = excluded.owner OR host_leases.until <= ?4",
+            "lease hosts");
+        if (!claim) return failed(claim.error());
         auto lease = Statement::prepare(
             m.db,
             "UPDATE feeds AS f SET lease_owner = ?1, lease_until = ?2 FROM (SELECT id FROM feeds WHERE active = 1 "
-            "AND name IN (SELECT json_array_elements_text(?3::json)) "
+            "AND name IN (SELECT a.value->>0 FROM json_array_elements(?3::json) AS a JOIN host_leases AS h "
+            "ON h.host = a.value->>1 AND h.owner = ?1 AND h.until > ?4) "
             "AND (lease_until IS NULL OR lease_until <= ?4 OR lease_owner = ?1) "
             "AND coalesce(next_due, 0) <= ?4 "
             "ORDER BY id FOR UPDATE SKIP LOCKED) AS due WHERE f.id = due.id RETURNING f.name",
             "lease feeds");
         if (!lease) return failed(lease.error());
-        auto refusals =
-            Statement::prepare(m.db,
-                               "SELECT name, next_due, CASE WHEN lease_until > ?2 THEN lease_owner ELSE '' END, "
-                               "CASE WHEN lease_until > ?2 THEN lease_until END FROM feeds WHERE active = 1 "
-                               "AND name IN (SELECT json_array_elements_text(?1::json)) ORDER BY name",
-                               "read the feeds not leased");
+        auto refusals = Statement::prepare(
+            m.db,
+            "SELECT f.name, f.next_due, CASE WHEN f.lease_until > ?2 THEN f.lease_owner "
+            "WHEN h.until > ?2 AND h.owner <> ?3 THEN h.owner ELSE '' END, "
+            "CASE WHEN f.lease_until > ?2 THEN f.lease_until WHEN h.until > ?2 AND h.owner <> ?3 THEN h.until END, "
+            "CASE WHEN f.lease_until > ?2 THEN 0 WHEN h.until > ?2 AND h.owner <> ?3 THEN 1 ELSE 0 END "
+            "FROM json_array_elements(?1::json) AS a JOIN feeds AS f ON f.name = a.value->>0 AND f.active = 1 "
+            "LEFT JOIN host_leases AS h ON h.host = a.value->>1 ORDER BY f.name",
+            "read the feeds not leased");
         if (!refusals) return failed(refusals.error());
         auto holds = Statement::prepare(m.db, "SELECT host, until, feed FROM host_holds WHERE until > ?1 ORDER BY host",
                                         "read the hosts' holds");
         if (!holds) return failed(holds.error());
+        m.claim_hosts.emplace(std::move(*claim));
         m.lease.emplace(std::move(*lease));
         m.lease_refusals.emplace(std::move(*refusals));
         m.holds.emplace(std::move(*holds));
     }
     nlohmann::json asked = nlohmann::json::array();
-    for (const std::string& name : names) asked.push_back(name);
+    for (const FeedToLease& feed : feeds) asked.push_back(nlohmann::json::array({feed.name, feed.host}));
     const std::string asked_json = asked.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    {
+        Statement& s = *m.claim_hosts;
+        auto use = s.use();
+        if (auto r = s.bind(1, m.daemon).bind(2, until).bind(3, asked_json).bind(4, now).run(); !r)
+            return failed(r.error());
+    }
 
     std::set<std::string> leased_names;
     {
@@ -1005,7 +1026,7 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
     }
     Statement& s = *m.lease_refusals;
     auto use = s.use();
-    s.bind(1, asked_json).bind(2, now);
+    s.bind(1, asked_json).bind(2, now).bind(3, m.daemon);
     for (;;) {
         auto row = s.step();
         if (!row) return failed(row.error());
@@ -1015,8 +1036,24 @@ Result<FeedLeases> FeedStore::lease_feeds(std::span<const std::string> names, Sy
         out.refused.push_back(FeedLeases::Refused{.name = std::move(name),
                                                   .next_due = s.column_time(1),
                                                   .lease_owner = s.column_text(2),
-                                                  .lease_until = s.column_time(3)});
+                                                  .lease_until = s.column_time(3),
+                                                  .host_leased = s.column_int64(4) != 0});
     }
+}
+
+Result<void> FeedStore::release_host(const std::string& host, SysTime from) {
+    Impl& m = *impl_;
+    const auto failed = failed_in("release host " + host);
+    if (!m.shared) return fail(ErrorKind::Internal, "store: release host " + host + ": the store is not shared");
+    if (!m.release_host) {
+        auto release = Statement::prepare(
+            m.db, "UPDATE host_leases SET until = ?3 WHERE host = ?1 AND owner = ?2 AND until > ?3", "release a host");
+        if (!release) return failed(release.error());
+        m.release_host.emplace(std::move(*release));
+    }
+    auto use = m.release_host->use();
+    if (auto r = m.release_host->bind(1, host).bind(2, m.daemon).bind(3, from).run(); !r) return failed(r.error());
+    return {};
 }
 
 Result<void> FeedStore::hold_host(const std::string& host, SysTime until, const std::string& feed) {

@@ -69,14 +69,21 @@ struct PostgresqlDatabase {
     std::string daemon;
 };
 
+// A due feed a daemon asks to lease, and the host its URL names (schedule::host_of).
+struct FeedToLease {
+    std::string name;
+    std::string host;
+};
+
 // What lease_feeds() did.
 struct FeedLeases {
     std::vector<FeedState> leased;  // now this daemon's to poll, as the database holds them
     struct Refused {
         std::string name;
         std::optional<SysTime> next_due;     // the database's: another daemon polled it meanwhile
-        std::string lease_owner;             // "" unless another daemon holds it …
+        std::string lease_owner;             // "" unless another daemon holds it (or its host) …
         std::optional<SysTime> lease_until;  // … until then
+        bool host_leased = false;            // lease_owner holds the feed's host, not the feed
     };
     std::vector<Refused> refused;  // the other names asked for that are active feeds
     struct HostHold {
@@ -161,13 +168,19 @@ public:
     // Active feeds, ordered by name, item_count filled.
     Result<std::vector<FeedState>> feed_states();
 
-    // Shared stores: leases to this daemon, until `until`, those of `names` that are due (never
-    // polled, or next due at or before `now`) and that no other daemon holds (a lease that
-    // expired, its holder dead, is taken over). Feeds another daemon is leasing at this moment are
-    // skipped, not waited for (SKIP LOCKED). Saving a leased feed's state (save_feed_state,
-    // ingest) ends its lease. Errors: "store: lease feeds: …"; Error(Internal) on a store that is
-    // not shared.
-    Result<FeedLeases> lease_feeds(std::span<const std::string> names, SysTime now, SysTime until);
+    // Shared stores: leases to this daemon, until `until`, the hosts of `feeds` that no other
+    // daemon holds (a lease that expired, its holder dead, is taken over; this daemon's own are
+    // renewed), then those of `feeds` on these hosts that are due (never polled, or next due at or
+    // before `now`) and that no other daemon holds. Feeds another daemon is leasing at this moment
+    // are skipped, not waited for (SKIP LOCKED). A host polled by one daemon at a time is polled
+    // within that daemon's max_per_host and min_host_spacing: three daemons are as polite as one.
+    // Saving a leased feed's state (save_feed_state, ingest) ends its lease; release_host() ends
+    // the host's. Errors: "store: lease feeds: …"; Error(Internal) on a store that is not shared.
+    Result<FeedLeases> lease_feeds(std::span<const FeedToLease> feeds, SysTime now, SysTime until);
+    // Shared stores: this daemon has none of the host's feeds left in hand; other daemons may poll
+    // it from `from` (the end of its min_host_spacing). Nothing happens when another daemon holds
+    // it. Errors: "store: release host <host>: …".
+    Result<void> release_host(const std::string& host, SysTime from);
     // Shared stores: every daemon leaves `host` alone until `until` (a later hold is kept), as a
     // Retry-After asked; lease_feeds() answers with the holds in force. Errors: "store: hold host
     // <host>: …".

@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <pugixml.hpp>
 #include <set>
 #include <string>
@@ -165,6 +168,7 @@ protected:
         std::string path;
         std::string fixture;
         std::string type;
+        std::string url;  // on another server than http_ ("": http_.url(path))
     };
 
     // Each fixture feed under `copies` addresses: as many feeds, whose items (the same links)
@@ -173,10 +177,10 @@ protected:
         std::vector<Site> out;
         for (int k = 1; k <= copies; ++k) {
             out.push_back({"/akhbar-" + std::to_string(k) + ".rss", "akhbar-maghreb-windows1256.rss",
-                           "application/rss+xml; charset=windows-1256"});
-            out.push_back(
-                {"/lequipe-" + std::to_string(k) + ".rss", "lequipe-news.rss", "application/rss+xml; charset=utf-8"});
-            out.push_back({"/sahel-" + std::to_string(k) + ".atom", "sahel-press.atom", "application/atom+xml"});
+                           "application/rss+xml; charset=windows-1256", ""});
+            out.push_back({"/lequipe-" + std::to_string(k) + ".rss", "lequipe-news.rss",
+                           "application/rss+xml; charset=utf-8", ""});
+            out.push_back({"/sahel-" + std::to_string(k) + ".atom", "sahel-press.atom", "application/atom+xml", ""});
         }
         return out;
     }
@@ -189,8 +193,8 @@ protected:
                "interval = 1h\nallow_private = yes\nlog_level = debug\nmin_host_spacing = 0\n"
             << extra << "\n[output merged]\npath = " << output << "/merged.xml\nurl = /merged.xml\nmax_items = 50\n";
         for (const Site& site : feeds)
-            out << "\n[feed " << site.path.substr(1, site.path.find('.') - 1) << "]\nurl = " << http_.url(site.path)
-                << "\n";
+            out << "\n[feed " << site.path.substr(1, site.path.find('.') - 1)
+                << "]\nurl = " << (site.url.empty() ? http_.url(site.path) : site.url) << "\n";
     }
 
     static int polled_in(const std::string& log) {
@@ -236,6 +240,75 @@ TEST_F(SharedOnPostgresql, ThreeDaemonsPollEachFeedOnceAndKeepEachStoryOnce) {
     EXPECT_EQ(outputs[0].size(), 3u);
     EXPECT_EQ(outputs[1], outputs[0]);
     EXPECT_EQ(outputs[2], outputs[0]);
+}
+
+// Three daemons are as polite to a host as one: with max_per_host = 1, a host has one request at a
+// time from all of them together (the daemon holding the host's lease polls its feeds), while the
+// hosts are shared out among the daemons. Without the host's lease each daemon kept its own limit,
+// and a host had up to three requests at once.
+TEST_F(SharedOnPostgresql, ThreeDaemonsTogetherKeepEachHostsLimit) {
+    constexpr auto kAnswerTime = 300ms;
+    struct Arrivals {
+        std::mutex mutex;
+        std::map<std::string, std::vector<std::chrono::steady_clock::time_point>> by_host;
+    };
+    const auto arrivals = std::make_shared<Arrivals>();
+    TestHttpServer second_host("127.0.0.2");
+    TestHttpServer third_host("127.0.0.3");
+    const std::string body = read_file(kFixtures / "lequipe-news.rss");
+    // Named and listed so that the hosts alternate: each daemon's first due feeds span every host.
+    std::vector<Site> feeds;
+    const std::vector<TestHttpServer*> servers{&http_, &second_host, &third_host};
+    for (int f = 1; f <= 4; ++f) {
+        for (std::size_t h = 0; h < servers.size(); ++h) {
+            const std::string host = "host" + std::to_string(h + 1);
+            const std::string path = "/f" + std::to_string(f) + "-" + host + ".rss";
+            servers[h]->route(path, [arrivals, host, body, kAnswerTime](const RecordedRequest&) {
+                {
+                    const std::lock_guard lock(arrivals->mutex);
+                    arrivals->by_host[host].push_back(std::chrono::steady_clock::now());
+                }
+                Response r;
+                r.headers = {{"Content-Type", "application/rss+xml; charset=utf-8"}};
+                r.body = body;
+                r.delay = kAnswerTime;  // the next request to this host may start once this answer is in
+                return r;
+            });
+            feeds.push_back({path, "", "", servers[h]->url(path)});
+        }
+    }
+    // Two transfers at a time per daemon, so that each leases a few feeds at a time (four per
+    // transfer it may run): the three daemons ask for the feeds in turns.
+    for (int d = 1; d <= 3; ++d)
+        write_config("daemon" + std::to_string(d) + ".conf", "out" + std::to_string(d), feeds,
+                     "max_per_host = 1\nmax_concurrent = 2\n");
+
+    std::vector<std::unique_ptr<ChildProcess>> daemons;
+    for (int d = 1; d <= 3; ++d)
+        daemons.push_back(std::make_unique<ChildProcess>(
+            kBinary, std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
+            dir_ / ("daemon" + std::to_string(d) + ".log")));
+    int polled = 0;
+    for (int d = 0; d < 3; ++d) {
+        EXPECT_EQ(daemons[d]->wait(60s), 0) << daemons[d]->log();
+        polled += polled_in(daemons[d]->log());
+    }
+    EXPECT_EQ(polled, 12);
+    for (const Site& site : feeds) {
+        TestHttpServer& server = site.path.ends_with("-host1.rss")   ? http_
+                                 : site.path.ends_with("-host2.rss") ? second_host
+                                                                     : third_host;
+        EXPECT_EQ(server.hits(site.path), 1) << site.path;
+    }
+    const std::lock_guard lock(arrivals->mutex);
+    ASSERT_EQ(arrivals->by_host.size(), 3u);
+    for (auto& [host, times] : arrivals->by_host) {
+        ASSERT_EQ(times.size(), 4u) << host;
+        std::sort(times.begin(), times.end());
+        for (std::size_t i = 1; i < times.size(); ++i)
+            EXPECT_GE(times[i] - times[i - 1], kAnswerTime - 10ms)
+                << host << ": request " << i + 1 << " started while another was answered";
+    }
 }
 
 TEST_F(SharedOnPostgresql, ADaemonKilledMidCycleLosesItsFeedsToAnotherWhenItsLeasesExpire) {
@@ -289,9 +362,9 @@ TEST_F(SharedOnPostgresql, AHostsRetryAfterHoldsEveryDaemon) {
         return r;
     });
     http_.serve_file("/lequipe-1.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
-    const std::vector<Site> limited{{"/limited.rss", "", ""}};
+    const std::vector<Site> limited{{"/limited.rss", "", "", ""}};
     std::vector<Site> both = limited;
-    both.push_back({"/lequipe-1.rss", "", ""});
+    both.push_back({"/lequipe-1.rss", "", "", ""});
     write_config("first.conf", "out1", limited);
     write_config("second.conf", "out2", both);
 

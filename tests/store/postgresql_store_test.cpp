@@ -431,7 +431,8 @@ std::vector<std::string> names_of(const std::vector<FeedState>& states) {
 // A due feed is leased to one daemon; the other is told who holds it and until when, or when the
 // feed is due next once it was polled; an expired lease (its daemon died) is taken over.
 TEST_F(SharedPostgresql, LeasesGiveEachDueFeedToOneDaemonUntilItsStateIsSaved) {
-    const std::vector<std::string> both{"alpha", "beta", "not-a-feed"};
+    const std::vector<FeedToLease> both{
+        {"alpha", "alpha.example"}, {"beta", "beta.example"}, {"not-a-feed", "alpha.example"}};
     auto first = a->lease_feeds(both, kT0, kT0 + 5min);
     ASSERT_TRUE(first) << first.error().message;
     EXPECT_EQ(names_of(first->leased), (std::vector<std::string>{"alpha", "beta"}));
@@ -452,6 +453,7 @@ TEST_F(SharedPostgresql, LeasesGiveEachDueFeedToOneDaemonUntilItsStateIsSaved) {
     alpha.last_fetch = kT0 + 2s;
     alpha.next_due = kT0 + 1h;
     ASSERT_TRUE(a->save_feed_state(alpha));
+    ASSERT_TRUE(a->release_host("alpha.example", kT0 + 3s));  // none of its feeds left in a's hands
     auto third = b->lease_feeds(both, kT0 + 3s, kT0 + 5min);
     ASSERT_TRUE(third) << third.error().message;
     EXPECT_TRUE(third->leased.empty());
@@ -472,12 +474,94 @@ TEST_F(SharedPostgresql, LeasesGiveEachDueFeedToOneDaemonUntilItsStateIsSaved) {
     EXPECT_EQ(due->leased[0].etag, "\"v2\"");
 }
 
+// A host is polled by one daemon at a time, so that its max_per_host and min_host_spacing hold
+// for all: the other daemons leave the host's feeds alone until its holder gives it back (or dies).
+TEST_F(SharedPostgresql, AHostsFeedsGoToTheDaemonHoldingTheHostUntilItGivesItBack) {
+    auto first = a->lease_feeds(std::vector<FeedToLease>{{"alpha", "news.example"}}, kT0, kT0 + 5min);
+    ASSERT_TRUE(first) << first.error().message;
+    EXPECT_EQ(names_of(first->leased), (std::vector<std::string>{"alpha"}));
+
+    // beta is due and nobody polls it, but its host is a's.
+    auto refused = b->lease_feeds(std::vector<FeedToLease>{{"beta", "news.example"}}, kT0 + 1s, kT0 + 5min);
+    ASSERT_TRUE(refused) << refused.error().message;
+    EXPECT_TRUE(refused->leased.empty());
+    ASSERT_EQ(refused->refused.size(), 1u);
+    EXPECT_EQ(refused->refused[0].name, "beta");
+    EXPECT_EQ(refused->refused[0].lease_owner, "daemon-a");
+    EXPECT_EQ(refused->refused[0].lease_until, kT0 + 5min);
+    EXPECT_TRUE(refused->refused[0].host_leased);
+
+    // a may lease more of its host's feeds, which renews the host's lease.
+    auto more = a->lease_feeds(std::vector<FeedToLease>{{"beta", "news.example"}}, kT0 + 2s, kT0 + 6min);
+    ASSERT_TRUE(more) << more.error().message;
+    EXPECT_EQ(names_of(more->leased), (std::vector<std::string>{"beta"}));
+
+    // Only the holder gives a host back, and others wait for the end of its min_host_spacing.
+    ASSERT_TRUE(b->release_host("news.example", kT0 + 3s));
+    for (FeedState state : {more->leased[0], first->leased[0]}) {
+        state.last_fetch = kT0 + 3s;
+        ASSERT_TRUE(a->save_feed_state(state));  // due again at once: next_due stays unset
+    }
+    ASSERT_TRUE(a->release_host("news.example", kT0 + 10s));
+    auto early = b->lease_feeds(std::vector<FeedToLease>{{"beta", "news.example"}}, kT0 + 5s, kT0 + 5min);
+    ASSERT_TRUE(early) << early.error().message;
+    EXPECT_TRUE(early->leased.empty());
+    ASSERT_EQ(early->refused.size(), 1u);
+    EXPECT_EQ(early->refused[0].lease_until, kT0 + 10s);
+    auto taken = b->lease_feeds(std::vector<FeedToLease>{{"beta", "news.example"}}, kT0 + 10s, kT0 + 5min);
+    ASSERT_TRUE(taken) << taken.error().message;
+    EXPECT_EQ(names_of(taken->leased), (std::vector<std::string>{"beta"}));
+
+    // A dead holder's host is taken over when its lease expires.
+    auto orphan = a->lease_feeds(std::vector<FeedToLease>{{"alpha", "other.example"}}, kT0 + 11s, kT0 + 1min);
+    ASSERT_TRUE(orphan) << orphan.error().message;
+    EXPECT_EQ(names_of(orphan->leased), (std::vector<std::string>{"alpha"}));
+    auto after = b->lease_feeds(std::vector<FeedToLease>{{"alpha", "other.example"}}, kT0 + 2min, kT0 + 7min);
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_EQ(names_of(after->leased), (std::vector<std::string>{"alpha"}));
+}
+
+// Two daemons asking for the same host's due feeds at the same moment: one gets them all. Without
+// the host's lease each took one feed (SKIP LOCKED), and the host had both daemons' requests.
+TEST_F(SharedPostgresql, TwoDaemonsAskingAtOnceForOneHostsFeedsNeverBothGetSome) {
+    constexpr int kRounds = 40;
+    std::vector<std::vector<std::string>> got_a(kRounds), got_b(kRounds);
+    std::vector<std::string> errors(2);
+    std::atomic<int> arrived{0};
+    const auto run = [&](FeedStore& store, std::vector<std::vector<std::string>>& got, std::string& error) {
+        for (int i = 0; i < kRounds; ++i) {
+            // Both threads start each round together; every round is an hour later, on a new host,
+            // when the last round's leases (a second long) have expired.
+            ++arrived;
+            while (arrived.load() < 2 * (i + 1)) std::this_thread::yield();
+            const std::string host = "host-" + std::to_string(i) + ".example";
+            const SysTime now = kT0 + std::chrono::hours(i);
+            auto leases = store.lease_feeds(std::vector<FeedToLease>{{"beta", host}, {"alpha", host}}, now, now + 1s);
+            if (!leases) {
+                if (error.empty()) error = leases.error().message;
+                continue;
+            }
+            got[i] = names_of(leases->leased);
+        }
+    };
+    std::thread one(run, std::ref(*a), std::ref(got_a), std::ref(errors[0]));
+    std::thread two(run, std::ref(*b), std::ref(got_b), std::ref(errors[1]));
+    one.join();
+    two.join();
+    EXPECT_EQ(errors[0], "");
+    EXPECT_EQ(errors[1], "");
+    for (int i = 0; i < kRounds; ++i) {
+        EXPECT_TRUE(got_a[i].empty() || got_b[i].empty()) << "round " << i;
+        EXPECT_EQ(got_a[i].size() + got_b[i].size(), 2u) << "round " << i;
+    }
+}
+
 // A host's Retry-After, asked of one daemon, reaches the others with their next leases.
 TEST_F(SharedPostgresql, AHostHoldReachesEveryDaemonAndOnlyALaterOneReplacesIt) {
     ASSERT_TRUE(a->hold_host("news.example", kT0 + 1h, "alpha"));
     ASSERT_TRUE(a->hold_host("news.example", kT0 + 30min, "beta"));  // shorter: the longer stays
     ASSERT_TRUE(a->hold_host("old.example", kT0 - 1min, "alpha"));   // over already
-    auto leases = b->lease_feeds(std::vector<std::string>{"alpha"}, kT0, kT0 + 5min);
+    auto leases = b->lease_feeds(std::vector<FeedToLease>{{"alpha", "alpha.example"}}, kT0, kT0 + 5min);
     ASSERT_TRUE(leases) << leases.error().message;
     ASSERT_EQ(leases->holds.size(), 1u);
     EXPECT_EQ(leases->holds[0].host, "news.example");
@@ -488,7 +572,7 @@ TEST_F(SharedPostgresql, AHostHoldReachesEveryDaemonAndOnlyALaterOneReplacesIt) 
 TEST_F(PostgresqlStore, OnlyASharedStoreLeases) {
     auto store = FeedStore::open_postgresql(target);
     ASSERT_TRUE(store) << store.error().message;
-    auto leases = store->lease_feeds(std::vector<std::string>{"alpha"}, kT0, kT0 + 5min);
+    auto leases = store->lease_feeds(std::vector<FeedToLease>{{"alpha", "alpha.example"}}, kT0, kT0 + 5min);
     ASSERT_FALSE(leases);
     EXPECT_EQ(leases.error().message, "store: lease feeds: the store is not shared");
 }
