@@ -1344,6 +1344,7 @@ void Daemon::request_publish() {
                 spdlog::info(writes_outputs_ ? "outputs: this daemon writes the output files now"
                                              : "outputs: another daemon sharing the database writes the output files; "
                                                "this one serves them over HTTP");
+                if (mode_ == Mode::service) publish_metrics();  // tributary_publishing_leader
             }
             on_pool(
                 workers_,

@@ -438,6 +438,19 @@ TEST_F(SharedOnPostgresql, OneDaemonWritesTheFilesBothServeTheSameBytesAndTheOth
     EXPECT_EQ(etag_of(from_b), etag_of(from_a));
     EXPECT_TRUE(fs::exists(dir_ / "outA" / "merged.xml"));
     EXPECT_FALSE(fs::exists(dir_ / "outB" / "merged.xml")) << b.log();
+    // Each daemon's /metrics says whether it writes the files, and what it leased.
+    const auto leader = [](const std::string& flag) {
+        return [flag](const HttpAnswer& answer) {
+            return answer.body.find("\ntributary_publishing_leader " + flag + "\n") != std::string::npos;
+        };
+    };
+    const HttpAnswer metrics_a = http_get_until(port_a, "/metrics", leader("1"), 10s);
+    EXPECT_TRUE(leader("1")(metrics_a)) << metrics_a.body;
+    EXPECT_EQ(metrics_a.body.find("tributary_feed_leases_total{result=\"leased\"} 0\n"), std::string::npos)
+        << metrics_a.body;
+    EXPECT_NE(metrics_a.body.find("\ntributary_hosts_leased "), std::string::npos) << metrics_a.body;
+    const HttpAnswer metrics_b = http_get_until(port_b, "/metrics", leader("0"), 10s);
+    EXPECT_TRUE(leader("0")(metrics_b)) << metrics_b.body;
 
     a.signal(SIGTERM);
     ASSERT_EQ(a.wait(20s), 0) << a.log();

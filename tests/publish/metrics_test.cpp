@@ -58,6 +58,22 @@ TEST(RenderMetrics, HostHoldsShowTheHostTheFeedAndTheEnd) {
         << render_metrics(m);
 }
 
+TEST(RenderMetrics, ADaemonSharingItsDatabaseShowsItsLeasesHostsAndWhetherItWritesTheFiles) {
+    Metrics m;
+    EXPECT_EQ(render_metrics(m).find("tributary_feed_leases_total"), std::string::npos);  // not shared
+    m.sharing = SharingGauges{
+        .feeds_leased = 40, .feeds_refused = 7, .lease_failures = 2, .hosts_in_hand = 3, .writes_files = true};
+    const std::string text = render_metrics(m);
+    EXPECT_NE(text.find("# TYPE tributary_feed_leases_total counter\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("tributary_feed_leases_total{result=\"leased\"} 40\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("tributary_feed_leases_total{result=\"refused\"} 7\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("tributary_feed_leases_total{result=\"failed\"} 2\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\ntributary_hosts_leased 3\n"), std::string::npos) << text;
+    EXPECT_NE(text.find("\ntributary_publishing_leader 1\n"), std::string::npos) << text;
+    m.sharing->writes_files = false;
+    EXPECT_NE(render_metrics(m).find("\ntributary_publishing_leader 0\n"), std::string::npos);
+}
+
 TEST(RenderMetrics, LabelValuesAreEscaped) {
     Metrics m;
     m.feeds = {{.name = "a\"b\\c\nd", .last_outcome = "", .consecutive_failures = 0, .last_success = std::nullopt}};
