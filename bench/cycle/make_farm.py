@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Writes a farm of N news feeds for the whole-cycle benchmark (Python 3 standard library only).
 
-    make_farm.py --out DIR --feeds N [--seed S] [--now EPOCH] --base-url http://127.0.0.1:PORT
-    make_farm.py --out DIR --mutate FRACTION --round K [--base-url URL]
+    make_farm.py --out DIR --feeds N [--seed S] [--now EPOCH] --base-url http://127.0.0.1:PORT [--hosts H]
+    make_farm.py --out DIR --mutate FRACTION --round K [--base-url URL [--hosts H]]
 
 The first form writes
     DIR/feeds/fNNNNN.{rss,atom,xml}   the documents (the root nginx serves)
     DIR/urls.txt                      the feed URLs, one a line (newsboat -u)
     DIR/feeds.conf                    a tributary configuration: database and merged feed under DIR/tributary/
     DIR/farm.json                     the parameters and what the farm holds (items, stories, bytes, ...)
+
+With --hosts H (default 1) the feed URLs are spread round-robin over H addresses: feed i is on the
+base URL's IPv4 address plus (i mod H), so with http://127.0.0.1:PORT/p on 127.0.0.1 ... 127.0.0.H
+(all loopback on Linux; the server must listen on each), with the same port and path.
 
 The farm: 60% RSS 2.0, 25% Atom 1.0, 15% RSS 1.0 (RDF); a fifth of the feeds in Arabic (two in five
 of those served as windows-1256, declared in the XML declaration), the rest French or English;
@@ -28,11 +32,13 @@ Everything is a function of (seed, N, now, FRACTION, K): two runs write the same
 import argparse
 import datetime as dt
 import email.utils
+import ipaddress
 import json
 import os
 import random
 import sys
 import time
+import urllib.parse
 import zlib
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -468,19 +474,49 @@ def write_if_changed(path, data):
     return True
 
 
-def write_lists(out, feeds, base_url, concurrency):
+def host_bases(base_url, hosts):
+    """The base URL of each of the farm's hosts: base_url itself for one host, else base_url with its
+    IPv4 address replaced by that address plus 0 ... hosts-1 (port and path kept)."""
     base_url = base_url.rstrip("/")
+    if hosts == 1:
+        return [base_url]
+    parts = urllib.parse.urlsplit(base_url)
+    try:
+        first = ipaddress.IPv4Address(parts.hostname or "")
+    except ValueError:
+        raise ValueError(f"--hosts {hosts} needs an IPv4 address in --base-url, not {parts.hostname!r}") from None
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("--hosts: --base-url must not hold a user name or password")
+    if int(first) % 256 + hosts - 1 > 254:
+        raise ValueError(f"--hosts {hosts} from {first}: the last address would go past .254 of its /24")
+    port = f":{parts.port}" if parts.port is not None else ""
+    return [urllib.parse.urlunsplit(parts._replace(netloc=f"{first + k}{port}")) for k in range(hosts)]
+
+
+def write_lists(out, feeds, base_url, concurrency, hosts=1):
+    bases = host_bases(base_url, hosts)
+
+    def url(f):
+        return f"{bases[f['i'] % hosts]}/{feed_file(f)}"
+
     with open(os.path.join(out, "urls.txt"), "w", encoding="utf-8") as urls:
         for f in feeds:
-            urls.write(f"{base_url}/{feed_file(f)}\n")
+            urls.write(f"{url(f)}\n")
+    if hosts == 1:
+        spread, where, per_host = "", "on 127.0.0.1", "the whole farm is one host"
+    else:
+        first, last = (urllib.parse.urlsplit(b).hostname for b in (bases[0], bases[-1]))
+        spread = f", round-robin over {hosts} hosts"
+        where = f"on {first} ... {last}"
+        per_host = f"the farm is {hosts} hosts; as max_concurrent, so never the limit"
     with open(os.path.join(out, "feeds.conf"), "w", encoding="utf-8") as conf:
-        conf.write(f"""# Written by bench/cycle/make_farm.py: {len(feeds)} feeds on one local nginx.
+        conf.write(f"""# Written by bench/cycle/make_farm.py: {len(feeds)} feeds on one local nginx{spread}.
 [daemon]
 database = tributary/tributary.db
 listen = 127.0.0.1:0
-allow_private = yes              # the farm is on 127.0.0.1
+allow_private = yes              # the farm is {where}
 max_concurrent = {concurrency}               # transfers in flight; newsboat gets reload-threads {concurrency}
-max_per_host = {concurrency}                 # the whole farm is one host
+max_per_host = {concurrency}                 # {per_host}
 min_host_spacing = 0
 
 [output merged]
@@ -491,7 +527,7 @@ max_items = 100
 
 """)
         for f in feeds:
-            conf.write(f"[feed {f['name']}]\nurl = {base_url}/{feed_file(f)}\ntags = {f['lang']}\n\n")
+            conf.write(f"[feed {f['name']}]\nurl = {url(f)}\ntags = {f['lang']}\n\n")
 
 
 def census(feeds, items, now):
@@ -521,12 +557,19 @@ def main():
     ap.add_argument("--seed", default=None, help="any string (default 1)")
     ap.add_argument("--now", type=int, help="reference time, Unix seconds (default: now, rounded down to the hour)")
     ap.add_argument("--base-url", help="where the farm is served, e.g. http://127.0.0.1:8081")
+    ap.add_argument("--hosts", type=int, metavar="H",
+                    help="spread the feed URLs round-robin over H addresses from --base-url's on (default 1; "
+                         "with --mutate: the farm's)")
     ap.add_argument("--concurrency", type=int, default=16, help="tributary max_concurrent/max_per_host (default 16)")
     ap.add_argument("--mutate", type=float, metavar="FRACTION", help="rewrite this fraction of feeds per round")
     ap.add_argument("--round", type=int, metavar="K", help="the mutation round to bring the farm to (1, 2, ...)")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
 
+    if args.hosts is not None and args.hosts < 1:
+        ap.error("--hosts H: H >= 1")
+    if args.hosts is not None and not args.base_url:
+        ap.error("--hosts goes with --base-url")
     out = args.out
     state_path = os.path.join(out, "farm.json")
     started = time.monotonic()
@@ -565,7 +608,11 @@ def main():
         rounds[str(args.round)] = dict(last, census=now_items)
         state.update({"mutate": args.mutate, "round": args.round, "now_items": now_items})
         if args.base_url:
-            write_lists(out, feeds, args.base_url, args.concurrency)
+            hosts = args.hosts if args.hosts is not None else state.get("hosts", 1)
+            try:
+                write_lists(out, feeds, args.base_url, args.concurrency, hosts)
+            except ValueError as e:
+                ap.error(str(e))
         with open(state_path, "w", encoding="utf-8") as fh:
             json.dump(state, fh, ensure_ascii=False, indent=1)
         if not args.quiet:
@@ -577,6 +624,11 @@ def main():
         ap.error("--feeds N is required")
     if not args.base_url:
         ap.error("--base-url is required (urls.txt and feeds.conf name the farm's URLs)")
+    hosts = args.hosts if args.hosts is not None else 1
+    try:
+        host_bases(args.base_url, hosts)
+    except ValueError as e:
+        ap.error(str(e))
     seed = args.seed if args.seed is not None else "1"
     now = args.now if args.now is not None else int(time.time()) // 3600 * 3600
     n = args.feeds
@@ -593,10 +645,12 @@ def main():
         gz += len(zlib.compress(data, 1)) + 18       # nginx's default gzip_comp_level is 1
         key = f"{f['format']}/{f['lang']}/{f['encoding']}"
         by[key] = by.get(key, 0) + 1
-    write_lists(out, feeds, args.base_url, args.concurrency)
+    write_lists(out, feeds, args.base_url, args.concurrency, hosts)
     state = {"seed": seed, "feeds": n, "now": now, "base_url": args.base_url, "round": 0,
              "bytes": raw, "gzip_bytes": gz, "feeds_by_kind": dict(sorted(by.items())),
              "base_items": census(feeds, items, now)}
+    if hosts > 1:
+        state["hosts"] = hosts                       # absent: one host (farm.json as before --hosts)
     state["now_items"] = state["base_items"]
     state["rounds"] = {"0": {"round": 0, "census": state["base_items"]}}
     with open(state_path, "w", encoding="utf-8") as fh:

@@ -172,10 +172,11 @@ def main():
             farm = json.load(fh)
         base = farm["rounds"]["0"]["census"]
         runs = max((r["run"] for k in KINDS for r in results.get((n, k[0]), [])), default=0)
+        hosts = farm.get("hosts", 1)             # run.sh HOSTS; farm.json names it only when > 1
         print()
-        print(f"== {n:,} feeds: {base['items']:,} items in {base['stories']:,} stories "
-              f"({base['republications']:,} republications), {base['items_within_72h']:,} within 72 h; "
-              f"{farm['bytes'] / 1e6:.1f} MB, {farm['gzip_bytes'] / 1e6:.1f} MB gzipped; "
+        print(f"== {n:,} feeds on {hosts} host{'s' if hosts != 1 else ''}: {base['items']:,} items in "
+              f"{base['stories']:,} stories ({base['republications']:,} republications), "
+              f"{base['items_within_72h']:,} within 72 h; {farm['bytes'] / 1e6:.1f} MB, {farm['gzip_bytes'] / 1e6:.1f} MB gzipped; "
               f"{runs} run{'s' if runs != 1 else ''}, medians")
         print(f"{'':24} {'wall s':>9} {'CPU s':>9} {'user s':>9} {'sys s':>8} {'peak RSS MB':>12} {'CPU µs/feed':>12}")
         med_of, labels = {}, {}

@@ -23,8 +23,14 @@
 #   DAEMONS=3         with POSTGRESQL=1: also the same three cycles by this many daemons at once,
 #                     sharing one schema (share_database = yes): kinds pgs-cold, pgs-second,
 #                     pgs-steady, wall until the last one ends, CPU summed over them
+#   HOSTS=1           spread the farm over this many hosts (1 to 254): nginx listens on 127.0.0.1 ...
+#                     127.0.0.HOSTS (all loopback on Linux), same port, and feed i's URL is on
+#                     127.0.0.(1 + i mod HOSTS). Daemons sharing a database lease a host before polling
+#                     its feeds, so on a one-host farm one daemon does all the work; real deployments
+#                     have many hosts
 set -euo pipefail
 
+die() { echo "bench/cycle: $*" >&2; exit 1; }
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 sizes=("$@")
@@ -42,13 +48,14 @@ perf_mode=$PERF
 TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
 POSTGRESQL=${POSTGRESQL:-0}
 DAEMONS=${DAEMONS:-1}
+HOSTS=${HOSTS:-1}
 
-die() { echo "bench/cycle: $*" >&2; exit 1; }
 for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a feed count: '$n'"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $POSTGRESQL =~ ^[01]$ ]] || die "POSTGRESQL is 0 or 1"
 [[ $DAEMONS =~ ^[1-9][0-9]*$ ]] || die "DAEMONS must be a positive integer"
 ((DAEMONS == 1 || POSTGRESQL)) || die "DAEMONS > 1 needs POSTGRESQL=1 (daemons share a PostgreSQL database)"
+[[ $HOSTS =~ ^([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])$ ]] || die "HOSTS must be an integer from 1 to 254"
 
 # --- what the benchmark needs, installed the way scripts/install-deps.sh does it -------------
 nginx_bin=$(command -v nginx || true)
@@ -160,7 +167,7 @@ start_nginx() {
       echo "  uwsgi_temp_path $B/nginx/tmp/uwsgi;"
       echo "  scgi_temp_path $B/nginx/tmp/scgi;"
       echo "  server {"
-      echo "    listen 127.0.0.1:$port;"
+      for h in $(seq "$HOSTS"); do echo "    listen 127.0.0.$h:$port;"; done   # the farm's hosts (HOSTS)
       echo "    location = /alive { return 200 ok; }"
       for n in "${sizes[@]}"; do echo "    location /n$n/ { alias $B/n$n/feeds/; }"; done
       echo "  }"
@@ -170,7 +177,8 @@ start_nginx() {
     nginx_pid=$!
     for _ in $(seq 50); do
       if curl -fsS "http://127.0.0.1:$port/alive" >/dev/null 2>&1; then
-        echo "bench/cycle: nginx (pid $nginx_pid) serving on 127.0.0.1:$port"
+        echo "bench/cycle: nginx (pid $nginx_pid) serving on 127.0.0.1:$port$( ((HOSTS == 1)) ||
+          echo " ... 127.0.0.$HOSTS:$port ($HOSTS hosts)")"
         return 0
       fi
       kill -0 "$nginx_pid" 2>/dev/null || break
@@ -463,9 +471,11 @@ for n in "${sizes[@]}"; do
   d=$B/n$n
   echo "== $n feeds"
   python3 "$here/make_farm.py" --out "$d" --feeds "$n" --seed "$SEED" --concurrency "$CONCURRENCY" \
-    --base-url "http://127.0.0.1:$port/n$n"
-  first=$(head -n 1 "$d/urls.txt")
-  curl -fsS -o /dev/null --compressed "$first" || die "nginx does not serve $first"
+    --base-url "http://127.0.0.1:$port/n$n" --hosts "$HOSTS"
+  # The first HOSTS feeds are one on each host.
+  while read -r first; do
+    curl -fsS -o /dev/null --compressed "$first" || die "nginx does not serve $first"
+  done < <(head -n "$HOSTS" "$d/urls.txt")
   mkdir -p "$d/newsboat/home" "$d/logs"
   # newsboat's counterpart of tributary's max_concurrent; the rest of its defaults stand.
   printf 'reload-threads %s\n' "$CONCURRENCY" >"$d/newsboat/config"
