@@ -116,7 +116,10 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "language = ?15, enclosures = ?16 WHERE id = ?1"},
     {Sql::sync_story, "update story",
      "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5, features = ?6 "
-     "WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen"},
+     "WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen",
+     // A new revision: the other daemons sharing the database learn the story's new text.
+     "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5, features = ?6, "
+     "revision = nextval('story_revisions') WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen, revision"},
     {Sql::touch_item, "update item", "UPDATE items SET last_seen = ?2 WHERE id = ?1"},
     {Sql::story_by_url, "find story by URL",
      "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' AND id <> ?2 "
@@ -151,9 +154,14 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "SELECT i.title, i.link, i.summary, i.content FROM stories AS s JOIN items AS i ON i.id = s.first_item_id "
      "WHERE s.id = ?1"},
     {Sql::save_story_features, "save story features", "UPDATE stories SET features = ?2 WHERE id = ?1"},
-    {Sql::stories_after, "read the stories other daemons created",
-     "SELECT id, coalesce(published, first_seen), first_seen, features FROM stories WHERE id > ?1 ORDER BY id"},
-    {Sql::latest_story, "read the newest story's id", "SELECT coalesce(max(id), 0) FROM stories"},
+    // Shared PostgreSQL stores only (schema/postgresql/0005_story_revisions.sql); SQLite's text
+    // reads ids as revisions.
+    {Sql::stories_after, "read the stories other daemons wrote",
+     "SELECT id, coalesce(published, first_seen), first_seen, features, id FROM stories WHERE id > ?1 ORDER BY id",
+     "SELECT id, coalesce(published, first_seen), first_seen, features, revision FROM stories WHERE revision > ?1 "
+     "ORDER BY revision"},
+    {Sql::latest_story, "read the newest story's revision", "SELECT coalesce(max(id), 0) FROM stories",
+     "SELECT coalesce(max(revision), 0) FROM stories"},
     {Sql::story_has_feed, "read a story's items", "SELECT 1 FROM items WHERE story_id = ?1 AND feed_id = ?2 LIMIT 1"},
     {Sql::move_item, "move an item to another story",
      "UPDATE items SET story_id = ?2, story_reason = ?3 WHERE id = ?1"},
@@ -307,10 +315,11 @@ struct FeedStore::Impl {
     bool batch_failed = false;                       // an ingest of the open batch failed: it keeps none
     bool read_only = false;                          // open_read_only(), open_postgresql_read_only()
     // PostgresqlDatabase::shared: stories are decided under the database's story lock, and
-    // last_story_id is the newest story this store's index has met (all are created under that
-    // lock, so ids grow in the order their transactions commit).
+    // last_story_revision is the newest story revision this store's index has met (every story
+    // written under that lock takes the next revision, so revisions grow in the order their
+    // transactions commit).
     bool shared = false;
-    std::int64_t last_story_id = 0;
+    std::int64_t last_story_revision = 0;
     std::string daemon;  // PostgresqlDatabase::daemon: the owner of its leases
     // Prepared on a shared store's first lease: SQLite has neither the columns nor SKIP LOCKED.
     std::optional<Statement> claim_hosts, lease, lease_refusals, release_lease, release_host, holds, hold;
@@ -482,13 +491,14 @@ struct FeedStore::Impl {
         return s.column_int64(0);
     }
 
-    // Shared stores: waits for the story lock (held until the transaction ends), then adds to the
-    // index the stories other daemons committed since this store last looked.
-    Result<void> catch_up(StoryIndex& index) {
+    // Shared stores: waits for the story lock (held until the transaction ends), then gives the
+    // index the stories other daemons wrote since this store last looked (new ones, and those
+    // whose text changed), unless they arrived before `arrived_since`.
+    Result<void> catch_up(StoryIndex& index, SysTime arrived_since) {
         if (auto r = db.exec(story_lock_sql(), "wait for other daemons' ingests"); !r) return r;
         Statement& s = (*this)[Sql::stories_after];
         auto use = s.use();
-        s.bind(1, last_story_id);
+        s.bind(1, last_story_revision);
         ItemKeys keys;
         for (;;) {
             auto row = s.step();
@@ -497,9 +507,9 @@ struct FeedStore::Impl {
             const std::int64_t id = s.column_int64(0);
             const SysTime arrived = s.column_time(2).value_or(SysTime{});
             keys.features = s.column_blob(3);
-            if (!keys.features.empty())
+            if (!keys.features.empty() && arrived >= arrived_since)
                 index.add(id, keys, std::min(s.column_time(1).value_or(arrived), arrived), arrived);
-            last_story_id = std::max(last_story_id, id);
+            last_story_revision = std::max(last_story_revision, s.column_int64(4));
         }
     }
     static constexpr std::int64_t kStoryLock = 0x74726962'73746f72;  // "tribstor"
@@ -569,13 +579,13 @@ struct FeedStore::Impl {
                 "WITH ids AS (SELECT nextval(pg_get_serial_sequence('items', 'id')) AS item_id), "
                 "story AS (INSERT INTO stories (guid, canonical_url, fingerprint, published, first_seen, features, "
                 "first_item_id) SELECT ?19, ?2, ?3::bigint, ?12::bigint, ?14::bigint, ?20::bytea, item_id FROM ids "
-                "RETURNING id), "
+                "RETURNING id, revision), "
                 "item AS (INSERT INTO items (id, feed_id, canonical_url, fingerprint, content_hash, guid, title, link, "
                 "author, summary, content, categories, published, updated, first_seen, last_seen, language, "
                 "enclosures, item_key, story_id, story_reason) SELECT ids.item_id, ?1::bigint, ?2, ?3::bigint, ?4, "
                 "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12::bigint, ?13::bigint, ?14::bigint, ?14::bigint, ?15, ?16, ?17, "
                 "story.id, ?18 FROM ids, story RETURNING story_id) "
-                "SELECT story_id FROM item",
+                "SELECT item.story_id, story.revision FROM item, story",
                 "insert story");
             if (!prepared) return std::unexpected(prepared.error());
             story_with_item.emplace(std::move(*prepared));
@@ -587,6 +597,8 @@ struct FeedStore::Impl {
         auto row = s.step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return db_error(s.what(), "no id came back");
+        // This store's own write, under the story lock when shared: the newest revision there is.
+        last_story_revision = std::max(last_story_revision, s.column_int64(1));
         return s.column_int64(0);
     }
 
@@ -631,7 +643,11 @@ struct FeedStore::Impl {
                        .step();
         if (!row) return std::unexpected(row.error());
         std::optional<SysTime> first_seen;
-        if (*row) first_seen = s.column_time(0);
+        if (*row) {
+            first_seen = s.column_time(0);
+            // This store's own write, under the story lock: the newest revision there is.
+            if (shared) last_story_revision = std::max(last_story_revision, s.column_int64(1));
+        }
         if (auto done = s.finish(); !done) return std::unexpected(done.error());
         return first_seen;
     }
@@ -1334,7 +1350,7 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
         own.emplace(std::move(*begun));
     }
     if (m.shared)
-        if (auto r = m.catch_up(index); !r) return failed(r.error());
+        if (auto r = m.catch_up(index, now - story_window); !r) return failed(r.error());
     auto feed_row = m.feed_id(state.name);
     if (!feed_row) return failed(feed_row.error());
     if (!*feed_row) return no_feed(state.name);
@@ -1411,7 +1427,6 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
         }
         auto created = m.create_story(feed_id, story_guid(state.name, key.item_key), key, item, now);
         if (!created) return failed(created.error());
-        m.last_story_id = std::max(m.last_story_id, *created);
         additions.add(*created, key, story_time(item, now), now);
         ++result.new_items;
     }
@@ -1443,7 +1458,7 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
     };
     std::vector<Unreadable> unreadable;
     // A shared store reads the window under the story lock, and remembers the newest story then:
-    // ingests add the ones created after it (Impl::catch_up).
+    // ingests add the ones written after it (Impl::catch_up).
     std::optional<Transaction> tx;
     if (m.shared) {
         auto begun = Transaction::begin(m.db);
@@ -1454,7 +1469,7 @@ Result<FeedStore::StoryIndexLoad> FeedStore::load_story_index(StoryIndex& index,
         auto use = s.use();
         auto row = s.step();
         if (!row) return failed(row.error());
-        m.last_story_id = *row ? s.column_int64(0) : 0;
+        m.last_story_revision = *row ? s.column_int64(0) : 0;
     }
     {
         Statement& s = m[Sql::indexed_stories];

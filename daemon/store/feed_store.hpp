@@ -61,7 +61,8 @@ struct PostgresqlDatabase {
     std::string shown_as;  // what messages and logs call it: the URL, which holds no password
     // Several daemons write to it (each polling its own feeds). Then no daemon takes the instance
     // lock, and each ingest decides its items' stories under one advisory lock of the database,
-    // after adding to its index the stories the others created since it last looked: an item
+    // after giving its index the stories the others wrote since it last looked (new ones, and
+    // those whose representative's text changed, by their revision): an item
     // meets every story committed before it, whichever daemon saw that story first, and two
     // daemons ingesting two copies at one moment make one story. Otherwise one daemon alone.
     bool shared = false;

@@ -367,17 +367,19 @@ protected:
         ASSERT_TRUE(b->load_story_index(index_b, kT0 - 72h));
     }
 
-    // One item titled `title`, under its own address on `feed`'s site.
+    // One item titled `title`, under its own address on `feed`'s site (`key`'s: the title's unless
+    // given, so that a second title under one key rewrites the item).
     static Result<IngestResult> ingest(FeedStore& store, StoryIndex& index, const std::string& feed,
-                                       const std::string& title) {
+                                       const std::string& title, std::string key = {}) {
+        if (key.empty()) key = title;
         ParsedFeed doc;
         doc.format = FeedFormat::rss;
         ParsedItem item;
-        item.id = title;
+        item.id = key;
         item.title = title;
-        item.link = "https://" + feed + ".example/" + std::to_string(std::hash<std::string>{}(title));
+        item.link = "https://" + feed + ".example/" + std::to_string(std::hash<std::string>{}(key));
         doc.items.push_back(item);
-        const std::vector<ItemKeys> keys{ItemKeys{.item_key = "g:" + title,
+        const std::vector<ItemKeys> keys{ItemKeys{.item_key = "g:" + key,
                                                   .canonical_url = item.link,
                                                   .fingerprint = 0,
                                                   .content_hash = title,
@@ -420,6 +422,25 @@ TEST_F(SharedPostgresql, EachDaemonMeetsTheStoriesTheOtherCreated) {
     ASSERT_TRUE(back) << back.error().message;
     EXPECT_EQ(back->duplicate_items, 1);
     EXPECT_EQ(stories(), 2);
+}
+
+// A story whose text one daemon changed (its representative item rewritten, a live page moving on)
+// is matched by its new text on the other: the rewrite takes a new revision, which the other's next
+// ingest reads. Without it the other kept the old text, and a copy of the new one made a second story.
+TEST_F(SharedPostgresql, AStoryRewrittenByOneDaemonIsMatchedByItsNewTextOnTheOther) {
+    ASSERT_TRUE(ingest(*a, index_a, "alpha", "Live: the Tangier port this morning", "live-page"));
+    ASSERT_TRUE(ingest(*b, index_b, "beta", "Rabat hosts the African Cup draw"));  // b meets a's story as it was
+    auto rewritten = ingest(*a, index_a, "alpha", "Flooding closes the Tangier port", "live-page");
+    ASSERT_TRUE(rewritten) << rewritten.error().message;
+    EXPECT_EQ(rewritten->updated_items, 1);
+
+    auto copy = ingest(*b, index_b, "beta", "Flooding closes the Tangier port");
+    ASSERT_TRUE(copy) << copy.error().message;
+    EXPECT_EQ(copy->duplicate_items, 1);
+    EXPECT_EQ(stories(), 2);
+    auto old = ingest(*b, index_b, "beta", "Live: the Tangier port this morning");
+    ASSERT_TRUE(old) << old.error().message;
+    EXPECT_EQ(old->new_items, 1);  // the old text is no longer the story's
 }
 
 std::vector<std::string> names_of(const std::vector<FeedState>& states) {
