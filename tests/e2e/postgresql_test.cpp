@@ -384,6 +384,46 @@ TEST_F(SharedOnPostgresql, AHostsRetryAfterHoldsEveryDaemon) {
         << read_file(dir_ / "status.log");
 }
 
+// SIGHUP works on each daemon as on one alone: a feed added to both configurations is synced once
+// into the shared database and polled once, by one of them.
+TEST_F(SharedOnPostgresql, AFeedAddedByReloadingEachDaemonIsPolledOnceByOneOfThem) {
+    std::vector<Site> feeds = sites(1);
+    for (const Site& site : feeds) http_.serve_file(site.path, kFixtures / site.fixture, site.type);
+    http_.serve_file("/lequipe-2.rss", kFixtures / "lequipe-news.rss", "application/rss+xml; charset=utf-8");
+    const std::string extra = "startup_spread = 1s\n";
+    write_config("a.conf", "outA", feeds, extra);
+    write_config("b.conf", "outB", feeds, extra);
+    ChildProcess a(kBinary, {"-c", (dir_ / "a.conf").string(), "run"}, dir_ / "a.log");
+    ChildProcess b(kBinary, {"-c", (dir_ / "b.conf").string(), "run"}, dir_ / "b.log");
+    ASSERT_TRUE(a.wait_for_log("published", 20s)) << a.log();
+    ASSERT_TRUE(b.wait_for_log("published", 20s)) << b.log();
+    const auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (http_.requests().size() < feeds.size() && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(50ms);
+    ASSERT_EQ(http_.requests().size(), feeds.size()) << a.log() << b.log();
+
+    feeds.push_back({"/lequipe-2.rss", "", "", ""});
+    write_config("a.conf", "outA", feeds, extra);
+    write_config("b.conf", "outB", feeds, extra);
+    a.signal(SIGHUP);
+    b.signal(SIGHUP);
+    for (ChildProcess* daemon : {&a, &b})
+        ASSERT_TRUE(daemon->wait_for_log("reload: feeds +1 -0 ~0 (+lequipe-2); 4 feeds active", 10s)) << daemon->log();
+    const auto polled = [&] {
+        return (a.log().find("feed=lequipe-2 fetched in") != std::string::npos) +
+               (b.log().find("feed=lequipe-2 fetched in") != std::string::npos);
+    };
+    for (int i = 0; i < 300 && polled() == 0; ++i) std::this_thread::sleep_for(50ms);
+    std::this_thread::sleep_for(1s);  // time for a second poll, which must not come
+    EXPECT_EQ(polled(), 1) << a.log() << b.log();
+    EXPECT_EQ(http_.hits("/lequipe-2.rss"), 1);
+    for (const Site& site : sites(1)) EXPECT_EQ(http_.hits(site.path), 1) << site.path;
+    a.signal(SIGTERM);
+    b.signal(SIGTERM);
+    EXPECT_EQ(a.wait(20s), 0) << a.log();
+    EXPECT_EQ(b.wait(20s), 0) << b.log();
+}
+
 // "ETag: …" of an answer's head, "" if none.
 std::string etag_of(const HttpAnswer& answer) {
     const auto at = answer.head.find("ETag: ");
