@@ -384,6 +384,89 @@ TEST_F(SharedOnPostgresql, AHostsRetryAfterHoldsEveryDaemon) {
         << read_file(dir_ / "status.log");
 }
 
+// A generated farm of 60 feeds on three hosts, whose 120 items are three copies each of 40 stories,
+// polled by three daemons at once; one of them is killed mid-cycle. The farm's servers count each
+// feed's requests: once each, but for the few the dead daemon had fetched and never stored,
+// which another daemon polls again once their leases expire. Every story is kept once, and the
+// two daemons left publish the same 40 entries.
+TEST_F(SharedOnPostgresql, ThreeDaemonsOverAGeneratedFarmOneKilledMidCycleLoseNothingAndKeepEachStoryOnce) {
+    constexpr int kFeeds = 60;
+    constexpr int kStories = 40;
+    TestHttpServer second_host("127.0.0.4");
+    TestHttpServer third_host("127.0.0.5");
+    const std::vector<TestHttpServer*> servers{&http_, &second_host, &third_host};
+    std::vector<Site> feeds;
+    for (int f = 0; f < kFeeds; ++f) {
+        const std::string path = "/farm-" + std::to_string(f) + ".rss";
+        TestHttpServer& server = *servers[static_cast<std::size_t>(f) % servers.size()];
+        std::string rss = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>Site " +
+                          std::to_string(f) + "</title><link>" + server.url("/") + "</link>";
+        for (int i = 0; i < 2; ++i) {
+            const int story = (2 * f + i) % kStories;
+            rss += "<item><title>Story " + std::to_string(story) + ": the council of city " + std::to_string(story) +
+                   " votes its budget</title><link>" + server.url(path + "/" + std::to_string(i)) +
+                   "</link><description>Report on the vote of city " + std::to_string(story) + ".</description></item>";
+        }
+        rss += "</channel></rss>\n";
+        server.route(path, [rss](const RecordedRequest&) {
+            Response r;
+            r.headers = {{"Content-Type", "application/rss+xml; charset=utf-8"}};
+            r.body = rss;
+            r.delay = 150ms;
+            return r;
+        });
+        feeds.push_back({path, "", "", server.url(path)});
+    }
+    const std::string extra = "lease_time = 2s\nmax_per_host = 2\nmax_concurrent = 2\n";
+    for (int d = 1; d <= 3; ++d)
+        write_config("daemon" + std::to_string(d) + ".conf", "out" + std::to_string(d), feeds, extra);
+    const auto requests = [&] {
+        std::size_t n = 0;
+        for (const TestHttpServer* server : servers) n += server->requests().size();
+        return n;
+    };
+
+    std::vector<std::unique_ptr<ChildProcess>> daemons;
+    for (int d = 1; d <= 3; ++d)
+        daemons.push_back(std::make_unique<ChildProcess>(
+            kBinary, std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
+            dir_ / ("daemon" + std::to_string(d) + ".log")));
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (requests() < 12 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(10ms);
+    daemons[0]->signal(SIGKILL);
+    EXPECT_EQ(daemons[0]->wait(10s), 128 + SIGKILL);
+    EXPECT_EQ(daemons[1]->wait(90s), 0) << daemons[1]->log();
+    EXPECT_EQ(daemons[2]->wait(90s), 0) << daemons[2]->log();
+
+    // Every feed polled; twice only those the dead daemon had asked for and not stored: at most the
+    // eight it may hold at once (four per transfer it may run), fetching or waiting to be stored.
+    int twice = 0;
+    for (int f = 0; f < kFeeds; ++f) {
+        const int hits =
+            servers[static_cast<std::size_t>(f) % servers.size()]->hits("/farm-" + std::to_string(f) + ".rss");
+        EXPECT_GE(hits, 1) << f;
+        EXPECT_LE(hits, 2) << f;
+        twice += hits == 2;
+    }
+    EXPECT_LE(twice, 8);
+    EXPECT_EQ(requests(), static_cast<std::size_t>(kFeeds + twice));
+
+    // The survivors publish what all stored (a second `once` each: nothing is due).
+    std::vector<std::vector<std::string>> outputs;
+    for (int d = 2; d <= 3; ++d) {
+        const std::string name = "daemon" + std::to_string(d);
+        ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / (name + ".conf")).string(), "once"},
+                                    dir_ / (name + "-2.log"), 60s),
+                  0)
+            << read_file(dir_ / (name + "-2.log"));
+        outputs.push_back(merged_titles(read_file(dir_ / ("out" + std::to_string(d)) / "merged.xml")));
+    }
+    EXPECT_EQ(requests(), static_cast<std::size_t>(kFeeds + twice));
+    EXPECT_EQ(outputs[0].size(), static_cast<std::size_t>(kStories));
+    EXPECT_EQ(std::set<std::string>(outputs[0].begin(), outputs[0].end()).size(), static_cast<std::size_t>(kStories));
+    EXPECT_EQ(outputs[1], outputs[0]);
+}
+
 // SIGHUP works on each daemon as on one alone: a feed added to both configurations is synced once
 // into the shared database and polled once, by one of them.
 TEST_F(SharedOnPostgresql, AFeedAddedByReloadingEachDaemonIsPolledOnceByOneOfThem) {
