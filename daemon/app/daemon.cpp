@@ -496,10 +496,10 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
                     }
                     // Checked again when the lease ends: done by then, or its daemon died. A host's
                     // lease ends early when its holder has none of its feeds left, so it is looked at
-                    // again within a minute; `once` looks sooner, so as to end soon after the holder
-                    // has polled the feed.
+                    // again within 10 s; `once` looks sooner, so as to end soon after the holder has
+                    // polled the feed.
                     SysTime retry = refused.lease_until.value_or(clock_.now() + config_.daemon.lease_time);
-                    if (refused.host_leased) retry = std::min(retry, clock_.now() + 60s);
+                    if (refused.host_leased) retry = std::min(retry, clock_.now() + 10s);
                     if (mode_ == Mode::once) retry = std::min(retry, clock_.now() + 1s);
                     unpolled(refused.name, retry);
                 } else {

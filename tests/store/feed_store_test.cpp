@@ -475,6 +475,30 @@ TEST_P(FeedStoreTest, SameCanonicalUrlFromAnotherFeedIsADuplicate) {
     EXPECT_EQ(all[0].guid, expected_guid("alpha", "g:a1"));
 }
 
+// The store looks up a document's canonical URLs in one statement: two of its items under one URL
+// still make one story, a later feed's item under that URL joins it, and an item without a
+// canonical URL joins nothing by URL (the matcher is asked).
+TEST_P(FeedStoreTest, ItemsOfOneDocumentUnderOneCanonicalUrlMakeOneStory) {
+    int calls = 0;
+    const StoryMatcher counting = [&](const ItemKeys&, const ParsedItem&, std::span<const StoryCandidate>) {
+        ++calls;
+        return std::optional<std::int64_t>{};
+    };
+    const auto first = ingest_ok(
+        "alpha",
+        document({item("a1", "Story", kT0, "https://news.example/x"),
+                  item("a2", "Story, corrected", kT0, "https://news.example/x"), item("a3", "No address", kT0, "")}),
+        kT0, counting);
+    expect_counts(first, 2, 0, 0, 1);
+    const auto second = ingest_ok(
+        "beta",
+        document({item("b1", "Other words", kT0, "https://news.example/x"), item("b2", "No address either", kT0, "")}),
+        kT0 + 1h, counting);
+    expect_counts(second, 1, 0, 0, 1);
+    EXPECT_EQ(calls, 3);  // a1, a3 and b2: the others were decided by their URL
+    EXPECT_EQ(merged().size(), 3u);
+}
+
 TEST_P(FeedStoreTest, MatcherIsAskedAndItsAnswerHonoured) {
     ParsedItem first = item("a1", "Big news", kT0, "https://a.example/1");
     expect_counts(ingest_ok("alpha", document({first}), kT0), 1, 0, 0, 0);
