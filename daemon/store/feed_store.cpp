@@ -41,10 +41,10 @@ enum class Sql : std::size_t {
     find_item,
     update_item,
     sync_story,
-    touch_item,
     story_by_url,
     stories_by_urls,
-    feed_has_items,
+    find_items,
+    touch_items,
     recent_stories,
     insert_story,
     set_representative,
@@ -122,7 +122,6 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      // A new revision: the other daemons sharing the database learn the story's new text.
      "UPDATE stories SET canonical_url = ?3, fingerprint = ?4, published = ?5, features = ?6, "
      "revision = nextval('story_revisions') WHERE id = ?1 AND first_item_id = ?2 RETURNING first_seen, revision"},
-    {Sql::touch_item, "update item", "UPDATE items SET last_seen = ?2 WHERE id = ?1"},
     {Sql::story_by_url, "find story by URL",
      "SELECT story_id FROM items WHERE canonical_url = ?1 AND canonical_url <> '' AND id <> ?2 "
      "ORDER BY story_id LIMIT 1",
@@ -141,8 +140,16 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "SELECT u, coalesce(s.story_id, 0) FROM json_array_elements_text(?1::json) AS u LEFT JOIN LATERAL "
      "(SELECT story_id FROM items WHERE canonical_url = u AND canonical_url <> '' ORDER BY story_id + 0 LIMIT 1) "
      "AS s ON true"},
-    // A feed with none: every item of its document is new, and none is looked up.
-    {Sql::feed_has_items, "find the feed's items", "SELECT 1 FROM items WHERE feed_id = ?1 LIMIT 1"},
+    // A document's items the feed has stored, and those it still lists unchanged: a statement per
+    // document, not per item (a round trip each on PostgreSQL). ARRAY(…) keeps PostgreSQL on the
+    // (feed_id, item_key) and primary-key indexes.
+    {Sql::find_items, "find items",
+     "SELECT item_key, id, content_hash, story_id FROM items WHERE feed_id = ?1 AND item_key IN "
+     "(SELECT value FROM json_each(?2))",
+     "SELECT item_key, id, content_hash, story_id FROM items WHERE feed_id = ?1 AND item_key = "
+     "ANY(ARRAY(SELECT json_array_elements_text(?2::json)))"},
+    {Sql::touch_items, "update items", "UPDATE items SET last_seen = ?2 WHERE id IN (SELECT value FROM json_each(?1))",
+     "UPDATE items SET last_seen = ?2 WHERE id = ANY(ARRAY(SELECT json_array_elements_text(?1::json)::bigint))"},
     {Sql::recent_stories, "read recent stories",
      "SELECT id, canonical_url, fingerprint, coalesce(published, first_seen) FROM stories "
      "WHERE coalesce(published, first_seen) BETWEEN ?1 AND ?2 ORDER BY id"},
@@ -1375,14 +1382,28 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
     if (!*feed_row) return no_feed(state.name);
     const std::int64_t feed_id = **feed_row;
     IndexAdditions additions(index);
-    bool has_items = false;
+    // The document's items the feed has stored, by key.
+    std::unordered_map<std::string_view, Impl::KnownItem> known_items;
     {
-        Statement& s = m[Sql::feed_has_items];
+        std::unordered_set<std::string_view> asked;
+        nlohmann::json item_keys = nlohmann::json::array();
+        for (const ItemKeys& key : keys)
+            if (asked.insert(key.item_key).second) item_keys.push_back(key.item_key);
+        Statement& s = m[Sql::find_items];
         auto use = s.use();
-        auto row = s.bind(1, feed_id).step();
-        if (!row) return failed(row.error());
-        has_items = *row;
+        s.bind(1, feed_id).bind(2, item_keys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        for (;;) {
+            auto row = s.step();
+            if (!row) return failed(row.error());
+            if (!*row) break;
+            // Keyed by the document's own strings: a key that is not valid UTF-8 came back
+            // replaced, and is not found (its item is taken as new, and its insert fails on the
+            // (feed, key) constraint as before).
+            if (const auto it = asked.find(s.column_text(0)); it != asked.end())
+                known_items.emplace(*it, Impl::KnownItem{s.column_int64(1), s.column_text(2), s.column_int64(3)});
+        }
     }
+    std::vector<std::int64_t> unchanged_ids;  // last_seen = now, in one statement at the end
     // The story of each canonical URL the document names that an item stored already has (the
     // lowest id, as story_by_url answers), then of those this ingest stores.
     std::unordered_map<std::string_view, std::int64_t> story_of_url;
@@ -1420,30 +1441,26 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
             continue;
         }
 
-        Result<std::optional<Impl::KnownItem>> known = std::optional<Impl::KnownItem>{};
-        if (has_items) known = m.find_item(feed_id, identity.item_key);
-        if (!known) return failed(known.error());
-        if (*known) {
-            if ((*known)->content_hash != identity.content_hash) {
+        if (const auto found = known_items.find(identity.item_key); found != known_items.end()) {
+            const Impl::KnownItem& known = found->second;
+            if (known.content_hash != identity.content_hash) {
                 const ItemKeys& key = with_features(identity, item);
-                auto story_first_seen = m.update_item((*known)->id, (*known)->story_id, key, item, now);
+                auto story_first_seen = m.update_item(known.id, known.story_id, key, item, now);
                 if (!story_first_seen) return failed(story_first_seen.error());
                 // The story's own text changed: the index compares the new one from now on
                 // (a story that has left the window stays out).
                 if (*story_first_seen && **story_first_seen >= now - story_window)
-                    index.add((*known)->story_id, key, story_time(item, now), **story_first_seen);
+                    index.add(known.story_id, key, story_time(item, now), **story_first_seen);
                 // Another site's copy changed: its new text may report another story (a site
                 // that reuses an address, a live page rewritten for the next event).
                 if (!*story_first_seen) {
-                    auto moved =
-                        m.rematch((*known)->id, (*known)->story_id, feed_id, key, item, index, now, story_window);
+                    auto moved = m.rematch(known.id, known.story_id, feed_id, key, item, index, now, story_window);
                     if (!moved) return failed(moved.error());
                     if (*moved) result.moves.push_back(std::move(**moved));
                 }
                 ++result.updated_items;
             } else {
-                if (auto r = m.run(Sql::touch_item, (*known)->id, now.time_since_epoch().count()); !r)
-                    return failed(r.error());
+                unchanged_ids.push_back(known.id);
                 ++result.unchanged_items;
             }
             continue;
@@ -1486,6 +1503,11 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
         ++result.new_items;
     }
 
+    if (!unchanged_ids.empty()) {
+        Statement& s = m[Sql::touch_items];
+        auto use = s.use();
+        if (auto r = s.bind(1, nlohmann::json(unchanged_ids).dump()).bind(2, now).run(); !r) return failed(r.error());
+    }
     if (auto r = m.save_state(state); !r || !*r) return r ? no_feed(state.name) : failed(r.error());
     {
         Statement& s = m[Sql::save_feed_meta];
