@@ -38,7 +38,6 @@ enum class Sql : std::size_t {
     feed_state,
     save_feed_state,
     save_feed_meta,
-    find_item,
     update_item,
     sync_story,
     story_by_url,
@@ -111,7 +110,6 @@ constexpr std::array<SqlText, static_cast<std::size_t>(Sql::count_)> kSql{{
      "UPDATE feeds SET title = CASE WHEN ?2 <> '' THEN ?2 ELSE title END, "
      "site_link = CASE WHEN ?3 <> '' THEN ?3 ELSE site_link END, "
      "language = CASE WHEN ?4 <> '' THEN ?4 ELSE language END WHERE id = ?1"},
-    {Sql::find_item, "find item", "SELECT id, content_hash, story_id FROM items WHERE feed_id = ?1 AND item_key = ?2"},
     {Sql::update_item, "update item",
      "UPDATE items SET canonical_url = ?2, fingerprint = ?3, content_hash = ?4, guid = ?5, title = ?6, link = ?7, "
      "author = ?8, summary = ?9, content = ?10, categories = ?11, published = ?12, updated = ?13, last_seen = ?14, "
@@ -423,13 +421,27 @@ struct FeedStore::Impl {
         std::string content_hash;
         std::int64_t story_id;
     };
-    Result<std::optional<KnownItem>> find_item(std::int64_t feed, std::string_view item_key) {
-        Statement& s = (*this)[Sql::find_item];
+    // The items of `keys` the feed has stored, by key (views into `keys`).
+    Result<std::unordered_map<std::string_view, KnownItem>> find_items(std::int64_t feed,
+                                                                       std::span<const ItemKeys> keys) {
+        std::unordered_set<std::string_view> asked;
+        nlohmann::json item_keys = nlohmann::json::array();
+        for (const ItemKeys& key : keys)
+            if (asked.insert(key.item_key).second) item_keys.push_back(key.item_key);
+        std::unordered_map<std::string_view, KnownItem> out;
+        Statement& s = (*this)[Sql::find_items];
         auto use = s.use();
-        auto row = s.bind(1, feed).bind(2, item_key).step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) return std::nullopt;
-        return KnownItem{s.column_int64(0), s.column_text(1), s.column_int64(2)};
+        s.bind(1, feed).bind(2, item_keys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        for (;;) {
+            auto row = s.step();
+            if (!row) return std::unexpected(row.error());
+            if (!*row) return out;
+            // Keyed by the document's own strings: a key that is not valid UTF-8 came back
+            // replaced, and is not found (its item is taken as new, and its insert fails on the
+            // (feed, key) constraint).
+            if (const auto it = asked.find(s.column_text(0)); it != asked.end())
+                out.emplace(*it, KnownItem{s.column_int64(1), s.column_text(2), s.column_int64(3)});
+        }
     }
 
     // Stories whose time lies in [from, to], as the matcher sees them.
@@ -1322,12 +1334,13 @@ Result<std::vector<bool>> FeedStore::new_or_changed(std::string_view feed_name, 
     auto feed_row = m.feed_id(std::string(feed_name));
     if (!feed_row) return failed(feed_row.error());
     if (!*feed_row) return no_feed(feed_name);
+    auto known = m.find_items(**feed_row, keys);
+    if (!known) return failed(known.error());
     std::vector<bool> out;
     out.reserve(keys.size());
     for (const ItemKeys& key : keys) {
-        auto known = m.find_item(**feed_row, key.item_key);
-        if (!known) return failed(known.error());
-        out.push_back(!*known || (*known)->content_hash != key.content_hash);
+        const auto it = known->find(key.item_key);
+        out.push_back(it == known->end() || it->second.content_hash != key.content_hash);
     }
     return out;
 }
@@ -1383,26 +1396,9 @@ Result<IngestResult> FeedStore::ingest_items(const FeedState& state, const Parse
     const std::int64_t feed_id = **feed_row;
     IndexAdditions additions(index);
     // The document's items the feed has stored, by key.
-    std::unordered_map<std::string_view, Impl::KnownItem> known_items;
-    {
-        std::unordered_set<std::string_view> asked;
-        nlohmann::json item_keys = nlohmann::json::array();
-        for (const ItemKeys& key : keys)
-            if (asked.insert(key.item_key).second) item_keys.push_back(key.item_key);
-        Statement& s = m[Sql::find_items];
-        auto use = s.use();
-        s.bind(1, feed_id).bind(2, item_keys.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
-        for (;;) {
-            auto row = s.step();
-            if (!row) return failed(row.error());
-            if (!*row) break;
-            // Keyed by the document's own strings: a key that is not valid UTF-8 came back
-            // replaced, and is not found (its item is taken as new, and its insert fails on the
-            // (feed, key) constraint as before).
-            if (const auto it = asked.find(s.column_text(0)); it != asked.end())
-                known_items.emplace(*it, Impl::KnownItem{s.column_int64(1), s.column_text(2), s.column_int64(3)});
-        }
-    }
+    auto stored = m.find_items(feed_id, keys);
+    if (!stored) return failed(stored.error());
+    const std::unordered_map<std::string_view, Impl::KnownItem>& known_items = *stored;
     std::vector<std::int64_t> unchanged_ids;  // last_seen = now, in one statement at the end
     // The story of each canonical URL the document names that an item stored already has (the
     // lowest id, as story_by_url answers), then of those this ingest stores.
