@@ -236,6 +236,12 @@ int run_status(const Cli& cli) {
         std::cerr << leases.error().message << '\n';
         return kExitCannotWork;
     }
+    const auto host_leases =
+        store->host_leases(std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()));
+    if (!host_leases) {
+        std::cerr << host_leases.error().message << '\n';
+        return kExitCannotWork;
+    }
     const auto lease_of = [&leases](const std::string& name) -> const store::FeedStore::Lease* {
         const auto it = leases->find(name);
         return it == leases->end() ? nullptr : &it->second;
@@ -287,6 +293,10 @@ int run_status(const Cli& cli) {
                     s.gone ? "stopped" : when(s.next_due).c_str(), printable(encoding).c_str(),
                     printable(notes).c_str());
     }
+    // Host names come from the configuration; printable() all the same, as every other column.
+    for (const auto& [host, lease] : *host_leases)
+        std::printf("host %s is polled by %s (leased until %s)\n", printable(host).c_str(),
+                    printable(lease.owner).c_str(), format_rfc3339(lease.until).c_str());
     return kExitOk;
 }
 

@@ -1163,6 +1163,21 @@ Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(S
     }
 }
 
+Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::host_leases(SysTime now) {
+    std::map<std::string, Lease, std::less<>> out;
+    if (impl_->db.dialect() != Dialect::postgresql) return out;
+    auto s = Statement::prepare(impl_->db, "SELECT host, owner, until FROM host_leases WHERE until > ?1 ORDER BY host",
+                                "read the hosts' leases");
+    if (!s) return std::unexpected(s.error());
+    s->bind(1, now);
+    for (;;) {
+        auto row = s->step();
+        if (!row) return std::unexpected(row.error());
+        if (!*row) return out;
+        out.emplace(s->column_text(0), Lease{.owner = s->column_text(1), .until = s->column_time(2).value_or(now)});
+    }
+}
+
 Result<FeedState> FeedStore::feed_state(std::string_view name) {
     Statement& s = (*impl_)[Sql::feed_state];
     auto use = s.use();

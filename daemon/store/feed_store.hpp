@@ -198,6 +198,9 @@ public:
         SysTime until{};
     };
     Result<std::map<std::string, Lease, std::less<>>> leases(SysTime now);
+    // The hosts' leases in force at `now`, by host: which daemon polls each host's feeds. Empty
+    // on SQLite.
+    Result<std::map<std::string, Lease, std::less<>>> host_leases(SysTime now);
     // Any feed, active or not. Error(Db) "store: no feed named …" when absent.
     Result<FeedState> feed_state(std::string_view name);
     // After a 304 or a failure (by name). Writes every field but url (owned by

@@ -340,6 +340,9 @@ TEST_F(SharedOnPostgresql, ADaemonKilledMidCycleLosesItsFeedsToAnotherWhenItsLea
     EXPECT_NE(read_file(dir_ / "status.log").find("being polled by "), std::string::npos)
         << read_file(dir_ / "status.log");
     EXPECT_NE(read_file(dir_ / "status.log").find("(leased until "), std::string::npos);
+    // And the host, whose feeds the dead daemon alone may poll until then.
+    EXPECT_NE(read_file(dir_ / "status.log").find("host 127.0.0.1 is polled by "), std::string::npos)
+        << read_file(dir_ / "status.log");
 
     // The second daemon finds every feed leased to the dead one, waits for the leases to expire,
     // then polls them all itself.
