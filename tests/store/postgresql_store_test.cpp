@@ -443,6 +443,45 @@ TEST_F(SharedPostgresql, AStoryRewrittenByOneDaemonIsMatchedByItsNewTextOnTheOth
     EXPECT_EQ(old->new_items, 1);  // the old text is no longer the story's
 }
 
+// The window is read in pages of 2,000 rows (libpq holds a result whole in memory): every story
+// reaches the index, at start and in a catch-up, however many pages it takes.
+TEST_F(SharedPostgresql, ThousandsOfStoriesReachTheIndexPageAfterPage) {
+    constexpr int kStories = 4500;
+    ParsedFeed doc;
+    doc.format = FeedFormat::rss;
+    std::vector<ItemKeys> keys;
+    for (int i = 0; i < kStories; ++i) {
+        ParsedItem item;
+        item.id = "story-" + std::to_string(i);
+        item.title = "Story number " + std::to_string(i);
+        item.link = "https://alpha.example/" + std::to_string(i);
+        doc.items.push_back(item);
+        keys.push_back(ItemKeys{.item_key = "g:" + item.id,
+                                .canonical_url = item.link,
+                                .fingerprint = 0,
+                                .content_hash = item.title,
+                                .features = {}});
+    }
+    auto state = a->feed_state("alpha");
+    ASSERT_TRUE(state) << state.error().message;
+    auto stored = a->ingest(*state, doc, keys, index_a, kT0, 72h);
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_EQ(stored->new_items, kStories);
+
+    // b meets them all in its next ingest's catch-up.
+    ASSERT_TRUE(ingest(*b, index_b, "beta", "Rabat hosts the African Cup draw"));
+    EXPECT_EQ(index_b.size(), static_cast<std::size_t>(kStories + 1));
+    // A daemon starting now reads them all.
+    target.daemon = "daemon-c";
+    auto c = FeedStore::open_postgresql(target);
+    ASSERT_TRUE(c) << c.error().message;
+    SameTitleIndex index_c;
+    auto load = c->load_story_index(index_c, kT0 - 72h);
+    ASSERT_TRUE(load) << load.error().message;
+    EXPECT_EQ(load->stories, static_cast<std::size_t>(kStories + 1));
+    EXPECT_EQ(index_c.size(), static_cast<std::size_t>(kStories + 1));
+}
+
 std::vector<std::string> names_of(const std::vector<FeedState>& states) {
     std::vector<std::string> out;
     for (const FeedState& s : states) out.push_back(s.name);
