@@ -288,6 +288,7 @@ public:
                                                  std::optional<std::span<const std::string>> feeds = std::nullopt);
 
 private:
+    std::vector<Result<void>> save_feed_states_at_once(std::span<const FeedState> states);
     // A test matcher's answer that was not among the stories it was offered.
     using StrayAnswer = std::function<std::optional<std::int64_t>()>;
     Result<IngestResult> ingest_with(const FeedState& state, const ParsedFeed& feed, std::span<const ItemKeys> keys,

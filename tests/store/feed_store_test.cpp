@@ -296,6 +296,14 @@ TEST_P(FeedStoreTest, StateRoundTripsEveryField) {
     const FeedState cleared = named("alpha", "https://a.example/feed");
     ASSERT_TRUE(store->save_feed_state(cleared));
     EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{cleared});
+
+    // The same through save_feed_states, which PostgreSQL writes in one statement for all.
+    const std::vector<FeedState> full{state};
+    ASSERT_TRUE(store->save_feed_states(full).at(0));
+    EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{state});
+    const std::vector<FeedState> empty{cleared};
+    ASSERT_TRUE(store->save_feed_states(empty).at(0));
+    EXPECT_EQ(store->feed_state("alpha"), Result<FeedState>{cleared});
 }
 
 TEST_P(FeedStoreTest, SaveStateNeverChangesUrlOrCount) {

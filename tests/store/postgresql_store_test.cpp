@@ -616,6 +616,38 @@ TEST_F(SharedPostgresql, TwoDaemonsAskingAtOnceForOneHostsFeedsNeverBothGetSome)
     }
 }
 
+// A round's states saved together (one statement on PostgreSQL) end their feeds' leases, as
+// saving them one by one does; another daemon's lease is left alone.
+TEST_F(SharedPostgresql, StatesSavedTogetherEndTheirLeases) {
+    const std::vector<FeedToLease> both{{"alpha", "alpha.example"}, {"beta", "beta.example"}};
+    auto leased = a->lease_feeds(both, kT0, kT0 + 5min);
+    ASSERT_TRUE(leased) << leased.error().message;
+    ASSERT_EQ(leased->leased.size(), 2u);
+    std::vector<FeedState> states = leased->leased;
+    for (FeedState& state : states) {
+        state.last_fetch = kT0 + 1s;
+        state.next_due = kT0 + 1h;
+    }
+    states.resize(1);                                  // alpha only: beta stays leased
+    const auto results = b->save_feed_states(states);  // not b's lease: it stays a's
+    ASSERT_TRUE(results.at(0));
+    auto still = b->lease_feeds(both, kT0 + 2s, kT0 + 5min);
+    ASSERT_TRUE(still) << still.error().message;
+    ASSERT_EQ(still->refused.size(), 2u);
+    EXPECT_EQ(still->refused[0].lease_owner, "daemon-a");
+
+    ASSERT_TRUE(a->save_feed_states(states).at(0));
+    ASSERT_TRUE(a->release_host("alpha.example", kT0 + 3s));
+    auto after = b->lease_feeds(both, kT0 + 3s, kT0 + 5min);
+    ASSERT_TRUE(after) << after.error().message;
+    EXPECT_TRUE(after->leased.empty());
+    ASSERT_EQ(after->refused.size(), 2u);
+    EXPECT_EQ(after->refused[0].name, "alpha");
+    EXPECT_EQ(after->refused[0].lease_owner, "");  // polled, due in an hour
+    EXPECT_EQ(after->refused[0].next_due, kT0 + 1h);
+    EXPECT_EQ(after->refused[1].lease_owner, "daemon-a");  // beta: still a's
+}
+
 // A host's Retry-After, asked of one daemon, reaches the others with their next leases.
 TEST_F(SharedPostgresql, AHostHoldReachesEveryDaemonAndOnlyALaterOneReplacesIt) {
     ASSERT_TRUE(a->hold_host("news.example", kT0 + 1h, "alpha"));
