@@ -1195,36 +1195,38 @@ Result<bool> FeedStore::lead_publishing() {
     return leading;
 }
 
-Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(SysTime now) {
-    std::map<std::string, Lease, std::less<>> out;
-    if (impl_->db.dialect() != Dialect::postgresql) return out;
-    auto s = Statement::prepare(impl_->db,
-                                "SELECT name, lease_owner, lease_until FROM feeds WHERE lease_owner <> '' AND "
-                                "lease_until > ?1 ORDER BY name",
-                                "read the leases");
+namespace {
+
+// Rows of (name, owner, until), by name: feeds' or hosts' leases. Empty on SQLite, which has one
+// daemon.
+Result<std::map<std::string, FeedStore::Lease, std::less<>>> read_leases(Db& db, const char* sql, const char* what,
+                                                                         SysTime now) {
+    std::map<std::string, FeedStore::Lease, std::less<>> out;
+    if (db.dialect() != Dialect::postgresql) return out;
+    auto s = Statement::prepare(db, sql, what);
     if (!s) return std::unexpected(s.error());
     s->bind(1, now);
     for (;;) {
         auto row = s->step();
         if (!row) return std::unexpected(row.error());
         if (!*row) return out;
-        out.emplace(s->column_text(0), Lease{.owner = s->column_text(1), .until = s->column_time(2).value_or(now)});
+        out.emplace(s->column_text(0),
+                    FeedStore::Lease{.owner = s->column_text(1), .until = s->column_time(2).value_or(now)});
     }
 }
 
+}  // namespace
+
+Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::leases(SysTime now) {
+    return read_leases(impl_->db,
+                       "SELECT name, lease_owner, lease_until FROM feeds WHERE lease_owner <> '' AND lease_until > ?1 "
+                       "ORDER BY name",
+                       "read the leases", now);
+}
+
 Result<std::map<std::string, FeedStore::Lease, std::less<>>> FeedStore::host_leases(SysTime now) {
-    std::map<std::string, Lease, std::less<>> out;
-    if (impl_->db.dialect() != Dialect::postgresql) return out;
-    auto s = Statement::prepare(impl_->db, "SELECT host, owner, until FROM host_leases WHERE until > ?1 ORDER BY host",
-                                "read the hosts' leases");
-    if (!s) return std::unexpected(s.error());
-    s->bind(1, now);
-    for (;;) {
-        auto row = s->step();
-        if (!row) return std::unexpected(row.error());
-        if (!*row) return out;
-        out.emplace(s->column_text(0), Lease{.owner = s->column_text(1), .until = s->column_time(2).value_or(now)});
-    }
+    return read_leases(impl_->db, "SELECT host, owner, until FROM host_leases WHERE until > ?1 ORDER BY host",
+                       "read the hosts' leases", now);
 }
 
 Result<FeedState> FeedStore::feed_state(std::string_view name) {

@@ -197,6 +197,20 @@ protected:
                 << "]\nurl = " << (site.url.empty() ? http_.url(site.path) : site.url) << "\n";
     }
 
+    // A second `once` by daemons first … last ("daemonN.conf", output "outN"), one after the other,
+    // and the titles each one's merged output shows then.
+    std::vector<std::vector<std::string>> titles_after_second_once(int first, int last) const {
+        std::vector<std::vector<std::string>> outputs;
+        for (int d = first; d <= last; ++d) {
+            const std::string name = "daemon" + std::to_string(d);
+            const int code = run_to_completion(kBinary, {"-c", (dir_ / (name + ".conf")).string(), "once"},
+                                               dir_ / (name + "-2.log"), 60s);
+            EXPECT_EQ(code, 0) << read_file(dir_ / (name + "-2.log"));
+            outputs.push_back(merged_titles(read_file(dir_ / ("out" + std::to_string(d)) / "merged.xml")));
+        }
+        return outputs;
+    }
+
     static int polled_in(const std::string& log) {
         const auto at = log.find("cycle: ");
         return at == std::string::npos ? 0 : std::stoi(log.substr(at + 7));  // none: polled nothing
@@ -229,14 +243,7 @@ TEST_F(SharedOnPostgresql, ThreeDaemonsPollEachFeedOnceAndKeepEachStoryOnce) {
     // Once all are done, each daemon's output shows the same three stories (a second `once`
     // each, one after the other: every feed answers 304, and each publishes what all stored).
     std::vector<std::vector<std::string>> outputs;
-    for (int d = 1; d <= 3; ++d) {
-        const std::string name = "daemon" + std::to_string(d);
-        ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / (name + ".conf")).string(), "once"},
-                                    dir_ / (name + "-2.log"), 60s),
-                  0)
-            << read_file(dir_ / (name + "-2.log"));
-        outputs.push_back(merged_titles(read_file(dir_ / ("out" + std::to_string(d)) / "merged.xml")));
-    }
+    ASSERT_NO_FATAL_FAILURE(outputs = titles_after_second_once(1, 3));
     EXPECT_EQ(outputs[0].size(), 3u);
     EXPECT_EQ(outputs[1], outputs[0]);
     EXPECT_EQ(outputs[2], outputs[0]);
@@ -456,14 +463,7 @@ TEST_F(SharedOnPostgresql, ThreeDaemonsOverAGeneratedFarmOneKilledMidCycleLoseNo
 
     // The survivors publish what all stored (a second `once` each: nothing is due).
     std::vector<std::vector<std::string>> outputs;
-    for (int d = 2; d <= 3; ++d) {
-        const std::string name = "daemon" + std::to_string(d);
-        ASSERT_EQ(run_to_completion(kBinary, {"-c", (dir_ / (name + ".conf")).string(), "once"},
-                                    dir_ / (name + "-2.log"), 60s),
-                  0)
-            << read_file(dir_ / (name + "-2.log"));
-        outputs.push_back(merged_titles(read_file(dir_ / ("out" + std::to_string(d)) / "merged.xml")));
-    }
+    ASSERT_NO_FATAL_FAILURE(outputs = titles_after_second_once(2, 3));
     EXPECT_EQ(requests(), static_cast<std::size_t>(kFeeds + twice));
     EXPECT_EQ(outputs[0].size(), static_cast<std::size_t>(kStories));
     EXPECT_EQ(std::set<std::string>(outputs[0].begin(), outputs[0].end()).size(), static_cast<std::size_t>(kStories));
