@@ -197,6 +197,22 @@ protected:
                 << "]\nurl = " << (site.url.empty() ? http_.url(site.path) : site.url) << "\n";
     }
 
+    // `once` by daemon1 … daemon3 at the same moment: the feeds they polled, all together.
+    int polled_by_three_onces() const {
+        std::vector<std::unique_ptr<ChildProcess>> daemons;
+        for (int d = 1; d <= 3; ++d)
+            daemons.push_back(std::make_unique<ChildProcess>(
+                kBinary,
+                std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
+                dir_ / ("daemon" + std::to_string(d) + ".log")));
+        int polled = 0;
+        for (const auto& daemon : daemons) {
+            EXPECT_EQ(daemon->wait(60s), 0) << daemon->log();
+            polled += polled_in(daemon->log());
+        }
+        return polled;
+    }
+
     // A second `once` by daemons first … last ("daemonN.conf", output "outN"), one after the other,
     // and the titles each one's merged output shows then.
     std::vector<std::vector<std::string>> titles_after_second_once(int first, int last) const {
@@ -222,21 +238,8 @@ TEST_F(SharedOnPostgresql, ThreeDaemonsPollEachFeedOnceAndKeepEachStoryOnce) {
     for (const Site& site : feeds) http_.serve_file(site.path, kFixtures / site.fixture, site.type);
     for (int d = 1; d <= 3; ++d) write_config("daemon" + std::to_string(d) + ".conf", "out" + std::to_string(d), feeds);
 
-    {
-        std::vector<std::unique_ptr<ChildProcess>> daemons;
-        for (int d = 1; d <= 3; ++d)
-            daemons.push_back(std::make_unique<ChildProcess>(
-                kBinary,
-                std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
-                dir_ / ("daemon" + std::to_string(d) + ".log")));
-        int polled = 0;
-        for (int d = 0; d < 3; ++d) {
-            EXPECT_EQ(daemons[d]->wait(60s), 0) << daemons[d]->log();
-            polled += polled_in(daemons[d]->log());
-        }
-        // Twelve feeds, each polled by one daemon: twelve requests in all.
-        EXPECT_EQ(polled, 12);
-    }
+    // Twelve feeds, each polled by one daemon: twelve requests in all.
+    EXPECT_EQ(polled_by_three_onces(), 12);
     EXPECT_EQ(http_.requests().size(), 12u);
     for (const Site& site : feeds) EXPECT_EQ(http_.hits(site.path), 1) << site.path;
 
@@ -290,17 +293,7 @@ TEST_F(SharedOnPostgresql, ThreeDaemonsTogetherKeepEachHostsLimit) {
         write_config("daemon" + std::to_string(d) + ".conf", "out" + std::to_string(d), feeds,
                      "max_per_host = 1\nmax_concurrent = 2\n");
 
-    std::vector<std::unique_ptr<ChildProcess>> daemons;
-    for (int d = 1; d <= 3; ++d)
-        daemons.push_back(std::make_unique<ChildProcess>(
-            kBinary, std::vector<std::string>{"-c", (dir_ / ("daemon" + std::to_string(d) + ".conf")).string(), "once"},
-            dir_ / ("daemon" + std::to_string(d) + ".log")));
-    int polled = 0;
-    for (int d = 0; d < 3; ++d) {
-        EXPECT_EQ(daemons[d]->wait(60s), 0) << daemons[d]->log();
-        polled += polled_in(daemons[d]->log());
-    }
-    EXPECT_EQ(polled, 12);
+    EXPECT_EQ(polled_by_three_onces(), 12);
     for (const Site& site : feeds) {
         TestHttpServer& server = site.path.ends_with("-host1.rss")   ? http_
                                  : site.path.ends_with("-host2.rss") ? second_host
