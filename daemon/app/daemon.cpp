@@ -469,7 +469,7 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
                     continue;
                 }
                 it->second.state = std::move(state);
-                const std::string host = schedule::host_of(it->second.spec->url);
+                const std::string host = it->second.host_in_hand;  // its URL's, named when it was asked for
                 if (const auto held = holds_.held_until(host, clock_.now());
                     held && !it->second.spec->retry_after_override) {
                     note_host_hold(it->second, host, *held);  // saving its state ends its lease
@@ -488,8 +488,8 @@ void Daemon::lease_and_poll(std::vector<std::string> names) {
                     if (refused.host_leased) {
                         const auto it = feeds_.find(refused.name);
                         spdlog::debug("feed={} waits: host {} is polled by {} (leased until {})", refused.name,
-                                      it == feeds_.end() ? std::string{} : schedule::host_of(it->second.spec->url),
-                                      refused.lease_owner, until);
+                                      it == feeds_.end() ? std::string{} : it->second.host_in_hand, refused.lease_owner,
+                                      until);
                     } else {
                         spdlog::debug("feed={} is polled by {} (leased until {})", refused.name, refused.lease_owner,
                                       until);
