@@ -1,6 +1,7 @@
 #include "app/daemon.hpp"
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -1120,6 +1121,11 @@ void Daemon::maintain_store() {
         [this] {
             Checked checked{.file = store_->check_file(), .checkpoint = store::CheckpointResult{}};
             if (checked.file) checked.checkpoint = store_->checkpoint();
+            // A round's documents, bodies and batches are freed by now; what they left free inside
+            // the heaps goes back to the system, so a daemon between rounds holds what it keeps
+            // (the story index, the feeds), not the peak of its busiest round. A few milliseconds,
+            // here rather than on the event loop.
+            ::malloc_trim(0);
             return checked;
         },
         [this](Checked checked) {
