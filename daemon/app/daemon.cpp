@@ -1210,7 +1210,12 @@ void Daemon::report_prune(const Result<store::PruneResult>& pruned) {
 // A few lines per feed: rendered and compressed on the loop thread, like a 304 answer.
 void Daemon::publish_metrics() {
     if (!http_) return;
+    if (pages_rendering_) {
+        pages_again_ = true;
+        return;
+    }
     metrics_.feeds.clear();
+    metrics_.feeds.reserve(feeds_.size());
     for (const auto& [name, feed] : feeds_)
         if (!feed.removed)
             metrics_.feeds.push_back(publish::FeedGauges{.name = name,
@@ -1227,22 +1232,41 @@ void Daemon::publish_metrics() {
     holds_.prune(clock_.now());
     for (const auto& [host, hold] : holds_.all())
         metrics_.host_holds.push_back({.host = host, .feed = hold.feed, .until = hold.until});
-    serve("/metrics", publish::make_snapshot(publish::render_metrics(metrics_), clock_.now(),
-                                             std::string(publish::kMetricsContentType)));
-    // The status page, from the loop's own copy of every feed's state (no database read).
+    // The status pages, from the loop's own copy of every feed's state (no database read).
     std::vector<publish::FeedHealth> health;
+    health.reserve(feeds_.size());
     for (const auto& [name, feed] : feeds_)
         if (!feed.removed)
             health.push_back(publish::FeedHealth{
                 .name = name, .url = feed.spec->url, .enabled = feed.spec->enabled, .state = feed.state});
-    publish::sort_failing_first(health);
-    const SysTime now = clock_.now();
-    serve(std::string(publish::kStatusPath),
-          publish::make_snapshot(publish::render_status_html(health, now), now, std::string(publish::kHtmlContentType),
-                                 "no-cache"));
-    serve(std::string(publish::kStatusJsonPath),
-          publish::make_snapshot(publish::render_status_json(health, now), now, std::string(publish::kJsonContentType),
-                                 "no-cache"));
+    struct Pages {
+        std::shared_ptr<const publish::Snapshot> metrics, html, json;
+    };
+    pages_rendering_ = true;
+    on_pool(
+        workers_,
+        [metrics = metrics_, health = std::move(health), now = clock_.now()]() mutable {
+            Pages pages;
+            pages.metrics = publish::make_snapshot(publish::render_metrics(metrics), now,
+                                                   std::string(publish::kMetricsContentType));
+            publish::sort_failing_first(health);
+            pages.html = publish::make_snapshot(publish::render_status_html(health, now), now,
+                                                std::string(publish::kHtmlContentType), "no-cache");
+            pages.json = publish::make_snapshot(publish::render_status_json(health, now), now,
+                                                std::string(publish::kJsonContentType), "no-cache");
+            return pages;
+        },
+        [this](Pages pages) {
+            pages_rendering_ = false;
+            if (!http_) return;
+            serve("/metrics", std::move(pages.metrics));
+            serve(std::string(publish::kStatusPath), std::move(pages.html));
+            serve(std::string(publish::kStatusJsonPath), std::move(pages.json));
+            if (pages_again_ && !stopping_) {
+                pages_again_ = false;
+                publish_metrics();
+            }
+        });
 }
 
 void Daemon::request_publish() {

@@ -167,6 +167,9 @@ private:
     void schedule_at_startup(const FeedState& state, bool spread);
     void request_publish();
     void arm_shared_publish();
+    // /metrics and the status pages, from the loop's own state: copied here, rendered and
+    // compressed on a worker (10,000 feeds took the loop 0.2-0.4 s), served when back. A call while
+    // a rendering runs is folded into one more after it.
     void publish_metrics();
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
     void maybe_prune(SysTime now);
@@ -237,6 +240,8 @@ private:
     bool ingest_running_ = false;
     bool publish_running_ = false;
     bool publish_again_ = false;
+    bool pages_rendering_ = false;
+    bool pages_again_ = false;
     bool changed_since_publish_ = false;
     bool prune_running_ = false;
     publish::Metrics metrics_;  // what /metrics shows; updated on the loop thread

@@ -134,31 +134,43 @@ std::string render_status_html(std::span<const FeedHealth> feeds, SysTime now) {
 }
 
 std::string render_status_json(std::span<const FeedHealth> feeds, SysTime now) {
+    // Written one feed's object at a time, as dump(2) would write the whole document (keys in
+    // order: "feeds" before "generated"). A document object of every feed first took about 2 KB a
+    // feed: 22 MB for 10,000 feeds, at every round's end.
     using nlohmann::json;
     const auto text = [](std::string_view s) { return xml_safe_utf8(s); };
     const auto time = [](const std::optional<SysTime>& t) { return t ? json(format_rfc3339(*t)) : json(nullptr); };
-    json list = json::array();
+    std::string out = "{\n  \"feeds\": [";
+    bool first = true;
     for (const FeedHealth& f : feeds) {
-        list.push_back(json{{"name", text(f.name)},
-                            {"url", text(f.url)},
-                            {"enabled", f.enabled},
-                            {"failing", failing(f)},
-                            {"gone", f.state.gone},
-                            {"last_fetch", time(f.state.last_fetch)},
-                            {"last_success", time(f.state.last_success)},
-                            {"last_outcome", text(f.state.last_outcome)},
-                            {"http_status", f.state.http_status},
-                            {"consecutive_failures", f.state.consecutive_failures},
-                            {"last_error", text(f.state.last_error)},
-                            {"next_due", time(f.state.next_due)},
-                            {"schedule_reason", text(f.state.schedule_reason)},
-                            {"moved_to", text(f.state.moved_to)},
-                            {"encoding_declared", text(f.state.encoding_declared)},
-                            {"encoding_used", text(f.state.encoding_used)},
-                            {"items", f.state.item_count}});
+        const json one{{"name", text(f.name)},
+                       {"url", text(f.url)},
+                       {"enabled", f.enabled},
+                       {"failing", failing(f)},
+                       {"gone", f.state.gone},
+                       {"last_fetch", time(f.state.last_fetch)},
+                       {"last_success", time(f.state.last_success)},
+                       {"last_outcome", text(f.state.last_outcome)},
+                       {"http_status", f.state.http_status},
+                       {"consecutive_failures", f.state.consecutive_failures},
+                       {"last_error", text(f.state.last_error)},
+                       {"next_due", time(f.state.next_due)},
+                       {"schedule_reason", text(f.state.schedule_reason)},
+                       {"moved_to", text(f.state.moved_to)},
+                       {"encoding_declared", text(f.state.encoding_declared)},
+                       {"encoding_used", text(f.state.encoding_used)},
+                       {"items", f.state.item_count}};
+        out += first ? "\n    " : ",\n    ";
+        first = false;
+        // Its own lines, indented to sit two levels down.
+        for (const char c : one.dump(2, ' ', false, json::error_handler_t::replace)) {
+            out.push_back(c);
+            if (c == '\n') out += "    ";
+        }
     }
-    json out{{"generated", format_rfc3339(now)}, {"feeds", std::move(list)}};
-    return out.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+    out += first ? "]" : "\n  ]";
+    out += ",\n  \"generated\": " + json(format_rfc3339(now)).dump() + "\n}\n";
+    return out;
 }
 
 }  // namespace tributary::publish

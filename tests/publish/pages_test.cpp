@@ -133,5 +133,18 @@ TEST(StatusPage, JsonHasTheSameData) {
     EXPECT_TRUE(json["feeds"][1]["last_success"].is_null());
 }
 
+// Written feed by feed, the document must still read as one JSON document written whole: parsed
+// and dumped again the same way, it is the same text, with no feed and with several.
+TEST(StatusPage, JsonWrittenFeedByFeedIsTheDocumentDumpedWhole) {
+    std::vector<FeedHealth> feeds{health("beta", 3, "bad \x01 byte \xff"), health("alpha", 0), health("gamma", 1)};
+    feeds[2].state.moved_to = "https://gamma.example/new";
+    for (const std::size_t count : {std::size_t{0}, std::size_t{1}, feeds.size()}) {
+        const std::string text = render_status_json(std::span(feeds).first(count), kNow);
+        const auto document = nlohmann::json::parse(text);
+        EXPECT_EQ(document["feeds"].size(), count);
+        EXPECT_EQ(text, document.dump(2) + "\n") << count << " feeds";
+    }
+}
+
 }  // namespace
 }  // namespace tributary::publish
