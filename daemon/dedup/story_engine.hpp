@@ -351,6 +351,8 @@ private:
     double log_n() const;
     Query make_query(const StoryFeatures& item) const;
     Candidates candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
+    // The stories of the item's canonical URL and of its exact fingerprint, in the window, each once.
+    void add_fast_path_slots(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
     // The evidence for the item against one story; the explanation's words and strings only when
     // `explain` (the other candidates only need the numbers).
     MatchDecision score(const Query& q, SysTime time, Slot slot, bool explain) const;

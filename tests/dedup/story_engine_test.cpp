@@ -208,6 +208,33 @@ TEST(StoryEngine, NearFingerprintMatchesUnlessADateDisagrees) {
     EXPECT_FALSE(engine.match(wednesday, kT0 + 1h, kWindow).has_value()) << why->to_string();
 }
 
+// The same lead word for word under another day's headline: the exact fingerprint finds the old
+// bulletin at once, its date denies it, and the stories the posting lists find are still scored:
+// this day's bulletin, in other words, is the match.
+TEST(StoryEngine, AnExactCopyDeniedByAConflictLeavesTheOtherStoriesToScore) {
+    const std::string lead =
+        "أفادت المديرية العامة للأرصاد الجوية بأن أمطارا قوية محليا رعدية ستهم أقاليم الحسيمة وشفشاون وتطوان، "
+        "فيما ستعرف المرتفعات التي يتجاوز علوها 1500 متر تساقطات ثلجية بأقاليم إفران وأزيلال وميدلت";
+    const std::string reworded =
+        "أفادت المديرية العامة للأرصاد الجوية بأن أمطارا غزيرة رعدية ستهم أقاليم الحسيمة وشفشاون وتطوان، "
+        "بينما ستعرف المرتفعات التي يفوق علوها 1500 متر تساقطات ثلجية بأقاليم إفران وأزيلال وميدلت";
+    const StoryFeatures tuesday = features("نشرة إنذارية ليوم الثلاثاء 30 دجنبر", lead);
+    const StoryFeatures wednesday = features("نشرة إنذارية ليوم الأربعاء 31 دجنبر", reworded);
+    const StoryFeatures wednesday_copy = features("نشرة إنذارية ليوم الأربعاء 31 دجنبر", lead);
+    ASSERT_EQ(wednesday_copy.fingerprint, tuesday.fingerprint);
+    ASSERT_NE(wednesday.fingerprint, tuesday.fingerprint);
+    StoryEngine engine;
+    engine.add(1, tuesday, kT0);
+    engine.add(2, wednesday, kT0 + 1h);
+    const auto to_tuesday = engine.score_against(wednesday_copy, kT0 + 2h, 1);
+    ASSERT_TRUE(to_tuesday.has_value());
+    EXPECT_EQ(to_tuesday->explanation.fingerprint_distance, 0);
+    EXPECT_EQ(to_tuesday->explanation.fast_path, "") << to_tuesday->to_string();
+    const auto m = engine.match(wednesday_copy, kT0 + 2h, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 2) << m->to_string();
+}
+
 // Across languages wording cannot be compared, so only a fast path joins: the same URL, or the
 // same lead (a feed that declares another language for the same text).
 TEST(StoryEngine, AcrossLanguagesOnlyAFastPathMatches) {
