@@ -213,6 +213,7 @@ private:
     std::unique_ptr<EntryHtml> entry_html_;
     boost::asio::steady_timer wake_timer_;
     boost::asio::steady_timer shared_publish_timer_;  // share_database, service mode: arm_shared_publish()
+    boost::asio::steady_timer publish_gap_timer_;     // service mode: kMinPublishGap between publications
     // share_database: attempts in hand per host, whose lease this daemon keeps while any runs.
     std::unordered_map<std::string, int> hosts_in_hand_;
     publish::SharingGauges sharing_;
@@ -240,6 +241,8 @@ private:
     bool ingest_running_ = false;
     bool publish_running_ = false;
     bool publish_again_ = false;
+    bool publish_waiting_ = false;  // a publication waits for publish_gap_timer_
+    std::chrono::steady_clock::time_point last_publish_started_{};
     bool pages_rendering_ = false;
     bool pages_again_ = false;
     bool changed_since_publish_ = false;

@@ -11,8 +11,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -182,6 +184,94 @@ TEST_F(WebSubEndToEnd, PingsTheHubOncePerChangeRetriesAfterA500AndNotWithoutChan
 
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
+}
+
+// While documents keep landing, a service publishes (and pings its hub) at most every two seconds,
+// not once per document: 40 sites answering one after the other for about three seconds. What
+// landed last is published all the same.
+TEST_F(WebSubEndToEnd, WhileDocumentsLandPublicationsAreTwoSecondsApartAndTheLastHasEverything) {
+    constexpr int kSites = 40;
+    for (int i = 0; i < kSites; ++i) {
+        const std::string site = "site" + std::to_string(i);
+        std::string rss =
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>" + site +
+            "</title><link>http://" + site + ".example/</link><description>news</description><item><title>Bulletin " +
+            site + "</title><link>http://" + site + ".example/one</link><guid>" + site +
+            "-one</guid><description>Only " + site + " carries this.</description></item></channel></rss>";
+        server_.route("/" + site + ".rss", [rss](const RecordedRequest&) {
+            Response r;
+            r.headers.emplace_back("Content-Type", "application/rss+xml; charset=utf-8");
+            r.body = rss;
+            r.delay = 150ms;
+            return r;
+        });
+    }
+    std::mutex mutex;
+    std::vector<std::chrono::steady_clock::time_point> xml_pings;
+    server_.route("/hub-timed", [&](const RecordedRequest& request) {
+        if (request.body.find("all.xml") != std::string::npos) {
+            std::lock_guard lock(mutex);
+            xml_pings.push_back(std::chrono::steady_clock::now());
+        }
+        Response r;
+        r.status = 204;
+        return r;
+    });
+    {
+        std::ofstream config(dir_ / "feeds.conf", std::ios::trunc);
+        config << "[daemon]\ndatabase = tributary.db\nlisten = 127.0.0.1:0\ninterval = 1h\nallow_private = yes\n"
+                  "log_level = debug\nstartup_spread = 1s\nmin_host_spacing = 0\nmax_concurrent = 2\n"
+                  "max_per_host = 2\n\n[output all]\npath = out/all.xml\ndedup = item\nmax_items = 100\nhub = "
+               << server_.url("/hub-timed") << "\n";
+        for (int i = 0; i < kSites; ++i)
+            config << "\n[feed site" << i << "]\nurl = " << server_.url("/site" + std::to_string(i) + ".rss") << "\n";
+    }
+    const auto started = std::chrono::steady_clock::now();
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, kSites)) << daemon.log();
+    const auto landed = std::chrono::steady_clock::now();
+    const std::uint16_t port = served_port(daemon.log());
+    ASSERT_NE(port, 0) << daemon.log();
+    const HttpAnswer all = http_get_until(port, "/all.json", [](const HttpAnswer& a) {
+        return a.status == 200 && nlohmann::json::parse(a.body)["items"].size() == kSites;
+    });
+    ASSERT_EQ(nlohmann::json::parse(all.body)["items"].size(), std::size_t{kSites}) << daemon.log();
+    std::this_thread::sleep_for(500ms);  // the last publication's pings
+
+    // When each publication ended, from the log's timestamps ("2026-12-07T05:18:33.439 [debug]
+    // published 1 outputs"): a few milliseconds after it began, with so few entries.
+    std::vector<double> published;
+    std::istringstream log(daemon.log());
+    for (std::string line; std::getline(log, line);)
+        if (line.size() > 23 && line.find("] published ") != std::string::npos &&
+            line.find(" outputs") != std::string::npos)
+            published.push_back(std::stoi(line.substr(11, 2)) * 3600.0 + std::stoi(line.substr(14, 2)) * 60.0 +
+                                std::stod(line.substr(17, 6)));
+    const auto seconds = [](auto d) { return std::chrono::duration<double>(d).count(); };
+    ASSERT_GE(published.size(), 2u) << daemon.log();
+    for (std::size_t i = 1; i < published.size(); ++i)
+        EXPECT_GE(published[i] - published[i - 1], 1.9) << "publication " << i << " of " << published.size();
+    EXPECT_LE(static_cast<double>(published.size()), 2 + seconds(landed - started) / 2) << daemon.log();
+    std::lock_guard lock(mutex);
+    EXPECT_GE(xml_pings.size(), 1u);
+    EXPECT_LE(xml_pings.size(), published.size());
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(30s), 0) << daemon.log();
+}
+
+// A document that lands less than two seconds after the start-up's publication waits for the
+// next one; a SIGTERM in that wait publishes it before the daemon leaves.
+TEST_F(WebSubEndToEnd, AStopPublishesWhatWaitedForTheNextPublication) {
+    write_config("", "");
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(daemon.wait_for_log(" fetched in ", 30s, 2)) << daemon.log();
+    daemon.signal(SIGTERM);
+    ASSERT_EQ(daemon.wait(30s), 0) << daemon.log();
+    const std::string log = daemon.log();
+    std::ifstream file(dir_ / "out" / "all.json");
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(text.empty()) << log;
+    EXPECT_EQ(nlohmann::json::parse(text)["items"].size(), 2u) << log;
 }
 
 }  // namespace
