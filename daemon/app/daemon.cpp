@@ -302,7 +302,7 @@ Result<void> Daemon::start() {
         serve(std::string(publish::kStylesheetPath),
               publish::make_snapshot(std::string(publish::feed_stylesheet()), clock_.now(),
                                      std::string(publish::kXslContentType), "public, max-age=86400"));
-        publish_metrics();
+        declare_pages(*http_);
         if (auto listening = http_->start(); !listening) return std::unexpected(listening.error());
         for (const OutputSpec& output : config_.outputs)
             for (const auto& rep : publish::representations_of(output))
@@ -1082,10 +1082,7 @@ void Daemon::end_attempt(const std::string& name) {
         spdlog::info("{}", summary);
         ++metrics_.cycles;
         metrics_.last_cycle_seconds = took.count();
-        if (mode_ == Mode::service) {
-            notify_status(summary);  // what `systemctl status` shows
-            publish_metrics();
-        }
+        if (mode_ == Mode::service) notify_status(summary);  // what `systemctl status` shows
         round_.reset();
         maintain_store();
     }
@@ -1215,11 +1212,7 @@ void Daemon::report_prune(const Result<store::PruneResult>& pruned) {
 
 // A few lines per feed: rendered and compressed on the loop thread, like a 304 answer.
 void Daemon::publish_metrics() {
-    if (!http_) return;
-    if (pages_rendering_) {
-        pages_again_ = true;
-        return;
-    }
+    if (!http_ || pages_rendering_) return;  // the rendering under way answers the requests waiting
     metrics_.feeds.clear();
     metrics_.feeds.reserve(feeds_.size());
     for (const auto& [name, feed] : feeds_)
@@ -1268,10 +1261,6 @@ void Daemon::publish_metrics() {
             serve("/metrics", std::move(pages.metrics));
             serve(std::string(publish::kStatusPath), std::move(pages.html));
             serve(std::string(publish::kStatusJsonPath), std::move(pages.json));
-            if (pages_again_ && !stopping_) {
-                pages_again_ = false;
-                publish_metrics();
-            }
         });
 }
 
@@ -1393,7 +1382,6 @@ void Daemon::request_publish() {
                 spdlog::info(writes_outputs_ ? "outputs: this daemon writes the output files now"
                                              : "outputs: another daemon sharing the database writes the output files; "
                                                "this one serves them over HTTP");
-                if (mode_ == Mode::service) publish_metrics();  // tributary_publishing_leader
             }
             on_pool(
                 workers_,
@@ -1492,8 +1480,17 @@ void Daemon::serve(std::string url, std::shared_ptr<const publish::Snapshot> sna
     http_->publish(std::move(url), std::move(snapshot));
 }
 
+void Daemon::declare_pages(publish::HttpServer& server) {
+    // Rendered when asked for; a page younger than the publication gap is served as it is, so
+    // that a client asking in a loop costs one rendering every kMinPublishGap.
+    const auto max_age = std::chrono::duration_cast<std::chrono::milliseconds>(kMinPublishGap);
+    for (const std::string_view path : {std::string_view("/metrics"), publish::kStatusPath, publish::kStatusJsonPath})
+        server.on_demand(std::string(path), max_age, [this] { publish_metrics(); });
+}
+
 std::string Daemon::rebind(const DaemonSettings& settings) {
     auto server = make_http_server(settings);
+    declare_pages(*server);
     // An IP literal is bound at once; a host name is resolved here, on the loop, as at start-up.
     if (auto listening = server->start(); !listening) return listening.error().message;
     // The new address serves what the old one did from its first request; then the old one closes

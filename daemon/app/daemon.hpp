@@ -168,9 +168,10 @@ private:
     void request_publish();
     void arm_shared_publish();
     // /metrics and the status pages, from the loop's own state: copied here, rendered and
-    // compressed on a worker (10,000 feeds took the loop 0.2-0.4 s), served when back. A call while
-    // a rendering runs is folded into one more after it.
+    // compressed on a worker (10,000 feeds took the loop 0.2-0.4 s), served when back. Called when
+    // a client asks for one of them (declare_pages): nobody asking, nothing is rendered.
     void publish_metrics();
+    void declare_pages(publish::HttpServer& server);
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
     void maybe_prune(SysTime now);
     void report_prune(const Result<store::PruneResult>& pruned);
@@ -244,7 +245,6 @@ private:
     bool publish_waiting_ = false;  // a publication waits for publish_gap_timer_
     std::chrono::steady_clock::time_point last_publish_started_{};
     bool pages_rendering_ = false;
-    bool pages_again_ = false;
     bool changed_since_publish_ = false;
     bool prune_running_ = false;
     publish::Metrics metrics_;  // what /metrics shows; updated on the loop thread

@@ -27,8 +27,10 @@
 #include <boost/system/errc.hpp>
 #include <climits>
 #include <exception>
+#include <functional>
 #include <iterator>
 #include <list>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -216,6 +218,8 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
     Result<void> start();
     void stop();
     Reply respond(const Request& req) const;
+    // An on_demand() page older than its max_age: has it rendered and waits (bounded) for it.
+    asio::awaitable<void> refresh_if_stale(std::string_view path);
     asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
     asio::awaitable<void> session(std::shared_ptr<Impl> self, tcp::socket socket);
     asio::awaitable<void> linger_close(beast::tcp_stream& stream, beast::flat_buffer& buffer);
@@ -251,6 +255,16 @@ struct HttpServer::Impl : std::enable_shared_from_this<Impl> {
         std::size_t operator()(std::string_view path) const { return std::hash<std::string_view>{}(path); }
     };
     std::unordered_map<std::string, std::shared_ptr<const Snapshot>, PathHash, std::equal_to<>> snapshots;
+    struct OnDemandPage {
+        std::chrono::milliseconds max_age{0};
+        std::function<void()> render;
+        std::optional<std::chrono::steady_clock::time_point> published_at;  // of its last snapshot
+        std::optional<std::chrono::steady_clock::time_point> asked_at;      // of the render awaited
+        std::uint64_t publications = 0;
+        std::vector<asio::steady_timer*> waiters;  // requests waiting for the render, woken by publish()
+    };
+    // Node-based: a waiting session keeps a pointer to its page while others are declared.
+    std::unordered_map<std::string, OnDemandPage, PathHash, std::equal_to<>> on_demand;
     ConnectionList waiting;
     ConnectionList busy;
     ConnectionList evicted;
@@ -307,6 +321,9 @@ void HttpServer::Impl::stop() {
     open.reserve(open_connections());
     for (const ConnectionList* list : {&waiting, &busy})
         for (const Connection& conn : *list) open.push_back(conn.stream);
+    // Requests waiting for a page go on, and find the server stopping.
+    for (auto& [path, page] : on_demand)
+        for (asio::steady_timer* waiter : page.waiters) waiter->cancel();
     // The sessions resume later (completions are posted), so the lists are not
     // modified while we walk the copy.
     for (beast::tcp_stream* stream : open) {
@@ -376,6 +393,26 @@ HttpServer::Impl::Reply HttpServer::Impl::respond(const Request& req) const {
     // HEAD: the same header (Content-Length included), no body.
     if (req.method() == http::verb::head) res.body() = {};
     return reply;
+}
+
+asio::awaitable<void> HttpServer::Impl::refresh_if_stale(std::string_view path) {
+    const auto found = on_demand.find(path);
+    if (found == on_demand.end()) co_return;
+    OnDemandPage& page = found->second;
+    const auto now = std::chrono::steady_clock::now();
+    if (page.published_at && now - *page.published_at <= page.max_age) co_return;
+    const std::uint64_t seen = page.publications;
+    // One render for every request that comes while it runs; another if it never came back.
+    if (!page.asked_at || now - *page.asked_at > kOnDemandRenderWait) {
+        page.asked_at = now;
+        page.render();
+        if (page.publications != seen) co_return;  // published at once
+    }
+    asio::steady_timer wait(io);
+    wait.expires_after(kOnDemandRenderWait);
+    page.waiters.push_back(&wait);
+    co_await wait.async_wait(kNoThrow);
+    std::erase(page.waiters, &wait);
 }
 
 bool HttpServer::Impl::evict_longest_waiting() {
@@ -544,6 +581,9 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
             break;
         } else {
             const Request& req = parser.get();
+            move_to(conn, Phase::Busy);  // a page rendered for it is part of answering it
+            co_await refresh_if_stale(request_path(req.target()));
+            if (stopping || conn->phase == Phase::Evicted) break;
             reply = respond(req);
             // A body we would have to read: refuse it and close (GET/HEAD get 413;
             // other methods keep their 404/405).
@@ -619,6 +659,12 @@ Result<void> HttpServer::start() { return impl_->start(); }
 std::uint16_t HttpServer::port() const { return impl_->bound_port; }
 
 void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot) {
+    if (const auto page = impl_->on_demand.find(url_path); page != impl_->on_demand.end() && snapshot) {
+        page->second.published_at = std::chrono::steady_clock::now();
+        page->second.asked_at.reset();
+        ++page->second.publications;
+        for (asio::steady_timer* waiter : page->second.waiters) waiter->cancel();
+    }
     // The same bytes again keep the snapshot served so far, and with it its Last-Modified: a client
     // asking If-Modified-Since is not sent what it has because the feed was rendered once more.
     if (const auto it = impl_->snapshots.find(url_path);
@@ -627,6 +673,13 @@ void HttpServer::publish(std::string url_path, std::shared_ptr<const Snapshot> s
         it->second->link == snapshot->link)
         return;
     impl_->snapshots.insert_or_assign(std::move(url_path), std::move(snapshot));
+}
+
+void HttpServer::on_demand(std::string url_path, std::chrono::milliseconds max_age, std::function<void()> render) {
+    Impl::OnDemandPage& page = impl_->on_demand[url_path];
+    page.max_age = max_age;
+    page.render = std::move(render);
+    impl_->snapshots.try_emplace(std::move(url_path), nullptr);  // 503 until first rendered
 }
 
 void HttpServer::stop() { impl_->stop(); }

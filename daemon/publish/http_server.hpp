@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@
 #include "core/error.hpp"
 
 namespace tributary::publish {
+
+inline constexpr std::chrono::seconds kOnDemandRenderWait{10};
 
 inline constexpr std::string_view kRssContentType = "application/rss+xml; charset=utf-8";
 
@@ -86,6 +89,16 @@ public:
     // declares the path without content: it answers 503 until published. A snapshot with the
     // same bytes, type and Cache-Control as the one served is ignored: Last-Modified stays.
     void publish(std::string url_path, std::shared_ptr<const Snapshot> snapshot);
+
+    // A page rendered when asked for, not ahead of time (the status pages and /metrics, whose size
+    // grows with the feeds: rendering them at every round for nobody took 32 MB of a 10,000-feed
+    // daemon's peak). A GET or HEAD of `url_path` whose snapshot was published more than `max_age`
+    // ago, or never, calls `render` (once for all the requests that wait meanwhile) and is
+    // answered with what publish() puts there next, or, if nothing comes within
+    // kOnDemandRenderWait, with what the path held before (503 if nothing). `render` runs on the
+    // loop thread and must not block: it arranges for publish() to be called later (or at once).
+    // Requests within `max_age` of a publication share its snapshot, so a flood costs one render.
+    void on_demand(std::string url_path, std::chrono::milliseconds max_age, std::function<void()> render);
 
     // Closes the acceptor and every open connection; io.run() can then return
     // once the aborted operations have completed. Idempotent.

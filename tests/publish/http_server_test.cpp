@@ -477,6 +477,54 @@ TEST_F(HttpServerTest, SnapshotSwapServesNewBytesAndEtag) {
     EXPECT_EQ(get("/merged.xml", "If-None-Match: " + old_snapshot->etag + "\r\n").result_int(), 200u);
 }
 
+// A page rendered on demand: nothing is rendered until a client asks; the first request waits for
+// the rendering (published later, from the loop, as the daemon's worker does) and gets it;
+// requests within max_age share it; a request after max_age has it rendered again; requests that
+// arrive together share one rendering.
+TEST_F(HttpServerTest, AnOnDemandPageIsRenderedWhenAskedForAndSharedWithinItsMaxAge) {
+    start();
+    int renders = 0;
+    server->on_demand("/status", 300ms, [&] {
+        ++renders;
+        asio::post(io, [&, n = renders] {
+            server->publish("/status", make_snapshot("render " + std::to_string(n) + "\n", kModified, "text/plain"));
+        });
+    });
+    EXPECT_EQ(renders, 0);
+    const HttpResponse first = get("/status");
+    EXPECT_EQ(first.result_int(), 200u);
+    EXPECT_EQ(first.body(), "render 1\n");
+    EXPECT_EQ(get("/status").body(), "render 1\n");
+    EXPECT_EQ(renders, 1);
+
+    std::this_thread::sleep_for(400ms);
+    const std::string two = "GET /status HTTP/1.1\r\nHost: x\r\n\r\n";
+    auto a = asio::co_spawn(io, exchange_coro(two, {false}, false), asio::use_future);
+    auto b = asio::co_spawn(io, exchange_coro(two, {false}, false), asio::use_future);
+    const Exchange first_of_two = wait(std::move(a));
+    const Exchange second_of_two = wait(std::move(b));
+    ASSERT_EQ(first_of_two.responses.size(), 1u);
+    ASSERT_EQ(second_of_two.responses.size(), 1u);
+    EXPECT_EQ(first_of_two.responses[0].body(), "render 2\n");
+    EXPECT_EQ(second_of_two.responses[0].body(), "render 2\n");
+    EXPECT_EQ(renders, 2);
+    EXPECT_EQ(get("/elsewhere").result_int(), 404u);
+}
+
+// Declared and not rendered yet, a HEAD still has the page rendered; a rendering that publishes at
+// once (from inside the call) answers without waiting.
+TEST_F(HttpServerTest, AnOnDemandPagePublishedAtOnceIsServedAtOnce) {
+    start();
+    server->on_demand("/metrics", 0ms,
+                      [&] { server->publish("/metrics", make_snapshot("up 1\n", kModified, "text/plain")); });
+    const auto started = steady_clock::now();
+    const Exchange e = exchange("HEAD /metrics HTTP/1.1\r\nHost: x\r\n\r\n", {true});
+    ASSERT_EQ(e.responses.size(), 1u);
+    EXPECT_EQ(e.responses[0].result_int(), 200u);
+    EXPECT_EQ(field(e.responses[0], http::field::content_length), "5");
+    EXPECT_LT(steady_clock::now() - started, 2s);
+}
+
 // Cache-Control comes with the snapshot: the daemon sets max-age from the output's feeds.
 TEST_F(HttpServerTest, CacheControlIsTheSnapshots) {
     start();
