@@ -191,12 +191,18 @@ constexpr std::string_view kAl = "\u0627\u0644";      // ال
 
 // The word without one leading proclitic (or لل for ل + ال), when enough remains to be a noun:
 // "بمدينة" → "مدينة", "للرباط" → "الرباط".
-std::string without_proclitic(std::string_view word) {
+// The word without one proclitic (لل read as ال), as a view of `word` or of `scratch`; empty when
+// it has none, or too little would be left. Asked of every word (weekdays, cues, places): a view,
+// not a new string each time.
+std::string_view without_proclitic(std::string_view word, std::string& scratch) {
     constexpr std::size_t kMinRestBytes = 6;  // three Arabic letters
-    if (word.starts_with(kLamLam) && word.size() >= kLamLam.size() + kMinRestBytes)
-        return std::string(kAl) + std::string(word.substr(kLamLam.size()));  // ال + rest
+    if (word.starts_with(kLamLam) && word.size() >= kLamLam.size() + kMinRestBytes) {
+        scratch.assign(kAl);  // ال + rest
+        scratch.append(word.substr(kLamLam.size()));
+        return scratch;
+    }
     for (const std::string_view p : kProclitics)
-        if (word.starts_with(p) && word.size() >= p.size() + kMinRestBytes) return std::string(word.substr(p.size()));
+        if (word.starts_with(p) && word.size() >= p.size() + kMinRestBytes) return word.substr(p.size());
     return {};
 }
 
@@ -245,7 +251,8 @@ std::optional<int> weekday_of(std::string_view word) {
     static const auto map = numbered(kWeekdays);
     if (const auto it = map.find(word); it != map.end()) return it->second;
     // "يوم الخميس", "وفي الخميس": one proclitic is common before a weekday.
-    if (const std::string bare = without_proclitic(word); !bare.empty())
+    std::string scratch;
+    if (const std::string_view bare = without_proclitic(word, scratch); !bare.empty())
         if (const auto it = map.find(bare); it != map.end()) return it->second;
     return std::nullopt;
 }
@@ -308,7 +315,8 @@ bool is_unit_linker(std::string_view word) {
 
 Cue cue_of(std::string_view word) {
     static const WordSet persons = words(kPersonCues), places = words(kPlaceCues);
-    const std::string bare = without_proclitic(word);
+    std::string scratch;
+    const std::string_view bare = without_proclitic(word, scratch);
     if (contains(persons, word) || (!bare.empty() && contains(persons, bare))) return Cue::person;
     if (contains(places, word) || (!bare.empty() && contains(places, bare))) return Cue::place;
     return Cue::none;
@@ -318,14 +326,23 @@ Place place_at(std::span<const std::string> words_at) {
     static const WordSet places = words(kPlaces);
     if (words_at.empty()) return {};
     // The first word as the list spells it: itself, or without its proclitic.
-    const auto first_of = [&](const std::string& tail) -> std::optional<std::string> {
-        if (places.contains(words_at[0] + tail)) return words_at[0];
-        const std::string bare = without_proclitic(words_at[0]);
-        if (!bare.empty() && places.contains(bare + tail)) return bare;
+    // Asked of every Arabic word: the candidate spellings are built in one buffer, not new strings.
+    thread_local std::string candidate, scratch, tail;
+    const std::string_view bare = without_proclitic(words_at[0], scratch);
+    const auto first_of = [&](std::string_view tail) -> std::optional<std::string> {
+        for (const std::string_view first : {std::string_view(words_at[0]), bare}) {
+            if (first.empty()) continue;
+            candidate.assign(first);
+            candidate.append(tail);
+            if (contains(places, candidate)) return std::string(first);
+        }
         return std::nullopt;
     };
-    if (words_at.size() >= 2)
-        if (auto first = first_of(" " + words_at[1])) return {2, std::move(*first)};
+    if (words_at.size() >= 2) {
+        tail.assign(" ");
+        tail.append(words_at[1]);
+        if (auto first = first_of(tail)) return {2, std::move(*first)};
+    }
     if (auto first = first_of("")) return {1, std::move(*first)};
     return {};
 }
