@@ -28,6 +28,7 @@ KINDS = [
     ("newsboat-cold", "newsboat cold"),
     ("newsboat-second", "newsboat second"),
     ("newsboat-third", "newsboat third (304)"),
+    ("tributary-run-cold", "tributary run, cold (*)"),
 ]
 GOAL_COLD_RATIO = 10.0       # newsboat / tributary, wall and CPU, cold
 GOAL_SCALING = 11.0          # cold(10000) / cold(1000)
@@ -195,6 +196,9 @@ def main():
             print(f"{label:24} {fmt(wall, '9.2f')} {fmt(cpu, '9.2f')} {fmt(user, '9.2f')} {fmt(sys_, '8.2f')} "
                   f"{fmt(peak, '12.0f')} {fmt(per_feed, '12.0f')}"
                   + (f"   ({failed} of {len(rows)} failed)" if failed else ""))
+        if "tributary-run-cold" in med_of:
+            print("(*) `tributary run`, the service, on a fresh database until every feed was polled: its feeds start "
+                  "over startup_spread (5 s), it publishes every 2 s while documents land, and serves HTTP")
         loads = [r["load"] for k in KINDS for r in results.get((n, k[0]), [])]
         if loads:
             print(f"load average before each command: median {statistics.median(loads):.1f}, max {max(loads):.1f} "
@@ -230,9 +234,9 @@ def main():
         print(f"counts after run {last}:")
         before = farm["rounds"].get(str(last - 1), {}).get("census", {})
         this = farm["rounds"].get(str(last), {})
-        expect = {"cold": before.get("items"), "second": before.get("items"),
+        expect = {"run-cold": before.get("items"), "cold": before.get("items"), "second": before.get("items"),
                   "steady": (before.get("items") or 0) + this.get("new_items", 0) if this else None}
-        for kind, store in [(k, s) for k in ("cold", "second", "steady") for s in ("", "pg-", "pgs-")]:
+        for kind, store in [("run-cold", "")] + [(k, s) for k in ("cold", "second", "steady") for s in ("", "pg-", "pgs-")]:
             c = counts.get((n, last, store + kind))
             if not c:
                 continue
@@ -245,7 +249,7 @@ def main():
             arabic = sum(v for k, v in langs.items() if k.startswith("ar"))
             print(f"  {who} {kind:7} {num(c, 'items'):>7} items (expected {fmt(e, ',')}), "
                   f"{num(c, 'stories'):>7} stories, {num(c, 'arabic_titles')} Arabic titles"
-                  + (f" (farm: {arabic:,})" if kind == "cold" else "")
+                  + (f" (farm: {arabic:,})" if kind in ("cold", "run-cold") else "")
                   + f", {num(c, 'mojibake')} garbled; feeds {c.get('outcomes') or '?'}")
             if c.get("cycle"):
                 print(f"            {c['cycle']}")

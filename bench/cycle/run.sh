@@ -23,6 +23,8 @@
 #   DAEMONS=3         with POSTGRESQL=1: also the same three cycles by this many daemons at once,
 #                     sharing one schema (share_database = yes): kinds pgs-cold, pgs-second,
 #                     pgs-steady, wall until the last one ends, CPU summed over them
+#   SERVICE=1         also the cold cycle by `tributary run` (the service, stopped once its first cycle
+#                     has ended: bench/cycle/service_cycle.sh), kind tributary-run-cold; 0: skip it
 #   HOSTS=1           spread the farm over this many hosts (1 to 254): nginx listens on 127.0.0.1 ...
 #                     127.0.0.HOSTS (all loopback on Linux), same port, and feed i's URL is on
 #                     127.0.0.(1 + i mod HOSTS). Daemons sharing a database lease a host before polling
@@ -49,10 +51,12 @@ TRIBUTARY=${TRIBUTARY:-$repo/build/release/daemon/tributary}
 POSTGRESQL=${POSTGRESQL:-0}
 DAEMONS=${DAEMONS:-1}
 HOSTS=${HOSTS:-1}
+SERVICE=${SERVICE:-1}
 
 for n in "${sizes[@]}"; do [[ $n =~ ^[1-9][0-9]*$ ]] || die "not a feed count: '$n'"; done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer"
 [[ $POSTGRESQL =~ ^[01]$ ]] || die "POSTGRESQL is 0 or 1"
+[[ $SERVICE =~ ^[01]$ ]] || die "SERVICE is 0 or 1"
 [[ $DAEMONS =~ ^[1-9][0-9]*$ ]] || die "DAEMONS must be a positive integer"
 ((DAEMONS == 1 || POSTGRESQL)) || die "DAEMONS > 1 needs POSTGRESQL=1 (daemons share a PostgreSQL database)"
 [[ $HOSTS =~ ^([1-9][0-9]?|1[0-9][0-9]|2[0-4][0-9]|25[0-4])$ ]] || die "HOSTS must be an integer from 1 to 254"
@@ -243,6 +247,15 @@ newsboat_counts() {
 tributary_once() { # DIR KIND RUN
   measure "$n" "$3" "tributary-$2" "$1/logs/tributary-$2.$3.log" "$TRIBUTARY" -c "$1/feeds.conf" once
   tributary_counts "$n" "$3" "$2" "$1"
+}
+
+# The cold cycle as the service runs it (SERVICE=1): what a systemd unit's first start costs.
+tributary_service_cold() { # DIR RUN
+  rm -rf "$1/tributary"
+  mkdir -p "$1/tributary"
+  measure "$n" "$2" tributary-run-cold "$1/logs/tributary-run-cold.$2.log" \
+    "$here/service_cycle.sh" "$TRIBUTARY" "$1/feeds.conf"
+  tributary_counts "$n" "$2" run-cold "$1"
 }
 
 # --- PostgreSQL (POSTGRESQL=1) ---------------------------------------------------------------
@@ -483,7 +496,9 @@ for n in "${sizes[@]}"; do
   # newsboat's counterpart of tributary's max_concurrent; the rest of its defaults stand.
   printf 'reload-threads %s\n' "$CONCURRENCY" >"$d/newsboat/config"
   for run in $(seq "$RUNS"); do
-    # Cold (fresh database), then the same farm again (every feed answers 304).
+    # The service's cold cycle (a fresh database of its own), then `once`: cold (a fresh database),
+    # then the same farm again (every feed answers 304).
+    if ((SERVICE)); then tributary_service_cold "$d" "$run"; fi
     rm -rf "$d/tributary"
     mkdir -p "$d/tributary"
     tributary_once "$d" cold "$run"
