@@ -260,13 +260,13 @@ void StoryEngine::text_terms(const StoryFeatures& f, std::vector<TextTerm>& out,
 
 StoryEngine::TermId StoryEngine::find_term(std::string_view term) const {
     const std::uint64_t hash = text_hash(term);
-    return term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && terms_[id].text == term; });
+    return term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && text_of(id) == term; });
 }
 
 StoryEngine::TermId StoryEngine::intern(std::string_view term) {
     const std::uint64_t hash = text_hash(term);
     if (const TermId found =
-            term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && terms_[id].text == term; });
+            term_ids_.find(hash, [&](TermId id) { return terms_[id].hash == hash && text_of(id) == term; });
         found != kNone)
         return found;
     TermId id;
@@ -281,8 +281,16 @@ StoryEngine::TermId StoryEngine::intern(std::string_view term) {
         terms_.emplace_back();
         df_.push_back(0);
     }
+    // Offsets have 32 bits: past 4 GiB of term text (never: a window holds megabytes), a new term
+    // is left out like one past kMaxTerms.
+    if (term.empty() || term_text_.size() + term.size() > std::numeric_limits<std::uint32_t>::max()) {
+        free_terms_.push_back(id);
+        return kNone;
+    }
     TermEntry& entry = terms_[id];
-    entry.text = term;
+    entry.text_at = static_cast<std::uint32_t>(term_text_.size());
+    entry.text_size = static_cast<std::uint32_t>(term.size());
+    term_text_.append(term);
     entry.hash = hash;
     df_[id] = 0;
     term_ids_.insert(hash, id, [this](TermId v) { return terms_[v].hash; });
@@ -291,12 +299,27 @@ StoryEngine::TermId StoryEngine::intern(std::string_view term) {
 
 void StoryEngine::release(TermId id, Slot slot) {
     TermEntry& entry = terms_[id];
-    if (const auto it = std::find(entry.postings.begin(), entry.postings.end(), slot); it != entry.postings.end())
-        entry.postings.erase(it);
+    entry.postings.erase(slot);
     if (--df_[id] > 0) return;
     term_ids_.erase(entry.hash, id, [this](TermId v) { return terms_[v].hash; });
+    dead_text_ += entry.text_size;
     entry = TermEntry{};
     free_terms_.push_back(id);
+    if (dead_text_ > 4096 && 2 * dead_text_ > term_text_.size()) compact_term_text();
+}
+
+void StoryEngine::compact_term_text() {
+    std::string packed;
+    packed.reserve(term_text_.size() - dead_text_);
+    for (std::size_t id = 0; id < terms_.size(); ++id) {
+        TermEntry& entry = terms_[id];
+        if (entry.text_size == 0) continue;
+        const auto at = static_cast<std::uint32_t>(packed.size());
+        packed.append(term_text_, entry.text_at, entry.text_size);
+        entry.text_at = at;
+    }
+    term_text_ = std::move(packed);
+    dead_text_ = 0;
 }
 
 std::uint8_t StoryEngine::language_code(const std::string& language) {
@@ -363,9 +386,8 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     for (const Packed p : s.terms()) {
         TermEntry& entry = terms_[p.id()];
         ++df_[p.id()];
-        if (entry.postings.size() >= limits_.postings + shed)
-            entry.postings.erase(entry.postings.begin(), entry.postings.begin() + static_cast<std::ptrdiff_t>(shed));
-        entry.postings.push_back(slot);
+        if (entry.postings.size() >= limits_.postings + shed) entry.postings.erase_front(shed);
+        entry.postings.push_back(slot, limits_.postings + shed);
     }
 
     ids_.insert(mix64(static_cast<std::uint64_t>(story_id)), slot,
@@ -414,14 +436,13 @@ std::size_t StoryEngine::expire(SysTime before) {
 }
 
 std::size_t StoryEngine::memory_bytes() const {
-    std::size_t bytes = terms_.capacity() * sizeof(TermEntry) + df_.capacity() * sizeof(std::uint32_t) +
+    std::size_t bytes = terms_.memory_bytes() + term_text_.capacity() + df_.capacity() * sizeof(std::uint32_t) +
                         free_terms_.capacity() * sizeof(TermId) + stories_.memory_bytes() + times_.memory_bytes() +
                         free_slots_.capacity() * sizeof(Slot) + term_ids_.memory_bytes() + ids_.memory_bytes() +
                         by_url_.memory_bytes() + by_fingerprint_.memory_bytes() +
                         expiry_.capacity() * sizeof(expiry_.front()) + accumulated_.capacity() * sizeof(float) +
                         touched_.capacity() * sizeof(Slot);
-    for (const TermEntry& t : terms_)
-        bytes += (t.text.capacity() > 15 ? t.text.capacity() + 1 : 0) + t.postings.capacity() * sizeof(Slot);
+    terms_.for_each([&](const TermEntry& t) { bytes += t.postings.heap_bytes(); });
     stories_.for_each([&](const Story& s) { bytes += s.block_bytes(); });
     return bytes;
 }
@@ -485,7 +506,7 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
         if (da != db) return da < db;
         const TermEntry& ta = terms_[a->id];
         const TermEntry& tb = terms_[b->id];
-        return ta.hash != tb.hash ? ta.hash < tb.hash : ta.text < tb.text;
+        return ta.hash != tb.hash ? ta.hash < tb.hash : text_of(a->id) < text_of(b->id);
     });
     if (probes.size() > limits_.query_terms) probes.resize(limits_.query_terms);
 
@@ -604,9 +625,9 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
     why.entity_agreement = shared + unshared > 0 ? shared / (shared + unshared) : 0.0;
     if (explain) {
         std::sort(shared_terms.begin(), shared_terms.end(), [&](const auto& a, const auto& b) {
-            return a.first != b.first ? a.first > b.first : terms_[a.second].text < terms_[b.second].text;
+            return a.first != b.first ? a.first > b.first : text_of(a.second) < text_of(b.second);
         });
-        for (const auto& [w, id] : shared_terms) why.shared_entities.push_back(terms_[id].text);
+        for (const auto& [w, id] : shared_terms) why.shared_entities.emplace_back(text_of(id));
     }
 
     double conflicts = 0;
@@ -622,10 +643,10 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         conflict([&] {
             std::string side_a, side_b;
             for (const Query::Term& t : q.terms)
-                if (t.role == role) side_a += (side_a.empty() ? "" : " ") + terms_[t.id].text;
+                if (t.role == role) (side_a += side_a.empty() ? "" : " ") += text_of(t.id);
             if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
             for (const Packed p : s.terms())
-                if (p.role() == role) side_b += (side_b.empty() ? "" : " ") + terms_[p.id()].text;
+                if (p.role() == role) (side_b += side_b.empty() ? "" : " ") += text_of(p.id());
             return std::string(name) + ":" + side_a + "|" + side_b;
         });
     };
@@ -638,7 +659,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         std::vector<std::string_view> story_quantities;
         story_quantities.reserve(quantity_scratch_.size());
         for (const TermId id : quantity_scratch_)
-            story_quantities.push_back(std::string_view(terms_[id].text).substr(kQuantityPrefix.size()));
+            story_quantities.push_back(text_of(id).substr(kQuantityPrefix.size()));
         std::sort(story_quantities.begin(), story_quantities.end());
         for (auto qa = q.quantities.begin(); qa != q.quantities.end();) {
             const std::string_view unit = split_quantity(*qa).first;

@@ -37,6 +37,7 @@
 #include "core/types.hpp"
 #include "dedup/chunked_array.hpp"
 #include "dedup/probe_table.hpp"
+#include "dedup/slot_list.hpp"
 #include "dedup/story_features.hpp"
 
 namespace tributary::dedup {
@@ -292,11 +293,20 @@ private:
         const std::uint8_t* block_;
         std::uint32_t count_;
     };
+    // 32 bytes a term: its text lives in term_text_ (one buffer for all: a std::string a term cost
+    // 32 bytes, and a heap block for one longer than 15 bytes, an Arabic word of eight letters),
+    // its postings in a SlotList. A realistic window holds several terms a story.
     struct TermEntry {
-        std::string text;
-        std::vector<Slot> postings;  // its newest stories (EngineLimits::postings), oldest first
         std::uint64_t hash = 0;
+        std::uint32_t text_at = 0;    // in term_text_
+        std::uint32_t text_size = 0;  // 0: a free entry
+        SlotList postings;            // its newest stories (EngineLimits::postings), oldest first
     };
+    std::string_view text_of(TermId id) const {
+        return std::string_view(term_text_).substr(terms_[id].text_at, terms_[id].text_size);
+    }
+    // Rewrites term_text_ without the texts of terms freed, once they are half of it.
+    void compact_term_text();
     // When a story is kept since, for expiry: seconds since 1970 in 32 bits (earlier times count
     // as 1970, later than 2106 as 2106), which makes a story and its expiry entry 16 bytes less.
     static std::uint32_t expiry_time(SysTime t);
@@ -361,7 +371,9 @@ private:
 
     MatchWeights weights_;
     EngineLimits limits_;
-    std::vector<TermEntry> terms_;
+    ChunkedArray<TermEntry> terms_;
+    std::string term_text_;      // every term's text, one after the other
+    std::size_t dead_text_ = 0;  // bytes of term_text_ that freed terms left
     // Per term, apart from terms_ (a dense array that stays in cache): the stories holding it,
     // read for every term of every story scored.
     std::vector<std::uint32_t> df_;

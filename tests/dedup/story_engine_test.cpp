@@ -161,6 +161,43 @@ TEST(StoryEngine, RemoveAndExpireForgetStoriesAndTheirTerms) {
     EXPECT_EQ(engine.match(kQuakeB, kT0, kWindow)->story_id, 1);
 }
 
+// Terms' texts share one buffer, rewritten without the texts of terms freed once those are half
+// of it: after most stories left (and their words with them), the others are still found by their
+// own words, and those of new stories too.
+TEST(StoryEngine, TermsOfStoriesLeftBehindAreFoundAfterTheTextBufferIsCompacted) {
+    // Words are runs of letters: each story's own words end with its number written in letters.
+    const auto letters = [](int i) {
+        std::string out;
+        for (int rest = i + 1; rest > 0; rest /= 26) out.push_back(static_cast<char>('a' + rest % 26));
+        return out;
+    };
+    const auto story = [&](int i) {
+        const std::string n = letters(i);
+        return features("Mayor Zorvak" + n + " opens the Quellit" + n + " bridge in Brinmor" + n,
+                        "The mayor Zorvak" + n + " opened the new Quellit" + n + " bridge over the river at Brinmor" +
+                            n + " on Monday, before a crowd of residents and officials.");
+    };
+    StoryEngine engine;
+    constexpr int kStories = 600;
+    for (int i = 0; i < kStories; ++i) engine.add(i + 1, story(i), kT0 + std::chrono::minutes{i});
+    const std::size_t terms_held = engine.terms();
+    for (int i = 0; i < kStories; ++i)
+        if (i % 10 != 0) engine.remove(i + 1);
+    EXPECT_LT(engine.terms(), terms_held / 5);
+    // The same stories in an engine that never freed a term explain each match word for word alike.
+    StoryEngine fresh;
+    for (int i = 0; i < kStories; i += 10) fresh.add(i + 1, story(i), kT0 + std::chrono::minutes{i});
+    for (int i = 0; i < kStories; i += 10) {
+        const auto m = engine.match(story(i), kT0 + std::chrono::minutes{i}, kWindow);
+        ASSERT_TRUE(m.has_value()) << i;
+        EXPECT_EQ(m->story_id, i + 1);
+        EXPECT_EQ(m->to_string(), fresh.match(story(i), kT0 + std::chrono::minutes{i}, kWindow)->to_string());
+        EXPECT_NE(m->to_string().find("zorvak"), std::string::npos) << m->to_string();
+    }
+    engine.add(9999, story(12345), kT0);
+    EXPECT_EQ(engine.match(story(12345), kT0, kWindow)->story_id, 9999);
+}
+
 TEST(StoryEngine, TiesGoToTheEarliestStoryThenTheSmallestId) {
     // The same text an hour before and an hour after the item: equal scores.
     StoryEngine engine;
