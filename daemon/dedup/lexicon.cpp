@@ -324,16 +324,24 @@ Cue cue_of(std::string_view word) {
 
 Place place_at(std::span<const std::string> words_at) {
     static const WordSet places = words(kPlaces);
+    // The first words of the places: most words start none, and are turned away by one lookup.
+    static const WordSet first_words = [] {
+        WordSet out;
+        for (const std::string& place : places) out.insert(place.substr(0, place.find(' ')));
+        return out;
+    }();
     if (words_at.empty()) return {};
     // The first word as the list spells it: itself, or without its proclitic.
     // Asked of every Arabic word: the candidate spellings are built in one buffer, not new strings.
     thread_local std::string candidate, scratch, tail;
-    const std::string_view bare = without_proclitic(words_at[0], scratch);
-    const auto first_of = [&](std::string_view tail) -> std::optional<std::string> {
+    std::string_view bare = without_proclitic(words_at[0], scratch);
+    if (!bare.empty() && !contains(first_words, bare)) bare = {};
+    if (bare.empty() && !contains(first_words, words_at[0])) return {};
+    const auto first_of = [&](std::string_view rest) -> std::optional<std::string> {
         for (const std::string_view first : {std::string_view(words_at[0]), bare}) {
             if (first.empty()) continue;
             candidate.assign(first);
-            candidate.append(tail);
+            candidate.append(rest);
             if (contains(places, candidate)) return std::string(first);
         }
         return std::nullopt;
