@@ -581,7 +581,8 @@ asio::awaitable<void> HttpServer::Impl::session(std::shared_ptr<Impl> self, tcp:
             break;
         } else {
             const Request& req = parser.get();
-            move_to(conn, Phase::Busy);  // a page rendered for it is part of answering it
+            // Waiting for a page to be rendered, the connection stays among those that may be closed
+            // to make room: a crowd asking for the status page must not lock out feed readers.
             co_await refresh_if_stale(request_path(req.target()));
             if (stopping || conn->phase == Phase::Evicted) break;
             reply = respond(req);

@@ -707,6 +707,36 @@ TEST_F(HttpServerTest, AtTheCapTheLongestWaitingConnectionMakesRoom) {
     EXPECT_EQ(server->connection_count(), 3u);
 }
 
+// Requests waiting for a page to be rendered may be closed to make room, like idle connections: a
+// crowd asking for the status page at the cap does not lock a feed reader out.
+TEST_F(HttpServerTest, RequestsWaitingForARenderingMakeRoomForAFeedReader) {
+    HttpLimits limits;
+    limits.max_connections = 3;
+    limits.header_timeout = 60s;
+    limits.idle_timeout = 60s;
+    start(limits);
+    publish_feed(feed_body("reader"));
+    int renders = 0;
+    server->on_demand("/status", 60s, [&] { ++renders; });  // published only at the end
+    const auto a = open_silent();
+    const auto b = open_silent();
+    const auto c = open_silent();
+    for (const auto& socket : {a, b, c})
+        asio::async_write(*socket, asio::buffer(std::string_view("GET /status HTTP/1.1\r\nHost: x\r\n\r\n")),
+                          [](beast::error_code, std::size_t) {});
+    ASSERT_TRUE(run_until([&] { return renders == 1; }));
+    const auto settled = steady_clock::now() + 200ms;  // the other two read and waiting as well
+    run_until([&] { return steady_clock::now() > settled; });
+    EXPECT_EQ(renders, 1);  // one rendering for the three
+
+    const HttpResponse feed = get("/merged.xml");
+    EXPECT_EQ(feed.result_int(), 200u);
+    EXPECT_EQ(feed.body(), snapshot->body);
+    EXPECT_EQ(server->evicted_count(), 1u);
+    server->publish("/status", make_snapshot("up\n", kModified, "text/plain"));
+    EXPECT_EQ(request_on(c, "GET /status HTTP/1.1\r\nHost: x\r\n\r\n").body(), "up\n");
+}
+
 // A connection in the middle of sending a response is not abandoned for a
 // newcomer that has asked nothing yet: at a cap of busy connections the
 // newcomer is the one closed.
