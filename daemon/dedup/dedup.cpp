@@ -10,6 +10,7 @@
 #include <bit>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "core/text.hpp"
 #include "dedup/story_features.hpp"
@@ -201,6 +202,30 @@ std::string normalize_text(std::string_view text) {
     return out;
 }
 
+namespace {
+
+class NormMemo {
+public:
+    const std::string& get(std::string_view word) {
+        key_.assign(word);
+        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
+        if (map_.size() >= kCapacity) map_.clear();
+        return map_.emplace(key_, normalize_text(word)).first->second;
+    }
+
+private:
+    static constexpr std::size_t kCapacity = 32 * 1024;
+    std::string key_;  // the lookup key, reused: no allocation for a word already held
+    std::unordered_map<std::string, std::string> map_;
+};
+
+}  // namespace
+
+const std::string& normalize_word(std::string_view word) {
+    thread_local NormMemo memo;
+    return memo.get(word);
+}
+
 std::string text_of_html(std::string_view html) {
     std::string out;
     out.reserve(html.size());
@@ -242,6 +267,32 @@ namespace {
 // The start of a text that holds its first `words` words, cut at an ASCII space, tab or newline
 // (so that normalizing the start gives the start of the normalized whole: normalize_text works
 // character by character, and no mark or ligature spans a space); the whole text when shorter.
+// normalize_text(text), token by token through the per-thread memo: the same words, since no
+// mark or ligature spans the whitespace between tokens (see leading_words).
+std::string normalize_tokens(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    const auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; };
+    for (std::size_t i = 0; i < text.size();) {
+        while (i < text.size() && is_space(text[i])) ++i;
+        const std::size_t start = i;
+        while (i < text.size() && !is_space(text[i])) ++i;
+        if (i == start) continue;
+        const auto append = [&out](std::string_view norm) {
+            if (norm.empty()) return;
+            if (!out.empty()) out.push_back(' ');
+            out += norm;
+        };
+        const std::string_view token = text.substr(start, i - start);
+        if (is_ascii(token)) {
+            append(normalize_ascii(token));
+        } else {
+            append(normalize_word(token));
+        }
+    }
+    return out;
+}
+
 std::string_view leading_words(std::string_view text, std::size_t words) {
     std::size_t seen = 0;
     bool in_token = false;
@@ -268,7 +319,7 @@ std::uint64_t story_fingerprint(const ParsedItem& item, std::string_view text) {
     std::vector<std::string_view> words;
     for (const std::size_t raw_words : {kLeadWords + kLeadWords / 4, 4 * kLeadWords, text.size()}) {
         const std::string_view start = leading_words(text, raw_words);
-        body = normalize_text(start);
+        body = normalize_tokens(start);
         words = words_of(body);
         if (words.size() >= kLeadWords || start.size() == text.size()) break;
     }

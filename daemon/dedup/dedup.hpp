@@ -26,6 +26,11 @@ std::string canonical_url(std::string_view url);
 // hamza/madda → alef, alef maqsura → yeh, teh marbuta → heh), digits of any
 // script as ASCII, punctuation as spaces, whitespace collapsed.
 std::string normalize_text(std::string_view text);
+// normalize_text of one word (any text without whitespace), remembered per thread: news repeats
+// its vocabulary, and ICU's normalisation of a word (through UTF-16 and back) costs several times
+// finding it again. Bounded: emptied when full, so a thread's memory stays at a few megabytes. The
+// reference holds until the thread's next call.
+const std::string& normalize_word(std::string_view word);
 
 // Visible text of the sanitized HTML our parser emits (tags dropped, the five
 // XML entities and numeric references decoded).

@@ -146,29 +146,7 @@ bool ends_sentence(std::string_view gap) {
 
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
 
-// normalize_text of one non-ASCII word, remembered per thread: news repeats its vocabulary, and
-// ICU's normalisation of a word (through UTF-16 and back) costs several times finding it again.
-// Bounded: emptied when full, so a thread's memory stays at a few megabytes whatever it reads.
-// (Stems and stop-word answers are not memoised: on the ingest bench a lookup cost as much.)
-class NormMemo {
-public:
-    const std::string& get(std::string_view word) {
-        key_.assign(word);
-        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
-        if (map_.size() >= kCapacity) map_.clear();
-        return map_.emplace(key_, normalize_text(word)).first->second;
-    }
-
-private:
-    static constexpr std::size_t kCapacity = 32 * 1024;
-    std::string key_;  // the lookup key, reused: no allocation for a word already held
-    std::unordered_map<std::string, std::string> map_;
-};
-
-const std::string& cached_norm(std::string_view word) {
-    thread_local NormMemo memo;
-    return memo.get(word);
-}
+const std::string& cached_norm(std::string_view word) { return normalize_word(word); }
 
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
 // before each. A word is a run of letters (with their marks) or a run of digits, so "14h30" is
