@@ -1211,7 +1211,7 @@ void Daemon::report_prune(const Result<store::PruneResult>& pruned) {
 }
 
 // A few lines per feed: rendered and compressed on the loop thread, like a 304 answer.
-void Daemon::publish_metrics() {
+void Daemon::render_pages() {
     if (!http_ || pages_rendering_) return;  // the rendering under way answers the requests waiting
     metrics_.feeds.clear();
     metrics_.feeds.reserve(feeds_.size());
@@ -1485,7 +1485,7 @@ void Daemon::declare_pages(publish::HttpServer& server) {
     // that a client asking in a loop costs one rendering every kMinPublishGap.
     const auto max_age = std::chrono::duration_cast<std::chrono::milliseconds>(kMinPublishGap);
     for (const std::string_view path : {std::string_view("/metrics"), publish::kStatusPath, publish::kStatusJsonPath})
-        server.on_demand(std::string(path), max_age, [this] { publish_metrics(); });
+        server.on_demand(std::string(path), max_age, [this] { render_pages(); });
 }
 
 std::string Daemon::rebind(const DaemonSettings& settings) {

@@ -170,7 +170,7 @@ private:
     // /metrics and the status pages, from the loop's own state: copied here, rendered and
     // compressed on a worker (10,000 feeds took the loop 0.2-0.4 s), served when back. Called when
     // a client asks for one of them (declare_pages): nobody asking, nothing is rendered.
-    void publish_metrics();
+    void render_pages();
     void declare_pages(publish::HttpServer& server);
     // Retention (config: retention): at start-up, then every kPruneEvery from the wake timer.
     void maybe_prune(SysTime now);

@@ -146,8 +146,6 @@ bool ends_sentence(std::string_view gap) {
 
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
 
-const std::string& cached_norm(std::string_view word) { return normalize_word(word); }
-
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
 // before each. A word is a run of letters (with their marks) or a run of digits, so "14h30" is
 // three words and "6,1" one number.
@@ -170,7 +168,7 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
         // as written (normalize_text would split "6.1").
         current.norm = current.script == Script::digits ? current.text
                        : is_ascii(current.text)         ? to_lower_ascii(current.text)
-                                                        : cached_norm(current.text);
+                                                        : normalize_word(current.text);
         words.push_back(std::move(current));
         current = Word{};
         in_word = false;
