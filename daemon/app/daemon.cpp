@@ -1166,6 +1166,11 @@ void Daemon::maybe_finish() {
         stop();
         return;
     }
+    if (stopping_ && mode_ == Mode::service && changed_since_publish_ && !publish_running_) {
+        // A service leaves its files with everything it stored: the next start may be far off.
+        request_publish();
+        return;
+    }
     if (stopping_ && !publish_running_) {
         // Nothing of ours is pending: drop what still waits on the loop
         // (idle keep-alive connections, curl's timers) and let run() return.
@@ -1270,7 +1275,7 @@ void Daemon::request_publish() {
         return;
     }
     const auto started = std::chrono::steady_clock::now();
-    if (mode_ == Mode::service && started < last_publish_started_ + kMinPublishGap) {
+    if (mode_ == Mode::service && !stopping_ && started < last_publish_started_ + kMinPublishGap) {
         if (publish_waiting_) return;
         publish_waiting_ = true;
         publish_gap_timer_.expires_at(last_publish_started_ + kMinPublishGap);
@@ -1418,13 +1423,10 @@ void Daemon::stop() {
     if (stopping_) return;
     stopping_ = true;
     shared_publish_timer_.cancel();
-    if (publish_waiting_) {
-        // What landed since the last publication reaches the files before the daemon leaves.
-        publish_gap_timer_.cancel();
-        publish_waiting_ = false;
-        last_publish_started_ = {};
-        request_publish();
-    }
+    // What landed since the last publication (waiting for its gap, folded into a running
+    // publication, or still being ingested) is published by maybe_finish once nothing is in flight.
+    publish_gap_timer_.cancel();
+    publish_waiting_ = false;
     if (mode_ == Mode::service) notify_stopping();
     signals_.cancel();
     wake_timer_.cancel();
