@@ -34,37 +34,19 @@ using StemmerHandle = std::unique_ptr<sb_stemmer, StemmerDeleter>;
 
 // A Snowball stemmer keeps its work buffer inside the handle, so one handle must never serve
 // two threads: each thread that extracts features owns one per language, for its lifetime.
-//
-// Each also remembers its last stems in a small direct-mapped table per language: news words
-// follow a Zipf law, so most words of a text were stemmed a moment ago, and stemming was a
-// twelfth of a cold cycle's CPU. A slot holds the word itself, so a collision only costs a stem;
-// the table is small (kStemSlots entries a language, under 100 KiB): 4,096 saved hardly more.
+// Stems are remembered with the other facts of a word (WordFactsMemo).
 class Stemmers {
 public:
     std::string stem(Lang lang, std::string_view word) {
         sb_stemmer* stemmer = handle(lang);
         if (stemmer == nullptr || word.empty()) return std::string(word);
-        std::vector<CachedStem>& cache = caches_[static_cast<std::size_t>(lang)];
-        if (cache.empty()) cache.resize(kStemSlots);
-        CachedStem& slot = cache[std::hash<std::string_view>{}(word) & (kStemSlots - 1)];
-        if (slot.filled && slot.word == word) return slot.stem;
         const sb_symbol* out =
             sb_stemmer_stem(stemmer, reinterpret_cast<const sb_symbol*>(word.data()), static_cast<int>(word.size()));
         if (out == nullptr) return std::string(word);  // out of memory: the word as it is
-        slot.word.assign(word);
-        slot.stem.assign(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
-        slot.filled = true;
-        return slot.stem;
+        return std::string(reinterpret_cast<const char*>(out), static_cast<std::size_t>(sb_stemmer_length(stemmer)));
     }
 
 private:
-    static constexpr std::size_t kStemSlots = 1024;  // a power of two
-    struct CachedStem {
-        std::string word;
-        std::string stem;
-        bool filled = false;
-    };
-
     sb_stemmer* handle(Lang lang) {
         const auto index = static_cast<std::size_t>(lang);
         if (!handles_[index] && !tried_[index]) {
@@ -77,7 +59,6 @@ private:
 
     std::array<StemmerHandle, 4> handles_;
     std::array<bool, 4> tried_{};
-    std::array<std::vector<CachedStem>, 4> caches_;
 };
 
 Stemmers& thread_stemmers() {
@@ -120,7 +101,109 @@ struct Word {
     bool upper_first = false;
     bool all_upper = false;
     bool sentence_start = false;
+    struct WordFacts* facts = nullptr;  // look_up_words(): what the lexicon says of norm
 };
+
+// What the lexicon and the stemmers say of one word, asked once per distinct word a thread meets
+// instead of once per question per occurrence: news words follow a Zipf law, and the lookups of
+// every word of every item (stop lists, weekdays, months, markers, cues, stems) were a fifth of
+// extract_features. Each answer is looked up when first asked for.
+class WordFacts {
+public:
+    bool noise(Lang list, std::string_view norm) {
+        const auto bit = static_cast<std::uint16_t>(1u << static_cast<unsigned>(list));
+        if (!(known_ & bit)) {
+            known_ |= bit;
+            if (lexicon::is_noise_word(list, norm)) noise_ |= bit;
+        }
+        return noise_ & bit;
+    }
+    std::optional<int> weekday(std::string_view norm) {
+        if (!(known_ & kWeekday)) {
+            known_ |= kWeekday;
+            weekday_ = static_cast<std::int8_t>(lexicon::weekday_of(norm).value_or(0));
+        }
+        return weekday_ ? std::optional<int>(weekday_) : std::nullopt;
+    }
+    std::optional<int> month(std::string_view norm) {
+        if (!(known_ & kMonth)) {
+            known_ |= kMonth;
+            month_ = static_cast<std::int8_t>(lexicon::month_of(norm).value_or(0));
+        }
+        return month_ ? std::optional<int>(month_) : std::nullopt;
+    }
+    // +1 French, -1 English, 0 neither.
+    int marker(std::string_view norm) {
+        if (!(known_ & kMarker)) {
+            known_ |= kMarker;
+            marker_ = lexicon::is_french_marker(norm) ? 1 : lexicon::is_english_marker(norm) ? -1 : 0;
+        }
+        return marker_;
+    }
+    lexicon::Cue cue(std::string_view norm) {
+        if (!(known_ & kCue)) {
+            known_ |= kCue;
+            cue_ = lexicon::cue_of(norm);
+        }
+        return cue_;
+    }
+    // An Arabic word's stem_arabic, or a Latin word's stem in `lang` (French or English).
+    const std::string& stem(Lang lang, std::string_view norm, bool arabic);
+
+private:
+    static constexpr std::uint16_t kWeekday = 1u << 4, kMonth = 1u << 5, kMarker = 1u << 6, kCue = 1u << 7,
+                                   kStem = 1u << 8, kEnglishStem = 1u << 9;
+    std::uint16_t known_ = 0;  // bits 0-3: noise in list Lang k, then what the constants name
+    std::uint8_t noise_ = 0;
+    std::int8_t weekday_ = 0, month_ = 0, marker_ = 0;
+    lexicon::Cue cue_ = lexicon::Cue::none;
+    std::string stem_, english_stem_;  // an Arabic or French stem; an English one
+};
+
+const std::string& WordFacts::stem(Lang lang, std::string_view norm, bool arabic) {
+    const std::uint16_t bit = lang == Lang::en ? kEnglishStem : kStem;
+    std::string& out = lang == Lang::en ? english_stem_ : stem_;
+    if (!(known_ & bit)) {
+        known_ |= bit;
+        out = arabic ? stem_arabic(norm) : thread_stemmers().stem(lang, norm);
+    }
+    return out;
+}
+
+class WordFactsMemo {
+public:
+    // Before the words of an item are looked up: entries stay where they are until the next
+    // call, so a Word may point at its facts while its item is read.
+    void start_item() {
+        if (map_.size() >= kCapacity) map_.clear();
+    }
+    WordFacts& of(Script script, const std::string& norm) {
+        key_.assign(1, static_cast<char>(script));
+        key_ += norm;
+        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
+        return map_.emplace(key_, WordFacts{}).first->second;
+    }
+
+private:
+    // About 130 bytes an entry: 2 MB a thread at most.
+    static constexpr std::size_t kCapacity = 16 * 1024;
+    std::string key_;  // reused: no allocation for a word already held
+    std::unordered_map<std::string, WordFacts> map_;
+};
+
+WordFactsMemo& thread_word_facts() {
+    thread_local WordFactsMemo memo;
+    return memo;
+}
+
+// Points each word at its facts; after unglue_places, which may change a norm.
+void look_up_words(std::vector<Word>& words) {
+    WordFactsMemo& memo = thread_word_facts();
+    for (Word& w : words) w.facts = &memo.of(w.script, w.norm);
+}
+
+std::optional<int> month_of(const Word& w) { return w.facts->month(w.norm); }
+lexicon::Cue cue_of(const Word& w) { return w.facts->cue(w.norm); }
 
 // Bytes of text read at most: a lead is the first words, and a title is short, so a huge
 // content field is not read past this.
@@ -285,8 +368,9 @@ Lang guess_language(const std::vector<Word>& title, const std::vector<Word>& lea
             if (w.script == Script::arabic) ++arabic;
             if (w.script != Script::latin) continue;
             ++latin;
-            french += lexicon::is_french_marker(w.norm) ? 1 : 0;
-            english += lexicon::is_english_marker(w.norm) ? 1 : 0;
+            const int marker = w.facts->marker(w.norm);
+            french += marker > 0 ? 1 : 0;
+            english += marker < 0 ? 1 : 0;
         }
     if (arabic > 0 && arabic >= latin) return Lang::ar;
     if (latin > 0 && french != english) return french > english ? Lang::fr : Lang::en;
@@ -310,15 +394,14 @@ bool is_noise(const Word& w, Lang lang) {
     if (w.script == Script::digits) return false;
     if (code_points(w.norm) < 2) return true;
     const Lang list = w.script == Script::arabic ? Lang::ar : latin_list(lang);
-    return lexicon::is_noise_word(list, w.norm);
+    return w.facts->noise(list, w.norm);
 }
 
 // Arabic words take the Arabic stemmer whatever the document's language; Latin words take the
 // document's, and stay as written in an Arabic text, where they are names (Cadena SER).
-std::string term_of(const Word& w, Lang lang) {
-    if (w.script == Script::arabic) return stem_arabic(w.norm);
-    if (w.script == Script::latin && (lang == Lang::fr || lang == Lang::en))
-        return thread_stemmers().stem(lang, w.norm);
+const std::string& term_of(const Word& w, Lang lang) {
+    if (w.script == Script::arabic) return w.facts->stem(Lang::ar, w.norm, true);
+    if (w.script == Script::latin && (lang == Lang::fr || lang == Lang::en)) return w.facts->stem(lang, w.norm, false);
     return w.norm;
 }
 
@@ -427,13 +510,13 @@ private:
             }
         }
         std::size_t from = start;
-        while (from < end && (is_noise(words[from], lang_) || lexicon::month_of(words[from].norm))) ++from;
+        while (from < end && (is_noise(words[from], lang_) || month_of(words[from]))) ++from;
         std::size_t to = end;
         while (to > from && (is_noise(words[to - 1], lang_) || is_name_connector(words[to - 1]))) --to;
         if (from == to) return end;
         // A capital forced by the start of a sentence says nothing of its word: kept only when the
         // word is capitalised elsewhere too ("Actress Lindsay Lohan" → "Lindsay Lohan").
-        const bool after_honorific = from > 0 && lexicon::cue_of(words[from - 1].norm) == lexicon::Cue::person;
+        const bool after_honorific = from > 0 && cue_of(words[from - 1]) == lexicon::Cue::person;
         if (words[from].sentence_start && !after_honorific && lang_ != Lang::ar &&
             !confirmed_.contains(words[from].norm))
             ++from;
@@ -456,7 +539,7 @@ private:
             add(words, i, i + static_cast<std::size_t>(n), EntityKind::place);
             return i + static_cast<std::size_t>(n);
         }
-        const lexicon::Cue cue = lexicon::cue_of(words[i].norm);
+        const lexicon::Cue cue = cue_of(words[i]);
         if (cue == lexicon::Cue::none) return i + 1;
         std::size_t from = i + 1;
         if (cue == lexicon::Cue::place) {
@@ -477,7 +560,7 @@ private:
         for (std::size_t k = from; k < to; ++k) {
             const Word& w = words[k];
             if (w.script != Script::arabic || !joins_name(w.gap) || is_noise(w, lang_) ||
-                lexicon::cue_of(w.norm) != lexicon::Cue::none || lexicon::month_of(w.norm))
+                cue_of(w) != lexicon::Cue::none || month_of(w))
                 return false;
         }
         return true;
@@ -532,7 +615,7 @@ void find_quantities(const std::vector<Word>& words, std::set<std::string>& out)
     for (std::size_t i = 0; i < n; ++i) {
         const Word& w = words[i];
         if (w.script != Script::digits) {
-            if (const auto day = lexicon::weekday_of(w.norm)) out.insert("wday:" + std::to_string(*day));
+            if (const auto day = w.facts->weekday(w.norm)) out.insert("wday:" + std::to_string(*day));
             continue;
         }
         const auto dots = std::count(w.text.begin(), w.text.end(), '.');
@@ -581,14 +664,14 @@ void find_quantities(const std::vector<Word>& words, std::set<std::string>& out)
                           words[j].norm == "rd" || words[j].norm == "th"))
                 ++j;
             if (j < n && joins_name(words[j].gap)) {
-                if (const auto month = lexicon::month_of(words[j].norm)) {
+                if (const auto month = month_of(words[j])) {
                     out.insert(date_key(*month, *a));
                     i = j;
                     continue;
                 }
             }
             if (i > 0 && words[i - 1].script != Script::digits && (joins_name(w.gap) || trim(w.gap) == ".")) {
-                if (const auto month = lexicon::month_of(words[i - 1].norm)) {
+                if (const auto month = month_of(words[i - 1])) {
                     out.insert(date_key(*month, *a));
                     continue;
                 }
@@ -734,6 +817,9 @@ StoryFeatures extract_features(const ParsedItem& item) {
     std::vector<Word> lead = words_of_text(lead_text, kFeatureLeadWords);
     unglue_places(title);
     unglue_places(lead);
+    thread_word_facts().start_item();
+    look_up_words(title);
+    look_up_words(lead);
     const Lang lang = guess_language(title, lead, item.language);
 
     StoryFeatures f;
