@@ -218,13 +218,20 @@ bool is_digit(UChar32 c) { return u_charType(c) == U_DECIMAL_DIGIT_NUMBER; }
 
 bool ends_sentence(std::string_view gap) {
     // Sentence ends, quotes, brackets, dashes, bullets and line breaks: after any of them a
-    // capital letter says nothing about the word.
-    static constexpr std::array<std::string_view, 22> kMarks{
-        ".", "!", "?", ":",      ";",      "\"", "\u201C", "\u201D", "\u00AB", "\u00BB", "(",
-        ")", "[", "]", "\u2014", "\u2013", "|",  "\u2022", "\n",     "\u061F", "\u061B", "\u06D4"};
-    for (const std::string_view m : kMarks)
-        if (gap.find(m) != std::string_view::npos) return true;
-    return gap.find(" -") != std::string_view::npos || gap.find("- ") != std::string_view::npos;
+    // capital letter says nothing about the word. One pass over the gap, which is a single
+    // space for most words (22 searches of it were a quarter of words_of_text).
+    static constexpr std::string_view kAsciiMarks = ".!?:;\"()[]|\n";
+    static constexpr std::array<std::string_view, 10> kWideMarks{"\u201C", "\u201D", "\u00AB", "\u00BB", "\u2014",
+                                                                 "\u2013", "\u2022", "\u061F", "\u061B", "\u06D4"};
+    for (std::size_t i = 0; i < gap.size(); ++i) {
+        const char c = gap[i];
+        if (kAsciiMarks.find(c) != std::string_view::npos) return true;
+        if (c == '-' && ((i > 0 && gap[i - 1] == ' ') || (i + 1 < gap.size() && gap[i + 1] == ' '))) return true;
+        if (static_cast<unsigned char>(c) >= 0x80)
+            for (const std::string_view m : kWideMarks)
+                if (gap.substr(i).starts_with(m)) return true;
+    }
+    return false;
 }
 
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
