@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <random>
 #include <string>
 #include <unordered_map>
@@ -153,7 +154,11 @@ private:
     // Queues the document for the database thread, which ingests the documents queued while it
     // was busy together (run_ingests): one transaction, or one each when an ingest in it failed.
     void ingest(const std::string& name, FeedState state, Document document, IngestNote note);
+    // On db_: ingests a batch of the documents waiting, then queues itself again while any wait.
     void run_ingests();
+    struct IngestDone;
+    struct ReadyIngest;
+    std::vector<IngestDone> ingest_batch(std::vector<ReadyIngest> batch);
     void save_state(FeedState state);
     void save_queued_states();
     void apply_config(Config fresh, std::map<std::string, Credentials, std::less<>> credentials);
@@ -238,8 +243,9 @@ private:
         IngestNote note;
         SysTime now;
     };
+    std::mutex ready_mutex_;  // the loop adds to ready_ingests_, db_ takes from it
     std::vector<ReadyIngest> ready_ingests_;
-    bool ingest_running_ = false;
+    bool ingest_running_ = false;  // a run_ingests() is queued or running on db_
     bool publish_running_ = false;
     bool publish_again_ = false;
     bool publish_waiting_ = false;  // a publication waits for publish_gap_timer_
