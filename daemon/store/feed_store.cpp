@@ -220,11 +220,13 @@ std::uint64_t from_db(std::int64_t fingerprint) noexcept { return std::bit_cast<
 
 // items.categories: a JSON array of strings (see schema/0001_init.sql).
 std::string categories_to_json(const std::vector<std::string>& categories) {
+    if (categories.empty()) return "[]";  // most items: no JSON value built and thrown away
     return nlohmann::json(categories).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
 // items.enclosures: a JSON array of {"url", "type", "length"} (see schema/0006_item_details.sql).
 std::string enclosures_to_json(const std::vector<Enclosure>& enclosures) {
+    if (enclosures.empty()) return "[]";
     nlohmann::json out = nlohmann::json::array();
     for (const Enclosure& e : enclosures) {
         nlohmann::json one{{"url", e.url}, {"type", e.type}};
