@@ -148,29 +148,9 @@ struct StoryEngine::Query {
     std::string language;
 };
 
-StoryEngine::Story::Story(const Story& other)
-    : id(other.id),
-      fingerprint(other.fingerprint),
-      url_hash(other.url_hash),
-      block(other.block ? std::make_unique_for_overwrite<std::uint8_t[]>(other.block_bytes()) : nullptr),
-      kept_since(other.kept_since),
-      term_count(other.term_count),
-      language(other.language) {
-    if (block) std::copy_n(other.block.get(), other.block_bytes(), block.get());
-}
-
 std::uint32_t StoryEngine::expiry_time(SysTime t) {
     const auto seconds = std::chrono::duration_cast<Seconds>(t.time_since_epoch()).count();
     return static_cast<std::uint32_t>(std::clamp<std::int64_t>(seconds, 0, std::numeric_limits<std::uint32_t>::max()));
-}
-
-StoryEngine::TermReader StoryEngine::Story::terms() const { return TermReader(block.get(), term_count); }
-
-std::size_t StoryEngine::Story::block_bytes() const {
-    auto it = terms().begin();
-    const std::uint8_t* end = block.get();
-    for (; it != std::default_sentinel; ++it) end = it.position();
-    return static_cast<std::size_t>(end - block.get());
 }
 
 void StoryEngine::encode_terms(std::span<const std::uint32_t> sorted, std::vector<std::uint8_t>& out) {
@@ -365,15 +345,17 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     if (packed.size() > kMaxStoryTerms) packed.resize(kMaxStoryTerms);  // never: titles and leads are capped
     const auto term_count = static_cast<std::uint16_t>(packed.size());
     encode_terms(packed, block_scratch_);
-    auto block = std::make_unique_for_overwrite<std::uint8_t[]>(block_scratch_.size());
-    std::copy(block_scratch_.begin(), block_scratch_.end(), block.get());
 
     Story& s = stories_[slot];
+    s.block_bytes = static_cast<std::uint32_t>(block_scratch_.size());
+    if (s.block_bytes > 0) {
+        s.block = blocks_.allocate(block_scratch_.size());
+        std::copy(block_scratch_.begin(), block_scratch_.end(), blocks_.data(s.block));
+    }
     s.id = story_id;
     s.kept_since = expiry_time(kept_since);
     s.fingerprint = f.fingerprint;
     s.url_hash = url_key(f.canonical_url);
-    s.block = std::move(block);
     s.term_count = term_count;
     s.language = language_code(f.language);
     times_[slot] = time;
@@ -383,7 +365,7 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     // moved the whole list each time (1.4% of a 10,000-feed cold cycle, on the database thread).
     // Only lists of terms in at most `postings` stories are read, and those are never full.
     const std::size_t shed = std::max<std::size_t>(limits_.postings / 4, 1);
-    for (const Packed p : s.terms()) {
+    for (const Packed p : terms_of(s)) {
         TermEntry& entry = terms_[p.id()];
         ++df_[p.id()];
         if (entry.postings.size() >= limits_.postings + shed) entry.postings.erase_front(shed);
@@ -407,12 +389,13 @@ void StoryEngine::remove(std::int64_t story_id) {
     const Slot slot = slot_of(story_id);
     if (slot == kNone) return;
     Story& s = stories_[slot];
-    for (const Packed p : s.terms()) release(p.id(), slot);
+    for (const Packed p : terms_of(s)) release(p.id(), slot);
     ids_.erase(mix64(static_cast<std::uint64_t>(story_id)), slot,
                [this](Slot v) { return mix64(static_cast<std::uint64_t>(stories_[v].id)); });
     if (s.url_hash != 0) by_url_.erase(s.url_hash, slot, [this](Slot v) { return stories_[v].url_hash; });
     if (s.fingerprint != 0)
         by_fingerprint_.erase(mix64(s.fingerprint), slot, [this](Slot v) { return mix64(stories_[v].fingerprint); });
+    if (s.block_bytes > 0) blocks_.release(s.block, s.block_bytes);
     s = Story{};
     times_[slot] = SysTime{};
     free_slots_.push_back(slot);
@@ -443,7 +426,7 @@ std::size_t StoryEngine::memory_bytes() const {
                         expiry_.capacity() * sizeof(expiry_.front()) + accumulated_.capacity() * sizeof(float) +
                         touched_.capacity() * sizeof(Slot);
     terms_.for_each([&](const TermEntry& t) { bytes += t.postings.heap_bytes(); });
-    stories_.for_each([&](const Story& s) { bytes += s.block_bytes(); });
+    bytes += blocks_.memory_bytes();
     return bytes;
 }
 
@@ -578,7 +561,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         if (is_entity(t.role)) unshared += idf(df_[t.id], q.log_n);
     };
     auto qi = q.terms.begin();
-    for (const Packed p : s.terms()) {
+    for (const Packed p : terms_of(s)) {
         const TermId id = p.id();
         const Role role = p.role();
         const std::uint32_t df = df_[id];
@@ -645,7 +628,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
             for (const Query::Term& t : q.terms)
                 if (t.role == role) (side_a += side_a.empty() ? "" : " ") += text_of(t.id);
             if (unknown_mine) side_a += side_a.empty() ? "?" : " ?";
-            for (const Packed p : s.terms())
+            for (const Packed p : terms_of(s))
                 if (p.role() == role) (side_b += side_b.empty() ? "" : " ") += text_of(p.id());
             return std::string(name) + ":" + side_a + "|" + side_b;
         });

@@ -35,6 +35,7 @@
 
 #include "core/story_index.hpp"
 #include "core/types.hpp"
+#include "dedup/block_arena.hpp"
 #include "dedup/chunked_array.hpp"
 #include "dedup/probe_table.hpp"
 #include "dedup/slot_list.hpp"
@@ -317,23 +318,17 @@ private:
         // URL, and the store, which keeps the URL, looks an item's up exactly before it asks the
         // engine. So a match on the hash alone is never taken by the store (StoryMatch::by_url).
         std::uint64_t url_hash = 0;
-        // Its terms sorted by id, encoded (see TermReader): one allocation a story, of exactly its
-        // size (a vector would add 16 bytes a story and its spare capacity).
-        std::unique_ptr<std::uint8_t[]> block;
+        // Its terms sorted by id, encoded (see TermReader), in blocks_ (block_bytes long; none
+        // for a story without terms).
+        BlockArena::Handle block = 0;
+        std::uint32_t block_bytes = 0;
         std::uint32_t kept_since = 0;  // expiry_time()
         std::uint16_t term_count = 0;  // a story's words are capped well below (kMaxStoryTerms)
         std::uint8_t language = 0;     // index in languages_
-
-        Story() = default;
-        Story(Story&&) noexcept = default;
-        Story& operator=(Story&&) noexcept = default;
-        // An engine is a value (tests and the evaluation copy one): a copy owns its own block.
-        Story(const Story& other);
-        Story& operator=(const Story& other) { return *this = Story(other); }
-
-        TermReader terms() const;
-        std::size_t block_bytes() const;
     };
+    TermReader terms_of(const Story& s) const {
+        return TermReader(s.block_bytes > 0 ? blocks_.data(s.block) : nullptr, s.term_count);
+    }
     // The block of these terms (Packed bits, sorted by id), as TermReader reads it.
     static void encode_terms(std::span<const std::uint32_t> sorted, std::vector<std::uint8_t>& out);
     static_assert(sizeof(Packed) == sizeof(std::uint32_t));
@@ -381,6 +376,7 @@ private:
     ProbeTable term_ids_;  // term text -> id
     // Per slot, in chunks (see chunked_array.hpp: a vector's growth is the engine's peak).
     ChunkedArray<Story> stories_;
+    BlockArena blocks_;            // the stories' term blocks
     ChunkedArray<SysTime> times_;  // apart from stories_: read for every posting entry
     std::vector<Slot> free_slots_;
     ProbeTable ids_;             // story id -> slot
