@@ -295,5 +295,38 @@ TEST(ExtractFeatures, ThreadsHaveTheirOwnStemmers) {
     EXPECT_EQ(mismatches, std::vector<int>(4, 0));
 }
 
+// A thread remembers what it learnt of each word it met (its stems, whether it is a stop word):
+// an item's features must not depend on what the thread read before, neither on a word met in
+// another language (one Latin word, a French and an English stem) nor on that memory filling up
+// and starting over, which happens here in the middle of the run (16,384 words).
+TEST(ExtractFeatures, FeaturesDoNotDependOnWhatTheThreadReadBefore) {
+    const std::vector<ParsedItem> texts{
+        // "national" and "festival" stem to "nation" and "festiv" in English, stay whole in French.
+        item("The national festival opened with a new generation", "The festival drew the national press."),
+        item("Le festival national s'ouvre sur une nouvelle génération", "Le festival national attire la presse."),
+        item("الشرطة تعلن توقيف المشتبه فيهم في طنجة", "أعلنت السلطات الأمنية بطنجة توقيف ثلاثة أشخاص"),
+        item("Stations: reports of attacks", "Reports of attacks on stations in Rabat on Monday 12 March."),
+    };
+    // Each with 40 words the thread has not met yet, so that the memory fills while an item is read.
+    std::mt19937 random(11);
+    std::vector<ParsedItem> items;
+    for (int round = 0; round < 150; ++round)
+        for (ParsedItem i : texts) {
+            for (int w = 0; w < 40; ++w) {
+                i.summary += " m";
+                for (std::uint32_t x = random(); x > 0; x /= 26) i.summary += static_cast<char>('a' + x % 26);
+            }
+            items.push_back(std::move(i));
+        }
+    std::vector<std::string> alone;  // each item in a thread that read nothing else
+    for (const ParsedItem& i : items) std::thread([&] { alone.push_back(serialize(extract_features(i))); }).join();
+    std::vector<std::string> in_turn;
+    std::thread([&] {
+        for (const ParsedItem& i : items) in_turn.push_back(serialize(extract_features(i)));
+    }).join();
+    ASSERT_EQ(in_turn.size(), alone.size());
+    for (std::size_t k = 0; k < items.size(); ++k) ASSERT_EQ(in_turn[k], alone[k]) << "item " << k;
+}
+
 }  // namespace
 }  // namespace tributary::dedup

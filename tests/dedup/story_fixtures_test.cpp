@@ -63,9 +63,9 @@ LabelledPairs load_pairs(const std::string& relative) {
     return out;
 }
 
-// Each thread remembers the stems it computed lately (dedup/story_features.cpp): the features of
-// an item must not depend on what the thread saw before. Thousands of words over a table of a
-// few thousand slots: collisions happen, and a slot that answered for another word shows here.
+// Each thread remembers what it learnt of the words it met (WordFactsMemo in
+// dedup/story_features.cpp): the features of an item must not depend on what the thread saw
+// before, in either order of our pairs.
 TEST(StoryFixtures, FeaturesDoNotDependOnWhatTheThreadExtractedBefore) {
     const nlohmann::json doc = nlohmann::json::parse(read_fixture("dedup/ar-fr-pairs.json"));
     std::vector<ParsedItem> items;
