@@ -9,7 +9,7 @@
 // fingerprint). Growing and erasing need each stored value's hash again: the caller passes
 // `hash_of`, which reads it from the owner's arrays. Linear probing, at most three quarters full
 // (half full, the three tables of story slots took 6 MB for the 175,000 stories of 10,000 feeds,
-// 2.2 cells a story; now 1.5, and match and add cost the same on the story engine bench), erasure
+// 3 cells a story; now 1.5, and match and add cost the same on the story engine bench), erasure
 // by backward shift (no tombstones, so a long-running daemon's probes never lengthen).
 
 #include <cstdint>
