@@ -147,8 +147,8 @@ public:
         }
         return cue_;
     }
-    // An Arabic word's stem_arabic, or a Latin word's stem in `lang` (French or English).
-    const std::string& stem(Lang lang, std::string_view norm, bool arabic);
+    // Its stem in `lang`: stem_arabic for Lang::ar (an Arabic word), else a French or English one.
+    const std::string& stem(Lang lang, std::string_view norm);
 
 private:
     static constexpr std::uint16_t kWeekday = 1u << 4, kMonth = 1u << 5, kMarker = 1u << 6, kCue = 1u << 7,
@@ -160,12 +160,12 @@ private:
     std::string stem_, english_stem_;  // an Arabic or French stem; an English one
 };
 
-const std::string& WordFacts::stem(Lang lang, std::string_view norm, bool arabic) {
+const std::string& WordFacts::stem(Lang lang, std::string_view norm) {
     const std::uint16_t bit = lang == Lang::en ? kEnglishStem : kStem;
     std::string& out = lang == Lang::en ? english_stem_ : stem_;
     if (!(known_ & bit)) {
         known_ |= bit;
-        out = arabic ? stem_arabic(norm) : thread_stemmers().stem(lang, norm);
+        out = lang == Lang::ar ? stem_arabic(norm) : thread_stemmers().stem(lang, norm);
     }
     return out;
 }
@@ -407,8 +407,8 @@ bool is_noise(const Word& w, Lang lang) {
 // Arabic words take the Arabic stemmer whatever the document's language; Latin words take the
 // document's, and stay as written in an Arabic text, where they are names (Cadena SER).
 const std::string& term_of(const Word& w, Lang lang) {
-    if (w.script == Script::arabic) return w.facts->stem(Lang::ar, w.norm, true);
-    if (w.script == Script::latin && (lang == Lang::fr || lang == Lang::en)) return w.facts->stem(lang, w.norm, false);
+    if (w.script == Script::arabic) return w.facts->stem(Lang::ar, w.norm);
+    if (w.script == Script::latin && (lang == Lang::fr || lang == Lang::en)) return w.facts->stem(lang, w.norm);
     return w.norm;
 }
 
