@@ -87,13 +87,14 @@ struct UnitSpelling {
 };
 // Only units whose two different values mean two different facts. Counts of people are left
 // out on purpose: a toll is revised between two reports of one event.
-constexpr std::array<UnitSpelling, 11> kUnits{{
+constexpr std::array<UnitSpelling, 12> kUnits{{
     {"pct", "percent pourcent بالمائة بالمئة المائة المئة"},
     {"km", "km kilometres kilometers kilometre kilometer kms كلم كيلومتر كيلومترا كيلومترات"},
     {"deg", "degrees degree degres degre درجة درجات"},
-    {"mad", "dirhams dirham dh dhs mdh درهم دراهم درهما"},
+    {"mad", "dirhams dirham dh dhs درهم دراهم درهما"},
     {"eur", "euros euro eur يورو أورو"},
     {"usd", "dollars dollar usd دولار دولارا دولارات"},
+    {"gbp", "gbp sterling"},
     // Ages and durations: a suspect of 34 and one of 27 are two people.
     {"yr", "year years ans an عاما عام سنة سنوات سنه"},
     {"mm", "mm millimetres millimeters millimetre ملم مليمتر مليمترا"},
@@ -106,6 +107,11 @@ constexpr std::array<UnitSpelling, 11> kUnits{{
 constexpr std::string_view kThousands = "thousand thousands mille milliers ألف آلاف الاف";
 constexpr std::string_view kMillions = "million millions مليون ملايين";
 constexpr std::string_view kBillions = "billion billions milliard milliards مليار ملايير مليارات";
+// The press's short multipliers: "$334m", "€3.5bn", "3 M€", "1,2 Md€", "2 mds de dirhams",
+// "4 mln dollars". Read only in an amount of money: alone, "100m" and "5m" are metres.
+constexpr std::string_view kShortThousands = "k";
+constexpr std::string_view kShortMillions = "m mn mln mio";
+constexpr std::string_view kShortBillions = "bn bln b md mds mrd mrds";
 constexpr std::string_view kMagnitudeCues = "magnitude بقوة قوتها";
 constexpr std::string_view kUnitLinkers = "de d of من";
 
@@ -301,6 +307,31 @@ std::optional<double> multiplier_of(std::string_view word) {
     if (contains(millions, word)) return 1e6;
     if (contains(billions, word)) return 1e9;
     return std::nullopt;
+}
+
+std::optional<double> short_money_multiplier_of(std::string_view word) {
+    static const WordSet thousands = words(kShortThousands), millions = words(kShortMillions),
+                         billions = words(kShortBillions);
+    if (contains(thousands, word)) return 1e3;
+    if (contains(millions, word)) return 1e6;
+    if (contains(billions, word)) return 1e9;
+    return std::nullopt;
+}
+
+std::optional<Amount> money_word_of(std::string_view word) {
+    // Moroccan usage: "MDH" is millions of dirhams, "MMDH" milliards, never plain dirhams.
+    if (word == "mdh" || word == "mdhs") return Amount{"mad", 1e6};
+    if (word == "mmdh" || word == "mmdhs") return Amount{"mad", 1e9};
+    return std::nullopt;
+}
+
+bool is_currency(std::string_view unit) { return unit == "usd" || unit == "eur" || unit == "mad" || unit == "gbp"; }
+
+std::string_view currency_of_sign(std::string_view text) {
+    if (text.find('$') != std::string_view::npos) return "usd";
+    if (text.find("\u20AC") != std::string_view::npos) return "eur";
+    if (text.find("\u00A3") != std::string_view::npos) return "gbp";
+    return {};
 }
 
 bool is_magnitude_cue(std::string_view word) {

@@ -38,10 +38,23 @@ std::optional<int> month_of(std::string_view word);
 std::optional<int> weekday_of(std::string_view word);
 
 // The canonical unit a word following a number names ("km", "pct", "deg", "mad", "eur", "usd",
-// "yr", "mm", "t", "kg", "ha"), or "" when the word is no unit we compare.
+// "gbp", "yr", "mm", "t", "kg", "ha"), or "" when the word is no unit we compare.
 std::string_view unit_of(std::string_view word);
 // 1e3, 1e6, 1e9 for thousand/million/billion words.
 std::optional<double> multiplier_of(std::string_view word);
+// 1e3, 1e6, 1e9 for the short forms written in amounts of money ("m", "mn", "bn", "md", "mds",
+// "k"): the caller makes sure the amount is money, as "100m" alone is a distance.
+std::optional<double> short_money_multiplier_of(std::string_view word);
+// A word that is a currency and its multiplier at once: "mdh" (millions of dirhams), "mmdh".
+struct Amount {
+    std::string_view unit;
+    double multiplier = 1;
+};
+std::optional<Amount> money_word_of(std::string_view word);
+// Whether a unit of unit_of() is a currency ("usd", "eur", "mad", "gbp").
+bool is_currency(std::string_view unit);
+// The currency of a sign in the text around a number ("$", "US$", "€", "£"), or "".
+std::string_view currency_of_sign(std::string_view text);
 // A word before a number that makes it an earthquake's magnitude ("magnitude", "بقوة").
 bool is_magnitude_cue(std::string_view word);
 // Words between a multiplier and its unit ("de", "of", "من").

@@ -483,7 +483,7 @@ public:
         for (std::size_t i = 0; i < words.size();) {
             if (words[i].script == Script::arabic) {
                 i = arabic_at(words, i);
-            } else if (capitals_meaningful && is_capitalised(words[i])) {
+            } else if (capitals_meaningful && is_capitalised(words[i]) && !measures_number_before(words, i)) {
                 i = latin_run_at(words, i);
             } else {
                 ++i;
@@ -492,6 +492,15 @@ public:
     }
 
 private:
+    // "10 MDH", "3 M€", "1,2 Md€", "5 KM": capitals that abbreviate a unit, not a name.
+    static bool measures_number_before(const std::vector<Word>& words, std::size_t i) {
+        if (i == 0 || words[i - 1].script != Script::digits) return false;
+        if (!words[i].gap.empty() && !joins_name(words[i].gap)) return false;
+        const std::string_view norm = words[i].norm;
+        return !lexicon::unit_of(norm).empty() || lexicon::multiplier_of(norm) ||
+               lexicon::short_money_multiplier_of(norm) || lexicon::money_word_of(norm);
+    }
+
     void add(const std::vector<Word>& words, std::size_t from, std::size_t to, EntityKind kind) {
         std::string key;
         for (std::size_t k = from; k < to; ++k) {
@@ -614,6 +623,36 @@ bool valid_day_month(int day, int month) { return day >= 1 && day <= 31 && month
 
 bool has(std::string_view s, std::string_view part) { return s.find(part) != std::string_view::npos; }
 
+// An amount of money: the number at words[i], its value v (times a multiplier written out in
+// words[i + 1, j), as in "$334 million"), when a currency sign stands by it ("$334", "US$334",
+// "3 €", "€3.5bn", "3 M€") or a currency follows a short multiplier ("4 mln dollars", "2 mds de
+// dirhams"), or the number is followed by a word that is both ("10 MDH"). "usd:334000000".
+std::optional<std::string> money_key(const std::vector<Word>& words, std::size_t i, std::size_t j, double v) {
+    const std::size_t n = words.size();
+    const auto follows = [&](std::size_t k) { return k < n && (words[k].gap.empty() || joins_name(words[k].gap)); };
+    // The first word after the amount, and a short multiplier ("m", "bn", "Md") before it.
+    std::size_t after = j;
+    double multiplier = 1;
+    if (j == i + 1 && follows(j)) {
+        if (const auto amount = lexicon::money_word_of(words[j].norm))
+            return std::string(amount->unit) + ":" + format_value(v * amount->multiplier);
+        if (const auto m = lexicon::short_money_multiplier_of(words[j].norm)) {
+            multiplier = *m;
+            after = j + 1;
+        }
+    }
+    std::string_view unit = lexicon::currency_of_sign(words[i].gap);
+    if (unit.empty() && i + 1 < n) unit = lexicon::currency_of_sign(trim(words[i + 1].gap));
+    if (unit.empty() && after < n) unit = lexicon::currency_of_sign(trim(words[after].gap));
+    if (unit.empty() && multiplier != 1 && after < n && joins_name(words[after].gap)) {
+        std::size_t k = after;
+        if (lexicon::is_unit_linker(words[k].norm) && k + 1 < n && joins_name(words[k + 1].gap)) ++k;
+        if (const std::string_view named = lexicon::unit_of(words[k].norm); lexicon::is_currency(named)) unit = named;
+    }
+    if (unit.empty()) return std::nullopt;
+    return std::string(unit) + ":" + format_value(v * multiplier);
+}
+
 // Numbers that carry their meaning with them (see StoryFeatures::quantities). Bare numbers are
 // left to the terms, where a shared rare one counts like a shared rare word.
 void find_quantities(const std::vector<Word>& words, std::set<std::string>& out) {
@@ -708,12 +747,8 @@ void find_quantities(const std::vector<Word>& words, std::set<std::string>& out)
             out.insert("deg:" + format_value(v));
             continue;
         }
-        if (has(w.gap, "$")) {
-            out.insert("usd:" + format_value(v));
-            continue;
-        }
-        if (has(sep, "\u20AC")) {
-            out.insert("eur:" + format_value(v));
+        if (const std::optional<std::string> money = money_key(words, i, j, v)) {
+            out.insert(*money);
             continue;
         }
         if (j >= n || !joins_name(words[j].gap)) continue;

@@ -72,7 +72,7 @@ StoryFeatures extract_features(const ParsedItem& item);
 // returns nullopt for anything it did not write itself in this version, including features of an
 // older extractor (kFeaturesVersion changes whenever extraction does): the caller then
 // recomputes them from the item's text.
-inline constexpr std::uint8_t kFeaturesVersion = 1;
+inline constexpr std::uint8_t kFeaturesVersion = 2;
 std::string serialize(const StoryFeatures& features);
 std::optional<StoryFeatures> deserialize(std::string_view bytes);
 

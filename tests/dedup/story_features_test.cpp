@@ -199,6 +199,48 @@ TEST(ExtractFeatures, NumbersWithUnitsAndDates) {
     EXPECT_TRUE(has_term(f.lead, "112"));
 }
 
+// Sites write one amount many ways; each way must give the same quantity, or two reports of one
+// deal or budget conflict ("$334m" read as 334 dollars kept AMD's purchase of SeaMicro apart).
+TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
+    struct Case {
+        std::string text;
+        std::string quantity;
+    };
+    const std::vector<Case> cases{
+        {"AMD pays $334m for SeaMicro", "usd:334000000"},
+        {"AMD pays US$334 million for SeaMicro", "usd:334000000"},
+        {"a deal worth $2bn", "usd:2000000000"},
+        {"a deal worth $2 bn", "usd:2000000000"},
+        {"a fine of €3.5bn", "eur:3500000000"},
+        {"a bid of £12.5bn for the group", "gbp:12500000000"},
+        {"a budget of 4 mln dollars", "usd:4000000"},
+        {"une enveloppe de 3 M€ pour la région", "eur:3000000"},
+        {"un contrat de 1,2 Md€ signé hier", "eur:1200000000"},
+        {"un budget de 334 millions $ pour le port", "usd:334000000"},
+        {"une enveloppe de 10 MDH pour la commune", "mad:10000000"},
+        {"une enveloppe de 10 millions de dirhams pour la commune", "mad:10000000"},
+        {"un investissement de 5 MMDH à Tanger", "mad:5000000000"},
+        {"un investissement de 5 milliards de dirhams à Tanger", "mad:5000000000"},
+        {"un investissement de 5 mds de dirhams à Tanger", "mad:5000000000"},
+        {"une amende de 500 DH pour excès de vitesse", "mad:500"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        const StoryFeatures f = extract_features(item("x", c.text));
+        EXPECT_EQ(f.quantities, std::vector<std::string>{c.quantity});
+    }
+    // Without money, a short multiplier is another unit ("100m", "5m": metres) or nothing.
+    for (const std::string text : {"he won the 100m sprint", "a wall 5m high", "the 2b pencil"}) {
+        SCOPED_TRACE(text);
+        EXPECT_TRUE(extract_features(item("x", text)).quantities.empty());
+    }
+    // A unit's capitals name nothing: the names here are Tanger and l'Etat only.
+    const StoryFeatures f = extract_features(item("x", "la commune de Tanger reçoit 10 MDH et 3 M€ de l'Etat"));
+    EXPECT_EQ(f.entities.size(), 2u) << ::testing::PrintToString(f.entities.size());
+    EXPECT_TRUE(has_entity(f, "tang", EntityKind::place));
+    EXPECT_TRUE(has_entity(f, "etat", EntityKind::name));
+}
+
 TEST(ExtractFeatures, KeepsTheFastPathKeys) {
     ParsedItem i = item("Title", "A lead long enough to have a fingerprint of its own words here today");
     i.link = "https://Example.org/a?utm_source=x";
