@@ -236,6 +236,47 @@ bool ends_sentence(std::string_view gap) {
 
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
 
+// Thousands are written in groups: "10 000" (French, with a space or a narrow no-break space),
+// "10.000" (many Moroccan sites), "10,000" (English; the comma reads as a point). All become
+// "10000", as one amount must be one term and one quantity however a site writes it ("10 000
+// dirhams" was read as 0 dirhams). A group is three digits after a number of at most three, so
+// "2012 100" stays two numbers and "2,25" a decimal. The cost: a decimal of exactly three places
+// after at most three digits ("6.125") reads as thousands, which news rarely writes.
+bool separates_groups(std::string_view gap) {
+    return gap == " " || gap == "\u00A0" || gap == "\u202F" || gap == "\u2009";
+}
+
+bool is_digit_group(const Word& w) {
+    return w.script == Script::digits && w.text.size() == 3 && w.text.find('.') == std::string::npos;
+}
+
+// "10.000" or "1.500.000": one to three digits, then groups of three after points.
+bool is_pointed_thousands(std::string_view text) {
+    const auto first = text.find('.');
+    if (first == std::string_view::npos || first == 0 || first > 3) return false;
+    for (std::size_t at = first; at < text.size(); at += 4)
+        if (text[at] != '.' || at + 4 > text.size() || text.substr(at + 1, 3).find('.') != std::string_view::npos)
+            return false;
+    return true;
+}
+
+void join_digit_groups(std::vector<Word>& words) {
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        Word w = std::move(words[i]);
+        if (w.script == Script::digits) {
+            if (is_pointed_thousands(w.text)) std::erase(w.text, '.');
+            if (w.text.size() <= 3 && w.text.find('.') == std::string::npos) {
+                while (i + 1 < words.size() && is_digit_group(words[i + 1]) && separates_groups(words[i + 1].gap))
+                    w.text += words[++i].text;
+            }
+            w.norm = w.text;
+        }
+        words[kept++] = std::move(w);
+    }
+    words.resize(kept);
+}
+
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
 // before each. A word is a run of letters (with their marks) or a run of digits, so "14h30" is
 // three words and "6,1" one number.
@@ -327,6 +368,7 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
         }
     }
     finish();
+    join_digit_groups(words);
 
     // normalize_text can turn one written word into several (a ligature of a phrase): split them
     // so every norm is one word. Rare: most texts need no second list.

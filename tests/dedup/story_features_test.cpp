@@ -241,6 +241,33 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
     EXPECT_TRUE(has_entity(f, "etat", EntityKind::name));
 }
 
+// One amount, however a site groups its thousands, is one term and one quantity: "10 000
+// dirhams" read as 0 dirhams, and "10.000" as 10, made three reports of one fine conflict.
+TEST(ExtractFeatures, ThousandsInGroupsAreOneNumber) {
+    for (const std::string text :
+         {"une amende de 10 000 dirhams", "une amende de 10\u202F000 dirhams", "une amende de 10\u00A0000 dirhams",
+          "une amende de 10.000 dirhams", "une amende de 10,000 dirhams", "une amende de 10000 dirhams"}) {
+        SCOPED_TRACE(text);
+        const StoryFeatures f = extract_features(item("x", text));
+        EXPECT_EQ(f.quantities, std::vector<std::string>{"mad:10000"});
+        EXPECT_TRUE(has_term(f.lead, "10000")) << ::testing::PrintToString(terms_of(f.lead));
+    }
+    EXPECT_EQ(extract_features(item("x", "un budget de 1 500 000 dirhams")).quantities,
+              std::vector<std::string>{"mad:1500000"});
+    EXPECT_EQ(extract_features(item("x", "un budget de 1.500.000 dirhams")).quantities,
+              std::vector<std::string>{"mad:1500000"});
+    // Not groups: a year and a count, a decimal, a date, a space that is not a lone separator.
+    const StoryFeatures year = extract_features(item("x", "en 2012 100 personnes"));
+    EXPECT_TRUE(has_term(year.lead, "2012"));
+    EXPECT_TRUE(has_term(year.lead, "100"));
+    EXPECT_EQ(extract_features(item("x", "l'inflation à 2,25% cette année")).quantities,
+              std::vector<std::string>{"pct:2.25"});
+    EXPECT_EQ(extract_features(item("x", "le 29.12.2025 à Rabat")).quantities, std::vector<std::string>{"date:12-29"});
+    const StoryFeatures list = extract_features(item("x", "les lots 12, 345 et 678"));
+    EXPECT_TRUE(has_term(list.lead, "345"));
+    EXPECT_TRUE(has_term(list.lead, "678"));
+}
+
 TEST(ExtractFeatures, KeepsTheFastPathKeys) {
     ParsedItem i = item("Title", "A lead long enough to have a fingerprint of its own words here today");
     i.link = "https://Example.org/a?utm_source=x";
