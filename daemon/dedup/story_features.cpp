@@ -237,13 +237,14 @@ bool ends_sentence(std::string_view gap) {
 bool is_upper(UChar32 c, bool ascii) { return ascii ? c >= 'A' && c <= 'Z' : u_isupper(c) != 0; }
 
 // Thousands are written in groups: "10 000" (French, with a space or a narrow no-break space),
-// "10.000" (many Moroccan sites), "10,000" (English; the comma reads as a point). All become
-// "10000", as one amount must be one term and one quantity however a site writes it ("10 000
-// dirhams" was read as 0 dirhams). A group is three digits after a number of at most three, so
-// "2012 100" stays two numbers and "2,25" a decimal. The cost: a decimal of exactly three places
-// after at most three digits ("6.125") reads as thousands, which news rarely writes.
+// "10.000" (many Moroccan sites), "10,000" (English; the comma reads as a point), "١٠٬٠٠٠"
+// (the Arabic thousands separator). All become "10000", as one amount must be one term and one
+// quantity however a site writes it ("10 000 dirhams" was read as 0 dirhams). A group is three
+// digits after a number of at most three, so "2012 100" stays two numbers and "2,25" a decimal.
+// The cost: a decimal of exactly three places after at most three digits ("6.125") reads as
+// thousands, which news rarely writes.
 bool separates_groups(std::string_view gap) {
-    return gap == " " || gap == "\u00A0" || gap == "\u202F" || gap == "\u2009";
+    return gap == " " || gap == "\u00A0" || gap == "\u202F" || gap == "\u2009" || gap == "\u066C";
 }
 
 bool is_digit_group(const Word& w) {
@@ -525,7 +526,7 @@ public:
         for (std::size_t i = 0; i < words.size();) {
             if (words[i].script == Script::arabic) {
                 i = arabic_at(words, i);
-            } else if (capitals_meaningful && is_capitalised(words[i]) && !measures_number_before(words, i)) {
+            } else if (capitals_meaningful && is_capitalised(words[i]) && !is_unit_abbreviation(words, i)) {
                 i = latin_run_at(words, i);
             } else {
                 ++i;
@@ -534,8 +535,10 @@ public:
     }
 
 private:
-    // "10 MDH", "3 M€", "1,2 Md€", "5 KM": capitals that abbreviate a unit, not a name.
-    static bool measures_number_before(const std::vector<Word>& words, std::size_t i) {
+    // "10 MDH", "3 M€", "1,2 Md€", "5 KM", "2 milliards de DH": capitals that abbreviate a
+    // unit, not a name. A currency is one wherever it stands; other units only after a number.
+    static bool is_unit_abbreviation(const std::vector<Word>& words, std::size_t i) {
+        if (lexicon::is_currency(lexicon::unit_of(words[i].norm)) || lexicon::money_word_of(words[i].norm)) return true;
         if (i == 0 || words[i - 1].script != Script::digits) return false;
         if (!words[i].gap.empty() && !joins_name(words[i].gap)) return false;
         const std::string_view norm = words[i].norm;

@@ -223,6 +223,9 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
         {"un investissement de 5 milliards de dirhams à Tanger", "mad:5000000000"},
         {"un investissement de 5 mds de dirhams à Tanger", "mad:5000000000"},
         {"une amende de 500 DH pour excès de vitesse", "mad:500"},
+        {"une amende de 1,5 MDH", "mad:1500000"},
+        {"une amende de 1,5 million de dirhams", "mad:1500000"},
+        {"غرامة قدرها 1.5 مليون درهم", "mad:1500000"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.text);
@@ -239,6 +242,9 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
     EXPECT_EQ(f.entities.size(), 2u) << ::testing::PrintToString(f.entities.size());
     EXPECT_TRUE(has_entity(f, "tang", EntityKind::place));
     EXPECT_TRUE(has_entity(f, "etat", EntityKind::name));
+    const StoryFeatures words = extract_features(item("x", "la région reçoit 2 milliards de DH de l'Etat"));
+    EXPECT_EQ(words.entities.size(), 1u);
+    EXPECT_TRUE(has_entity(words, "etat", EntityKind::name));
 }
 
 // One amount, however a site groups its thousands, is one term and one quantity: "10 000
@@ -246,7 +252,8 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
 TEST(ExtractFeatures, ThousandsInGroupsAreOneNumber) {
     for (const std::string text :
          {"une amende de 10 000 dirhams", "une amende de 10\u202F000 dirhams", "une amende de 10\u00A0000 dirhams",
-          "une amende de 10.000 dirhams", "une amende de 10,000 dirhams", "une amende de 10000 dirhams"}) {
+          "une amende de 10.000 dirhams", "une amende de 10,000 dirhams", "une amende de 10000 dirhams",
+          "غرامة قدرها ١٠٬٠٠٠ درهم"}) {
         SCOPED_TRACE(text);
         const StoryFeatures f = extract_features(item("x", text));
         EXPECT_EQ(f.quantities, std::vector<std::string>{"mad:10000"});
