@@ -81,6 +81,37 @@ TEST(StoryEngine, RecognisesARewriteAndNotAnotherEventOfTheSameKind) {
     EXPECT_FALSE(engine.score_against(kOtherQuake, kT0, 99).has_value());
 }
 
+// Two sites write one budget two ways ("10 000 dirhams", "10.000 DH"; "1,5 MDH", "1,5 million
+// de dirhams"): the amounts agree. The same council's budget of another year conflicts on them.
+TEST(StoryEngine, AnAmountWrittenTwoWaysAgreesWithItself) {
+    const StoryFeatures a =
+        features("Tanger : le conseil communal adopte un budget de 1,5 MDH pour les marchés",
+                 "Le conseil communal de Tanger a adopté mardi une enveloppe de 1,5 MDH destinée à la réhabilitation "
+                 "des marchés de proximité, dont 10 000 dirhams pour chaque commerçant touché par les travaux.");
+    const StoryFeatures b =
+        features("Marchés de proximité à Tanger : 1,5 million de dirhams votés par la commune",
+                 "Réunie mardi, la commune de Tanger a voté 1,5 million de dirhams pour réhabiliter ses marchés de "
+                 "proximité. Chaque commerçant touché par les travaux recevra 10.000 DH, précise le conseil.");
+    const StoryFeatures other_year =
+        features("Tanger : le conseil communal adopte un budget de 2,4 MDH pour les marchés",
+                 "Le conseil communal de Tanger a adopté mardi une enveloppe de 2,4 MDH destinée à la réhabilitation "
+                 "des marchés de proximité, dont 25 000 dirhams pour chaque commerçant touché par les travaux.");
+    StoryEngine engine;
+    engine.add(1, a, kT0);
+    engine.add(2, kTourism, kT0);
+    const auto m = engine.match(b, kT0 + 40min, kWindow);
+    ASSERT_TRUE(m.has_value());
+    EXPECT_EQ(m->story_id, 1);
+    const std::string line = m->to_string();
+    EXPECT_EQ(a.quantities, b.quantities);  // both amounts, read alike
+    EXPECT_NE(line.find("same=[mad:"), std::string::npos) << line;
+    EXPECT_EQ(line.find("conflicts="), std::string::npos) << line;
+
+    const auto why = engine.score_against(other_year, kT0 + 40min, 1);
+    ASSERT_TRUE(why.has_value());
+    EXPECT_NE(why->to_string().find("conflicts=[mad:"), std::string::npos) << why->to_string();
+}
+
 TEST(StoryEngine, WorksWithOnlyOneStoryHeld) {
     StoryEngine engine;
     engine.add(1, kQuakeA, kT0);
