@@ -261,19 +261,28 @@ bool is_pointed_thousands(std::string_view text) {
     return true;
 }
 
+// Rewrites the words in place, and moves them only behind a join: most texts have none.
 void join_digit_groups(std::vector<Word>& words) {
     std::size_t kept = 0;
     for (std::size_t i = 0; i < words.size(); ++i) {
-        Word w = std::move(words[i]);
+        const std::size_t at = i;
+        Word& w = words[at];
         if (w.script == Script::digits) {
-            if (is_pointed_thousands(w.text)) std::erase(w.text, '.');
-            if (w.text.size() <= 3 && w.text.find('.') == std::string::npos) {
-                while (i + 1 < words.size() && is_digit_group(words[i + 1]) && separates_groups(words[i + 1].gap))
-                    w.text += words[++i].text;
+            bool changed = false;
+            if (is_pointed_thousands(w.text)) {
+                std::erase(w.text, '.');
+                changed = true;
             }
-            w.norm = w.text;
+            if (w.text.size() <= 3 && w.text.find('.') == std::string::npos) {
+                while (i + 1 < words.size() && is_digit_group(words[i + 1]) && separates_groups(words[i + 1].gap)) {
+                    w.text += words[++i].text;
+                    changed = true;
+                }
+            }
+            if (changed) w.norm = w.text;
         }
-        words[kept++] = std::move(w);
+        if (kept != at) words[kept] = std::move(w);
+        ++kept;
     }
     words.resize(kept);
 }
