@@ -608,12 +608,12 @@ struct FeedStore::Impl {
                                       SysTime now) {
         Statement& s = (*this)[Sql::insert_story];
         auto use = s.use();
-        s.bind(1, guid)
-            .bind(2, keys.canonical_url)
+        s.bind_view(1, guid)
+            .bind_view(2, keys.canonical_url)
             .bind(3, to_db(keys.fingerprint))
             .bind(4, item.published)
             .bind(5, now)
-            .bind_blob(6, keys.features);
+            .bind_blob_view(6, keys.features);
         return inserted_id(s);
     }
 
@@ -622,7 +622,7 @@ struct FeedStore::Impl {
         Statement& s = (*this)[Sql::insert_item];
         auto use = s.use();
         bind_item_text(s.bind(1, feed), keys, item, now);
-        s.bind(17, keys.item_key).bind(18, story).bind(19, story_reason);
+        s.bind_view(17, keys.item_key).bind(18, story).bind_view(19, story_reason);
         return inserted_id(s);
     }
 
@@ -683,20 +683,21 @@ struct FeedStore::Impl {
 
     // ?2 .. ?16 of insert_item and update_item: what the feed says of the item, and when it was seen.
     static Statement& bind_item_text(Statement& s, const ItemKeys& keys, const ParsedItem& item, SysTime now) {
-        return s.bind(2, keys.canonical_url)
+        // The item's own text is bound as views: the caller's Use guard ends before `item` does.
+        return s.bind_view(2, keys.canonical_url)
             .bind(3, to_db(keys.fingerprint))
-            .bind(4, keys.content_hash)
-            .bind(5, item.id)
-            .bind(6, item.title)
-            .bind(7, item.link)
-            .bind(8, item.author)
-            .bind(9, item.summary)
-            .bind(10, item.content)
+            .bind_view(4, keys.content_hash)
+            .bind_view(5, item.id)
+            .bind_view(6, item.title)
+            .bind_view(7, item.link)
+            .bind_view(8, item.author)
+            .bind_view(9, item.summary)
+            .bind_view(10, item.content)
             .bind(11, categories_to_json(item.categories))
             .bind(12, item.published)
             .bind(13, item.updated)
             .bind(14, now)
-            .bind(15, item.language)
+            .bind_view(15, item.language)
             .bind(16, enclosures_to_json(item.enclosures));
     }
 

@@ -292,6 +292,27 @@ Statement& Statement::bind(int index, std::string_view value) noexcept {
     return *this;
 }
 
+Statement& Statement::bind_view(int index, std::string_view value) noexcept {
+    if (pg_) {
+        pg_->bind_text(index, value);
+        return *this;
+    }
+    if (bind_error_ == 0) bind_index_ = index;
+    note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC,
+                                  SQLITE_UTF8));
+    return *this;
+}
+
+Statement& Statement::bind_blob_view(int index, std::string_view bytes) noexcept {
+    if (pg_) {
+        pg_->bind_blob(index, bytes);
+        return *this;
+    }
+    if (bind_error_ == 0) bind_index_ = index;
+    note_bind(sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC));
+    return *this;
+}
+
 Statement& Statement::bind(int index, SysTime value) noexcept {
     return bind(index, static_cast<std::int64_t>(value.time_since_epoch().count()));
 }

@@ -144,6 +144,11 @@ public:
     Statement& bind(int index, const std::optional<SysTime>& value) noexcept;  // NULL when empty
     Statement& bind_null(int index) noexcept;
     Statement& bind_blob(int index, std::string_view bytes) noexcept;  // copied; "" binds an empty blob
+    // Not copied (SQLITE_STATIC): for text that outlives the statement's Use guard, which clears
+    // the bindings when it ends. An item's title, summary and content were copied once more on
+    // every insert, half a percent of a cold cycle.
+    Statement& bind_view(int index, std::string_view value) noexcept;
+    Statement& bind_blob_view(int index, std::string_view bytes) noexcept;
 
     // true: a row is available; false: done.
     Result<bool> step();
