@@ -696,6 +696,12 @@ std::optional<std::string> money_key(const std::vector<Word>& words, std::size_t
         }
     }
     std::string_view unit = lexicon::currency_of_sign(words[i].gap);
+    // An ISO code before the number, in capitals ("USD 5 million", "MAD 500"; in lower case,
+    // "mad" is a word). The codes are the units' own names.
+    if (unit.empty() && i > 0 && words[i - 1].all_upper && joins_name(words[i].gap)) {
+        const std::string_view code = words[i - 1].norm;
+        if (code == "usd" || code == "eur" || code == "gbp" || code == "mad") unit = code;
+    }
     if (unit.empty() && i + 1 < n) unit = lexicon::currency_of_sign(trim(words[i + 1].gap));
     if (unit.empty() && after < n) unit = lexicon::currency_of_sign(trim(words[after].gap));
     if (unit.empty() && multiplier != 1 && after < n && joins_name(words[after].gap)) {

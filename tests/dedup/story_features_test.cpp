@@ -226,6 +226,9 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
         {"une amende de 1,5 MDH", "mad:1500000"},
         {"une amende de 1,5 million de dirhams", "mad:1500000"},
         {"غرامة قدرها 1.5 مليون درهم", "mad:1500000"},
+        {"a loan of USD 5 million", "usd:5000000"},
+        {"un prêt de MAD 500 millions", "mad:500000000"},
+        {"a grant of EUR 3bn", "eur:3000000000"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.text);
@@ -233,7 +236,8 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
         EXPECT_EQ(f.quantities, std::vector<std::string>{c.quantity});
     }
     // Without money, a short multiplier is another unit ("100m", "5m": metres) or nothing.
-    for (const std::string text : {"he won the 100m sprint", "a wall 5m high", "the 2b pencil"}) {
+    for (const std::string text :
+         {"he won the 100m sprint", "a wall 5m high", "the 2b pencil", "he went mad 5 times"}) {
         SCOPED_TRACE(text);
         EXPECT_TRUE(extract_features(item("x", text)).quantities.empty());
     }
