@@ -290,7 +290,7 @@ void join_digit_groups(std::vector<Word>& words) {
 // Words of a plain text with what a reader sees around them: case, script, the punctuation
 // before each. A word is a run of letters (with their marks) or a run of digits, so "14h30" is
 // three words and "6,1" one number.
-std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
+std::vector<Word> words_of_text(std::string_view text, std::size_t max_words, std::string* trailing_gap = nullptr) {
     text = text.substr(0, std::min(text.size(), kMaxTextBytes));
     const auto* bytes = reinterpret_cast<const uint8_t*>(text.data());
     const auto length = static_cast<int32_t>(text.size());
@@ -322,7 +322,8 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
         return c;
     };
 
-    for (int32_t i = 0; i < length && words.size() < max_words;) {
+    int32_t i = 0;
+    for (; i < length && words.size() < max_words;) {
         const int32_t start = i;
         UChar32 c = 0;
         U8_NEXT(bytes, i, length, c);
@@ -379,6 +380,18 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words) {
     }
     finish();
     join_digit_groups(words);
+    if (trailing_gap != nullptr) {
+        // What follows the last word, up to the next one: "4 %" ending a text or a lead is a rate.
+        constexpr std::size_t kMaxTrailingGap = 16;
+        while (i < length && gap.size() < kMaxTrailingGap) {
+            const int32_t start = i;
+            UChar32 c = 0;
+            U8_NEXT(bytes, i, length, c);
+            if (c >= 0 && (is_digit(c) || u_isalpha(c))) break;
+            gap.append(reinterpret_cast<const char*>(bytes + start), static_cast<std::size_t>(i - start));
+        }
+        *trailing_gap = std::move(gap);
+    }
 
     // normalize_text can turn one written word into several (a ligature of a phrase): split them
     // so every norm is one word. Rare: most texts need no second list.
@@ -681,8 +694,10 @@ bool has(std::string_view s, std::string_view part) { return s.find(part) != std
 // words[i + 1, j), as in "$334 million"), when a currency sign stands by it ("$334", "US$334",
 // "3 €", "€3.5bn", "3 M€") or a currency follows a short multiplier ("4 mln dollars", "2 mds de
 // dirhams"), or the number is followed by a word that is both ("10 MDH"). "usd:334000000".
-std::optional<std::string> money_key(const std::vector<Word>& words, std::size_t i, std::size_t j, double v) {
+std::optional<std::string> money_key(const std::vector<Word>& words, std::string_view trailing_gap, std::size_t i,
+                                     std::size_t j, double v) {
     const std::size_t n = words.size();
+    const auto gap_of = [&](std::size_t k) { return k < n ? trim(words[k].gap) : trim(trailing_gap); };
     const auto follows = [&](std::size_t k) { return k < n && (words[k].gap.empty() || joins_name(words[k].gap)); };
     // The first word after the amount, and a short multiplier ("m", "bn", "Md") before it.
     std::size_t after = j;
@@ -702,8 +717,8 @@ std::optional<std::string> money_key(const std::vector<Word>& words, std::size_t
         const std::string_view code = words[i - 1].norm;
         if (code == "usd" || code == "eur" || code == "gbp" || code == "mad") unit = code;
     }
-    if (unit.empty() && i + 1 < n) unit = lexicon::currency_of_sign(trim(words[i + 1].gap));
-    if (unit.empty() && after < n) unit = lexicon::currency_of_sign(trim(words[after].gap));
+    if (unit.empty()) unit = lexicon::currency_of_sign(gap_of(i + 1));
+    if (unit.empty()) unit = lexicon::currency_of_sign(gap_of(after));
     if (unit.empty() && multiplier != 1 && after < n && joins_name(words[after].gap)) {
         std::size_t k = after;
         if (lexicon::is_unit_linker(words[k].norm) && k + 1 < n && joins_name(words[k + 1].gap)) ++k;
@@ -713,11 +728,32 @@ std::optional<std::string> money_key(const std::vector<Word>& words, std::size_t
     return std::string(unit) + ":" + format_value(v * multiplier);
 }
 
+// A minus sign written before a number (the gap before it ends with "-" or "−", which starts
+// the text or follows a space or an opening bracket), not the hyphen of a range ("30-50") or of a
+// name ("COVID-19").
+bool is_minus_sign(std::string_view gap, std::size_t index) {
+    std::string_view before;
+    if (gap.ends_with("-"))
+        before = gap.substr(0, gap.size() - 1);
+    else if (gap.ends_with("\u2212"))
+        before = gap.substr(0, gap.size() - std::string_view("\u2212").size());
+    else
+        return false;
+    if (before.empty()) return index == 0;
+    const char last = before.back();
+    return last == ' ' || last == '(' || last == '\t' || last == '\n' || before.ends_with("\u00A0");
+}
+
+// "moins 5 degrés", "minus 5 degrees", "ناقص 5 درجات".
+bool is_minus_word(const Word& w) {
+    return w.norm == "moins" || w.norm == "minus" || w.norm == "\u0646\u0627\u0642\u0635";
+}
+
 // Numbers that carry their meaning with them (see StoryFeatures::quantities). Bare numbers are
 // left to the terms, where a shared rare one counts like a shared rare word.
-void find_quantities(const std::vector<Word>& words, std::set<std::string>& out) {
+void find_quantities(const std::vector<Word>& words, std::string_view trailing_gap, std::set<std::string>& out) {
     const std::size_t n = words.size();
-    const auto gap_of = [&](std::size_t k) { return k < n ? trim(words[k].gap) : std::string_view{}; };
+    const auto gap_of = [&](std::size_t k) { return k < n ? trim(words[k].gap) : trim(trailing_gap); };
     for (std::size_t i = 0; i < n; ++i) {
         const Word& w = words[i];
         if (w.script != Script::digits) {
@@ -799,15 +835,19 @@ void find_quantities(const std::vector<Word>& words, std::set<std::string>& out)
                 if (j < n && lexicon::is_unit_linker(words[j].norm)) ++j;
             }
         }
+        // A temperature below zero: "-5 °C" and "5 °C" are two bulletins. (A rate keeps no sign:
+        // "-13,8 %" in a headline is "a reculé de 13,8 %" in the lead, and in another site's.)
+        const bool below_zero = is_minus_sign(w.gap, i) || (i > 0 && joins_name(w.gap) && is_minus_word(words[i - 1]));
+        const double degrees = below_zero ? -v : v;
         if (has(sep, "%") || has(sep, "\u066A")) {
             out.insert("pct:" + format_value(v));
             continue;
         }
         if (has(sep, "\u00B0")) {
-            out.insert("deg:" + format_value(v));
+            out.insert("deg:" + format_value(degrees));
             continue;
         }
-        if (const std::optional<std::string> money = money_key(words, i, j, v)) {
+        if (const std::optional<std::string> money = money_key(words, trailing_gap, i, j, v)) {
             out.insert(*money);
             continue;
         }
@@ -818,7 +858,7 @@ void find_quantities(const std::vector<Word>& words, std::set<std::string>& out)
             const std::string_view second = words[j + 1].norm;
             if (second == "cent" || lexicon::unit_of(second) == "pct") unit = "pct";
         }
-        if (!unit.empty()) out.insert(std::string(unit) + ":" + format_value(v));
+        if (!unit.empty()) out.insert(std::string(unit) + ":" + format_value(unit == "deg" ? degrees : v));
     }
 }
 
@@ -914,9 +954,10 @@ std::optional<std::vector<TermCount>> read_terms(ByteReader& in) {
 
 StoryFeatures extract_features(const ParsedItem& item) {
     constexpr std::size_t kMaxTitleWords = 64;
-    std::vector<Word> title = words_of_text(item.title, kMaxTitleWords);
+    std::string title_end, lead_end;
+    std::vector<Word> title = words_of_text(item.title, kMaxTitleWords, &title_end);
     const std::string lead_text = text_of_html(item.summary.empty() ? item.content : item.summary);
-    std::vector<Word> lead = words_of_text(lead_text, kFeatureLeadWords);
+    std::vector<Word> lead = words_of_text(lead_text, kFeatureLeadWords, &lead_end);
     unglue_places(title);
     unglue_places(lead);
     thread_word_facts().start_item();
@@ -940,8 +981,8 @@ StoryFeatures extract_features(const ParsedItem& item) {
     f.entities.assign(entities.begin(), entities.end());
 
     std::set<std::string> quantities;
-    find_quantities(title, quantities);
-    find_quantities(lead, quantities);
+    find_quantities(title, title_end, quantities);
+    find_quantities(lead, lead_end, quantities);
     f.quantities.assign(quantities.begin(), quantities.end());
 
     f.fingerprint = story_fingerprint(item, lead_text);

@@ -279,6 +279,38 @@ TEST(ExtractFeatures, ThousandsInGroupsAreOneNumber) {
     EXPECT_TRUE(has_term(list.lead, "678"));
 }
 
+// A minus sign makes another temperature: two bulletins of consecutive days differ by "-5 °C"
+// against "5 °C". A hyphen between words or numbers is no sign, and a rate keeps none (a fall of
+// 1,2 % is written "-1,2 %" by one site and "a reculé de 1,2 %" by another).
+TEST(ExtractFeatures, TemperaturesBelowZero) {
+    struct Case {
+        std::string text;
+        std::vector<std::string> quantities;
+    };
+    const std::vector<Case> cases{
+        {"Températures de -5 °C à Ifrane", {"deg:-5"}},   {"des minimales de \u22123 degrés à Ifrane", {"deg:-3"}},
+        {"un recul (-1,2%) des ventes", {"pct:1.2"}},     {"moins 4 degrés à Ifrane", {"deg:-4"}},
+        {"درجة الحرارة ناقص 3 درجات بإفران", {"deg:-3"}}, {"-4 °C ce matin à Ifrane", {"deg:-4"}},
+        {"Le COVID-19 et 5 °C à Ifrane", {"deg:5"}},      {"entre 30-50 mm de pluie", {"mm:50"}},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        EXPECT_EQ(extract_features(item("x", c.text)).quantities, c.quantities);
+    }
+}
+
+// The sign after a text's (or a lead's) last number is read too: "4 %" ending a summary, or the
+// 60th word of a longer one, is a rate.
+TEST(ExtractFeatures, ASignAfterTheLastWordCounts) {
+    EXPECT_EQ(extract_features(item("x", "la croissance atteint 4 %")).quantities, std::vector<std::string>{"pct:4"});
+    EXPECT_EQ(extract_features(item("x", "une enveloppe de 3 M€.")).quantities,
+              std::vector<std::string>{"eur:3000000"});
+    std::string long_lead;
+    for (std::size_t k = 0; k + 1 < kFeatureLeadWords; ++k) long_lead += "mot ";
+    long_lead += "4 % de hausse, puis 7 % de baisse";
+    EXPECT_EQ(extract_features(item("x", long_lead)).quantities, std::vector<std::string>{"pct:4"});
+}
+
 TEST(ExtractFeatures, KeepsTheFastPathKeys) {
     ParsedItem i = item("Title", "A lead long enough to have a fingerprint of its own words here today");
     i.link = "https://Example.org/a?utm_source=x";
