@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
-# Fuzz the parse stage with libFuzzer under ASan+UBSan:  scripts/fuzz.sh [seconds]   (default 60)
+# Fuzz what reads feeds with libFuzzer under ASan+UBSan:  scripts/fuzz.sh [seconds]   (default 60)
 # Builds build/fuzz with clang, seeds a corpus from ../shared/corpus (when present) and
-# tests/fixtures, and runs the two targets one after the other within the given time: the feed
-# parser (tributary_parse_fuzz, two thirds of it) and the HTML sanitizer and title reader
-# (tributary_html_fuzz, the rest), each with its dictionary (fuzz/*.dict). Fails on any crash,
-# leak, timeout or UB report.
+# tests/fixtures, and runs the three targets one after the other within the given time: the feed
+# parser (tributary_parse_fuzz, half of it), the HTML sanitizer and title reader
+# (tributary_html_fuzz, a quarter) and the story features of an item's text
+# (tributary_features_fuzz, a quarter), each with its dictionary (fuzz/*.dict). Fails on any
+# crash, leak, timeout or UB report.
 # Environment: TRIBUTARY_FUZZ_BUILD (build dir), TRIBUTARY_CORPUS_DIR (seed feeds),
 # TRIBUTARY_FUZZ_JOBS (parallel fuzzing processes, default 1), TRIBUTARY_FUZZ_MAX_LEN (bytes, default 65536;
 # TRIBUTARY_FUZZ_HTML_MAX_LEN for the HTML target, default 8192: whole feeds made it run at 100 executions a second),
 # TRIBUTARY_FUZZ_RSS_MB (memory limit per process, default 2048; ASan's allocator grows over long runs),
-# TRIBUTARY_FUZZ_TARGETS ("parse html" by default; one of them to give it all the time).
+# TRIBUTARY_FUZZ_TARGETS ("parse html features" by default; one of them to give it all the time).
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -20,7 +21,7 @@ jobs="${TRIBUTARY_FUZZ_JOBS:-1}"
 max_len="${TRIBUTARY_FUZZ_MAX_LEN:-65536}"
 html_max_len="${TRIBUTARY_FUZZ_HTML_MAX_LEN:-8192}"
 rss_mb="${TRIBUTARY_FUZZ_RSS_MB:-2048}"
-targets="${TRIBUTARY_FUZZ_TARGETS:-parse html}"
+targets="${TRIBUTARY_FUZZ_TARGETS:-parse html features}"
 
 for tool in clang clang++ cmake ninja; do
   command -v "$tool" >/dev/null || { echo "fuzz.sh: $tool is missing (apt-get install clang libclang-rt-dev cmake ninja-build)" >&2; exit 2; }
@@ -52,7 +53,8 @@ done < <(find "${seed_dirs[@]}" -type f \
            \( -name '*.xml' -o -name '*.rss' -o -name '*.atom' -o -name '*.rdf' -o -name '*.json' -o -path '*/input/*' \) \
            ! -name 'expectations.json' -print0)
 
-# The time is split, not added to: the parser gets two thirds, the HTML target the rest.
+# The time is split, not added to: the parser gets half (two thirds when it runs with one other),
+# the others share the rest.
 count=$(wc -w <<<"$targets")
 total_executions=0
 failed=0
@@ -60,14 +62,17 @@ for target in $targets; do
   if [ "$count" -eq 1 ]; then
     share=$seconds
   elif [ "$target" = parse ]; then
-    share=$((seconds * 2 / 3))
+    if [ "$count" -eq 2 ]; then share=$((seconds * 2 / 3)); else share=$((seconds / 2)); fi
+  elif [[ " $targets " == *" parse "* ]]; then
+    if [ "$count" -eq 2 ]; then parse_share=$((seconds * 2 / 3)); else parse_share=$((seconds / 2)); fi
+    share=$(((seconds - parse_share) / (count - 1)))
   else
-    share=$((seconds - seconds * 2 / 3))
+    share=$((seconds / count))
   fi
   [ "$share" -ge 1 ] || share=1
   work="$build/corpus-$target"
   target_max_len=$max_len
-  if [ "$target" = html ]; then target_max_len=$html_max_len; fi
+  if [ "$target" = html ] || [ "$target" = features ]; then target_max_len=$html_max_len; fi
   mkdir -p "$work"
   echo "fuzz.sh: tributary_${target}_fuzz, $n seed files, ${share}s"
   # TRIBUTARY_FUZZ_JOBS independent fuzzing processes (not libFuzzer's -fork, whose totals are not
