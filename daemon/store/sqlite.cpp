@@ -280,37 +280,37 @@ Statement& Statement::bind(int index, std::int64_t value) noexcept {
     return *this;
 }
 
-Statement& Statement::bind(int index, std::string_view value) noexcept {
+Statement& Statement::bind_text(int index, std::string_view value, bool copy) noexcept {
     if (pg_) {
         pg_->bind_text(index, value);
         return *this;
     }
     if (bind_error_ == 0) bind_index_ = index;
     // A non-null pointer even for "": a null pointer would bind NULL.
-    note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(), SQLITE_TRANSIENT,
-                                  SQLITE_UTF8));
+    note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(),
+                                  copy ? SQLITE_TRANSIENT : SQLITE_STATIC, SQLITE_UTF8));
     return *this;
 }
 
-Statement& Statement::bind_view(int index, std::string_view value) noexcept {
-    if (pg_) {
-        pg_->bind_text(index, value);
-        return *this;
-    }
-    if (bind_error_ == 0) bind_index_ = index;
-    note_bind(sqlite3_bind_text64(stmt_.get(), index, value.empty() ? "" : value.data(), value.size(), SQLITE_STATIC,
-                                  SQLITE_UTF8));
-    return *this;
-}
-
-Statement& Statement::bind_blob_view(int index, std::string_view bytes) noexcept {
+Statement& Statement::bind_bytes(int index, std::string_view bytes, bool copy) noexcept {
     if (pg_) {
         pg_->bind_blob(index, bytes);
         return *this;
     }
     if (bind_error_ == 0) bind_index_ = index;
-    note_bind(sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_STATIC));
+    note_bind(sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(),
+                                  copy ? SQLITE_TRANSIENT : SQLITE_STATIC));
     return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view value) noexcept { return bind_text(index, value, true); }
+
+Statement& Statement::bind_view(int index, std::string_view value) noexcept { return bind_text(index, value, false); }
+
+Statement& Statement::bind_blob(int index, std::string_view bytes) noexcept { return bind_bytes(index, bytes, true); }
+
+Statement& Statement::bind_blob_view(int index, std::string_view bytes) noexcept {
+    return bind_bytes(index, bytes, false);
 }
 
 Statement& Statement::bind(int index, SysTime value) noexcept {
@@ -371,17 +371,6 @@ bool Statement::is_null(int column) const noexcept {
 std::int64_t Statement::column_int64(int column) const noexcept {
     if (pg_) return pg_->column_int64(column);
     return sqlite3_column_int64(stmt_.get(), column);
-}
-
-Statement& Statement::bind_blob(int index, std::string_view bytes) noexcept {
-    if (pg_) {
-        pg_->bind_blob(index, bytes);
-        return *this;
-    }
-    if (bind_error_ == 0) bind_index_ = index;
-    note_bind(
-        sqlite3_bind_blob64(stmt_.get(), index, bytes.empty() ? "" : bytes.data(), bytes.size(), SQLITE_TRANSIENT));
-    return *this;
 }
 
 std::string Statement::column_blob(int column) const {

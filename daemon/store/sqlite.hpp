@@ -174,6 +174,9 @@ private:
     Statement(sqlite3* db, sqlite3_stmt* stmt, std::string what) : db_(db), stmt_(stmt), what_(std::move(what)) {}
     Statement(PgStatement* pg, std::string what) : db_(nullptr), pg_(pg), what_(std::move(what)) {}
     void note_bind(int rc) noexcept;
+    // copy: SQLITE_TRANSIENT, else SQLITE_STATIC (the caller keeps the bytes until the reset).
+    Statement& bind_text(int index, std::string_view value, bool copy) noexcept;
+    Statement& bind_bytes(int index, std::string_view bytes, bool copy) noexcept;
 
     sqlite3* db_;
     std::unique_ptr<sqlite3_stmt, StatementFinalizer> stmt_;
