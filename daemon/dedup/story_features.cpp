@@ -565,7 +565,7 @@ private:
         if (!words[i].gap.empty() && !joins_name(words[i].gap)) return false;
         const std::string_view norm = words[i].norm;
         return !lexicon::unit_of(norm).empty() || lexicon::multiplier_of(norm) ||
-               lexicon::short_money_multiplier_of(norm) || lexicon::money_word_of(norm);
+               lexicon::short_money_multiplier_of(norm);
     }
 
     void add(const std::vector<Word>& words, std::size_t from, std::size_t to, EntityKind kind) {

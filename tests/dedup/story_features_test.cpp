@@ -243,7 +243,7 @@ TEST(ExtractFeatures, AmountsOfMoneyInTheirShortForms) {
     }
     // A unit's capitals name nothing: the names here are Tanger and l'Etat only.
     const StoryFeatures f = extract_features(item("x", "la commune de Tanger reçoit 10 MDH et 3 M€ de l'Etat"));
-    EXPECT_EQ(f.entities.size(), 2u) << ::testing::PrintToString(f.entities.size());
+    EXPECT_EQ(f.entities.size(), 2u);
     EXPECT_TRUE(has_entity(f, "tang", EntityKind::place));
     EXPECT_TRUE(has_entity(f, "etat", EntityKind::name));
     const StoryFeatures words = extract_features(item("x", "la région reçoit 2 milliards de DH de l'Etat"));
