@@ -56,15 +56,18 @@ done < <(find "${seed_dirs[@]}" -type f \
 # The time is split, not added to: the parser gets half (two thirds when it runs with one other),
 # the others share the rest.
 count=$(wc -w <<<"$targets")
+parse_share=0
+if [ "$count" -gt 1 ] && [[ " $targets " == *" parse "* ]]; then
+  if [ "$count" -eq 2 ]; then parse_share=$((seconds * 2 / 3)); else parse_share=$((seconds / 2)); fi
+fi
 total_executions=0
 failed=0
 for target in $targets; do
   if [ "$count" -eq 1 ]; then
     share=$seconds
   elif [ "$target" = parse ]; then
-    if [ "$count" -eq 2 ]; then share=$((seconds * 2 / 3)); else share=$((seconds / 2)); fi
-  elif [[ " $targets " == *" parse "* ]]; then
-    if [ "$count" -eq 2 ]; then parse_share=$((seconds * 2 / 3)); else parse_share=$((seconds / 2)); fi
+    share=$parse_share
+  elif [ "$parse_share" -gt 0 ]; then
     share=$(((seconds - parse_share) / (count - 1)))
   else
     share=$((seconds / count))
