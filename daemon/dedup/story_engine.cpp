@@ -142,10 +142,10 @@ struct StoryEngine::Query {
     double unknown_entity_idf = 0;                           // summed IDF of entity words no story has
     bool has_place = false, has_person = false;              // known or not
     bool unknown_place = false, unknown_person = false;
-    std::vector<std::string> quantities;
+    std::vector<std::string_view> quantities;
     std::uint64_t fingerprint = 0;
     std::uint64_t url_hash = 0;  // url_key(canonical URL)
-    std::string language;
+    std::string_view language;
 };
 
 std::uint32_t StoryEngine::expiry_time(SysTime t) {
@@ -184,58 +184,69 @@ double StoryEngine::log_n() const {
 
 double StoryEngine::idf(std::uint32_t df, double log_n) const { return std::max(log_n - log_df(df), 0.0); }
 
-void StoryEngine::text_terms(const StoryFeatures& f, std::vector<TextTerm>& out,
-                             std::vector<std::string>& quantity_texts) {
-    out.clear();
-    quantity_texts.clear();
-    quantity_texts.reserve(f.quantities.size());  // `out` views these strings: no reallocation
-    for (const std::string& q : f.quantities) quantity_texts.push_back(std::string(kQuantityPrefix) + q);
-    // Headline and lead terms come sorted (StoryFeatures), and so do the quantities: only the
-    // few words of names need sorting before the parts are merged.
-    std::vector<TextTerm> names;
-    for (const Entity& e : f.entities) {
+void StoryEngine::prepare(const FeaturesView& f, PreparedItem& out) {
+    out.quantity_texts_.clear();
+    out.quantity_texts_.reserve(f.quantities.size());  // the terms view these strings: filled first
+    for (const std::string_view q : f.quantities) out.quantity_texts_.emplace_back(kQuantityPrefix) += q;
+    // Headline and lead terms come sorted (read_features checks it), and so do the quantities: only
+    // the few words of names need sorting before the parts are merged.
+    const auto by_text = [](const TextTerm& a, const TextTerm& b) { return a.text < b.text; };
+    std::vector<TextTerm>& names = out.names_;
+    names.clear();
+    for (const FeaturesView::Name& e : f.entities) {
         const Role role = e.kind == EntityKind::place    ? Role::place
                           : e.kind == EntityKind::person ? Role::person
                                                          : Role::name;
-        const std::string_view key = e.key;
-        for (std::size_t pos = 0; pos < key.size();) {
-            const std::size_t end = std::min(key.find(' ', pos), key.size());
-            if (end > pos) names.push_back({key.substr(pos, end - pos), 0, 0, role});
+        for (std::size_t pos = 0; pos < e.key.size();) {
+            const std::size_t end = std::min(e.key.find(' ', pos), e.key.size());
+            if (end > pos) names.push_back({e.key.substr(pos, end - pos), 0, 0, role});
             pos = end + 1;
         }
     }
-    const auto by_text = [](const TextTerm& a, const TextTerm& b) { return a.text < b.text; };
     std::sort(names.begin(), names.end(), by_text);
-    std::vector<TextTerm> all;
-    all.reserve(f.title.size() + f.lead.size() + quantity_texts.size() + names.size());
-    for (const TermCount& t : f.title) all.push_back({t.term, t.count, 0, Role::word});
-    if (!std::is_sorted(all.begin(), all.end(), by_text)) std::sort(all.begin(), all.end(), by_text);
-    const auto merge_in = [&](auto&& push_part) {
-        const auto middle = static_cast<std::ptrdiff_t>(all.size());
-        push_part();
-        // deserialize() checks the order; features built by hand may not have it.
-        if (!std::is_sorted(all.begin() + middle, all.end(), by_text))
-            std::sort(all.begin() + middle, all.end(), by_text);
-        std::inplace_merge(all.begin(), all.begin() + middle, all.end(), by_text);
+    std::vector<TextTerm>& merged = out.merged_;
+    std::vector<TextTerm>& part = out.merging_;
+    merged.clear();
+    for (const FeaturesView::Term& t : f.title) merged.push_back({t.term, t.count, 0, Role::word});
+    // Features built by hand (a StoryFeatures viewed) may not be in order.
+    if (!std::is_sorted(merged.begin(), merged.end(), by_text)) std::sort(merged.begin(), merged.end(), by_text);
+    const auto merge_in = [&](auto&& fill_part) {
+        part.clear();
+        fill_part();
+        if (!std::is_sorted(part.begin(), part.end(), by_text)) std::sort(part.begin(), part.end(), by_text);
+        out.terms_.clear();
+        std::merge(merged.begin(), merged.end(), part.begin(), part.end(), std::back_inserter(out.terms_), by_text);
+        merged.swap(out.terms_);
     };
     merge_in([&] {
-        for (const TermCount& t : f.lead) all.push_back({t.term, 0, t.count, Role::word});
+        for (const FeaturesView::Term& t : f.lead) part.push_back({t.term, 0, t.count, Role::word});
     });
     merge_in([&] {
-        for (const std::string& q : quantity_texts) all.push_back({q, 0, 0, Role::quantity});
+        for (const std::string& q : out.quantity_texts_) part.push_back({q, 0, 0, Role::quantity});
     });
-    merge_in([&] { all.insert(all.end(), names.begin(), names.end()); });
-    for (const TextTerm& t : all) {
-        if (!out.empty() && out.back().text == t.text) {
-            out.back().title += t.title;
-            out.back().lead += t.lead;
-            out.back().role = std::max(out.back().role, t.role);
+    merge_in([&] { part.insert(part.end(), names.begin(), names.end()); });
+    out.terms_.clear();
+    for (const TextTerm& t : merged) {
+        if (!out.terms_.empty() && out.terms_.back().text == t.text) {
+            TextTerm& last = out.terms_.back();
+            last.title += t.title;
+            last.lead += t.lead;
+            last.role = std::max(last.role, t.role);
         } else {
-            out.push_back(t);
+            out.terms_.push_back(t);
         }
     }
-    for (TextTerm& t : out)
+    for (TextTerm& t : out.terms_)
         if (t.role == Role::word && is_number(t.text)) t.role = Role::number;
+    out.quantities_.assign(f.quantities.begin(), f.quantities.end());
+    out.language_ = f.language;
+    out.fingerprint_ = f.fingerprint;
+    out.url_hash_ = url_key(f.canonical_url);
+}
+
+void StoryEngine::prepare(const StoryFeatures& features, FeaturesView& view, PreparedItem& out) {
+    view_features(features, view);
+    prepare(view, out);
 }
 
 StoryEngine::TermId StoryEngine::find_term(std::string_view term) const {
@@ -302,11 +313,11 @@ void StoryEngine::compact_term_text() {
     dead_text_ = 0;
 }
 
-std::uint8_t StoryEngine::language_code(const std::string& language) {
+std::uint8_t StoryEngine::language_code(std::string_view language) {
     const auto it = std::find(languages_.begin(), languages_.end(), language);
     if (it != languages_.end()) return static_cast<std::uint8_t>(it - languages_.begin());
     if (languages_.size() >= 255) return 255;  // deserialize() admits four: never reached
-    languages_.push_back(language);
+    languages_.emplace_back(language);
     return static_cast<std::uint8_t>(languages_.size() - 1);
 }
 
@@ -322,6 +333,13 @@ bool StoryEngine::earlier(Slot a, Slot b) const {
 void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time) { add(story_id, f, time, time); }
 
 void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime time, SysTime kept_since) {
+    FeaturesView view;
+    PreparedItem item;
+    prepare(f, view, item);
+    add(story_id, item, time, kept_since);
+}
+
+void StoryEngine::add(std::int64_t story_id, const PreparedItem& item, SysTime time, SysTime kept_since) {
     remove(story_id);
     Slot slot;
     if (!free_slots_.empty()) {
@@ -333,12 +351,9 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
         times_.emplace_back();
     }
 
-    std::vector<TextTerm> text;
-    std::vector<std::string> quantity_texts;
-    text_terms(f, text, quantity_texts);
     std::vector<std::uint32_t>& packed = pack_scratch_;
     packed.clear();
-    for (const TextTerm& t : text)
+    for (const TextTerm& t : item.terms_)
         if (const TermId id = intern(t.text); id != kNone) packed.push_back(pack(id, t.title, t.lead, t.role).bits);
     std::sort(packed.begin(), packed.end(),
               [](std::uint32_t a, std::uint32_t b) { return Packed{a}.id() < Packed{b}.id(); });
@@ -354,10 +369,10 @@ void StoryEngine::add(std::int64_t story_id, const StoryFeatures& f, SysTime tim
     }
     s.id = story_id;
     s.kept_since = expiry_time(kept_since);
-    s.fingerprint = f.fingerprint;
-    s.url_hash = url_key(f.canonical_url);
+    s.fingerprint = item.fingerprint_;
+    s.url_hash = item.url_hash_;
     s.term_count = term_count;
-    s.language = language_code(f.language);
+    s.language = language_code(item.language_);
     times_[slot] = time;
 
     // Every term of the story counts once in its document frequency and its posting list. A full
@@ -430,14 +445,11 @@ std::size_t StoryEngine::memory_bytes() const {
     return bytes;
 }
 
-StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
+StoryEngine::Query StoryEngine::make_query(const PreparedItem& item) const {
     Query q;
     q.log_n = log_n();
-    std::vector<TextTerm> text;
-    std::vector<std::string> quantity_texts;
-    text_terms(f, text, quantity_texts);
-    q.terms.reserve(text.size());
-    for (const TextTerm& t : text) {
+    q.terms.reserve(item.terms_.size());
+    for (const TextTerm& t : item.terms_) {
         const TermId id = find_term(t.text);
         const std::uint32_t df = id == kNone ? 0 : df_[id];
         Query::Term term;
@@ -468,10 +480,10 @@ StoryEngine::Query StoryEngine::make_query(const StoryFeatures& f) const {
         q.unknown_person = q.unknown_person || t.role == Role::person;
     }
     std::sort(q.terms.begin(), q.terms.end(), [](const Query::Term& a, const Query::Term& b) { return a.id < b.id; });
-    q.quantities = f.quantities;
-    q.fingerprint = f.fingerprint;
-    q.url_hash = url_key(f.canonical_url);
-    q.language = f.language;
+    q.quantities = item.quantities_;
+    q.fingerprint = item.fingerprint_;
+    q.url_hash = item.url_hash_;
+    q.language = item.language_;
     return q;
 }
 
@@ -687,19 +699,32 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
     return d;
 }
 
-StoryEngine::Candidates StoryEngine::candidates(const StoryFeatures& item, SysTime time, Seconds window) const {
+StoryEngine::Candidates StoryEngine::candidates(const StoryFeatures& features, SysTime time, Seconds window) const {
+    FeaturesView view;
+    PreparedItem item;
+    prepare(features, view, item);
     std::vector<Slot> slots;
     return candidates_of(make_query(item), time, window, slots);
 }
 
-std::optional<MatchDecision> StoryEngine::score_against(const StoryFeatures& item, SysTime time,
+std::optional<MatchDecision> StoryEngine::score_against(const StoryFeatures& features, SysTime time,
                                                         std::int64_t story_id) const {
     const Slot slot = slot_of(story_id);
     if (slot == kNone) return std::nullopt;
+    FeaturesView view;
+    PreparedItem item;
+    prepare(features, view, item);
     return score(make_query(item), time, slot, true);
 }
 
-std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTime time, Seconds window) const {
+std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& features, SysTime time, Seconds window) const {
+    FeaturesView view;
+    PreparedItem item;
+    prepare(features, view, item);
+    return match(item, time, window);
+}
+
+std::optional<MatchDecision> StoryEngine::match(const PreparedItem& item, SysTime time, Seconds window) const {
     const Query q = make_query(item);
 
     std::optional<MatchDecision> best;
@@ -767,18 +792,19 @@ std::optional<MatchDecision> StoryEngine::match(const StoryFeatures& item, SysTi
 
 StoryEngineIndex::StoryEngineIndex(MatchWeights weights, EngineLimits limits) : engine_(weights, limits) {}
 
-const StoryFeatures* StoryEngineIndex::features_for(const ItemKeys& keys) const {
+const StoryEngine::PreparedItem* StoryEngineIndex::prepared_for(const ItemKeys& keys) const {
     if (keys.features != last_bytes_ || keys.features.empty()) {
         last_bytes_ = keys.features;
-        last_features_ = deserialize(keys.features);
+        last_read_ = read_features(last_bytes_, last_view_);
+        if (last_read_) StoryEngine::prepare(last_view_, last_item_);
     }
-    return last_features_ ? &*last_features_ : nullptr;
+    return last_read_ ? &last_item_ : nullptr;
 }
 
 bool StoryEngineIndex::add(std::int64_t story_id, const ItemKeys& keys, SysTime time, SysTime arrived) {
-    const StoryFeatures* features = features_for(keys);
-    if (features == nullptr) return false;
-    engine_.add(story_id, *features, time, arrived);
+    const StoryEngine::PreparedItem* item = prepared_for(keys);
+    if (item == nullptr) return false;
+    engine_.add(story_id, *item, time, arrived);
     return true;
 }
 
@@ -788,9 +814,9 @@ std::size_t StoryEngineIndex::expire(SysTime arrived_before) { return engine_.ex
 
 std::optional<StoryMatch> StoryEngineIndex::match(const ItemKeys& keys, const ParsedItem& item, SysTime time,
                                                   Seconds window) const {
-    const StoryFeatures* features = features_for(keys);
-    const std::optional<MatchDecision> decision = features != nullptr
-                                                      ? engine_.match(*features, time, window)
+    const StoryEngine::PreparedItem* prepared = prepared_for(keys);
+    const std::optional<MatchDecision> decision = prepared != nullptr
+                                                      ? engine_.match(*prepared, time, window)
                                                       : engine_.match(extract_features(item), time, window);
     if (!decision) return std::nullopt;
     return StoryMatch{.story_id = decision->story_id,

@@ -899,10 +899,10 @@ public:
         if (!v || *v > rest_.size()) return std::nullopt;
         return static_cast<std::size_t>(*v);
     }
-    std::optional<std::string> string() {
+    std::optional<std::string_view> string() {
         const auto len = varint();
         if (!len || *len > rest_.size()) return std::nullopt;
-        std::string s(rest_.substr(0, static_cast<std::size_t>(*len)));
+        const std::string_view s = rest_.substr(0, static_cast<std::size_t>(*len));
         rest_.remove_prefix(static_cast<std::size_t>(*len));
         return s;
     }
@@ -935,19 +935,26 @@ void put_terms(std::string& out, const std::vector<TermCount>& terms) {
     }
 }
 
-std::optional<std::vector<TermCount>> read_terms(ByteReader& in) {
+bool read_terms(ByteReader& in, std::vector<FeaturesView::Term>& terms) {
+    terms.clear();
     const auto n = in.count();
-    if (!n) return std::nullopt;
-    std::vector<TermCount> terms;
+    if (!n) return false;
     terms.reserve(*n);
     for (std::size_t k = 0; k < *n; ++k) {
-        auto term = in.string();
+        const auto term = in.string();
         const auto count = in.varint();
-        if (!term || !count || *count == 0 || *count > 0xFFFFFFFFu) return std::nullopt;
-        if (!terms.empty() && !(terms.back().term < *term)) return std::nullopt;  // sorted, each once
-        terms.push_back({std::move(*term), static_cast<std::uint32_t>(*count)});
+        if (!term || !count || *count == 0 || *count > 0xFFFFFFFFu) return false;
+        if (!terms.empty() && !(terms.back().term < *term)) return false;  // sorted, each once
+        terms.push_back({*term, static_cast<std::uint32_t>(*count)});
     }
-    return terms;
+    return true;
+}
+
+std::vector<TermCount> owned(const std::vector<FeaturesView::Term>& terms) {
+    std::vector<TermCount> out;
+    out.reserve(terms.size());
+    for (const FeaturesView::Term& t : terms) out.push_back({std::string(t.term), t.count});
+    return out;
 }
 
 }  // namespace
@@ -1008,43 +1015,76 @@ std::string serialize(const StoryFeatures& f) {
     return out;
 }
 
-std::optional<StoryFeatures> deserialize(std::string_view bytes) {
-    if (!bytes.starts_with(kMagic)) return std::nullopt;
+bool read_features(std::string_view bytes, FeaturesView& out) {
+    if (!bytes.starts_with(kMagic)) return false;
     ByteReader in(bytes.substr(kMagic.size()));
-    if (in.byte() != kFeaturesVersion) return std::nullopt;
-    StoryFeatures f;
-    auto language = in.string();
+    if (in.byte() != kFeaturesVersion) return false;
+    const auto language = in.string();
     const auto fingerprint = in.fixed64();
-    auto url = in.string();
-    if (!language || !fingerprint || !url) return std::nullopt;
-    if (*language != "ar" && *language != "fr" && *language != "en" && *language != "other") return std::nullopt;
-    f.language = std::move(*language);
-    f.fingerprint = *fingerprint;
-    f.canonical_url = std::move(*url);
-    auto title = read_terms(in);
-    if (!title) return std::nullopt;
-    auto lead = read_terms(in);
-    if (!lead) return std::nullopt;
-    f.title = std::move(*title);
-    f.lead = std::move(*lead);
+    const auto url = in.string();
+    if (!language || !fingerprint || !url) return false;
+    if (*language != "ar" && *language != "fr" && *language != "en" && *language != "other") return false;
+    out.language = *language;
+    out.fingerprint = *fingerprint;
+    out.canonical_url = *url;
+    if (!read_terms(in, out.title) || !read_terms(in, out.lead)) return false;
+    out.entities.clear();
     const auto entities = in.count();
-    if (!entities) return std::nullopt;
+    if (!entities) return false;
+    out.entities.reserve(*entities);
     for (std::size_t k = 0; k < *entities; ++k) {
         const auto kind = in.byte();
-        auto key = in.string();
-        if (!kind || *kind > static_cast<unsigned char>(EntityKind::place) || !key || key->empty()) return std::nullopt;
-        Entity e{std::move(*key), static_cast<EntityKind>(*kind)};
-        if (!f.entities.empty() && !(f.entities.back() < e)) return std::nullopt;
-        f.entities.push_back(std::move(e));
+        const auto key = in.string();
+        if (!kind || *kind > static_cast<unsigned char>(EntityKind::place) || !key || key->empty()) return false;
+        const FeaturesView::Name e{*key, static_cast<EntityKind>(*kind)};
+        // Sorted, each once, in Entity's order: by key, then kind.
+        if (!out.entities.empty()) {
+            const FeaturesView::Name& last = out.entities.back();
+            if (!(last.key < e.key || (last.key == e.key && last.kind < e.kind))) return false;
+        }
+        out.entities.push_back(e);
     }
+    out.quantities.clear();
     const auto quantities = in.count();
-    if (!quantities) return std::nullopt;
+    if (!quantities) return false;
+    out.quantities.reserve(*quantities);
     for (std::size_t k = 0; k < *quantities; ++k) {
-        auto q = in.string();
-        if (!q || (!f.quantities.empty() && !(f.quantities.back() < *q))) return std::nullopt;
-        f.quantities.push_back(std::move(*q));
+        const auto q = in.string();
+        if (!q || (!out.quantities.empty() && !(out.quantities.back() < *q))) return false;
+        out.quantities.push_back(*q);
     }
-    if (!in.done()) return std::nullopt;
+    return in.done();
+}
+
+void view_features(const StoryFeatures& f, FeaturesView& out) {
+    out.language = f.language;
+    out.fingerprint = f.fingerprint;
+    out.canonical_url = f.canonical_url;
+    const auto view_terms = [](const std::vector<TermCount>& terms, std::vector<FeaturesView::Term>& to) {
+        to.clear();
+        to.reserve(terms.size());
+        for (const TermCount& t : terms) to.push_back({t.term, t.count});
+    };
+    view_terms(f.title, out.title);
+    view_terms(f.lead, out.lead);
+    out.entities.clear();
+    out.entities.reserve(f.entities.size());
+    for (const Entity& e : f.entities) out.entities.push_back({e.key, e.kind});
+    out.quantities.assign(f.quantities.begin(), f.quantities.end());
+}
+
+std::optional<StoryFeatures> deserialize(std::string_view bytes) {
+    FeaturesView view;
+    if (!read_features(bytes, view)) return std::nullopt;
+    StoryFeatures f;
+    f.language = view.language;
+    f.fingerprint = view.fingerprint;
+    f.canonical_url = view.canonical_url;
+    f.title = owned(view.title);
+    f.lead = owned(view.lead);
+    f.entities.reserve(view.entities.size());
+    for (const FeaturesView::Name& e : view.entities) f.entities.push_back({std::string(e.key), e.kind});
+    f.quantities.assign(view.quantities.begin(), view.quantities.end());
     return f;
 }
 

@@ -76,4 +76,30 @@ inline constexpr std::uint8_t kFeaturesVersion = 2;
 std::string serialize(const StoryFeatures& features);
 std::optional<StoryFeatures> deserialize(std::string_view bytes);
 
+// Features read where they lie: each string a view into the bytes read (or the StoryFeatures
+// viewed), which must outlive it. The store's thread reads the features of every new item it
+// matches, and copying each term into a string of its own cost as much as scoring a candidate.
+struct FeaturesView {
+    struct Term {
+        std::string_view term;
+        std::uint32_t count = 0;
+    };
+    struct Name {
+        std::string_view key;
+        EntityKind kind = EntityKind::name;
+    };
+    std::string_view language;
+    std::vector<Term> title, lead;
+    std::vector<Name> entities;
+    std::vector<std::string_view> quantities;
+    std::uint64_t fingerprint = 0;
+    std::string_view canonical_url;
+};
+
+// serialize()'s bytes into `out`, whose vectors keep their capacity from one call to the next;
+// false for exactly what deserialize() refuses (then `out` holds no meaning).
+bool read_features(std::string_view bytes, FeaturesView& out);
+// A view of features held in memory.
+void view_features(const StoryFeatures& features, FeaturesView& out);
+
 }  // namespace tributary::dedup

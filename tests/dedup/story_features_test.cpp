@@ -346,6 +346,44 @@ TEST(Serialize, RefusesWhatItDidNotWrite) {
     EXPECT_FALSE(deserialize(other_version).has_value());
 }
 
+// A FeaturesView's fields as owned values, to compare two views.
+StoryFeatures owned_copy(const FeaturesView& v) {
+    StoryFeatures f;
+    f.language = v.language;
+    f.fingerprint = v.fingerprint;
+    f.canonical_url = v.canonical_url;
+    for (const auto& t : v.title) f.title.push_back({std::string(t.term), t.count});
+    for (const auto& t : v.lead) f.lead.push_back({std::string(t.term), t.count});
+    for (const auto& e : v.entities) f.entities.push_back({std::string(e.key), e.kind});
+    f.quantities.assign(v.quantities.begin(), v.quantities.end());
+    return f;
+}
+
+TEST(Serialize, ReadInPlaceLeavesNothingOfTheItemBefore) {
+    // The store's thread reads every item into one view: a short item after a long one must not
+    // keep the long one's terms, names or quantities, nor one read after a refused one.
+    ParsedItem long_item = item("Le Maroc et l'Espagne signent 12 accords à Rabat le 3 février",
+                                "M. Aziz Akhannouch a reçu Pedro Sánchez à Rabat pour 2,5 milliards d'euros, 14 %");
+    long_item.link = "https://example.org/long";
+    const StoryFeatures long_features = extract_features(long_item);
+    const StoryFeatures short_features = extract_features(item("Pluie à Fès", "Averses"));
+    ASSERT_GT(long_features.entities.size(), short_features.entities.size());
+    ASSERT_GT(long_features.quantities.size(), short_features.quantities.size());
+
+    const std::string long_bytes = serialize(long_features), short_bytes = serialize(short_features);
+    FeaturesView view;
+    ASSERT_TRUE(read_features(long_bytes, view));
+    EXPECT_EQ(owned_copy(view), long_features);
+    ASSERT_TRUE(read_features(short_bytes, view));
+    EXPECT_EQ(owned_copy(view), short_features);
+    EXPECT_FALSE(read_features(long_bytes.substr(0, long_bytes.size() - 1), view));
+    ASSERT_TRUE(read_features(long_bytes, view));
+    EXPECT_EQ(owned_copy(view), long_features);
+
+    view_features(short_features, view);
+    EXPECT_EQ(owned_copy(view), short_features);
+}
+
 TEST(Serialize, GarbageNeverCrashes) {
     std::mt19937 random{7};
     const std::string valid = serialize(extract_features(item("Morocco and Spain", "A lead with Rabat, 5% and 2-1")));
