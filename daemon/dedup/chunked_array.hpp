@@ -45,6 +45,12 @@ public:
         return (*this)[size_++];
     }
 
+    // Empties the array and keeps its chunks, whose elements are value-initialised again.
+    void clear() {
+        for (std::size_t i = 0; i < size_; ++i) (*this)[i] = T{};
+        size_ = 0;
+    }
+
     std::size_t memory_bytes() const {
         return chunks_.size() * kChunk * sizeof(T) + chunks_.capacity() * sizeof(chunks_.front());
     }

@@ -10,10 +10,10 @@
 #include <bit>
 #include <map>
 #include <set>
-#include <unordered_map>
 
 #include "core/text.hpp"
 #include "dedup/story_features.hpp"
+#include "dedup/word_memo.hpp"
 
 namespace tributary::dedup {
 namespace {
@@ -207,16 +207,13 @@ namespace {
 class NormMemo {
 public:
     const std::string& get(std::string_view word) {
-        key_.assign(word);
-        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
-        if (map_.size() >= kCapacity) map_.clear();
-        return map_.emplace(key_, normalize_text(word)).first->second;
+        if (const std::string* norm = memo_.find(word)) return *norm;
+        if (memo_.full()) memo_.clear();
+        return memo_.insert(word, normalize_text(word));
     }
 
 private:
-    static constexpr std::size_t kCapacity = 32 * 1024;
-    std::string key_;  // the lookup key, reused: no allocation for a word already held
-    std::unordered_map<std::string, std::string> map_;
+    WordMemo<std::string> memo_{32 * 1024};
 };
 
 }  // namespace

@@ -12,6 +12,7 @@
 // 3 cells a story; now 1.5, and match and add cost the same on the story engine bench), erasure
 // by backward shift (no tombstones, so a long-running daemon's probes never lengthen).
 
+#include <algorithm>
 #include <cstdint>
 #include <vector>
 
@@ -76,6 +77,12 @@ public:
         cells_[hole] = kEmpty;
         --used_;
         return true;
+    }
+
+    // Removes every value and keeps the table's size.
+    void clear() {
+        std::fill(cells_.begin(), cells_.end(), kEmpty);
+        used_ = 0;
     }
 
     std::size_t size() const { return used_; }

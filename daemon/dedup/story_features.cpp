@@ -13,12 +13,12 @@
 #include <memory>
 #include <set>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 
 #include "core/text.hpp"
 #include "dedup/dedup.hpp"
 #include "dedup/lexicon.hpp"
+#include "dedup/word_memo.hpp"
 
 namespace tributary::dedup {
 namespace {
@@ -175,20 +175,19 @@ public:
     // Before the words of an item are looked up: entries stay where they are until the next
     // call, so a Word may point at its facts while its item is read.
     void start_item() {
-        if (map_.size() >= kCapacity) map_.clear();
+        if (memo_.full()) memo_.clear();
     }
     WordFacts& of(Script script, const std::string& norm) {
         key_.assign(1, static_cast<char>(script));
         key_ += norm;
-        if (const auto it = map_.find(key_); it != map_.end()) return it->second;
-        return map_.emplace(key_, WordFacts{}).first->second;
+        if (WordFacts* facts = memo_.find(key_)) return *facts;
+        return memo_.insert(key_, WordFacts{});
     }
 
 private:
     // About 130 bytes an entry: 2 MB a thread at most.
-    static constexpr std::size_t kCapacity = 16 * 1024;
     std::string key_;  // reused: no allocation for a word already held
-    std::unordered_map<std::string, WordFacts> map_;
+    WordMemo<WordFacts> memo_{16 * 1024};
 };
 
 WordFactsMemo& thread_word_facts() {

@@ -31,6 +31,18 @@ TEST(ChunkedArray, GrowsAcrossChunksKeepingEveryElementInPlace) {
     EXPECT_LE(array.memory_bytes(), 10 * 4 * sizeof(std::string) + 16 * sizeof(std::unique_ptr<std::string[]>));
 }
 
+TEST(ChunkedArray, ClearKeepsTheChunksAndHandsOutEmptyElementsAgain) {
+    Small array;
+    for (int i = 0; i < 9; ++i) array.emplace_back() = "word " + std::to_string(i);
+    const std::size_t bytes = array.memory_bytes();
+    const std::string* first = &array[0];
+    array.clear();
+    EXPECT_TRUE(array.empty());
+    for (int i = 0; i < 9; ++i) EXPECT_TRUE(array.emplace_back().empty()) << "element " << i << " kept its old value";
+    EXPECT_EQ(&array[0], first) << "clear() gave its chunks back";
+    EXPECT_EQ(array.memory_bytes(), bytes);
+}
+
 TEST(ChunkedArray, ACopyOwnsItsElements) {
     Small original;
     for (int i = 0; i < 9; ++i) original.emplace_back() = std::to_string(i);

@@ -73,5 +73,20 @@ TEST(ProbeTable, FindsTheFirstMatchAndNothingInAnEmptyTable) {
     EXPECT_EQ(table.size(), 2u);
 }
 
+TEST(ProbeTable, ClearForgetsEveryValueAndKeepsWorking) {
+    ProbeTable table;
+    Owner owner{{10, 17, 24, 31}};
+    const auto hash_of = [&](std::uint32_t v) { return owner.hash_of(v); };
+    for (std::uint32_t v = 0; v < 4; ++v) table.insert(Owner::hash(owner.keys[v]), v, hash_of);
+    const std::size_t bytes = table.memory_bytes();
+    table.clear();
+    EXPECT_EQ(table.size(), 0u);
+    EXPECT_TRUE(values_under(table, owner, 24).empty());
+    EXPECT_EQ(table.memory_bytes(), bytes);
+    table.insert(Owner::hash(24), 2, hash_of);
+    EXPECT_EQ(values_under(table, owner, 24), std::vector<std::uint32_t>{2});
+    EXPECT_TRUE(values_under(table, owner, 10).empty());
+}
+
 }  // namespace
 }  // namespace tributary::dedup
