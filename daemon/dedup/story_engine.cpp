@@ -439,7 +439,7 @@ std::size_t StoryEngine::memory_bytes() const {
                         free_slots_.capacity() * sizeof(Slot) + term_ids_.memory_bytes() + ids_.memory_bytes() +
                         by_url_.memory_bytes() + by_fingerprint_.memory_bytes() +
                         expiry_.capacity() * sizeof(expiry_.front()) + accumulated_.capacity() * sizeof(float) +
-                        touched_.capacity() * sizeof(Slot);
+                        touched_.capacity() * sizeof(Slot) + ranked_.capacity() * sizeof(ranked_.front());
     terms_.for_each([&](const TermEntry& t) { bytes += t.postings.heap_bytes(); });
     bytes += blocks_.memory_bytes();
     return bytes;
@@ -487,21 +487,21 @@ StoryEngine::Query StoryEngine::make_query(const PreparedItem& item) const {
     return q;
 }
 
-StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time, Seconds window,
-                                                   std::vector<Slot>& slots) const {
-    Candidates out;
+std::size_t StoryEngine::candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const {
+    std::size_t postings_read = 0;
     // The item's rarest terms of its text, among those in no more stories than a posting list
     // holds: a list drops its oldest entries only while its term is more common than that, so
     // these lists are complete but for stories that were once crowded out.
-    std::vector<const Query::Term*> probes;
-    for (const Query::Term& t : q.terms)
-        if (t.text > 0 && df_[t.id] <= limits_.postings) probes.push_back(&t);
-    std::sort(probes.begin(), probes.end(), [&](const Query::Term* a, const Query::Term* b) {
-        const auto da = df_[a->id], db = df_[b->id];
-        if (da != db) return da < db;
-        const TermEntry& ta = terms_[a->id];
-        const TermEntry& tb = terms_[b->id];
-        return ta.hash != tb.hash ? ta.hash < tb.hash : text_of(a->id) < text_of(b->id);
+    std::vector<std::uint32_t>& probes = probes_;  // indices into q.terms
+    probes.clear();
+    for (std::uint32_t i = 0; i < q.terms.size(); ++i)
+        if (q.terms[i].text > 0 && df_[q.terms[i].id] <= limits_.postings) probes.push_back(i);
+    std::sort(probes.begin(), probes.end(), [&](std::uint32_t i, std::uint32_t j) {
+        const TermId a = q.terms[i].id, b = q.terms[j].id;
+        if (df_[a] != df_[b]) return df_[a] < df_[b];
+        const TermEntry& ta = terms_[a];
+        const TermEntry& tb = terms_[b];
+        return ta.hash != tb.hash ? ta.hash < tb.hash : text_of(a) < text_of(b);
     });
     if (probes.size() > limits_.query_terms) probes.resize(limits_.query_terms);
 
@@ -514,20 +514,21 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
     // function's time. Each entry writes its slot past the stories met so far and keeps it only
     // when it was not met before, so touched_ holds room for every entry read.
     if (accumulated_.size() < stories_.size()) accumulated_.resize(stories_.size(), -1.0f);
-    for (const Query::Term* t : probes) out.postings_read += terms_[t->id].postings.size();
-    if (touched_.size() < out.postings_read) touched_.resize(out.postings_read);
+    for (const std::uint32_t i : probes) postings_read += terms_[q.terms[i].id].postings.size();
+    if (touched_.size() < postings_read) touched_.resize(postings_read);
     std::size_t met = 0;
-    for (const Query::Term* t : probes) {
-        const auto w = static_cast<float>(t->weight);
-        for (const Slot slot : terms_[t->id].postings) {
+    for (const std::uint32_t i : probes) {
+        const Query::Term& t = q.terms[i];
+        const auto w = static_cast<float>(t.weight);
+        for (const Slot slot : terms_[t.id].postings) {
             const float before = accumulated_[slot];
             touched_[met] = slot;
             met += before < 0 ? 1 : 0;
             accumulated_[slot] = std::max(before, 0.0f) + w;
         }
     }
-    std::vector<std::pair<float, Slot>> ranked;
-    ranked.reserve(met);
+    std::vector<std::pair<float, Slot>>& ranked = ranked_;
+    ranked.clear();
     for (const Slot slot : std::span(touched_).first(met)) {
         if (in_window(times_[slot], time, window)) ranked.emplace_back(accumulated_[slot], slot);
         accumulated_[slot] = -1.0f;
@@ -542,8 +543,7 @@ StoryEngine::Candidates StoryEngine::candidates_of(const Query& q, SysTime time,
 
     // The fast paths' stories, whatever their words.
     add_fast_path_slots(q, time, window, slots);
-    for (const Slot slot : slots) out.stories.push_back(stories_[slot].id);
-    return out;
+    return postings_read;
 }
 
 void StoryEngine::add_fast_path_slots(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const {
@@ -655,14 +655,17 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
     // Quantities, unit by unit: one value in common agrees, none in common conflicts.
     int agreeing_units = 0;
     if (!q.quantities.empty() && !quantity_scratch_.empty()) {
-        std::vector<std::string_view> story_quantities;
-        story_quantities.reserve(quantity_scratch_.size());
+        std::vector<std::string_view>& story_quantities = quantity_views_[0];
+        story_quantities.clear();
         for (const TermId id : quantity_scratch_)
             story_quantities.push_back(text_of(id).substr(kQuantityPrefix.size()));
         std::sort(story_quantities.begin(), story_quantities.end());
         for (auto qa = q.quantities.begin(); qa != q.quantities.end();) {
             const std::string_view unit = split_quantity(*qa).first;
-            std::vector<std::string_view> mine, theirs;
+            std::vector<std::string_view>& mine = quantity_views_[1];
+            std::vector<std::string_view>& theirs = quantity_views_[2];
+            mine.clear();
+            theirs.clear();
             for (; qa != q.quantities.end() && split_quantity(*qa).first == unit; ++qa)
                 mine.push_back(split_quantity(*qa).second);
             for (const std::string_view sq : story_quantities)
@@ -708,7 +711,10 @@ StoryEngine::Candidates StoryEngine::candidates(const StoryFeatures& features, S
     PreparedItem item;
     prepare(features, view, item);
     std::vector<Slot> slots;
-    return candidates_of(make_query(item), time, window, slots);
+    Candidates out;
+    out.postings_read = candidates_of(make_query(item), time, window, slots);
+    for (const Slot slot : slots) out.stories.push_back(stories_[slot].id);
+    return out;
 }
 
 std::optional<MatchDecision> StoryEngine::score_against(const StoryFeatures& features, SysTime time,
@@ -756,7 +762,7 @@ std::optional<MatchDecision> StoryEngine::match(const PreparedItem& item, SysTim
             return 2;
         return s.language == q_language ? 1 : 0;
     };
-    std::vector<std::pair<int, Slot>> order;
+    std::vector<std::pair<int, Slot>>& order = order_;
     const auto choose_among = [&](const std::vector<Slot>& slots) {
         order.clear();
         for (const Slot slot : slots)
@@ -781,7 +787,8 @@ std::optional<MatchDecision> StoryEngine::match(const PreparedItem& item, SysTim
     // ranks first; a fingerprint at distance 0, unless a conflict denies it, is the nearest
     // possible, and all others as near share it). So a copy of a wire story (a seventh of the
     // items of a cold cycle on the bench farm) needs no posting list read.
-    std::vector<Slot> slots;
+    std::vector<Slot>& slots = match_slots_;
+    slots.clear();
     add_fast_path_slots(q, time, window, slots);
     choose_among(slots);
     const bool settled = best && (best_rank == 3 || (best_rank == 2 && best->explanation.fingerprint_distance == 0));

@@ -24,6 +24,7 @@
 // when that item's text changes.
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -364,7 +365,8 @@ private:
     double idf(std::uint32_t df, double log_n) const;
     double log_n() const;
     Query make_query(const PreparedItem& item) const;
-    Candidates candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
+    // Appends the candidates' slots to `slots`; returns the posting entries read.
+    std::size_t candidates_of(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
     // The stories of the item's canonical URL and of its exact fingerprint, in the window, each once.
     void add_fast_path_slots(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
     // The evidence for the item against one story; the explanation's words and strings only when
@@ -404,9 +406,16 @@ private:
     // Scratch of candidates_of (the engine has one user thread): rare-term weight per slot.
     mutable std::vector<float> accumulated_;
     mutable std::vector<Slot> touched_;
+    mutable std::vector<std::uint32_t> probes_;  // indices into the query's terms
+    mutable std::vector<std::pair<float, Slot>> ranked_;
+    // Scratch of match(): the candidates, and the order they are scored in.
+    mutable std::vector<Slot> match_slots_;
+    mutable std::vector<std::pair<int, Slot>> order_;
     mutable std::vector<TermId> quantity_scratch_;  // of score()
-    std::vector<std::uint32_t> pack_scratch_;       // of add()
-    std::vector<std::uint8_t> block_scratch_;       // of add()
+    // Of score(): the story's quantities, then the item's and the story's of one unit.
+    mutable std::array<std::vector<std::string_view>, 3> quantity_views_;
+    std::vector<std::uint32_t> pack_scratch_;  // of add()
+    std::vector<std::uint8_t> block_scratch_;  // of add()
 };
 
 class StoryEngine::PreparedItem {
