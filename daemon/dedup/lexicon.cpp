@@ -353,7 +353,7 @@ Cue cue_of(std::string_view word) {
     return Cue::none;
 }
 
-Place place_at(std::span<const std::string> words_at) {
+Place place_at(std::span<const std::string_view> words_at) {
     static const WordSet places = words(kPlaces);
     // The first words of the places: most words start none, and are turned away by one lookup.
     static const WordSet first_words = [] {
@@ -369,7 +369,7 @@ Place place_at(std::span<const std::string> words_at) {
     if (!bare.empty() && !contains(first_words, bare)) bare = {};
     if (bare.empty() && !contains(first_words, words_at[0])) return {};
     const auto first_of = [&](std::string_view rest) -> std::optional<std::string> {
-        for (const std::string_view first : {std::string_view(words_at[0]), bare}) {
+        for (const std::string_view first : {words_at[0], bare}) {
             if (first.empty()) continue;
             candidate.assign(first);
             candidate.append(rest);

@@ -72,6 +72,6 @@ struct Place {
     int words = 0;
     std::string first;
 };
-Place place_at(std::span<const std::string> words);
+Place place_at(std::span<const std::string_view> words);
 
 }  // namespace tributary::dedup::lexicon

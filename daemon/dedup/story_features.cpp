@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <set>
+#include <span>
 #include <string_view>
 #include <unordered_set>
 
@@ -421,12 +422,14 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words, st
 // term and entity are the same whichever preposition or conjunction the sentence put before it.
 // (Snowball strips some of these letters and not others, and would leave "وازيلال" whole.)
 void unglue_places(std::vector<Word>& words) {
-    std::vector<std::string> window;
     for (std::size_t i = 0; i < words.size(); ++i) {
         if (words[i].script != Script::arabic) continue;
-        window.assign({words[i].norm});
-        if (i + 1 < words.size()) window.push_back(words[i + 1].norm);
-        if (lexicon::Place place = lexicon::place_at(window); place.words > 0) words[i].norm = std::move(place.first);
+        // Views, not copies: every Arabic word is asked, and most are longer than a short string.
+        const std::array<std::string_view, 2> window{words[i].norm,
+                                                     i + 1 < words.size() ? words[i + 1].norm : std::string_view{}};
+        const std::size_t count = i + 1 < words.size() ? 2 : 1;
+        if (lexicon::Place place = lexicon::place_at(std::span(window).first(count)); place.words > 0)
+            words[i].norm = std::move(place.first);
     }
 }
 
@@ -521,8 +524,8 @@ bool is_name_connector(const Word& w) {
            std::find(kConnectors.begin(), kConnectors.end(), w.norm) != kConnectors.end();
 }
 
-std::vector<std::string> norms_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
-    std::vector<std::string> out;
+std::vector<std::string_view> norms_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
+    std::vector<std::string_view> out;
     for (std::size_t k = i; k < words.size() && k < i + count; ++k) out.push_back(words[k].norm);
     return out;
 }
