@@ -78,16 +78,19 @@ std::uint64_t simhash(const std::vector<std::string_view>& words) {
     return out;
 }
 
+// FNV-1a of the fields joined by a separator, fed field by field: the hash of the joined text,
+// stored in every item row, without copying an item's text into one string first.
 std::string content_hash(const ParsedItem& item) {
-    std::string all;
-    constexpr char kSep = '\x1f';
+    constexpr std::string_view kSep = "\x1f";
+    std::uint64_t h = kFnv1a64Basis;
+    const auto field = [&h](std::string_view s) { h = fnv1a64(kSep, fnv1a64(s, h)); };
     for (const std::string* s : {&item.title, &item.link, &item.author, &item.summary, &item.content, &item.comments})
-        all.append(*s).push_back(kSep);
-    for (const auto& c : item.categories) all.append(c).push_back(kSep);
-    for (const auto& e : item.enclosures) all.append(e.url).push_back(kSep);
-    all.append(item.published ? std::to_string(item.published->time_since_epoch().count()) : "-").push_back(kSep);
-    all.append(item.updated ? std::to_string(item.updated->time_since_epoch().count()) : "-");
-    return hex64(fnv1a64(all));
+        field(*s);
+    for (const auto& c : item.categories) field(c);
+    for (const auto& e : item.enclosures) field(e.url);
+    field(item.published ? std::to_string(item.published->time_since_epoch().count()) : "-");
+    h = fnv1a64(item.updated ? std::to_string(item.updated->time_since_epoch().count()) : "-", h);
+    return hex64(h);
 }
 
 std::string base_key(const ParsedItem& item) {

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace tributary::dedup {
 namespace {
 
@@ -191,6 +193,26 @@ TEST(ComputeKeys, ContentHashChangesWithVisibleContentOnly) {
     const std::vector<ParsedItem> changed{a, b};
     const auto k2 = compute_keys(changed);
     EXPECT_NE(k2[0].content_hash, k2[1].content_hash);
+}
+
+// Every stored item carries its content hash, and a poll compares the new one with it: the
+// value must never change for the same item, or an upgrade would report every item as edited.
+// It is FNV-1a over the fields joined by U+001F, with the dates' seconds ("-": none).
+TEST(ComputeKeys, ContentHashIsTheStoredDefinition) {
+    ParsedItem a = item("عنوان الخبر", "<p>ملخص</p>", "https://x.example/1", "g");
+    a.author = "Rédaction";
+    a.content = std::string(5000, 'c');
+    a.comments = "https://x.example/1#comments";
+    a.categories = {"Maroc", "سياسة"};
+    a.enclosures = {Enclosure{.url = "https://x.example/1.mp3", .type = "audio/mpeg", .length = 12}};
+    a.published = SysTime{std::chrono::seconds{1764000000}};
+    const std::string joined = std::string("عنوان الخبر\x1fhttps://x.example/1\x1fRédaction\x1f<p>ملخص</p>\x1f") +
+                               std::string(5000, 'c') +
+                               "\x1fhttps://x.example/1#comments\x1fMaroc\x1fسياسة\x1fhttps://x.example/1.mp3\x1f"
+                               "1764000000\x1f-";
+    const std::vector<ParsedItem> items{a};
+    EXPECT_EQ(compute_keys(items)[0].content_hash, hex64(fnv1a64(joined)));
+    EXPECT_EQ(compute_keys(items)[0].content_hash, "139b7d948cac6b30") << "a hash stored by earlier versions";
 }
 
 TEST(MatchStory, SameCanonicalUrlOrNearFingerprint) {
