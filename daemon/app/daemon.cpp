@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 #include <malloc.h>
+#include <pthread.h>
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <latch>
+#include <memory>
 #include <optional>
 #include <set>
 #include <utility>  // before any Asio header (GCC 12 + Boost coroutine headers)
@@ -41,6 +45,26 @@ namespace asio = boost::asio;
 using namespace std::chrono_literals;
 
 namespace {
+
+// Names every thread of `pool` (as `top -H`, `ps -L` and gdb show it) and raises its
+// niceness by `niceness_increment` over the daemon's, before the pool runs any work: `threads`
+// tasks that wait for one another cannot share a thread, so each thread runs exactly one.
+void set_up_pool_threads(asio::thread_pool& pool, int threads, const char* name, int niceness_increment) {
+    auto all_started = std::make_shared<std::latch>(threads);
+    for (int i = 0; i < threads; ++i)
+        asio::post(pool, [all_started, name, niceness_increment] {
+            ::pthread_setname_np(::pthread_self(), name);  // 15 bytes at most: never fails then
+            if (niceness_increment > 0) {
+                // Linux keeps a niceness per thread, which PRIO_PROCESS with a thread id sets.
+                const auto tid = static_cast<id_t>(::gettid());
+                errno = 0;
+                const int current = ::getpriority(PRIO_PROCESS, tid);
+                if (errno != 0 || ::setpriority(PRIO_PROCESS, tid, std::min(current + niceness_increment, 19)) != 0)
+                    spdlog::warn("daemon: could not lower the priority of a {} thread: {}", name, std::strerror(errno));
+            }
+            all_started->arrive_and_wait();
+        });
+}
 
 // How often retention runs in service mode: items leave feeds at the pace of news, and a pass
 // that finds nothing costs one indexed query.
@@ -191,7 +215,11 @@ Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& cloc
       shared_publish_timer_(io),
       publish_gap_timer_(io),
       watchdog_timer_(io),
-      signals_(io) {}
+      signals_(io) {
+    set_up_pool_threads(workers_, kParseThreads, "tributary-parse", kParseNiceness);
+    set_up_pool_threads(db_, 1, "tributary-store", 0);
+    set_up_pool_threads(leases_, 1, "tributary-lease", 0);
+}
 
 Daemon::~Daemon() {
     workers_.join();

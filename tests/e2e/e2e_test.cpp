@@ -10,6 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstddef>
@@ -476,6 +477,39 @@ private:
     int fd_ = -1;
     std::vector<std::string> received_;
 };
+
+// The database thread is the cycle's one serial stage: the parsing threads, which run ahead of it
+// in parallel, yield the CPU to it (a niceness 5 above the daemon's), and every thread says
+// what it is for.
+TEST_F(EndToEnd, ParsingThreadsYieldToTheDatabaseThreadAndEveryThreadIsNamed) {
+    ChildProcess daemon(kBinary, {"-c", (dir_ / "feeds.conf").string(), "run"}, dir_ / "run.log");
+    ASSERT_TRUE(daemon.wait_for_log("cycle:", 30s)) << daemon.log();
+    const fs::path tasks = fs::path("/proc") / std::to_string(daemon.pid()) / "task";
+    const auto niceness_of = [](const fs::path& task) {
+        // Field 19 of stat, counted after the command name's closing parenthesis (a name may
+        // hold spaces).
+        const std::string stat = read_file(task / "stat");
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        std::string field;
+        for (int i = 3; i <= 19; ++i) fields >> field;
+        return std::stoi(field);
+    };
+    const int daemon_niceness = niceness_of(tasks / std::to_string(daemon.pid()));
+    std::multimap<std::string, int> threads;  // name -> niceness
+    for (const auto& task : fs::directory_iterator(tasks)) {
+        std::string name = read_file(task.path() / "comm");
+        if (!name.empty() && name.back() == '\n') name.pop_back();
+        threads.emplace(name, niceness_of(task.path()));
+    }
+    ASSERT_EQ(threads.count("tributary-parse"), 2u) << daemon.log();
+    for (auto [it, end] = threads.equal_range("tributary-parse"); it != end; ++it)
+        EXPECT_EQ(it->second, std::min(daemon_niceness + 5, 19));
+    ASSERT_EQ(threads.count("tributary-store"), 1u);
+    EXPECT_EQ(threads.find("tributary-store")->second, daemon_niceness);
+    EXPECT_EQ(threads.count("tributary-lease"), 1u);
+    daemon.signal(SIGTERM);
+    EXPECT_EQ(daemon.wait(20s), 0) << daemon.log();
+}
 
 TEST_F(EndToEnd, RunTellsSystemdWhenReadyReloadingAndStoppingAndFeedsTheWatchdog) {
     NotifySocket notify;

@@ -35,6 +35,7 @@ public:
     std::optional<int> wait(std::chrono::milliseconds limit);
     bool running();
     std::string log() const;
+    pid_t pid() const { return pid_; }
     // Waits until the log contains `text` (at least `count` times) or the deadline passes.
     bool wait_for_log(const std::string& text, std::chrono::milliseconds limit, int count = 1);
 
