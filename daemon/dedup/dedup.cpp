@@ -81,7 +81,7 @@ std::uint64_t simhash(const std::vector<std::string_view>& words) {
 // FNV-1a of the fields joined by a separator, fed field by field: the hash of the joined text,
 // stored in every item row, without copying an item's text into one string first.
 std::string content_hash(const ParsedItem& item) {
-    constexpr std::string_view kSep = "\x1f";
+    static constexpr std::string_view kSep = "\x1f";
     std::uint64_t h = kFnv1a64Basis;
     const auto field = [&h](std::string_view s) { h = fnv1a64(kSep, fnv1a64(s, h)); };
     for (const std::string* s : {&item.title, &item.link, &item.author, &item.summary, &item.content, &item.comments})
