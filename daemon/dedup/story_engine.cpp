@@ -509,10 +509,11 @@ std::size_t StoryEngine::candidates_of(const Query& q, SysTime time, Seconds win
     // window is checked once per story met, not per posting entry: a story shares several rare
     // terms with its rewrite, and each entry read costs a random access already (a tenth of the
     // database thread's time at 10,000 feeds was this loop, with two such accesses an entry).
-    // The loop has no branch: whether a story is met for the first time is a coin toss (about
-    // half the entries of a cold cycle's lists), and its mispredictions were half of this
-    // function's time. Each entry writes its slot past the stories met so far and keeps it only
-    // when it was not met before, so touched_ holds room for every entry read.
+    // The loop has no branch: whether an entry meets its story for the first time is a coin toss
+    // (820 stories met in 1,516 entries a query, in a cold 1,000-feed cycle). Each entry writes
+    // its slot past the stories met so far and keeps it only when it was not met before, so
+    // touched_ holds room for every entry read. Finding candidates costs 6% less so (story engine
+    // bench); the rest is the random reads of accumulated_, which no reordering here removes.
     if (accumulated_.size() < stories_.size()) accumulated_.resize(stories_.size(), -1.0f);
     for (const std::uint32_t i : probes) postings_read += terms_[q.terms[i].id].postings.size();
     if (touched_.size() < postings_read) touched_.resize(postings_read);

@@ -3,8 +3,9 @@
 // the word's bytes. Feature extraction asks it for every word of every item, and news words
 // follow a Zipf law, so nearly every question is a hit: what a hit costs is what counts. A
 // node-based std::unordered_map paid a bucket, a node and the key's heap block per question in
-// cache misses, and its prime modulo (its lookups were 9% of the workers' time in a cold cycle).
-// Here a hit reads one cell of a ProbeTable and one entry, whose hash is compared before its key.
+// cache misses, and its prime modulo: hash-map lookups were about a tenth of the workers' time in
+// a cold cycle. Here a hit reads one cell of a ProbeTable and one entry, whose hash is compared
+// before its key (features 65.9 -> 58.0 µs an item, `tributary_ingest_bench 10000 --items 20000`).
 //
 // An entry stays where it is until clear(): callers keep pointers to values while they read one
 // item, and clear only between items (see full()).
