@@ -219,18 +219,22 @@ Daemon::Daemon(asio::io_context& io, Config config, Mode mode, const Clock& cloc
     set_up_pool_threads(workers_, kParseThreads, "tributary-parse", kParseNiceness);
     set_up_pool_threads(db_, 1, "tributary-store", 0);
     set_up_pool_threads(leases_, 1, "tributary-lease", 0);
+    set_up_pool_threads(wal_, 1, "tributary-wal", 0);
 }
 
+// db_ before wal_: the database thread asks wal_ for checkpoints.
 Daemon::~Daemon() {
     workers_.join();
     db_.join();
     leases_.join();
+    wal_.join();
 }
 
 void Daemon::join() {
     workers_.join();
     db_.join();
     leases_.join();
+    wal_.join();
 }
 
 std::uint16_t Daemon::http_port() const { return http_ ? http_->port() : 0; }
@@ -265,6 +269,9 @@ Result<void> Daemon::start() {
     auto opened = open_store(config_.daemon, StoreAccess::writer);
     if (!opened) return std::unexpected(opened.error());
     store_ = std::move(*opened);
+    auto checkpointer = store_->hand_checkpoints_over([this] { request_checkpoint(); });
+    if (!checkpointer) return std::unexpected(checkpointer.error());
+    if (*checkpointer) checkpointer_ = std::make_unique<store::WalCheckpointer>(std::move(**checkpointer));
     if (config_.daemon.share_database) {
         auto second = open_store(config_.daemon, StoreAccess::writer);
         if (!second) return std::unexpected(second.error());
@@ -1147,6 +1154,16 @@ Result<void> Daemon::story_index(SysTime now) {
                  loaded->stories, std::chrono::duration_cast<std::chrono::hours>(kStoryWindow).count(), took.count(),
                  loaded->recomputed);
     return {};
+}
+
+void Daemon::request_checkpoint() {
+    if (!checkpointer_ || checkpoint_requested_.exchange(true)) return;
+    asio::post(wal_, [this] {
+        auto done = checkpointer_->run();
+        checkpoint_requested_ = false;
+        // The writer's own checkpoints (Db::hand_checkpoints_over) keep the WAL bounded meanwhile.
+        if (!done) spdlog::error("{}", done.error().message);
+    });
 }
 
 void Daemon::on_store_lost(const Error& error) {

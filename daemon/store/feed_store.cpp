@@ -991,6 +991,36 @@ Result<CheckpointResult> FeedStore::checkpoint() {
     return out;
 }
 
+struct WalCheckpointer::Impl {
+    Db db;
+    std::string file;  // for messages
+};
+
+WalCheckpointer::WalCheckpointer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WalCheckpointer::WalCheckpointer(WalCheckpointer&&) noexcept = default;
+WalCheckpointer& WalCheckpointer::operator=(WalCheckpointer&&) noexcept = default;
+WalCheckpointer::~WalCheckpointer() = default;
+
+Result<void> WalCheckpointer::run() {
+    auto done = impl_->db.one_passive_checkpoint();
+    if (!done) return std::unexpected(in_context("checkpoint " + impl_->file, done.error()));
+    return {};
+}
+
+Result<std::optional<WalCheckpointer>> FeedStore::hand_checkpoints_over(std::function<void()> request) {
+    Impl& m = *impl_;
+    if (m.db.dialect() != Dialect::sqlite || m.read_only || !m.identity) return std::nullopt;
+    auto db = Db::open(m.identity->absolute.string(), Db::Mode::read_write_create);
+    if (!db) return std::unexpected(db.error());
+    // Its syncs are the checkpoint's: the WAL before the copy, the database after (as the
+    // writer's, which are NORMAL). A first read opens the WAL, which a checkpoint needs.
+    if (auto r = db->exec("PRAGMA synchronous = NORMAL", "configure the checkpointer"); !r)
+        return std::unexpected(r.error());
+    if (auto r = db->user_version(); !r) return std::unexpected(r.error());
+    m.db.hand_checkpoints_over(std::move(request), kCheckpointRequestFrames, kWriterCheckpointFrames);
+    return WalCheckpointer(std::make_unique<WalCheckpointer::Impl>(std::move(*db), m.file.string()));
+}
+
 Result<void> FeedStore::sync_feeds(std::span<const FeedSpec> feeds, SysTime now) {
     Impl& m = *impl_;
     const auto failed = failed_in("sync feeds");

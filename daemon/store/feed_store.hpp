@@ -95,14 +95,39 @@ struct FeedLeases {
     std::vector<HostHold> holds;  // the Retry-After holds in force, whichever daemon was asked
 };
 
+// A connection of its own to a FeedStore's SQLite file that copies the WAL back into the
+// database (FeedStore::hand_checkpoints_over), on a thread other than the writer's.
+class WalCheckpointer {
+public:
+    WalCheckpointer(WalCheckpointer&&) noexcept;
+    WalCheckpointer& operator=(WalCheckpointer&&) noexcept;
+    ~WalCheckpointer();
+
+    // One PASSIVE checkpoint: copies what no reader still needs, syncs the WAL before and the
+    // database after, and waits for nobody. Errors: "store: checkpoint <file>: <sqlite message>".
+    Result<void> run();
+
+private:
+    friend class FeedStore;
+    struct Impl;
+    explicit WalCheckpointer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+// The WAL's size, in frames, at which a store that handed its checkpoints over asks for one,
+// and at which its writer checkpoints itself (see Db::hand_checkpoints_over): 4 MiB, as
+// SQLite's own autocheckpoint, and 16 MiB.
+inline constexpr int kCheckpointRequestFrames = 1000;
+inline constexpr int kWriterCheckpointFrames = 4000;
+
 class FeedStore {
 public:
     // The daemon's writer. The parent directory must exist. Takes the instance
     // lock "<file>.lock" (see instance_lock.hpp) and holds it while the store
     // lives; fails with "store: <file> is in use by another tributary (pid N)"
-    // when another process holds it. Then WAL, synchronous=FULL, foreign_keys=ON,
+    // when another process holds it. Then WAL, synchronous=NORMAL, foreign_keys=ON,
     // busy_timeout 5000 ms, journal_size_limit 16 MiB, wal_autocheckpoint 1000
-    // pages, and every pending migration.
+    // pages (until hand_checkpoints_over()), and every pending migration.
     static Result<FeedStore> open(const std::filesystem::path& file);
     // For `status` and readers: no instance lock, no migrations; refuses a
     // database that is not exactly at this build's schema version. Works for a user
@@ -159,6 +184,14 @@ public:
     // waiting for readers: busy when one blocks it (try again next time).
     // In-memory: all zeros. Errors: "store: checkpoint: <sqlite message>".
     Result<CheckpointResult> checkpoint();
+    // The daemon's writer no longer waits for the WAL's checkpoints (and their fdatasync): a
+    // commit that leaves kCheckpointRequestFrames or more in the WAL calls `request` on the
+    // committing thread, which must not block, and the caller runs the returned checkpointer on
+    // a thread of its own. The writer still checkpoints itself at kWriterCheckpointFrames, so
+    // the WAL starts over instead of growing under a steady stream of commits. A store that is
+    // not a SQLite file (PostgreSQL, in memory, read-only) returns nullopt and is unchanged.
+    // Errors: "store: open <file>: <sqlite message>".
+    Result<std::optional<WalCheckpointer>> hand_checkpoints_over(std::function<void()> request);
 
     // Makes the feeds table match the config: inserts new names, updates a
     // changed url and priority (keeping state and items), marks names absent from `feeds`

@@ -196,7 +196,11 @@ Result<WalCheckpoint> Db::checkpoint_wal() {
     int log = 0;
     int done = 0;
     int rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
-    if (rc == SQLITE_OK) {
+    if ((rc & 0xff) == SQLITE_BUSY) {
+        // Another connection is checkpointing (hand_checkpoints_over()): it copies the frames.
+        out.busy = true;
+        rc = SQLITE_OK;
+    } else if (rc == SQLITE_OK) {
         // -1: not in WAL mode (an in-memory database), nothing to do.
         out.log_frames = log < 0 ? 0 : log;
         out.checkpointed_frames = done < 0 ? 0 : done;
@@ -214,6 +218,42 @@ Result<WalCheckpoint> Db::checkpoint_wal() {
     sqlite3_busy_timeout(handle_.get(), static_cast<int>(busy_timeout_.count()));
     if (rc != SQLITE_OK) return db_error("checkpoint", sqlite3_errmsg(handle_.get()));
     return out;
+}
+
+namespace {
+
+// SQLite's WAL hook, after each commit of a connection that handed its checkpoints over.
+int after_commit(void* context, sqlite3* db, const char* schema, int frames) {
+    const auto& handoff = *static_cast<const Db::CheckpointHandoff*>(context);
+    if (frames >= handoff.self_at) {
+        // Like SQLite's own autocheckpoint, which this hook replaces: its outcome is for the next
+        // commit to see (a busy checkpoint is tried again then; a failing one fails a write too).
+        (void)sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (frames >= handoff.request_at) {
+        handoff.request();
+    }
+    return SQLITE_OK;
+}
+
+}  // namespace
+
+void Db::hand_checkpoints_over(std::function<void()> request, int request_at, int self_at) {
+    if (pg_) return;
+    handoff_ = std::make_unique<CheckpointHandoff>(
+        CheckpointHandoff{.request = std::move(request), .request_at = request_at, .self_at = self_at});
+    // Setting a WAL hook turns the autocheckpoint off (it is SQLite's own WAL hook).
+    sqlite3_wal_hook(handle_.get(), &after_commit, handoff_.get());
+}
+
+Result<WalCheckpoint> Db::one_passive_checkpoint() {
+    if (pg_) return WalCheckpoint{};
+    int log = 0;
+    int done = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(handle_.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+    if ((rc & 0xff) == SQLITE_BUSY) return WalCheckpoint{.busy = true};
+    if (rc != SQLITE_OK) return db_error("checkpoint", sqlite3_errmsg(handle_.get()));
+    // -1: not in WAL mode (an in-memory database), nothing to do.
+    return WalCheckpoint{.busy = false, .log_frames = log < 0 ? 0 : log, .checkpointed_frames = done < 0 ? 0 : done};
 }
 
 Result<void> Db::set_user_version(int version) {

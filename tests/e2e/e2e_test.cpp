@@ -507,6 +507,7 @@ TEST_F(EndToEnd, ParsingThreadsYieldToTheDatabaseThreadAndEveryThreadIsNamed) {
     ASSERT_EQ(threads.count("tributary-store"), 1u);
     EXPECT_EQ(threads.find("tributary-store")->second, daemon_niceness);
     EXPECT_EQ(threads.count("tributary-lease"), 1u);
+    EXPECT_EQ(threads.count("tributary-wal"), 1u);
     daemon.signal(SIGTERM);
     EXPECT_EQ(daemon.wait(20s), 0) << daemon.log();
 }

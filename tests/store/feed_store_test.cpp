@@ -1506,6 +1506,89 @@ TEST_F(FeedStoreFileTest, CheckpointReportsAReaderThatBlocksItAndCompletesAfter)
     EXPECT_EQ(later->feed_state("alpha").value().item_count, 51);
 }
 
+// Items of `bytes` bytes of text each, keys prefixed by `prefix`: pages for the WAL.
+ParsedFeed bulky_document(const std::string& prefix, int items, std::size_t bytes) {
+    std::vector<ParsedItem> list;
+    for (int i = 0; i < items; ++i)
+        list.push_back(item(prefix + std::to_string(i), std::string(bytes, 'x') + prefix + std::to_string(i)));
+    return document(std::move(list));
+}
+
+std::uintmax_t size_or_zero(const std::filesystem::path& path) {
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(path, ec);
+    return ec ? 0 : size;
+}
+
+// The writer stops copying its WAL back (its thread never waits for a checkpoint's fdatasync): a
+// commit that leaves kCheckpointRequestFrames asks for a checkpoint, and the other connection's
+// checkpoint copies the pages into the database file.
+TEST_F(FeedStoreFileTest, HandedOverCheckpointsAreAskedForAndRunOnTheirOwnConnection) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    ASSERT_TRUE(s->checkpoint());  // the schema in the file, the WAL empty
+    const auto file_before = std::filesystem::file_size(file);
+    int requests = 0;
+    auto checkpointer = s->hand_checkpoints_over([&] { ++requests; });
+    ASSERT_TRUE(checkpointer) << checkpointer.error().message;
+    ASSERT_TRUE(checkpointer->has_value());
+
+    int documents = 0;
+    while (requests == 0 && documents < 100) {
+        const ParsedFeed more = bulky_document("d" + std::to_string(documents++) + "-", 50, 2000);
+        ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), more, keys_for(more), kNoMatch, kT0, kWindow));
+    }
+    ASSERT_EQ(requests, 1) << documents << " documents";
+    const auto wal = dir / "tributary.db-wal";
+    EXPECT_GE(size_or_zero(wal), std::uintmax_t{kCheckpointRequestFrames} * 4096);
+    EXPECT_EQ(std::filesystem::file_size(file), file_before);  // the writer copied nothing back
+
+    ASSERT_TRUE((*checkpointer)->run());
+    // Every item's text is in the file now.
+    EXPECT_GE(std::filesystem::file_size(file), file_before + std::uintmax_t(documents) * 50 * 2000);
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_EQ(reader->feed_state("alpha").value().item_count, documents * 50);
+}
+
+// When the checkpoints asked for do not come (or never keep up), the writer checkpoints itself
+// at kWriterCheckpointFrames, and its WAL starts over instead of growing with every commit.
+TEST_F(FeedStoreFileTest, AWriterWhoseCheckpointsNeverComeStillBoundsItsWal) {
+    auto s = FeedStore::open(file);
+    ASSERT_TRUE(s) << s.error().message;
+    ASSERT_TRUE(s->sync_feeds(specs({{"alpha", "https://a.example/feed"}}), kT0));
+    int requests = 0;
+    auto checkpointer = s->hand_checkpoints_over([&] { ++requests; });
+    ASSERT_TRUE(checkpointer && checkpointer->has_value());
+
+    const auto wal = dir / "tributary.db-wal";
+    constexpr std::uintmax_t kFrameBytes = 4096 + 24;
+    std::uintmax_t largest_wal = 0;
+    const int documents = 3 * kWriterCheckpointFrames / 100;  // about 100 pages each
+    for (int d = 0; d < documents; ++d) {
+        const ParsedFeed more = bulky_document("d" + std::to_string(d) + "-", 50, 8000);
+        ASSERT_TRUE(s->ingest(s->feed_state("alpha").value(), more, keys_for(more), kNoMatch, kT0, kWindow));
+        largest_wal = std::max(largest_wal, size_or_zero(wal));
+    }
+    EXPECT_GT(requests, 0);
+    // Three times the limit written, never much more than it (and one document) held.
+    EXPECT_LT(largest_wal, (std::uintmax_t{kWriterCheckpointFrames} + 200) * kFrameBytes);
+    EXPECT_GE(std::filesystem::file_size(file), std::uintmax_t{kWriterCheckpointFrames} * 4096);  // copied back
+    auto reader = FeedStore::open_read_only(file);
+    ASSERT_TRUE(reader) << reader.error().message;
+    EXPECT_EQ(reader->feed_state("alpha").value().item_count, documents * 50);
+}
+
+// A store that is not a SQLite file keeps its checkpoints (and has none to hand over).
+TEST_F(FeedStoreFileTest, AnInMemoryStoreHasNoCheckpointsToHandOver) {
+    auto s = FeedStore::open_in_memory();
+    ASSERT_TRUE(s);
+    auto checkpointer = s->hand_checkpoints_over([] {});
+    ASSERT_TRUE(checkpointer) << checkpointer.error().message;
+    EXPECT_FALSE(checkpointer->has_value());
+}
+
 TEST_F(FeedStoreFileTest, CheckpointOfAnInMemoryStoreDoesNothing) {
     auto s = FeedStore::open_in_memory();
     ASSERT_TRUE(s);
