@@ -183,6 +183,43 @@ TEST(Migrations, StoriesRebuiltWithoutTheirRandomIndexesKeepEveryRowAndReference
         db.exec("INSERT INTO stories (guid, first_seen) VALUES ('urn:tributary:story:00000000000000aa', 1)", "test"));
 }
 
+// Schema 9: a story may name its first item before the item is written, in the same
+// transaction; a story still naming no item of its own when the transaction commits fails it.
+TEST(Migrations, AStoryNamesItsFirstItemBeforeItIsWrittenButNotInstead) {
+    Db db = store_at_version_6();
+    ASSERT_EQ(migrate(db, embedded_migrations().first(9)), Result<int>{9});
+    EXPECT_EQ(text_of(db,
+                      "SELECT group_concat(id || ':' || guid || ':' || canonical_url || ':' || fingerprint || ':' || "
+                      "coalesce(published, '-') || ':' || first_seen || ':' || first_item_id || ':' || "
+                      "quote(features), ' ') FROM (SELECT * FROM stories ORDER BY id)"),
+              "10:urn:tributary:story:00000000000000aa:https://a.example/1:7:100:200:1:X'545346' "
+              "11:urn:tributary:story:00000000000000bb::0:-:300:3:NULL");
+    EXPECT_TRUE(index_exists(db, "stories_by_first_item"));
+    EXPECT_TRUE(index_exists(db, "stories_by_first_seen"));
+    EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
+
+    ASSERT_TRUE(
+        db.exec("BEGIN;"
+                "INSERT INTO stories (id, guid, first_seen, first_item_id) VALUES (12, 'g12', 400, 4);"
+                "INSERT INTO items (id, feed_id, item_key, story_id, first_seen, last_seen) "
+                "  VALUES (4, 1, 'g:4', 12, 400, 400);"
+                "COMMIT",
+                "test"));
+    EXPECT_EQ(text_of(db, "SELECT first_item_id FROM stories WHERE id = 12"), "4");
+
+    ASSERT_TRUE(
+        db.exec("BEGIN; INSERT INTO stories (id, guid, first_seen, first_item_id) VALUES (13, 'g13', 500, 5)", "test"));
+    auto dangling = db.exec("COMMIT", "test");
+    ASSERT_FALSE(dangling);
+    EXPECT_NE(dangling.error().message.find("FOREIGN KEY constraint failed"), std::string::npos)
+        << dangling.error().message;
+    ASSERT_TRUE(db.exec("ROLLBACK", "test"));
+    EXPECT_EQ(text_of(db, "SELECT count(*) FROM stories WHERE id = 13"), "0");
+    // Deleting an item still unnames it at once.
+    ASSERT_TRUE(db.exec("DELETE FROM items WHERE id = 4", "test"));
+    EXPECT_EQ(text_of(db, "SELECT coalesce(first_item_id, 'null') FROM stories WHERE id = 12"), "null");
+}
+
 TEST(Migrations, AMigrationThatLeavesARowWithoutItsParentFails) {
     Db db = store_at_version_6();
     std::vector<Migration> list(embedded_migrations().begin(), embedded_migrations().end());
