@@ -139,6 +139,19 @@ bool index_exists(Db& db, std::string_view name) {
     return s->bind(1, name).step().value_or(false);
 }
 
+// Every column of every story, in one line: what a rebuild of the table must keep.
+std::string stories_of(Db& db) {
+    return text_of(db,
+                   "SELECT group_concat(id || ':' || guid || ':' || canonical_url || ':' || fingerprint || ':' || "
+                   "coalesce(published, '-') || ':' || first_seen || ':' || first_item_id || ':' || "
+                   "quote(features), ' ') FROM (SELECT * FROM stories ORDER BY id)");
+}
+
+// The stories of store_at_version_6(), as stories_of() shows them.
+constexpr std::string_view kStoriesOfVersion6 =
+    "10:urn:tributary:story:00000000000000aa:https://a.example/1:7:100:200:1:X'545346' "
+    "11:urn:tributary:story:00000000000000bb::0:-:300:3:NULL";
+
 // A store of schema 6 with a feed, two stories and three items, as a daemon left it.
 Db store_at_version_6() {
     Db db = open_memory();
@@ -165,12 +178,7 @@ TEST(Migrations, StoriesRebuiltWithoutTheirRandomIndexesKeepEveryRowAndReference
     EXPECT_FALSE(index_exists(db, "stories_by_time"));
     EXPECT_TRUE(index_exists(db, "stories_by_first_item"));
     EXPECT_TRUE(index_exists(db, "stories_by_first_seen"));
-    EXPECT_EQ(text_of(db,
-                      "SELECT group_concat(id || ':' || guid || ':' || canonical_url || ':' || fingerprint || ':' || "
-                      "coalesce(published, '-') || ':' || first_seen || ':' || first_item_id || ':' || "
-                      "quote(features), ' ') FROM (SELECT * FROM stories ORDER BY id)"),
-              "10:urn:tributary:story:00000000000000aa:https://a.example/1:7:100:200:1:X'545346' "
-              "11:urn:tributary:story:00000000000000bb::0:-:300:3:NULL");
+    EXPECT_EQ(stories_of(db), kStoriesOfVersion6);
     EXPECT_EQ(text_of(db, "SELECT group_concat(id || '>' || story_id, ' ') FROM items"), "1>10 2>10 3>11");
     // The dropped table's children were not deleted with it, and still point at the new one.
     EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
@@ -188,12 +196,7 @@ TEST(Migrations, StoriesRebuiltWithoutTheirRandomIndexesKeepEveryRowAndReference
 TEST(Migrations, AStoryNamesItsFirstItemBeforeItIsWrittenButNotInstead) {
     Db db = store_at_version_6();
     ASSERT_EQ(migrate(db, embedded_migrations().first(9)), Result<int>{9});
-    EXPECT_EQ(text_of(db,
-                      "SELECT group_concat(id || ':' || guid || ':' || canonical_url || ':' || fingerprint || ':' || "
-                      "coalesce(published, '-') || ':' || first_seen || ':' || first_item_id || ':' || "
-                      "quote(features), ' ') FROM (SELECT * FROM stories ORDER BY id)"),
-              "10:urn:tributary:story:00000000000000aa:https://a.example/1:7:100:200:1:X'545346' "
-              "11:urn:tributary:story:00000000000000bb::0:-:300:3:NULL");
+    EXPECT_EQ(stories_of(db), kStoriesOfVersion6);
     EXPECT_TRUE(index_exists(db, "stories_by_first_item"));
     EXPECT_TRUE(index_exists(db, "stories_by_first_seen"));
     EXPECT_EQ(text_of(db, "PRAGMA foreign_keys"), "1");
