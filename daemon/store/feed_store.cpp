@@ -1019,7 +1019,8 @@ WalCheckpointer::~WalCheckpointer() = default;
 
 Result<void> WalCheckpointer::run() {
     auto done = impl_->db.one_passive_checkpoint();
-    if (!done) return std::unexpected(in_context("checkpoint " + impl_->file, done.error()));
+    // Db's message reads "store: checkpoint: …"; the file is named here, once.
+    if (!done) return db_error("checkpoint " + impl_->file, impl_->db.error_message());
     return {};
 }
 
