@@ -370,8 +370,12 @@ private:
     // The stories of the item's canonical URL and of its exact fingerprint, in the window, each once.
     void add_fast_path_slots(const Query& q, SysTime time, Seconds window, std::vector<Slot>& slots) const;
     // The evidence for the item against one story; the explanation's words and strings only when
-    // `explain` (the other candidates only need the numbers).
+    // `explain` (the other candidates only need the numbers). Without `explain`, a story that can
+    // be neither a fast path nor a scored match is left before its places, persons and quantities
+    // are weighed: its score is then an upper bound, below the threshold.
     MatchDecision score(const Query& q, SysTime time, Slot slot, bool explain) const;
+    // MatchWeights::quantity_agrees counts this many agreeing units at most.
+    static constexpr int kMaxAgreeingUnits = 2;
     Slot slot_of(std::int64_t story_id) const;
     bool earlier(Slot a, Slot b) const;
 
