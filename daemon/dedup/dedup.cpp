@@ -53,13 +53,28 @@ std::vector<std::string_view> words_of(std::string_view text) {
 
 std::uint64_t simhash(const std::vector<std::string_view>& words) {
     if (words.empty()) return 0;
-    // How many hashes set each bit; a bit of the result is set when more than half did. (Counting,
-    // not voting ±1, lets the compiler add all 64 at once; the bits are the same.)
+    // How many hashes set each bit; a bit of the result is set when more than half did. The counts
+    // are kept eight to a 64-bit word, one per byte: adding (h >> j) & 0x0101… to lanes[j] counts
+    // bit j of each of the hash's eight bytes at once, eight additions a hash where one per bit
+    // was 2% of a cold cycle's instructions. A byte holds 255: the lanes go to the full counts
+    // before they can overflow, and at the end. The bits are those of a plain count.
+    constexpr std::uint64_t kLowBitOfEachByte = 0x0101010101010101u;
+    constexpr std::uint32_t kLaneLimit = 255;
     std::array<std::uint32_t, 64> set{};
-    std::uint32_t hashes = 0;
+    std::array<std::uint64_t, 8> lanes{};
+    std::uint32_t hashes = 0, in_lanes = 0;
+    auto empty_lanes = [&] {
+        for (unsigned j = 0; j < 8; ++j) {
+            for (unsigned byte = 0; byte < 8; ++byte)
+                set[8 * byte + j] += static_cast<std::uint32_t>((lanes[j] >> (8 * byte)) & 0xFFu);
+            lanes[j] = 0;
+        }
+        in_lanes = 0;
+    };
     auto count = [&](std::uint64_t h) {
-        for (unsigned bit = 0; bit < 64; ++bit) set[bit] += static_cast<std::uint32_t>((h >> bit) & 1U);
+        for (unsigned j = 0; j < 8; ++j) lanes[j] += (h >> j) & kLowBitOfEachByte;
         ++hashes;
+        if (++in_lanes == kLaneLimit) empty_lanes();
     };
     if (words.size() < 3) {
         for (const auto w : words) count(mix(fnv1a64(w)));
@@ -72,6 +87,7 @@ std::uint64_t simhash(const std::vector<std::string_view>& words) {
             count(mix(fnv1a64(words[i + 2], second)));
         }
     }
+    empty_lanes();
     std::uint64_t out = 0;
     for (unsigned bit = 0; bit < 64; ++bit)
         if (2 * set[bit] > hashes) out |= std::uint64_t{1} << bit;

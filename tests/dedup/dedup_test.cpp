@@ -119,6 +119,17 @@ TEST(StoryFingerprint, GivesTheBitsStoredByEarlierReleases) {
     EXPECT_EQ(story_fingerprint(french), 0x49ce01310075194bu);
     EXPECT_EQ(story_fingerprint(arabic), 0x8aaeab56e35a542eu);
     EXPECT_EQ(story_fingerprint(two_words), 0x310410ec6c81884au);
+
+    // Headlines long enough for hundreds of trigrams (a lead too short to hash alone), which
+    // count past 255 for a bit: simhash() counts eight bits to a word, a byte each, and must carry
+    // them over. A slogan repeated gives three trigrams, each 300 times.
+    ParsedItem long_title, slogan;
+    for (int i = 0; i < 700; ++i) long_title.title += "mot" + std::to_string(i * 7919 % 1000) + " ";
+    long_title.summary = "trop court";
+    for (int i = 0; i < 300; ++i) slogan.title += "vive le roi ";
+    slogan.summary = "trop court";
+    EXPECT_EQ(story_fingerprint(long_title), 0xe58c15ca1c37f1d5u);
+    EXPECT_EQ(story_fingerprint(slogan), 0xa5657a6965ddc34cu);
 }
 
 // The lead is normalised token by token through a per-thread memo, not as one text: on every
