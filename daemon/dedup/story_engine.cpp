@@ -532,18 +532,35 @@ std::size_t StoryEngine::candidates_of(const Query& q, SysTime time, Seconds win
             accumulated_[slot] = std::max(before, 0.0f) + w;
         }
     }
+    // The best EngineLimits::candidates of the stories met in the window, by weight, then the
+    // earliest. They are kept in a heap whose front is the worst kept: a story that weighs less
+    // than it is passed over without reading its time, and most do (820 stories met a query, a
+    // dozen kept, in a cold 1,000-feed cycle). Sorting all those met in the window read the time
+    // of each, a random access, and compared each with the heap of a partial sort. The order is a
+    // total one, so the stories kept and their order are those of sorting them all.
+    const auto ranks_before = [&](const std::pair<float, Slot>& a, const std::pair<float, Slot>& b) {
+        return a.first != b.first ? a.first > b.first : earlier(a.second, b.second);
+    };
     std::vector<std::pair<float, Slot>>& ranked = ranked_;
     ranked.clear();
+    const std::size_t keep = limits_.candidates;
     for (const Slot slot : std::span(touched_).first(met)) {
-        if (in_window(times_[slot], time, window)) ranked.emplace_back(accumulated_[slot], slot);
+        const float weight = accumulated_[slot];
         accumulated_[slot] = -1.0f;
+        if (keep == 0) continue;
+        const bool full = ranked.size() == keep;
+        if (full && weight < ranked.front().first) continue;
+        if (!in_window(times_[slot], time, window)) continue;
+        if (!full) {
+            ranked.emplace_back(weight, slot);
+            std::push_heap(ranked.begin(), ranked.end(), ranks_before);
+        } else if (ranks_before({weight, slot}, ranked.front())) {
+            std::pop_heap(ranked.begin(), ranked.end(), ranks_before);
+            ranked.back() = {weight, slot};
+            std::push_heap(ranked.begin(), ranked.end(), ranks_before);
+        }
     }
-    const std::size_t keep = std::min(ranked.size(), limits_.candidates);
-    std::partial_sort(ranked.begin(), ranked.begin() + static_cast<std::ptrdiff_t>(keep), ranked.end(),
-                      [&](const auto& a, const auto& b) {
-                          return a.first != b.first ? a.first > b.first : earlier(a.second, b.second);
-                      });
-    ranked.resize(keep);
+    std::sort_heap(ranked.begin(), ranked.end(), ranks_before);
     for (const auto& [w, slot] : ranked) slots.push_back(slot);
 
     // The fast paths' stories, whatever their words.
