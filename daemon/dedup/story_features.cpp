@@ -514,8 +514,10 @@ const std::string& term_of(const Word& w, Lang lang) {
 }
 
 // Sorted by term, each with its count (sorting a vector: a tree of strings cost a node a word).
+// The terms are sorted as views (of the words' norms, or of the stems the thread's memo keeps for
+// this item), and each distinct one copied once.
 std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
-    std::vector<std::string> terms;
+    std::vector<std::string_view> terms;
     terms.reserve(words.size());
     for (const Word& w : words)
         if (!is_noise(w, lang)) terms.push_back(term_of(w, lang));
@@ -524,7 +526,7 @@ std::vector<TermCount> terms_of(const std::vector<Word>& words, Lang lang) {
     for (std::size_t i = 0; i < terms.size();) {
         std::size_t j = i + 1;
         while (j < terms.size() && terms[j] == terms[i]) ++j;
-        out.push_back({std::move(terms[i]), static_cast<std::uint32_t>(j - i)});
+        out.push_back({std::string(terms[i]), static_cast<std::uint32_t>(j - i)});
         i = j;
     }
     return out;
