@@ -246,6 +246,12 @@ std::string text_of_html(std::string_view html) {
     std::string out;
     out.reserve(html.size());
     for (std::size_t i = 0; i < html.size();) {
+        // Text up to the next tag or entity in one piece: most of a summary.
+        std::size_t plain = i;
+        while (plain < html.size() && html[plain] != '<' && html[plain] != '&') ++plain;
+        out.append(html.substr(i, plain - i));
+        i = plain;
+        if (i == html.size()) break;
         const char c = html[i];
         if (c == '<') {
             const auto close = html.find('>', i);

@@ -76,6 +76,21 @@ TEST(TextOfHtml, DropsTagsAndDecodesEntities) {
     EXPECT_EQ(normalize_text(text_of_html("<p>a&amp;b</p><p>c&lt;d&#x27;e</p>")), "a b c d e");
 }
 
+// Byte for byte: a tag becomes one space, a known entity its character, a numeric one a space;
+// anything else stays as written, and a tag never closed ends the text.
+TEST(TextOfHtml, KeepsTheTextAroundTagsAndEntitiesAsWritten) {
+    EXPECT_EQ(text_of_html("<b>bold</b>text"), " bold text");
+    EXPECT_EQ(text_of_html("plain, no markup"), "plain, no markup");
+    EXPECT_EQ(text_of_html("&amp;&lt;&#65;&unknown;&nbsp;x"), "&< &unknown; x");
+    EXPECT_EQ(text_of_html("x &y z & w"), "x &y z & w");
+    EXPECT_EQ(text_of_html("&averyveryverylongname;"), "&averyveryverylongname;");
+    EXPECT_EQ(text_of_html("\u0627\u0644\u062e\u0628\u0631 <br/>\u062c\u062f\u064a\u062f &quot;"),
+              "\u0627\u0644\u062e\u0628\u0631  \u062c\u062f\u064a\u062f \"");
+    EXPECT_EQ(text_of_html("a < b"), "a ");
+    EXPECT_EQ(text_of_html("ends with &"), "ends with &");
+    EXPECT_EQ(text_of_html(""), "");
+}
+
 // Only the lead's first words make the fingerprint, however long the article: the same lead
 // under a long or a short body gives the same fingerprint, and so does a lead behind a run of
 // tokens that normalize to nothing (punctuation), in Arabic as in French.
