@@ -72,6 +72,7 @@ struct Place {
     int words = 0;
     std::string first;
 };
+// Reads no more than the first two words.
 Place place_at(std::span<const std::string_view> words);
 
 }  // namespace tributary::dedup::lexicon

@@ -560,10 +560,14 @@ bool is_name_connector(const Word& w) {
            std::find(kConnectors.begin(), kConnectors.end(), w.norm) != kConnectors.end();
 }
 
-std::vector<std::string_view> norms_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
-    std::vector<std::string_view> out;
-    for (std::size_t k = i; k < words.size() && k < i + count; ++k) out.push_back(words[k].norm);
-    return out;
+// lexicon::place_at of the words from i, at most `count` of them. A place is named by one or two
+// words, so only the first two are passed, from an array: a vector of their norms was allocated
+// for every Arabic word.
+lexicon::Place place_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
+    std::array<std::string_view, 2> norms;
+    std::size_t n = 0;
+    for (std::size_t k = i; k < words.size() && k < i + count && n < norms.size(); ++k) norms[n++] = words[k].norm;
+    return lexicon::place_at(std::span(norms).first(n));
 }
 
 bool is_amn(std::string_view word) {  // أمن, security
@@ -643,7 +647,7 @@ private:
             ++from;
         if (from == to) return end;
         EntityKind kind = EntityKind::name;
-        if (lexicon::place_at(norms_from(words, from, to - from)).words == static_cast<int>(to - from)) {
+        if (place_from(words, from, to - from).words == static_cast<int>(to - from)) {
             kind = EntityKind::place;
         } else if (after_honorific) {
             kind = EntityKind::person;
@@ -656,7 +660,7 @@ private:
     // a person the words after a title (السيد, الملك, اللاعب); at most two words, as names
     // longer than that would run into the words that follow them.
     std::size_t arabic_at(const std::vector<Word>& words, std::size_t i) {
-        if (const int n = lexicon::place_at(norms_from(words, i, 2)).words; n > 0) {
+        if (const int n = place_from(words, i, 2).words; n > 0) {
             add(words, i, i + static_cast<std::size_t>(n), EntityKind::place);
             return i + static_cast<std::size_t>(n);
         }
@@ -666,7 +670,7 @@ private:
         if (cue == lexicon::Cue::place) {
             // "ولاية أمن أكادير", "منطقة أمن الحي المحمدي": the police district of a place.
             if (from < words.size() && is_amn(words[from].norm)) ++from;
-            const int known = lexicon::place_at(norms_from(words, from, 2)).words;
+            const int known = place_from(words, from, 2).words;
             const std::size_t to = from + static_cast<std::size_t>(std::max(known, 1));
             if (to <= words.size() && usable_name_words(words, from, to)) add(words, from, to, EntityKind::place);
             return std::min(to, words.size());
