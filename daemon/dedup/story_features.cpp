@@ -103,6 +103,17 @@ struct Word {
     bool all_upper = false;
     bool sentence_start = false;
     class WordFacts* facts = nullptr;  // look_up_words(): what the lexicon says of norm
+
+    // As a Word{} is, field by field: assigning a Word{} built, moved and destroyed three strings
+    // for every word of a text.
+    void clear() {
+        text.clear();
+        norm.clear();
+        gap.clear();
+        script = Script::other;
+        upper_first = all_upper = sentence_start = false;
+        facts = nullptr;
+    }
 };
 
 // What the lexicon and the stemmers say of one word, asked once per distinct word a thread meets
@@ -342,7 +353,7 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words, st
                        : is_ascii(current.text)         ? to_lower_ascii(current.text)
                                                         : normalize_word(current.text);
         words.push_back(std::move(current));
-        current = Word{};
+        current.clear();
         in_word = false;
         letters = uppers = 0;
     };
