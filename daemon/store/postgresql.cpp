@@ -99,6 +99,13 @@ Result<void> PgConnection::commit() {
     return {};
 }
 
+PgConnection::~PgConnection() {
+    if (!conn_ || PQstatus(conn_.get()) != CONNECTION_OK) return;
+    // An open (or failed) transaction would refuse the statement.
+    if (PQtransactionStatus(conn_.get()) != PQTRANS_IDLE) ResultPtr rolled_back(PQexec(conn_.get(), "ROLLBACK"));
+    ResultPtr unlocked(PQexec(conn_.get(), "SELECT pg_advisory_unlock_all()"));
+}
+
 void PgConnection::rollback() noexcept {
     const bool open = std::exchange(in_transaction_, false);
     if (!open || PQstatus(conn_.get()) != CONNECTION_OK) return;  // a lost session took it with it

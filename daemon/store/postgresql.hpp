@@ -81,6 +81,12 @@ public:
 
     // Owns `conn`: use connect().
     PgConnection(pg_conn* conn, std::string shown_as) : conn_(conn), shown_as_(std::move(shown_as)) {}
+    // Gives the session's advisory locks (the instance lock) back before closing: the server ends
+    // a closed session a moment later, and until then a daemon restarted at once, or a store
+    // opened again, would be refused as "in use by another tributary".
+    ~PgConnection();
+    PgConnection(const PgConnection&) = delete;
+    PgConnection& operator=(const PgConnection&) = delete;
 
 private:
     struct Setup {

@@ -69,6 +69,33 @@ TEST_F(PostgresqlStore, SecondWriterIsRefusedWhileTheFirstLives) {
     EXPECT_TRUE(third) << third.error().message;
 }
 
+// A store closed gives its lock back before its connection ends, not when the server notices
+// the closed session a moment later: a daemon restarted at once (or a store opened again at once)
+// is never refused by its own past.
+TEST_F(PostgresqlStore, AClosedStoreGivesItsLockBackAtOnce) {
+    Db watcher = connect();
+    auto held = Statement::prepare(watcher,
+                                   "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+                                   "((classid::bigint << 32) | objid::bigint) = hashtextextended('tributary ' || "
+                                   "current_database() || ' ' || current_schema(), 0)",
+                                   "count the instance lock");
+    ASSERT_TRUE(held) << held.error().message;
+    const auto holders = [&]() -> std::int64_t {
+        auto use = held->use();
+        auto row = held->step();
+        if (!row || !*row) return -1;
+        return held->column_int64(0);
+    };
+    for (int round = 0; round < 30; ++round) {
+        {
+            auto store = FeedStore::open_postgresql(target);
+            ASSERT_TRUE(store) << "round " << round << ": " << store.error().message;
+            ASSERT_EQ(holders(), 1) << "round " << round;
+        }
+        ASSERT_EQ(holders(), 0) << "round " << round << ": the closed store still holds its lock";
+    }
+}
+
 TEST_F(PostgresqlStore, DaemonsStartingTogetherMigrateOnce) {
     constexpr int kDaemons = 4;
     std::vector<std::vector<std::string_view>> applied(kDaemons);
