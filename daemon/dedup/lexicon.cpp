@@ -353,14 +353,34 @@ Cue cue_of(std::string_view word) {
     return Cue::none;
 }
 
-Place place_at(std::span<const std::string_view> words_at) {
-    static const WordSet places = words(kPlaces);
-    // The first words of the places: most words start none, and are turned away by one lookup.
-    static const WordSet first_words = [] {
+namespace {
+
+const WordSet& places() {
+    static const WordSet set = words(kPlaces);
+    return set;
+}
+
+// The first words of the places: most words start none, and are turned away by one lookup.
+const WordSet& first_words_of_places() {
+    static const WordSet set = [] {
         WordSet out;
-        for (const std::string& place : places) out.insert(place.substr(0, place.find(' ')));
+        for (const std::string& place : places()) out.insert(place.substr(0, place.find(' ')));
         return out;
     }();
+    return set;
+}
+
+}  // namespace
+
+bool may_start_place(std::string_view word) {
+    thread_local std::string scratch;
+    const std::string_view bare = without_proclitic(word, scratch);
+    return contains(first_words_of_places(), word) || (!bare.empty() && contains(first_words_of_places(), bare));
+}
+
+Place place_at(std::span<const std::string_view> words_at) {
+    const WordSet& places = lexicon::places();
+    const WordSet& first_words = first_words_of_places();
     if (words_at.empty()) return {};
     // The first word as the list spells it: itself, or without its proclitic.
     // Asked of every Arabic word: the candidate spellings are built in one buffer, not new strings.

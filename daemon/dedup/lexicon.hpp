@@ -74,5 +74,8 @@ struct Place {
 };
 // Reads no more than the first two words.
 Place place_at(std::span<const std::string_view> words);
+// Whether a place we know starts with this word, as written or without its proclitic: place_at
+// finds none at a word for which this is false.
+bool may_start_place(std::string_view word);
 
 }  // namespace tributary::dedup::lexicon

@@ -148,16 +148,26 @@ public:
         }
         return cue_;
     }
+    // lexicon::may_start_place: asked of every Arabic word twice (its proclitic taken off, two
+    // lookups), and true for few.
+    bool starts_place(std::string_view norm) {
+        if (!(known_ & kPlaceStart)) {
+            known_ |= kPlaceStart;
+            starts_place_ = lexicon::may_start_place(norm);
+        }
+        return starts_place_;
+    }
     // Its stem in `lang`: stem_arabic for Lang::ar (an Arabic word), else a French or English one.
     const std::string& stem(Lang lang, std::string_view norm);
 
 private:
     static constexpr std::uint16_t kWeekday = 1u << 4, kMonth = 1u << 5, kMarker = 1u << 6, kCue = 1u << 7,
-                                   kStem = 1u << 8, kEnglishStem = 1u << 9;
+                                   kStem = 1u << 8, kEnglishStem = 1u << 9, kPlaceStart = 1u << 10;
     std::uint16_t known_ = 0;  // bits 0-3: noise in list Lang k, then what the constants name
     std::uint8_t noise_ = 0;
     std::int8_t weekday_ = 0, month_ = 0, marker_ = 0;
     lexicon::Cue cue_ = lexicon::Cue::none;
+    bool starts_place_ = false;
     std::string stem_, english_stem_;  // an Arabic or French stem; an English one
 };
 
@@ -196,7 +206,7 @@ WordFactsMemo& thread_word_facts() {
     return memo;
 }
 
-// Points each word at its facts; after unglue_places, which may change a norm.
+// Points each word at its facts (unglue_places looks a word up again when it changes its norm).
 void look_up_words(std::vector<Word>& words) {
     WordFactsMemo& memo = thread_word_facts();
     for (Word& w : words) w.facts = &memo.of(w.script, w.norm);
@@ -460,15 +470,19 @@ std::vector<Word> words_of_text(std::string_view text, std::size_t max_words, st
 // A known place written with a proclitic ("بطنجة", "وأزيلال") is read as the place alone, so its
 // term and entity are the same whichever preposition or conjunction the sentence put before it.
 // (Snowball strips some of these letters and not others, and would leave "وازيلال" whole.)
+// After look_up_words: a word whose norm changes is looked up again.
 void unglue_places(std::vector<Word>& words) {
     for (std::size_t i = 0; i < words.size(); ++i) {
-        if (words[i].script != Script::arabic) continue;
+        if (words[i].script != Script::arabic || !words[i].facts->starts_place(words[i].norm)) continue;
         // Views, not copies: every Arabic word is asked, and most are longer than a short string.
         const std::array<std::string_view, 2> window{words[i].norm,
                                                      i + 1 < words.size() ? words[i + 1].norm : std::string_view{}};
         const std::size_t count = i + 1 < words.size() ? 2 : 1;
-        if (lexicon::Place place = lexicon::place_at(std::span(window).first(count)); place.words > 0)
+        if (lexicon::Place place = lexicon::place_at(std::span(window).first(count));
+            place.words > 0 && place.first != words[i].norm) {
             words[i].norm = std::move(place.first);
+            words[i].facts = &thread_word_facts().of(words[i].script, words[i].norm);
+        }
     }
 }
 
@@ -569,6 +583,7 @@ bool is_name_connector(const Word& w) {
 // words, so only the first two are passed, from an array: a vector of their norms was allocated
 // for every Arabic word.
 lexicon::Place place_from(const std::vector<Word>& words, std::size_t i, std::size_t count) {
+    if (i >= words.size() || count == 0 || !words[i].facts->starts_place(words[i].norm)) return {};
     std::array<std::string_view, 2> norms;
     std::size_t n = 0;
     for (std::size_t k = i; k < words.size() && k < i + count && n < norms.size(); ++k) norms[n++] = words[k].norm;
@@ -1012,11 +1027,11 @@ StoryFeatures extract_features(const ParsedItem& item) {
     std::vector<Word> title = words_of_text(item.title, kMaxTitleWords, &title_end);
     const std::string lead_text = text_of_html(item.summary.empty() ? item.content : item.summary);
     std::vector<Word> lead = words_of_text(lead_text, kFeatureLeadWords, &lead_end);
-    unglue_places(title);
-    unglue_places(lead);
     thread_word_facts().start_item();
     look_up_words(title);
     look_up_words(lead);
+    unglue_places(title);
+    unglue_places(lead);
     const Lang lang = guess_language(title, lead, item.language);
 
     StoryFeatures f;
