@@ -510,16 +510,20 @@ Lang guess_language(const std::vector<Word>& title, const std::vector<Word>& lea
 
 Lang latin_list(Lang lang) { return lang == Lang::fr || lang == Lang::en ? lang : Lang::other; }
 
-std::size_t code_points(std::string_view s) {
-    return static_cast<std::size_t>(
-        std::count_if(s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+// Whether `s` holds at least `n` code points: counts no further than the n-th (asked of every
+// word, where counting a whole long word was most of is_noise).
+bool has_code_points(std::string_view s, std::size_t n) {
+    std::size_t seen = 0;
+    for (const char c : s)
+        if ((static_cast<unsigned char>(c) & 0xC0) != 0x80 && ++seen >= n) return true;
+    return n == 0;
 }
 
 // A word that says nothing of which event a text reports: function words, the verbs and days
 // every report uses, single letters (initials, elided articles). Numbers always count.
 bool is_noise(const Word& w, Lang lang) {
     if (w.script == Script::digits) return false;
-    if (code_points(w.norm) < 2) return true;
+    if (!has_code_points(w.norm, 2)) return true;
     const Lang list = w.script == Script::arabic ? Lang::ar : latin_list(lang);
     return w.facts->noise(list, w.norm);
 }
@@ -565,7 +569,7 @@ bool is_capitalised(const Word& w) { return w.script == Script::latin && (w.uppe
 bool is_title_case(const std::vector<Word>& title) {
     int long_words = 0, capitalised = 0;
     for (std::size_t i = 1; i < title.size(); ++i) {
-        if (title[i].script != Script::latin || code_points(title[i].norm) < 4) continue;
+        if (title[i].script != Script::latin || !has_code_points(title[i].norm, 4)) continue;
         ++long_words;
         capitalised += is_capitalised(title[i]) ? 1 : 0;
     }
