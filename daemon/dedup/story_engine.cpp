@@ -139,6 +139,9 @@ struct StoryEngine::Query {
         Role role = Role::word;
         bool word = false;  // says something in words (is_word): counts towards shared_words
         double weight = 0;  // weight_of(role, df, log_n)
+        // idf(df, log_n) of an entity's term, else 0: every story scored without it in its terms
+        // counts it as unshared.
+        double entity_idf = 0;
     };
     double log_n = 0;
     std::vector<Term> terms;                                 // known terms only, sorted by id
@@ -464,6 +467,7 @@ StoryEngine::Query StoryEngine::make_query(const PreparedItem& item) const {
         term.role = t.role;
         term.word = is_word(t.text);
         term.weight = weight_of(t.role, df, q.log_n);
+        if (is_entity(t.role)) term.entity_idf = idf(df, q.log_n);
         const auto add_norm = [&](double& norm2, std::uint32_t count) {
             if (count == 0) return;
             const double w = count_weight(count) * term.weight;
@@ -596,14 +600,14 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
     bool s_place_met = false, s_person_met = false;  // ... and the other way round
     quantity_scratch_.clear();
     const auto only_in_query = [&](const Query::Term& t) {
-        if (is_entity(t.role)) unshared += idf(df_[t.id], q.log_n);
+        if (is_entity(t.role)) unshared += t.entity_idf;
     };
     auto qi = q.terms.begin();
     for (const Packed p : terms_of(s)) {
         const TermId id = p.id();
         const Role role = p.role();
-        const std::uint32_t df = df_[id];
-        const double w = weight_of(role, df, q.log_n);
+        const double rarity = idf(df_[id], q.log_n);
+        const double w = weight_from(role, rarity);
         const double wt = p.title() ? count_weight(p.title()) * w : 0.0;
         const double wl = p.lead() ? count_weight(p.lead()) * w : 0.0;
         const double wx = p.text() ? count_weight(p.text()) * w : 0.0;
@@ -616,7 +620,7 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
 
         for (; qi != q.terms.end() && qi->id < id; ++qi) only_in_query(*qi);
         if (qi == q.terms.end() || qi->id != id) {
-            if (is_entity(role)) unshared += idf(df, q.log_n);
+            if (is_entity(role)) unshared += rarity;
             continue;
         }
         const Query::Term& t = *qi++;
@@ -624,7 +628,6 @@ MatchDecision StoryEngine::score(const Query& q, SysTime time, Slot slot, bool e
         if (t.lead) dot_lead += count_weight(t.lead) * t.weight * wl;
         if (t.text) dot_text += count_weight(t.text) * t.weight * wx;
         if (is_entity(t.role) || is_entity(role)) {
-            const double rarity = idf(df, q.log_n);
             shared += rarity;
             if (explain) shared_terms.emplace_back(rarity, id);
         }

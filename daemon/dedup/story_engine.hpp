@@ -236,8 +236,9 @@ private:
                                                                 : 1.0;
     }
     // A term's TF-IDF weight before its count: IDF (a number's capped), times its role's boost.
-    double weight_of(Role role, std::uint32_t df, double log_n) const {
-        const double rarity = idf(df, log_n);
+    double weight_of(Role role, std::uint32_t df, double log_n) const { return weight_from(role, idf(df, log_n)); }
+    // The same from the term's IDF (`rarity`), which score() needs apart too.
+    double weight_from(Role role, double rarity) const {
         const bool number = role == Role::number || role == Role::quantity;
         return (number ? std::min(rarity, weights_.number_idf_cap) : rarity) * boost_of(role);
     }
