@@ -189,15 +189,13 @@ public:
         if (memo_.full()) memo_.clear();
     }
     WordFacts& of(Script script, const std::string& norm) {
-        key_.assign(1, static_cast<char>(script));
-        key_ += norm;
-        if (WordFacts* facts = memo_.find(key_)) return *facts;
-        return memo_.insert(key_, WordFacts{});
+        const auto kind = static_cast<std::uint8_t>(script);
+        if (WordFacts* facts = memo_.find(norm, kind)) return *facts;
+        return memo_.insert(norm, WordFacts{}, kind);
     }
 
 private:
     // About 130 bytes an entry: 2 MB a thread at most.
-    std::string key_;  // reused: no allocation for a word already held
     WordMemo<WordFacts> memo_{16 * 1024};
 };
 

@@ -26,21 +26,23 @@ public:
     // Holds up to `capacity` words before full() says so; insert() never refuses one.
     explicit WordMemo(std::size_t capacity) : capacity_(capacity) {}
 
-    // The value held for `key`; nullptr if none.
-    Value* find(std::string_view key) {
-        const std::uint64_t hash = hash_of(key);
+    // The value held for `key` of this `kind`; nullptr if none. One word may be held once per
+    // kind (its script, say) without the caller building a key of both.
+    Value* find(std::string_view key, std::uint8_t kind = 0) {
+        const std::uint64_t hash = hash_of(key, kind);
         const std::uint32_t at = index_.find(hash, [&](std::uint32_t i) {
             const Entry& e = entries_[i];
-            return e.hash == hash && e.key == key;
+            return e.hash == hash && e.kind == kind && e.key == key;
         });
         return at == ProbeTable::kEmpty ? nullptr : &entries_[at].value;
     }
 
-    // Holds `value` for `key`, which find() did not know.
-    Value& insert(std::string_view key, Value value) {
+    // Holds `value` for `key` of this `kind`, which find() did not know.
+    Value& insert(std::string_view key, Value value, std::uint8_t kind = 0) {
         const auto at = static_cast<std::uint32_t>(entries_.size());
         Entry& e = entries_.emplace_back();
-        e.hash = hash_of(key);
+        e.hash = hash_of(key, kind);
+        e.kind = kind;
         e.key.assign(key);
         e.value = std::move(value);
         index_.insert(e.hash, at, [this](std::uint32_t i) { return entries_[i].hash; });
@@ -57,10 +59,13 @@ public:
     }
 
 private:
-    static std::uint64_t hash_of(std::string_view key) { return std::hash<std::string_view>{}(key); }
+    static std::uint64_t hash_of(std::string_view key, std::uint8_t kind) {
+        return std::hash<std::string_view>{}(key) ^ (kind * 0x9E3779B97F4A7C15ull);
+    }
 
     struct Entry {
         std::uint64_t hash = 0;
+        std::uint8_t kind = 0;
         std::string key;
         Value value{};
     };

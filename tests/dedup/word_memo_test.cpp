@@ -25,6 +25,22 @@ TEST(WordMemo, FindsWhatWasInsertedByItsBytes) {
     EXPECT_EQ(memo.size(), 4u);
 }
 
+// Feature extraction holds what it learnt of a word per script: the same bytes of two kinds are
+// two entries, each found only under its own kind.
+TEST(WordMemo, TheSameBytesOfTwoKindsAreTwoEntries) {
+    WordMemo<int> memo(100);
+    memo.insert("rabat", 1, 0);
+    EXPECT_EQ(memo.find("rabat", 1), nullptr);
+    memo.insert("rabat", 2, 1);
+    ASSERT_NE(memo.find("rabat", 0), nullptr);
+    ASSERT_NE(memo.find("rabat", 1), nullptr);
+    EXPECT_EQ(*memo.find("rabat", 0), 1);
+    EXPECT_EQ(*memo.find("rabat", 1), 2);
+    EXPECT_EQ(*memo.find("rabat"), 1);  // kind 0 unless said
+    EXPECT_EQ(memo.find("rabat", 2), nullptr);
+    EXPECT_EQ(memo.size(), 2u);
+}
+
 // Feature extraction keeps a pointer to each word's facts while it reads an item: inserting
 // more words, across the entries' chunks and the index's growth, must not move a value.
 TEST(WordMemo, AValueStaysWhereItIsWhileMoreWordsArrive) {
