@@ -102,6 +102,7 @@ std::string hex64(std::uint64_t value) {
 bool is_valid_utf8(std::string_view s) noexcept { return simdjson::validate_utf8(s.data(), s.size()); }
 
 std::string xml_safe_utf8(std::string_view s) {
+    if (is_clean_utf8(s, true)) return std::string(s);
     std::string out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {

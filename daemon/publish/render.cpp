@@ -4,6 +4,8 @@
 
 #include "publish/render.hpp"
 
+#include <array>
+
 #include "core/text.hpp"
 #include "core/url_safety.hpp"
 #include "publish/entry.hpp"
@@ -202,34 +204,37 @@ void append_stylesheet(std::string& out, std::string_view href) {
 
 void append_xml_escaped(std::string& out, std::string_view text, bool in_attribute) {
     const std::string safe = xml_safe_utf8(text);
+    // The bytes that need no escape are appended a run at a time: rendering a merged feed put
+    // every byte of every description through here one by one.
+    static constexpr auto kEscaped = [](bool attribute) {
+        std::array<bool, 256> table{};
+        for (const char c : std::string_view(attribute ? "&<>\r\"\t\n" : "&<>\r"))
+            table[static_cast<unsigned char>(c)] = true;
+        return table;
+    };
+    static constexpr std::array<bool, 256> kInText = kEscaped(false), kInAttribute = kEscaped(true);
+    const std::array<bool, 256>& escaped = in_attribute ? kInAttribute : kInText;
     out.reserve(out.size() + safe.size());
-    for (const char c : safe) {
-        switch (c) {
+    std::size_t from = 0;
+    for (std::size_t at = 0;; ++at) {
+        while (at < safe.size() && !escaped[static_cast<unsigned char>(safe[at])]) ++at;
+        if (at == safe.size()) break;
+        out.append(safe, from, at - from);
+        switch (safe[at]) {
             case '&': out += "&amp;"; break;
             case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;    // also keeps "]]>" out of character data
-            case '\r': out += "&#13;"; break;  // parsers turn a literal CR into LF
-            case '"':
-                if (in_attribute)
-                    out += "&quot;";
-                else
-                    out += c;
-                break;
-            case '\t':  // attribute-value normalisation turns these into spaces
-                if (in_attribute)
-                    out += "&#9;";
-                else
-                    out += c;
-                break;
-            case '\n':
-                if (in_attribute)
-                    out += "&#10;";
-                else
-                    out += c;
-                break;
-            default: out += c;
+            case '>': out += "&gt;"; break;  // also keeps "]]>" out of character data
+            case '\r':
+                out += "&#13;";
+                break;  // parsers turn a literal CR into LF
+            // Only in an attribute: attribute-value normalisation turns whitespace into spaces.
+            case '"': out += "&quot;"; break;
+            case '\t': out += "&#9;"; break;
+            case '\n': out += "&#10;"; break;
         }
+        from = at + 1;
     }
+    out.append(safe, from, std::string::npos);
 }
 
 std::string render_rss(const OutputSpec& output, std::span<const MergedItem> items, SysTime build_time,

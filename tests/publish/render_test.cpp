@@ -73,6 +73,29 @@ void expect_xml10_chars(const std::string& xml) {
     }
 }
 
+// The exact bytes of text and attribute values: what a reader's parser gives back is the text, a
+// CR and (in an attribute) TAB and LF survive as references, controls are dropped and an
+// ill-formed byte is U+FFFD. Around the characters escaped, runs of others are kept whole.
+TEST(AppendXmlEscaped, EscapesWhatXmlNeedsAndKeepsTheRestAsWritten) {
+    const std::string text = std::string("a&b<c>d\r\ne\tf\"g]]>h\x01\u00e9\xFFz") + "\u0645\u0631\u0627\u0643\u0634";
+    std::string out = "<x>";
+    append_xml_escaped(out, text);
+    EXPECT_EQ(out, "<x>a&amp;b&lt;c&gt;d&#13;\ne\tf\"g]]&gt;h\u00e9\xEF\xBF\xBDz\u0645\u0631\u0627\u0643\u0634");
+    std::string attribute;
+    append_xml_escaped(attribute, text, true);
+    EXPECT_EQ(attribute,
+              "a&amp;b&lt;c&gt;d&#13;&#10;e&#9;f&quot;g]]&gt;h\u00e9\xEF\xBF\xBDz\u0645\u0631\u0627\u0643\u0634");
+    std::string plain;
+    append_xml_escaped(plain, "nothing to escape here");
+    EXPECT_EQ(plain, "nothing to escape here");
+    std::string empty = "kept";
+    append_xml_escaped(empty, "");
+    EXPECT_EQ(empty, "kept");
+    std::string last;
+    append_xml_escaped(last, "ends with &");
+    EXPECT_EQ(last, "ends with &amp;");
+}
+
 TEST(RenderRss, ChannelFields) {
     const std::vector<MergedItem> items{item()};
     const std::string xml = render_rss(output(), items, kBuild, "https://news.example/merged.xml");
