@@ -62,7 +62,8 @@ private:
     // with padding, 0.4 MB a thread with both memos full. The table places entries by the low
     // bits; equality compares the whole hash, then the key's bytes.
     static std::uint64_t hash_of(std::string_view key, std::uint8_t kind) {
-        return (std::hash<std::string_view>{}(key)&0x00FF'FFFF'FFFF'FFFFull) | (std::uint64_t{kind} << 56);
+        const std::uint64_t hash = std::hash<std::string_view>{}(key);
+        return (hash & 0x00FF'FFFF'FFFF'FFFFull) | (std::uint64_t{kind} << 56);
     }
 
     struct Entry {
