@@ -15,11 +15,8 @@ namespace tributary::parse {
 using tributary::append_utf8;    // core/text.hpp
 using tributary::is_clean_utf8;  // core/text.hpp
 
-// xml_safe_utf8 with a fast path for strings that are already clean (then copied, or moved).
-inline std::string xml_safe(std::string_view s) {
-    if (is_clean_utf8(s, true)) return std::string(s);
-    return xml_safe_utf8(s);
-}
+// xml_safe_utf8, which copies a clean string whole; a clean string of our own is moved instead.
+inline std::string xml_safe(std::string_view s) { return xml_safe_utf8(s); }
 inline std::string xml_safe(std::string&& s) {
     if (is_clean_utf8(s, true)) return std::move(s);
     return xml_safe_utf8(s);
